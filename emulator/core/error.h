@@ -1,0 +1,38 @@
+// The one client-visible error type: an AWS error name, an HTTP status and a message.
+// Each wire protocol (in `edge`) renders it in its own dialect; components only throw it.
+// Factories spell each AWS name once.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace emu {
+
+class aws_error : public std::runtime_error {
+ public:
+  aws_error(std::string type, std::string message, int http_status = 400)
+      : std::runtime_error(message), type_(std::move(type)), http_status_(http_status) {}
+
+  const std::string& type() const { return type_; }
+  std::string message() const { return what(); }
+  int http_status() const { return http_status_; }
+
+  static aws_error validation(std::string msg) { return {"ValidationException", std::move(msg)}; }
+  static aws_error serialization(std::string msg) { return {"SerializationException", std::move(msg)}; }
+  static aws_error resource_not_found(std::string msg) { return {"ResourceNotFoundException", std::move(msg)}; }
+  static aws_error resource_in_use(std::string msg) { return {"ResourceInUseException", std::move(msg)}; }
+  static aws_error conditional_check_failed(std::string msg = "The conditional request failed") {
+    return {"ConditionalCheckFailedException", std::move(msg)};
+  }
+  static aws_error invalid_event_pattern(std::string msg) { return {"InvalidEventPatternException", std::move(msg)}; }
+  static aws_error access_denied(std::string msg) { return {"AccessDeniedException", std::move(msg)}; }
+  static aws_error unknown_operation(std::string msg) { return {"UnknownOperationException", std::move(msg)}; }
+  static aws_error request_too_large(std::string msg) { return {"RequestEntityTooLarge", std::move(msg), 413}; }
+  static aws_error internal(std::string msg) { return {"InternalServerError", std::move(msg), 500}; }
+
+ private:
+  std::string type_;
+  int http_status_;
+};
+
+}  // namespace emu

@@ -1,0 +1,59 @@
+#include "emulator/core/event.h"
+
+#include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
+
+namespace emu {
+
+json to_json(const standard_event& e) {
+  return {{"event_id", e.event_id},     {"timestamp", e.timestamp}, {"event_type", e.event_type},
+          {"source", e.source},         {"version", e.version},     {"trace_id", e.trace_id},
+          {"status", e.status},         {"payload", e.payload}};
+}
+
+std::vector<std::string> validate_standard_event(const json& j) {
+  std::vector<std::string> problems;
+  if (!j.is_object()) return {"event: must be a JSON object"};
+  static const char* const required[] = {"event_id", "timestamp", "event_type", "source",
+                                         "version",  "trace_id",  "status"};
+  for (const char* field : required) {
+    auto it = j.find(field);
+    if (it == j.end())
+      problems.push_back(std::string(field) + ": is required");
+    else if (!it->is_string() || it->get_ref<const std::string&>().empty())
+      problems.push_back(std::string(field) + ": must be a non-empty string");
+  }
+  if (auto it = j.find("timestamp"); it != j.end() && it->is_string() &&
+                                      !it->get_ref<const std::string&>().empty() &&
+                                      !parse_iso8601(it->get_ref<const std::string&>()))
+    problems.push_back("timestamp: must be an ISO 8601 time such as 2024-12-01T12:00:00.000Z");
+  if (!j.contains("payload")) problems.push_back("payload: is required");
+  for (auto& [k, v] : j.items()) {
+    (void)v;
+    bool known = k == "payload";
+    for (const char* field : required) known = known || k == field;
+    if (!known) problems.push_back(k + ": is not a field of the standard event");
+  }
+  return problems;
+}
+
+standard_event standard_event_from_json(const json& j) {
+  auto problems = validate_standard_event(j);
+  if (!problems.empty()) {
+    std::string msg = "invalid standard event: ";
+    for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
+    throw aws_error::validation(msg);
+  }
+  standard_event e;
+  e.event_id = j["event_id"];
+  e.timestamp = j["timestamp"];
+  e.event_type = j["event_type"];
+  e.source = j["source"];
+  e.version = j["version"];
+  e.trace_id = j["trace_id"];
+  e.status = j["status"];
+  e.payload = j["payload"];
+  return e;
+}
+
+}  // namespace emu

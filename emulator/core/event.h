@@ -1,0 +1,33 @@
+// The seed's standard event (see "Event Processor Lambda" in the seed):
+//   {event_id, timestamp, event_type, source, version, trace_id, status, payload}
+// The Event Processor builds it from SQS records and gateway requests; the Outbox Processor from
+// outbox rows; it travels as the `detail` of the EventBridge event.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emulator/core/json.h"
+
+namespace emu {
+
+struct standard_event {
+  std::string event_id;
+  std::string timestamp;  // ISO 8601, e.g. "2024-12-01T12:00:00.000Z"
+  std::string event_type;
+  std::string source;
+  std::string version = "1.0";
+  std::string trace_id;
+  std::string status = "pending";
+  json payload = nullptr;
+};
+
+// Keys in the seed's order.
+json to_json(const standard_event& e);
+// Every problem with `j` as a standard event, one message each, naming the field
+// (e.g. "event_type: must be a non-empty string"). Empty when `j` is valid.
+std::vector<std::string> validate_standard_event(const json& j);
+// Throws aws_error::validation with all problems joined if `j` is not a valid standard event.
+standard_event standard_event_from_json(const json& j);
+
+}  // namespace emu

@@ -1,0 +1,49 @@
+// The runtime every component receives: clock, id source, logger, trace recorder, scheduler.
+// No component reads the wall clock, draws random numbers or sleeps except through these.
+#pragma once
+
+#include <memory>
+#include <ostream>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/ids.h"
+#include "emulator/core/logger.h"
+#include "emulator/core/scheduler.h"
+#include "emulator/core/trace.h"
+
+namespace emu {
+
+class runtime {
+ public:
+  // A virtual-time runtime starting at `start` (scenarios, tests).
+  static std::unique_ptr<runtime> make_virtual(instant start, std::uint64_t seed,
+                                               log_level level, std::ostream* log_out) {
+    return std::unique_ptr<runtime>(
+        new runtime(std::make_unique<manual_clock>(start), seed, level, log_out));
+  }
+  // A wall-clock runtime (serve).
+  static std::unique_ptr<runtime> make_real(std::uint64_t seed, log_level level,
+                                            std::ostream* log_out) {
+    return std::unique_ptr<runtime>(
+        new runtime(std::make_unique<system_clock>(), seed, level, log_out));
+  }
+
+  emu::clock& clock() { return *clock_; }
+  id_source& ids() { return ids_; }
+  logger& log() { return log_; }
+  trace_recorder& trace() { return trace_; }
+  scheduler& sched() { return sched_; }
+
+ private:
+  runtime(std::unique_ptr<emu::clock> c, std::uint64_t seed, log_level level, std::ostream* out)
+      : clock_(std::move(c)), ids_(seed), log_(*clock_, level, out), trace_(*clock_),
+        sched_(*clock_) {}
+
+  std::unique_ptr<emu::clock> clock_;
+  id_source ids_;
+  logger log_;
+  trace_recorder trace_;
+  scheduler sched_;
+};
+
+}  // namespace emu

@@ -1,0 +1,135 @@
+#include "emulator/core/scheduler.h"
+
+#include <stdexcept>
+
+namespace emu {
+
+std::uint64_t scheduler::at(instant when, std::string name, task_fn fn) {
+  std::function<void()> wake;
+  std::uint64_t id;
+  {
+    std::lock_guard lock(mu_);
+    id = next_seq_++;
+    key k{when, id};
+    queue_.emplace(k, task{std::move(name), std::move(fn)});
+    by_id_.emplace(id, k);
+    wake = wake_;
+  }
+  if (wake) wake();
+  return id;
+}
+
+bool scheduler::cancel(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return false;
+  queue_.erase(it->second);
+  by_id_.erase(it);
+  return true;
+}
+
+std::optional<scheduler::task> scheduler::pop_due(instant limit) {
+  std::lock_guard lock(mu_);
+  if (queue_.empty() || queue_.begin()->first.when > limit) return std::nullopt;
+  auto node = queue_.extract(queue_.begin());
+  by_id_.erase(node.key().seq);
+  return std::move(node.mapped());
+}
+
+std::size_t scheduler::run_until_idle() {
+  std::size_t ran = 0;
+  while (auto t = pop_due(clock_.now())) {
+    if (++ran > max_tasks_per_instant)
+      throw std::runtime_error("scheduler: more than " + std::to_string(max_tasks_per_instant) +
+                               " tasks ran without time moving; last was '" + t->name +
+                               "', which probably reschedules itself");
+    t->fn();
+  }
+  return ran;
+}
+
+std::size_t scheduler::run_until(instant until) {
+  if (!clock_.is_virtual()) throw std::logic_error("scheduler::run_until needs a virtual clock");
+  auto& vclock = static_cast<manual_clock&>(clock_);
+  std::size_t ran = run_until_idle();
+  for (;;) {
+    auto next = next_due();
+    if (!next || *next > until) break;
+    vclock.set(*next);
+    ran += run_until_idle();
+  }
+  vclock.set(until);
+  return ran + run_until_idle();
+}
+
+std::optional<instant> scheduler::next_due() const {
+  std::lock_guard lock(mu_);
+  if (queue_.empty()) return std::nullopt;
+  return queue_.begin()->first.when;
+}
+
+std::size_t scheduler::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void scheduler::on_schedule(std::function<void()> wake) {
+  std::lock_guard lock(mu_);
+  wake_ = std::move(wake);
+}
+
+realtime_driver::realtime_driver(scheduler& s, std::function<void(const std::string&)> log_error)
+    : sched_(s), log_error_(std::move(log_error)) {}
+
+realtime_driver::~realtime_driver() { stop(); }
+
+void realtime_driver::start() {
+  sched_.on_schedule([this] { wake(); });
+  thread_ = std::thread([this] { loop(); });
+}
+
+void realtime_driver::stop() {
+  {
+    std::lock_guard lock(wake_mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  sched_.on_schedule(nullptr);
+}
+
+void realtime_driver::wake() {
+  {
+    std::lock_guard lock(wake_mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void realtime_driver::loop() {
+  for (;;) {
+    try {
+      std::lock_guard lock(world_);
+      sched_.run_until_idle();
+    } catch (const std::exception& e) {
+      log_error_(e.what());
+    }
+    std::unique_lock lock(wake_mu_);
+    if (stopping_) return;
+    if (woken_) {
+      woken_ = false;
+      continue;
+    }
+    // Sleep until the next task is due by the scheduler's clock (at most a second, so a clock
+    // that is not the wall clock still makes progress). This is the runtime's own wait.
+    auto next = sched_.next_due();
+    auto now = sched_.time().now();
+    auto wait = next ? std::min<duration>(*next - now, std::chrono::seconds(1)) : duration(1000);
+    if (wait.count() > 0)
+      cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    woken_ = false;
+    if (stopping_) return;
+  }
+}
+
+}  // namespace emu

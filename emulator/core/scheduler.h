@@ -1,0 +1,107 @@
+// The scheduler: all asynchronous work in the emulator is a task due at a virtual instant.
+//
+// Tasks run in (time, sequence) order; a task may schedule more tasks. On a virtual clock the
+// scenario runner calls `advance` / `run_until`, which jump the clock to each task's instant;
+// `serve` uses `realtime_driver`, which runs due tasks as the wall clock reaches them. Same
+// code path, different driver. Scheduling and cancelling are thread-safe; the run functions are
+// meant for one driver thread at a time. A task that throws stops the run and the exception
+// propagates to the caller of the run function (the task is consumed).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "emulator/core/clock.h"
+
+namespace emu {
+
+class scheduler {
+ public:
+  using task_fn = std::function<void()>;
+  // A run that executes more than this many tasks without the clock moving is a task that
+  // keeps rescheduling itself: the run throws std::runtime_error instead of hanging.
+  static constexpr std::size_t max_tasks_per_instant = 1'000'000;
+
+  explicit scheduler(clock& c) : clock_(c) {}
+
+  // Schedules `fn` at `when` (a past instant means "as soon as possible"). Returns its id.
+  std::uint64_t at(instant when, std::string name, task_fn fn);
+  std::uint64_t after(duration d, std::string name, task_fn fn) {
+    return at(clock_.now() + d, std::move(name), std::move(fn));
+  }
+  // Returns false if the task already ran or was never scheduled.
+  bool cancel(std::uint64_t id);
+
+  // Runs every task due now, including ones those tasks schedule for now. Returns the count.
+  std::size_t run_until_idle();
+  // Virtual clock only: runs tasks due up to `until`, moving the clock to each task's instant
+  // on the way, and leaves the clock at `until`. Throws std::logic_error on a real clock.
+  std::size_t run_until(instant until);
+  std::size_t advance(duration d) { return run_until(clock_.now() + d); }
+
+  std::optional<instant> next_due() const;
+  std::size_t pending() const;
+  const clock& time() const { return clock_; }
+  // Called (from any thread) whenever a task is added; the real-time driver uses it to wake.
+  void on_schedule(std::function<void()> wake);
+
+ private:
+  struct key {
+    instant when;
+    std::uint64_t seq;
+    bool operator<(const key& o) const { return std::pair(when, seq) < std::pair(o.when, o.seq); }
+  };
+  struct task {
+    std::string name;
+    task_fn fn;
+  };
+  // Pops the first task due at or before `limit`, if any.
+  std::optional<task> pop_due(instant limit);
+
+  clock& clock_;
+  mutable std::mutex mu_;
+  std::map<key, task> queue_;
+  std::map<std::uint64_t, key> by_id_;
+  std::uint64_t next_seq_ = 1;
+  std::function<void()> wake_;
+};
+
+// Drives a scheduler from the wall clock for `serve`. Everything that touches the emulated
+// system — HTTP handlers and due tasks — runs under one lock through `exclusive`, so the
+// components need no locking of their own and behave exactly as in a scenario.
+class realtime_driver {
+ public:
+  // `log_error` receives the message of any exception a task throws; the driver keeps going.
+  realtime_driver(scheduler& s, std::function<void(const std::string&)> log_error);
+  ~realtime_driver();
+  void start();
+  void stop();
+
+  template <class F>
+  auto exclusive(F&& f) {
+    std::lock_guard lock(world_);
+    return f();
+  }
+
+ private:
+  void loop();
+  void wake();
+
+  scheduler& sched_;
+  std::function<void(const std::string&)> log_error_;
+  std::mutex world_;
+  std::mutex wake_mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace emu

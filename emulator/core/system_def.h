@@ -1,0 +1,201 @@
+// The system definition: the emulated system as data (ARCHITECTURE.md, "The system definition").
+//
+// `load_system_def` parses YAML into these structs and validates them: types, ranges, unknown
+// keys, duplicate names and cross-references (a rule's bus, a target's function, a mapping's
+// queue, …). Every error is a load_error naming file, line, column and the offending key path,
+// e.g. `system.yaml:41:9: rules[2].targets[0].function: unknown function 'Quary'`.
+// Resource names here are stage-less (`FoodEstablishment`); `resource_name` adds the stage.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/json.h"
+
+namespace emu {
+
+struct key_attr {
+  std::string name;
+  std::string type = "S";  // S, N or B
+};
+
+struct index_def {
+  std::string name;
+  bool global = true;  // GSI; false for an LSI
+  key_attr hash;
+  std::optional<key_attr> range;
+  std::string projection = "ALL";  // ALL, KEYS_ONLY, INCLUDE
+  std::vector<std::string> non_key_attributes;
+  int line = 0;
+};
+
+struct table_def {
+  std::string name;
+  key_attr hash;
+  std::optional<key_attr> range;
+  std::vector<index_def> indexes;
+  std::optional<std::string> ttl_attribute;
+  int line = 0;
+};
+
+struct queue_def {
+  std::string name;
+  bool fifo = false;
+  bool content_based_deduplication = false;
+  duration visibility_timeout = std::chrono::seconds(30);
+  duration delay = duration(0);
+  duration retention = std::chrono::hours(96);
+  duration receive_wait = duration(0);
+  int max_message_size = 262'144;
+  std::optional<std::string> dlq;
+  int max_receive_count = 0;
+  int line = 0;
+};
+
+struct bus_def {
+  std::string name;
+  int line = 0;
+};
+
+struct retry_policy_def {
+  int maximum_retry_attempts = 185;
+  duration maximum_event_age = std::chrono::hours(24);
+};
+
+struct target_def {
+  std::string id;
+  std::string kind;  // function, queue, bus or log
+  std::string ref;   // the function, queue or bus name; the log group for `log`
+  std::optional<json> input;
+  std::optional<std::string> input_path;
+  std::optional<json> input_transformer;  // {InputPathsMap, InputTemplate}
+  retry_policy_def retry;
+  std::optional<std::string> dlq;  // a queue name
+  int line = 0;
+};
+
+struct rule_def {
+  std::string name;
+  std::string bus;
+  std::string description;
+  json pattern;
+  bool enabled = true;
+  std::vector<target_def> targets;
+  int line = 0;
+};
+
+struct function_def {
+  std::string name;
+  std::string builtin;            // exactly one of builtin, exec, http
+  std::vector<std::string> exec;  // argv
+  std::string http;
+  duration timeout = std::chrono::seconds(3);
+  int memory_mb = 128;
+  std::vector<std::string> tables, queues, buses;  // what the function may touch
+  bool outbox = false;                             // may write the outbox store
+  json environment = json::object();
+  int line = 0;
+};
+
+struct mapping_def {
+  std::string queue;
+  std::string function;
+  int batch_size = 10;
+  duration batching_window = duration(0);
+  bool report_batch_item_failures = false;
+  bool enabled = true;
+  int line = 0;
+};
+
+struct route_def {
+  std::string method;
+  std::string path;  // stage-relative, with {param} segments
+  std::string function;
+  std::string event_type;
+  bool api_key_required = true;
+  int line = 0;
+};
+
+struct api_key_def {
+  std::string name;
+  std::string value;
+  std::string plan;
+  bool enabled = true;
+  int line = 0;
+};
+
+struct usage_plan_def {
+  std::string name;
+  std::vector<std::string> stages;  // empty: every stage
+  double rate = 10'000;             // requests per second
+  int burst = 5'000;
+  std::optional<int> quota_limit;
+  std::string quota_period = "DAY";  // DAY, WEEK, MONTH
+  int line = 0;
+};
+
+struct gateway_def {
+  bool defined = false;
+  std::vector<route_def> routes;
+  std::vector<api_key_def> api_keys;
+  std::vector<usage_plan_def> usage_plans;
+  std::vector<std::string> cors_origins;
+  std::vector<std::string> cors_headers;
+  std::optional<int> waf_limit;  // requests per client IP per window
+  duration waf_window = std::chrono::minutes(5);
+  int max_body_bytes = 10 * 1024 * 1024;
+};
+
+struct outbox_def {
+  bool defined = false;
+  std::string bus;
+  duration poll_interval = std::chrono::seconds(1);
+  int batch_size = 100;
+  duration lease = std::chrono::seconds(30);
+  int max_attempts = 10;
+  duration backoff_base = std::chrono::seconds(1);
+  duration backoff_max = std::chrono::minutes(5);
+  duration retention = std::chrono::hours(24 * 7);
+};
+
+struct action_def {
+  std::string name;
+  std::string table;  // restaurants, reviews or import_jobs
+  std::string event_type;
+  std::string aggregate_type;
+  int line = 0;
+};
+
+struct system_def {
+  std::string file;
+  std::string name;
+  std::string account = "000000000000";
+  std::string region = "us-east-1";
+  std::vector<std::string> stages;
+  std::vector<table_def> tables;
+  std::vector<queue_def> queues;
+  std::vector<bus_def> buses;
+  std::vector<rule_def> rules;
+  std::vector<function_def> functions;
+  std::vector<mapping_def> mappings;
+  gateway_def gateway;
+  outbox_def outbox;
+  std::vector<action_def> actions;
+
+  const function_def* find_function(const std::string& name) const;
+};
+
+// Parses and validates; throws load_error. `file` is only used in messages.
+system_def load_system_def(const std::string& yaml_text, const std::string& file);
+
+// The stage-qualified name of a resource: `FoodEstablishment` in `dev` → `FoodEstablishment-dev`.
+std::string resource_name(const std::string& name, const std::string& stage);
+
+// "tables (3)", "queues (2)", … for each non-empty section whose component is not in
+// `emulated` (section names as in the YAML).
+std::vector<std::string> sections_not_emulated(const system_def& def,
+                                               const std::vector<std::string>& emulated);
+
+}  // namespace emu

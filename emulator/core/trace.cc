@@ -1,0 +1,41 @@
+#include "emulator/core/trace.h"
+
+#include <algorithm>
+
+#include "emulator/core/time_format.h"
+
+namespace emu {
+
+json to_json(const trace_entry& e) {
+  json j = {{"seq", e.seq}, {"at", iso8601_ms(e.at)}, {"kind", e.kind},
+            {"component", e.component}};
+  j["trace_id"] = e.trace_id.empty() ? json(nullptr) : json(e.trace_id);
+  j["cause"] = e.cause == 0 ? json(nullptr) : json(e.cause);
+  j["data"] = e.data;
+  return j;
+}
+
+std::uint64_t trace_recorder::record(std::string kind, std::string component, json data,
+                                     std::string trace_id, std::uint64_t cause) {
+  std::lock_guard lock(mu_);
+  trace_entry e{next_seq_++, clock_.now(), std::move(kind), std::move(component),
+                std::move(trace_id), cause, std::move(data)};
+  // A long-running `serve` must not grow without bound: drop the oldest half when full.
+  if (entries_.size() >= capacity_) entries_.erase(entries_.begin(), entries_.begin() + capacity_ / 2);
+  entries_.push_back(std::move(e));
+  return entries_.back().seq;
+}
+
+std::vector<trace_entry> trace_recorder::since(std::uint64_t after) const {
+  std::lock_guard lock(mu_);
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), after,
+                             [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
+  return {it, entries_.end()};
+}
+
+std::uint64_t trace_recorder::last_seq() const {
+  std::lock_guard lock(mu_);
+  return next_seq_ - 1;
+}
+
+}  // namespace emu

@@ -1,0 +1,48 @@
+// Trace recorder: the ordered record of everything that happened (requests, events put, rule
+// matches, deliveries, invocations, store writes, errors), each with its virtual time,
+// trace_id and causation. Scenarios assert on it; `serve` shows it at /_emu/traces.
+// Thread-safe; entries are numbered from 1 in the order they were recorded.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/json.h"
+
+namespace emu {
+
+struct trace_entry {
+  std::uint64_t seq = 0;
+  instant at{};
+  std::string kind;       // "invoke", "request", "event.put", …
+  std::string component;  // "functions", "edge", …
+  std::string trace_id;   // empty when the work has none
+  std::uint64_t cause = 0;  // seq of the entry that caused this one; 0 for outside input
+  json data = json::object();
+};
+
+json to_json(const trace_entry& e);
+
+class trace_recorder {
+ public:
+  explicit trace_recorder(const clock& c, std::size_t capacity = 100'000)
+      : clock_(c), capacity_(capacity) {}
+  // Records an entry at the clock's current time and returns its seq.
+  std::uint64_t record(std::string kind, std::string component, json data,
+                       std::string trace_id = {}, std::uint64_t cause = 0);
+  // Entries with seq > after, oldest first. The recorder keeps the newest `capacity` entries.
+  std::vector<trace_entry> since(std::uint64_t after = 0) const;
+  std::uint64_t last_seq() const;
+
+ private:
+  const clock& clock_;
+  std::size_t capacity_;
+  mutable std::mutex mu_;
+  std::vector<trace_entry> entries_;
+  std::uint64_t next_seq_ = 1;
+};
+
+}  // namespace emu

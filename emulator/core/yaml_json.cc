@@ -1,0 +1,147 @@
+#include "emulator/core/yaml_json.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace emu {
+
+load_error::load_error(const std::string& file, const YAML::Mark& mark, const std::string& path,
+                       const std::string& message)
+    : std::runtime_error(file + ":" + std::to_string(mark.line + 1) + ":" +
+                         std::to_string(mark.column + 1) + ": " +
+                         (path.empty() ? "" : path + ": ") + message),
+      line_(mark.line + 1) {}
+
+load_error::load_error(const std::string& file, int line, const std::string& message)
+    : std::runtime_error(file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message),
+      line_(line) {}
+
+namespace {
+// yaml-cpp 0.7 recurses per nesting level while parsing, so deep input must be refused before
+// it reaches the parser. Counting brackets and indentation is a cheap upper bound.
+void check_depth(const std::string& text, const std::string& file) {
+  int flow = 0, line = 1;
+  bool in_single = false, in_double = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      size_t indent = 0;
+      while (i + 1 + indent < text.size() && text[i + 1 + indent] == ' ') ++indent;
+      if (indent / 2 > size_t(max_yaml_depth) * 2)
+        throw load_error(file, line, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+      continue;
+    }
+    if (in_double) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_double = false;
+      continue;
+    }
+    if (in_single) {
+      if (c == '\'') in_single = false;
+      continue;
+    }
+    if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"') {
+      in_double = true;
+    } else if (c == '\'' && (i == 0 || std::string_view(" [{,:-\n").find(text[i - 1]) != std::string_view::npos)) {
+      in_single = true;
+    } else if (c == '[' || c == '{') {
+      if (++flow > max_yaml_depth)
+        throw load_error(file, line, "nesting deeper than " + std::to_string(max_yaml_depth) + " levels");
+    } else if ((c == ']' || c == '}') && flow > 0) {
+      --flow;
+    }
+  }
+}
+}  // namespace
+
+YAML::Node parse_yaml(const std::string& text, const std::string& file) {
+  if (text.size() > max_yaml_bytes)
+    throw load_error(file, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
+  check_depth(text, file);
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw load_error(file, e.mark, "", e.msg);
+  }
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw load_error(path, 0, "cannot read file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_yaml(ss.str(), path);
+}
+
+json plain_scalar(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  // Integers: [-+]?[0-9]+ ; floats: YAML 1.2 core schema.
+  const char* b = s.c_str();
+  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  bool digits = i < s.size(), dot = false, exp = false;
+  for (size_t k = i; k < s.size() && digits; ++k) {
+    char c = s[k];
+    if (c >= '0' && c <= '9') continue;
+    if (c == '.' && !dot && !exp) { dot = true; continue; }
+    if ((c == 'e' || c == 'E') && !exp && k > i && k + 1 < s.size()) {
+      exp = true;
+      if (s[k + 1] == '-' || s[k + 1] == '+') ++k;
+      continue;
+    }
+    digits = false;
+  }
+  if (digits && s != "." && s != "-." && s != "+.") {
+    errno = 0;
+    if (!dot && !exp) {
+      char* end;
+      long long v = std::strtoll(b, &end, 10);
+      if (errno == 0 && *end == '\0') return v;
+    }
+    char* end;
+    double d = std::strtod(b, &end);
+    if (*end == '\0' && std::isfinite(d)) return d;
+  }
+  return s;
+}
+
+json yaml_to_json(const YAML::Node& node, const std::string& file, const std::string& path) {
+  const std::string& tag = node.Tag();
+  if (!tag.empty() && tag != "?" && tag != "!" && tag.rfind("tag:yaml.org,2002:", 0) != 0)
+    throw load_error(file, node.Mark(), path, "tag " + tag + " is only allowed in expectations");
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      if (tag == "!" || tag == "tag:yaml.org,2002:str") return node.Scalar();
+      return plain_scalar(node.Scalar());
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      size_t i = 0;
+      for (const auto& child : node) arr.push_back(yaml_to_json(child, file, path + "[" + std::to_string(i++) + "]"));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar())
+          throw load_error(file, kv.first.Mark(), path, "map keys must be strings");
+        const std::string& k = kv.first.Scalar();
+        if (obj.contains(k)) throw load_error(file, kv.first.Mark(), path, "duplicate key '" + k + "'");
+        obj[k] = yaml_to_json(kv.second, file, path.empty() ? k : path + "." + k);
+      }
+      return obj;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace emu

@@ -1,0 +1,43 @@
+// YAML helpers shared by the system definition and the scenario loader: YAML → JSON with
+// YAML 1.2 core-schema scalars (a quoted '3' stays a string; plain 3 is a number), and the
+// load error that names file, line and key.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "emulator/core/json.h"
+
+namespace emu {
+
+// "file:line:column: path: message". Lines and columns count from 1.
+class load_error : public std::runtime_error {
+ public:
+  load_error(const std::string& file, const YAML::Mark& mark, const std::string& path,
+             const std::string& message);
+  load_error(const std::string& file, int line, const std::string& message);
+  int line() const { return line_; }
+
+ private:
+  int line_;
+};
+
+// Limits that keep a hostile file from exhausting memory or the stack.
+inline constexpr std::size_t max_yaml_bytes = 16 * 1024 * 1024;
+inline constexpr int max_yaml_depth = 64;
+
+// Parses YAML text; throws load_error naming `file` and the line on a syntax error, on more
+// than max_yaml_bytes or nesting deeper than max_yaml_depth.
+YAML::Node parse_yaml(const std::string& text, const std::string& file);
+// Reads and parses a file; throws load_error if it cannot be read.
+YAML::Node load_yaml_file(const std::string& path);
+
+// Converts a YAML node (without custom tags) to JSON. Throws load_error on a tagged node
+// (tags are only meaningful in scenario expectations) or on a non-string map key.
+json yaml_to_json(const YAML::Node& node, const std::string& file, const std::string& path);
+// The JSON value of a plain (untagged, unquoted) scalar: null, bool, int, float, else string.
+json plain_scalar(const std::string& text);
+
+}  // namespace emu

@@ -1,0 +1,246 @@
+#include "emulator/edge/router.h"
+
+#include "emulator/core/error.h"
+
+namespace emu::edge {
+
+std::string url_decode(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += char(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+params parse_form(const std::string& text) {
+  params out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t amp = text.find('&', pos);
+    if (amp == std::string::npos) amp = text.size();
+    std::string part = text.substr(pos, amp - pos);
+    if (!part.empty()) {
+      std::size_t eq = part.find('=');
+      if (eq == std::string::npos)
+        out.emplace_back(url_decode(part), "");
+      else
+        out.emplace_back(url_decode(part.substr(0, eq)), url_decode(part.substr(eq + 1)));
+    }
+    pos = amp + 1;
+  }
+  return out;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+json parse_json_body(const std::string& body) {
+  if (body.empty()) return json::object();
+  try {
+    return json::parse(body, [](int depth, json::parse_event_t ev, json&) {
+      if ((ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start) &&
+          depth >= max_json_depth)
+        throw aws_error::serialization("The request body nests deeper than " +
+                                       std::to_string(max_json_depth) + " levels");
+      return true;
+    });
+  } catch (const json::exception& e) {
+    throw aws_error::serialization(std::string("Could not parse the request body as JSON: ") + e.what());
+  }
+}
+
+response json_error(int status, const std::string& type, const std::string& message, json_protocol p) {
+  response r;
+  r.status = status;
+  r.content_type = p == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+  r.headers.emplace_back("x-amzn-ErrorType", type);
+  r.body = json{{"__type", type}, {"message", message}}.dump();
+  return r;
+}
+
+void router::add_json_service(json_service s) {
+  std::string prefix = s.target_prefix;
+  json_services_[prefix] = std::move(s);
+}
+
+void router::add_query_service(query_service s) { query_services_.push_back(std::move(s)); }
+
+void router::add_admin(const std::string& method, const std::string& path, path_handler h) {
+  admin_[{method, path}] = std::move(h);
+}
+
+response router::handle(const request& req) const {
+  if (req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0) return handle_admin(req);
+
+  std::string target = req.header("x-amz-target");
+  if (!target.empty()) return handle_json(req, target);
+
+  // Query protocol: Action= in a form body (POST) or in the query string (GET).
+  bool form = req.header("content-type").rfind("application/x-www-form-urlencoded", 0) == 0;
+  params p = form ? parse_form(req.body) : params{};
+  if (!form || p.empty()) p = req.query;
+  for (const auto& [k, v] : p)
+    if (k == "Action") return handle_query(req, p);
+
+  // API Gateway: the first path segment is the stage.
+  std::string first = req.path.substr(1, req.path.find('/', 1) == std::string::npos
+                                               ? std::string::npos
+                                               : req.path.find('/', 1) - 1);
+  for (const auto& s : stages_) {
+    if (s != first) continue;
+    if (!stage_handler_) {
+      response r;
+      r.status = 404;
+      r.body = json{{"message", "API Gateway routes are not emulated yet (issue #6); stage '" + s + "' is configured"}}.dump();
+      return r;
+    }
+    return stage_handler_(req);
+  }
+
+  if (req.method == "POST" && req.path == "/")
+    return json_error(400, "UnknownOperationException",
+                      "The request has neither an X-Amz-Target header nor an Action parameter");
+  response r;
+  r.status = 404;
+  std::string stages;
+  for (const auto& s : stages_) stages += (stages.empty() ? "/" : ", /") + s + "/…";
+  r.body = json{{"message", "No route for " + req.method + " " + req.path +
+                                ". This server answers AWS API calls (X-Amz-Target or Action=), "
+                                "the API Gateway stages " + stages + " and /_emu/health"}}.dump();
+  return r;
+}
+
+response router::handle_json(const request& req, const std::string& target) const {
+  auto dot = target.rfind('.');
+  std::string prefix = target.substr(0, dot == std::string::npos ? 0 : dot);
+  std::string op = dot == std::string::npos ? target : target.substr(dot + 1);
+  auto svc = json_services_.find(prefix);
+  json_protocol proto = json_protocol::v1_0;
+  if (svc == json_services_.end()) {
+    // An AWS service this emulator does not have (yet): answer in JSON as AWS would for an
+    // operation it does not know, and say which.
+    return json_error(400, "UnknownOperationException",
+                      "Operation " + target + " is not supported: service '" + prefix +
+                          "' is not emulated by bellyfed-emu");
+  }
+  proto = svc->second.protocol;
+  const std::string& tp = svc->second.error_type_prefix;
+  std::string request_id = rt_.ids().uuid();
+  auto fail = [&](const aws_error& e) {
+    response r = json_error(e.http_status(), tp + e.type(), e.message(), proto);
+    r.headers.emplace_back("x-amzn-RequestId", request_id);
+    return r;
+  };
+  try {
+    auto it = svc->second.operations.find(op);
+    if (it == svc->second.operations.end())
+      throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
+    json out = it->second(parse_json_body(req.body), req);
+    response r;
+    r.content_type = proto == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+    r.headers.emplace_back("x-amzn-RequestId", request_id);
+    r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    return r;
+  } catch (const aws_error& e) {
+    return fail(e);
+  } catch (const std::exception& e) {
+    rt_.log().error("edge", "internal error", {{"target", target}, {"error", e.what()}});
+    return fail(aws_error::internal(std::string("Internal error: ") + e.what()));
+  }
+}
+
+response router::handle_query(const request& req, const params& p) const {
+  std::string action;
+  for (const auto& [k, v] : p)
+    if (k == "Action") action = v;
+  std::string request_id = rt_.ids().uuid();
+  const query_service* svc = query_services_.empty() ? nullptr : &query_services_.front();
+  auto fail = [&](const aws_error& e) {
+    response r;
+    r.status = e.http_status();
+    r.content_type = "text/xml";
+    std::string xmlns = svc ? svc->xmlns : "http://queue.amazonaws.com/doc/2012-11-05/";
+    r.body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + xmlns + "\"><Error><Type>" +
+             (e.http_status() >= 500 ? "Receiver" : "Sender") + "</Type><Code>" + xml_escape(e.type()) +
+             "</Code><Message>" + xml_escape(e.message()) + "</Message><Detail/></Error><RequestId>" +
+             request_id + "</RequestId></ErrorResponse>";
+    return r;
+  };
+  try {
+    const query_operation* op = nullptr;
+    for (const auto& s : query_services_) {
+      auto it = s.operations.find(action);
+      if (it != s.operations.end()) svc = &s, op = &it->second;
+    }
+    if (!op) throw aws_error("InvalidAction", "The action " + action + " is not valid for this web service.");
+    response r;
+    r.content_type = "text/xml";
+    r.body = (*op)(p, req);
+    return r;
+  } catch (const aws_error& e) {
+    return fail(e);
+  } catch (const std::exception& e) {
+    rt_.log().error("edge", "internal error", {{"action", action}, {"error", e.what()}});
+    return fail(aws_error("InternalError", std::string("Internal error: ") + e.what(), 500));
+  }
+}
+
+response router::handle_admin(const request& req) const {
+  const path_handler* h = nullptr;
+  bool other_method = false;
+  for (const auto& [key, fn] : admin_) {
+    const auto& [method, path] = key;
+    bool match = path == req.path ||
+                 (path.ends_with("/*") && req.path.rfind(path.substr(0, path.size() - 1), 0) == 0);
+    if (!match) continue;
+    if (method == req.method) h = &fn;
+    else other_method = true;
+  }
+  response r;
+  if (!h) {
+    r.status = other_method ? 405 : 404;
+    std::string known;
+    for (const auto& [key, fn] : admin_) known += (known.empty() ? "" : ", ") + key.first + " " + key.second;
+    r.body = json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") +
+                                  req.method + " " + req.path + "; available: " + known}}.dump();
+    return r;
+  }
+  try {
+    return (*h)(req);
+  } catch (const aws_error& e) {
+    r.status = e.http_status();
+    r.body = json{{"error", e.type()}, {"message", e.message()}}.dump();
+  } catch (const std::exception& e) {
+    r.status = 500;
+    r.body = json{{"error", "InternalServerError"}, {"message", e.what()}}.dump();
+  }
+  return r;
+}
+
+}  // namespace emu::edge

@@ -1,0 +1,113 @@
+// The edge router: one table from request to component, independent of any HTTP library, so
+// dispatch and error rendering are testable without sockets (server.cc adapts cpp-httplib).
+//
+// Dispatch order: `/_emu/…` admin paths; `X-Amz-Target: <Prefix>.<Operation>` (JSON 1.0/1.1
+// services); a form or query-string `Action=` (query protocol, XML replies); `/{stage}/…`
+// (API Gateway of that stage). Each protocol has one catch ladder that renders emu::aws_error in
+// its own dialect: JSON `{"__type", "message"}` or query XML `<ErrorResponse>`. Anything not an
+// aws_error becomes InternalServerError (500); the process never dies on a request.
+// Registration happens before serving; `handle` is then const and may run on many threads (the
+// handlers themselves are called under the caller's lock, see realtime_driver::exclusive).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "emulator/core/json.h"
+#include "emulator/core/runtime.h"
+
+namespace emu::edge {
+
+using params = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method = "GET";
+  std::string path = "/";
+  params query;                                // decoded query-string parameters, in order
+  std::map<std::string, std::string> headers;  // keys lower-case
+  std::string body;
+  std::string remote_addr = "127.0.0.1";
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// AWS JSON protocol versions, as sent in Content-Type.
+enum class json_protocol { v1_0, v1_1 };
+
+using json_operation = std::function<json(const json& input, const request& req)>;
+
+struct json_service {
+  std::string target_prefix;      // "DynamoDB_20120810", "AmazonSQS", "AWSEvents"
+  json_protocol protocol = json_protocol::v1_0;
+  std::string error_type_prefix;  // "com.amazonaws.dynamodb.v20120810#" for DynamoDB, or ""
+  std::map<std::string, json_operation> operations;
+};
+
+// A query-protocol operation gets the decoded parameters and returns the XML body.
+using query_operation = std::function<std::string(const params& p, const request& req)>;
+
+struct query_service {
+  std::string name;       // "sqs"
+  std::string xmlns;      // error namespace, e.g. "http://queue.amazonaws.com/doc/2012-11-05/"
+  std::map<std::string, query_operation> operations;
+};
+
+using path_handler = std::function<response(const request& req)>;
+
+// Request bodies are capped at this size unless `serve --max-body` says otherwise.
+inline constexpr std::size_t default_max_body_bytes = 16 * 1024 * 1024;
+// JSON request bodies nest at most this deep (DynamoDB documents nest at most 32).
+inline constexpr int max_json_depth = 64;
+
+class router {
+ public:
+  router(runtime& rt, std::vector<std::string> stages) : rt_(rt), stages_(std::move(stages)) {}
+
+  void add_json_service(json_service s);
+  void add_query_service(query_service s);
+  // Handles `/{stage}/…` for every configured stage.
+  void set_stage_handler(path_handler h) { stage_handler_ = std::move(h); }
+  // An admin endpoint at `path` (which starts with /_emu/). A path ending in `/*` matches
+  // everything below it.
+  void add_admin(const std::string& method, const std::string& path, path_handler h);
+
+  response handle(const request& req) const;
+  const std::vector<std::string>& stages() const { return stages_; }
+
+ private:
+  response handle_json(const request& req, const std::string& target) const;
+  response handle_query(const request& req, const params& form) const;
+  response handle_admin(const request& req) const;
+
+  runtime& rt_;
+  std::vector<std::string> stages_;
+  std::map<std::string, json_service> json_services_;
+  std::vector<query_service> query_services_;
+  path_handler stage_handler_;
+  std::map<std::pair<std::string, std::string>, path_handler> admin_;
+};
+
+// Splits "a=1&b=%20x" into decoded pairs ('+' is a space). Malformed escapes are kept verbatim.
+params parse_form(const std::string& text);
+std::string url_decode(const std::string& text);
+std::string xml_escape(const std::string& text);
+// Parses a JSON request body with the depth limit; throws aws_error SerializationException.
+json parse_json_body(const std::string& body);
+// A JSON error response in the AWS JSON protocol's shape.
+response json_error(int status, const std::string& type, const std::string& message,
+                    json_protocol p = json_protocol::v1_0);
+
+}  // namespace emu::edge

@@ -1,0 +1,91 @@
+#include "emulator/edge/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace emu::edge {
+
+struct http_server::impl {
+  router& rt;
+  realtime_driver& driver;
+  logger& log;
+  server_options opts;
+  httplib::Server server;
+  int bound_port = -1;
+
+  void handle(const httplib::Request& hreq, httplib::Response& hres) {
+    request req;
+    req.method = hreq.method;
+    req.path = hreq.path;
+    auto q = hreq.target.find('?');
+    if (q != std::string::npos) req.query = parse_form(hreq.target.substr(q + 1));
+    for (const auto& [k, v] : hreq.headers) {
+      std::string lower = k;
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+      req.headers[lower] = v;
+    }
+    req.body = hreq.body;
+    req.remote_addr = hreq.remote_addr;
+    response res = driver.exclusive([&] { return rt.handle(req); });
+    hres.status = res.status;
+    for (const auto& [k, v] : res.headers) hres.set_header(k, v);
+    hres.set_content(res.body, res.content_type);
+    json fields = {{"method", req.method}, {"path", req.path}, {"status", res.status},
+                   {"bytes_in", req.body.size()}, {"bytes_out", res.body.size()},
+                   {"remote", req.remote_addr}};
+    if (auto t = req.header("x-amz-target"); !t.empty()) fields["target"] = t;
+    log.info("edge", "request", fields);
+  }
+};
+
+http_server::http_server(router& r, realtime_driver& driver, logger& log, server_options opts)
+    : impl_(new impl{r, driver, log, std::move(opts), {}, -1}) {
+  auto& s = impl_->server;
+  s.set_payload_max_length(impl_->opts.max_body_bytes);
+  int threads = impl_->opts.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto h = [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); };
+  s.Get(".*", h);
+  s.Post(".*", h);
+  s.Put(".*", h);
+  s.Delete(".*", h);
+  s.Patch(".*", h);
+  s.Options(".*", h);
+  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // cpp-httplib answers oversized bodies (413) and unreadable requests itself; give them a body.
+    if (res.status == 413) {
+      res.set_content(json{{"__type", "RequestEntityTooLarge"},
+                           {"message", "Request body is larger than " + std::to_string(impl_->opts.max_body_bytes) + " bytes"}}.dump(),
+                      "application/json");
+    } else if (res.body.empty()) {
+      res.set_content(json{{"message", "HTTP " + std::to_string(res.status)}}.dump(), "application/json");
+    }
+    impl_->log.info("edge", "request", {{"method", req.method}, {"path", req.path}, {"status", res.status},
+                                        {"remote", req.remote_addr}});
+  });
+}
+
+http_server::~http_server() { stop(); }
+
+void http_server::bind() {
+  auto& o = impl_->opts;
+  if (o.port == 0)
+    impl_->bound_port = impl_->server.bind_to_any_port(o.host);
+  else
+    impl_->bound_port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
+  if (impl_->bound_port < 0)
+    throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                             " (is another server using the port? try --port)");
+}
+
+int http_server::port() const { return impl_->bound_port; }
+
+void http_server::run() { impl_->server.listen_after_bind(); }
+
+void http_server::stop() {
+  if (impl_->server.is_running()) impl_->server.stop();
+}
+
+}  // namespace emu::edge

@@ -1,0 +1,195 @@
+// bellyfed-emu: parse the command line, build the runtime and the services, hand over.
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "emulator/bellyfed/system.h"
+#include "emulator/core/args.h"
+#include "emulator/core/runtime.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/edge/admin.h"
+#include "emulator/edge/server.h"
+#include "emulator/scenario/cli.h"
+
+namespace {
+
+const char* const main_help = R"(usage: bellyfed-emu COMMAND [options]
+
+Runs the BellyFed AWS event-driven system (API Gateway, EventBridge, Lambda, DynamoDB, SQS and a
+PostgreSQL outbox) on one machine, offline, in deterministic virtual time.
+
+commands:
+  run [PATH ...]     run scenario files (default: scenarios/) and report; see `run --help`
+  check [PATH ...]   validate scenario files and system definitions without running them
+  serve              serve the AWS APIs, API Gateway stages and /_emu admin on one port
+  version            print the version
+  help               this text
+
+`bellyfed-emu COMMAND --help` explains every option of a command.
+)";
+
+const char* const serve_help = R"(usage: bellyfed-emu serve [options]
+
+Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
+Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
+(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock). Time is the wall
+clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
+
+options:
+  --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator)
+  --port N             port (default 4566; 0 picks a free one and prints it)
+  --stages LIST        comma-separated stages to serve (default dev); each must be in the system
+  --data-dir DIR       where stores persist (created if missing); in memory when absent
+  --system FILE        system definition (default: the built-in BellyFed one)
+  --max-body BYTES     largest request body accepted (default 16777216); larger gets 413
+  --seed N             seed for generated ids (default 0)
+  --log-level LEVEL    debug, info, warn, error or off (default info)
+  --log-file FILE      append JSON log lines to FILE instead of stderr
+  -h, --help           this text
+)";
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto next = s.find(sep, pos);
+    if (next == std::string::npos) next = s.size();
+    if (next > pos) out.push_back(s.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return out;
+}
+
+int serve(const std::vector<std::string>& argv) {
+  emu::parsed_args a;
+  try {
+    a = emu::parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true},
+                               {"system", true}, {"max-body", true}, {"seed", true}, {"log-level", true},
+                               {"log-file", true}});
+    if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 1;
+  }
+  if (a.has("help")) {
+    std::cout << serve_help;
+    return 0;
+  }
+  auto usage = [](const std::string& m) {
+    std::cerr << "bellyfed-emu serve: " << m << "\n";
+    return 1;
+  };
+  emu::edge::server_options opts;
+  opts.host = a.value("host", "127.0.0.1");
+  long long port = -1, max_body = 0, seed = 0;
+  try {
+    port = std::stoll(a.value("port", "4566"));
+    max_body = std::stoll(a.value("max-body", std::to_string(emu::edge::default_max_body_bytes)));
+    seed = std::stoll(a.value("seed", "0"));
+  } catch (...) {
+    return usage("--port, --max-body and --seed take whole numbers");
+  }
+  if (port < 0 || port > 65535) return usage("--port must be 0 to 65535");
+  if (max_body < 1 || max_body > (1LL << 31)) return usage("--max-body must be 1 to 2147483648 bytes");
+  if (seed < 0) return usage("--seed must be 0 or more");
+  opts.port = int(port);
+  opts.max_body_bytes = std::size_t(max_body);
+  auto level = emu::parse_log_level(a.value("log-level", "info"));
+  if (!level) return usage("--log-level must be debug, info, warn, error or off");
+
+  emu::system_def sys;
+  try {
+    sys = emu::bellyfed::load_system(a.value("system"));
+  } catch (const emu::load_error& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  auto stages = split(a.value("stages", "dev"), ',');
+  if (stages.empty()) return usage("--stages needs at least one stage");
+  for (const auto& s : stages)
+    if (std::find(sys.stages.begin(), sys.stages.end(), s) == sys.stages.end())
+      return usage("unknown stage '" + s + "' (the system defines: " + [&] {
+               std::string l;
+               for (const auto& x : sys.stages) l += (l.empty() ? "" : ", ") + x;
+               return l;
+             }() + ")");
+  if (a.has("data-dir")) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.value("data-dir"), ec);
+    if (ec) return usage("cannot create --data-dir " + a.value("data-dir") + ": " + ec.message());
+  }
+
+  // Block the stop signals in every thread; one thread waits for them and stops the server.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto rt = emu::runtime::make_real(std::uint64_t(seed), *level, &std::cerr);
+  if (a.has("log-file")) {
+    try {
+      rt->log().log_to_file(a.value("log-file"));
+    } catch (const std::exception& e) {
+      return usage(e.what());
+    }
+  }
+  emu::realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
+  emu::edge::router router(*rt, stages);
+  std::string notice = emu::bellyfed::not_emulated_notice(sys);
+  emu::edge::add_admin_endpoints(router, *rt, {EMU_VERSION, stages, emu::sections_not_emulated(sys, emu::bellyfed::emulated_sections())});
+  emu::edge::http_server server(router, driver, rt->log(), opts);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 3;
+  }
+  driver.start();
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) rt->log().info("serve", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    server.stop();
+  });
+  rt->log().info("serve", "listening",
+                 {{"host", opts.host}, {"port", server.port()}, {"stages", stages}, {"version", EMU_VERSION},
+                  {"not_emulated", notice}});
+  std::cout << "bellyfed-emu " << EMU_VERSION << " listening on http://" << opts.host << ":" << server.port()
+            << " (stages: " << a.value("stages", "dev") << ")" << std::endl;
+  server.run();
+  // If the server stopped for another reason, release the signal thread.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  driver.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << main_help;
+    return args.empty() ? 1 : 0;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "run") return emu::scenario::run_command(args, std::cout, std::cerr);
+    if (cmd == "check") return emu::scenario::check_command(args, std::cout, std::cerr);
+    if (cmd == "serve") return serve(args);
+    if (cmd == "version" || cmd == "--version") {
+      std::cout << "bellyfed-emu " << EMU_VERSION << "\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bellyfed-emu: " << e.what() << "\n";
+    return 3;
+  }
+  std::cerr << "bellyfed-emu: unknown command '" << cmd << "'\n\n" << main_help;
+  return 1;
+}

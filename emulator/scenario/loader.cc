@@ -1,0 +1,243 @@
+#include "emulator/scenario/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <stdexcept>
+
+#include "emulator/core/time_format.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/scenario/jsonpath.h"
+#include "emulator/scenario/templates.h"
+
+namespace emu::scenario {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Checks every ${name} in the scalars under `n` against the names defined so far.
+void check_names(const YAML::Node& n, const std::string& file, const std::string& path,
+                 const std::set<std::string>& known) {
+  if (n.IsScalar()) {
+    std::vector<std::string> names;
+    try {
+      names = template_names(n.Scalar());
+    } catch (const std::invalid_argument& e) {
+      throw load_error(file, n.Mark(), path, e.what());
+    }
+    for (const auto& name : names) {
+      if (name.rfind("env:", 0) == 0 && name.size() > 4) continue;
+      if (!is_builtin_name(name) && !known.count(name))
+        throw load_error(file, n.Mark(), path,
+                         "${" + name + "} is not defined here (define it in vars or capture it in an earlier step)");
+    }
+  } else if (n.IsSequence() || n.IsMap()) {
+    for (const auto& child : n) {
+      if (n.IsMap()) {
+        check_names(child.first, file, path, known);
+        check_names(child.second, file, path + "." + child.first.Scalar(), known);
+      } else {
+        check_names(child, file, path, known);
+      }
+    }
+  }
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+check compile_check(const std::string& name, const YAML::Node& spec, const registry& reg, const std::string& file,
+                    const std::string& path) {
+  const expect_kind* k = reg.expectation(name);
+  if (!k) {
+    std::string why = reg.not_emulated(name, true);
+    throw load_error(file, spec.Mark(), path,
+                     why.empty() ? "unknown expectation '" + name + "' (known: " + list_names(reg.expect_names()) + ")"
+                                 : "expectation '" + name + "' is " + why);
+  }
+  check c;
+  c.kind = k;
+  c.line = spec.Mark().line + 1;
+  YAML::Node body = spec;  // shares the loaded document; within/absent are taken out of it
+  if (spec.IsMap()) {
+    if (auto w = spec["within"]) {
+      auto d = w.IsScalar() ? parse_duration(w.Scalar()) : std::nullopt;
+      if (!d) throw load_error(file, w.Mark(), path + ".within", "must be a duration such as 30s");
+      c.within = *d;
+      body.remove("within");
+    }
+    if (auto ab = spec["absent"]) {
+      json v = ab.IsScalar() ? plain_scalar(ab.Scalar()) : json();
+      if (!v.is_boolean()) throw load_error(file, ab.Mark(), path + ".absent", "must be true or false");
+      c.absent = v.get<bool>();
+      body.remove("absent");
+    }
+  }
+  c.compiled = k->compile(body, file, path, bool(reg.pattern()));
+  return c;
+}
+
+}  // namespace
+
+scenario load_scenario(const std::string& file, const registry& reg, const system_def& sys) {
+  YAML::Node root = load_yaml_file(file);
+  if (!root.IsMap()) throw load_error(file, root.Mark(), "", "a scenario file is a map with scenario: and steps:");
+  static const std::set<std::string> top = {"scenario", "description", "tags", "stage", "clock", "seed",
+                                            "fixtures", "vars", "steps"};
+  for (const auto& kv : root)
+    if (!top.count(kv.first.Scalar()))
+      throw load_error(file, kv.first.Mark(), kv.first.Scalar(),
+                       "unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
+  scenario s;
+  s.file = file;
+  s.start = default_start();
+  if (!root["scenario"] || !root["scenario"].IsScalar() || root["scenario"].Scalar().empty())
+    throw load_error(file, root.Mark(), "scenario", "is required: the scenario's name");
+  s.name = root["scenario"].Scalar();
+  if (auto d = root["description"]) s.description = d.IsScalar() ? d.Scalar() : throw load_error(file, d.Mark(), "description", "must be text");
+  if (auto t = root["tags"]) {
+    if (!t.IsSequence()) throw load_error(file, t.Mark(), "tags", "must be a list such as [import, smoke]");
+    for (const auto& x : t) {
+      if (!x.IsScalar()) throw load_error(file, x.Mark(), "tags", "each tag is a word");
+      s.tags.push_back(x.Scalar());
+    }
+  }
+  if (auto st = root["stage"]) {
+    if (!st.IsScalar()) throw load_error(file, st.Mark(), "stage", "must be a stage name");
+    s.stage = st.Scalar();
+  }
+  if (std::find(sys.stages.begin(), sys.stages.end(), s.stage) == sys.stages.end())
+    throw load_error(file, root["stage"] ? root["stage"].Mark() : root.Mark(), "stage",
+                     "unknown stage '" + s.stage + "' (the system defines: " + list_names(sys.stages) + ")");
+  if (auto c = root["clock"]) {
+    auto t = c.IsScalar() ? parse_iso8601(c.Scalar()) : std::nullopt;
+    if (!t) throw load_error(file, c.Mark(), "clock", "must be an ISO 8601 time such as 2024-12-01T12:00:00Z");
+    s.start = *t;
+  }
+  if (auto sd = root["seed"]) {
+    json v = sd.IsScalar() ? plain_scalar(sd.Scalar()) : json();
+    if (!v.is_number_integer() || v.get<long long>() < 0)
+      throw load_error(file, sd.Mark(), "seed", "must be a whole number ≥ 0");
+    s.seed = std::uint64_t(v.get<long long>());
+  }
+  if (auto fx = root["fixtures"]; fx && !(fx.IsSequence() && fx.size() == 0))
+    throw load_error(file, fx.Mark(), "fixtures",
+                     "fixtures are not emulated yet: they load DynamoDB items and outbox rows (issues #4 and #7)");
+  if (auto v = root["vars"]) {
+    s.vars = yaml_to_json(v, file, "vars");
+    if (!s.vars.is_object()) throw load_error(file, v.Mark(), "vars", "must be a map of names to values");
+  }
+  std::set<std::string> known;
+  for (auto& [k, v] : s.vars.items()) (void)v, known.insert(k);
+
+  YAML::Node steps = root["steps"];
+  if (!steps || !steps.IsSequence() || steps.size() == 0)
+    throw load_error(file, steps ? steps.Mark() : root.Mark(), "steps", "is required: a list of at least one step");
+  static const std::regex ident("[A-Za-z_][A-Za-z0-9_]*");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const YAML::Node& n = steps[i];
+    std::string path = "steps[" + std::to_string(i) + "]";
+    if (!n.IsMap()) throw load_error(file, n.Mark(), path, "a step is a map with one kind key, such as advance: 30s");
+    step st;
+    st.index = int(i) + 1;
+    st.line = n.Mark().line + 1;
+    std::vector<std::string> kinds;
+    for (const auto& kv : n) {
+      std::string k = kv.first.Scalar();
+      if (k != "name" && k != "expect" && k != "capture") kinds.push_back(k);
+    }
+    if (kinds.size() > 1)
+      throw load_error(file, n.Mark(), path, "a step has exactly one kind key, found: " + list_names(kinds));
+    if (kinds.empty() && !n["expect"])
+      throw load_error(file, n.Mark(), path, "a step needs a kind key (one of: " + list_names(reg.step_names()) + ")");
+    if (auto nm = n["name"]) st.name = nm.IsScalar() ? nm.Scalar() : throw load_error(file, nm.Mark(), path + ".name", "must be text");
+
+    if (kinds.empty()) {
+      st.kind = "expect";
+      YAML::Node e = n["expect"];
+      if (!e.IsMap() || e.size() == 0)
+        throw load_error(file, e.Mark(), path + ".expect", "a standalone expect is a map such as {trace: [...]}");
+      check_names(e, file, path + ".expect", known);
+      // `within` and `absent` beside the checks apply to every check of the step.
+      std::optional<duration> within;
+      bool absent = false;
+      for (const auto& kv : e) {
+        std::string key = kv.first.Scalar();
+        if (key == "within") {
+          within = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt;
+          if (!within) throw load_error(file, kv.second.Mark(), path + ".expect.within", "must be a duration such as 30s");
+        } else if (key == "absent") {
+          json v = kv.second.IsScalar() ? plain_scalar(kv.second.Scalar()) : json();
+          if (!v.is_boolean()) throw load_error(file, kv.second.Mark(), path + ".expect.absent", "must be true or false");
+          absent = v.get<bool>();
+        }
+      }
+      for (const auto& kv : e) {
+        std::string key = kv.first.Scalar();
+        if (key == "within" || key == "absent") continue;
+        check c = compile_check(key, kv.second, reg, file, path + ".expect." + key);
+        if (!c.within) c.within = within;
+        c.absent = c.absent || absent;
+        st.checks.push_back(std::move(c));
+      }
+      if (st.checks.empty()) throw load_error(file, e.Mark(), path + ".expect", "names no check (such as trace:)");
+    } else {
+      st.kind = kinds[0];
+      const step_kind* k = reg.step(st.kind);
+      if (!k) {
+        std::string why = reg.not_emulated(st.kind, false);
+        throw load_error(file, n.Mark(), path + "." + st.kind,
+                         why.empty() ? "unknown step kind '" + st.kind + "' (known: " + list_names(reg.step_names()) + ")"
+                                     : "step kind '" + st.kind + "' is " + why);
+      }
+      st.params = n[st.kind];
+      k->validate(st.params, file, path + "." + st.kind);
+      check_names(st.params, file, path + "." + st.kind, known);
+      if (auto e = n["expect"]) {
+        check_names(e, file, path + ".expect", known);
+        st.expectation = compile_expected(e, file, path + ".expect", bool(reg.pattern()));
+      }
+    }
+    if (st.name.empty()) st.name = st.kind;
+    if (auto c = n["capture"]) {
+      if (!c.IsMap()) throw load_error(file, c.Mark(), path + ".capture", "must be a map of name: JSONPath");
+      for (const auto& kv : c) {
+        std::string name = kv.first.Scalar();
+        if (!std::regex_match(name, ident) || is_builtin_name(name))
+          throw load_error(file, kv.first.Mark(), path + ".capture." + name,
+                           "capture names are identifiers and not stage, now or uuid");
+        if (!kv.second.IsScalar()) throw load_error(file, kv.second.Mark(), path + ".capture." + name, "must be a JSONPath such as $.body.id");
+        if (auto err = check_jsonpath(kv.second.Scalar())) throw load_error(file, kv.second.Mark(), path + ".capture." + name, *err);
+        st.captures.emplace_back(name, kv.second.Scalar());
+        known.insert(name);
+      }
+    }
+    s.steps.push_back(std::move(st));
+  }
+  return s;
+}
+
+std::vector<std::string> find_scenario_files(const std::vector<std::string>& paths) {
+  std::set<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        auto ext = it->path().extension().string();
+        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) out.insert(it->path().lexically_normal().string());
+      }
+    } else if (fs::is_regular_file(p, ec)) {
+      out.insert(fs::path(p).lexically_normal().string());
+    } else {
+      throw std::invalid_argument("no such file or folder: " + p);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace emu::scenario

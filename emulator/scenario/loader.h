@@ -1,0 +1,22 @@
+// Loads and validates scenario files: structure, step kinds (through the registry), tags in
+// expectations, JSONPaths in captures and every ${name} a step uses. All errors are load_error
+// with file:line:column and the key path; a file that loads will not fail for its shape.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "emulator/core/system_def.h"
+#include "emulator/scenario/model.h"
+#include "emulator/scenario/steps.h"
+
+namespace emu::scenario {
+
+scenario load_scenario(const std::string& path, const registry& reg, const system_def& sys);
+
+// The scenario files under `paths` (files as given; folders searched recursively for *.yaml
+// and *.yml), sorted, without duplicates. Throws std::invalid_argument for a path that does
+// not exist.
+std::vector<std::string> find_scenario_files(const std::vector<std::string>& paths);
+
+}  // namespace emu::scenario

@@ -1,0 +1,57 @@
+// A loaded scenario (SCENARIOS.md, format v1): what the loader produces and the runner runs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/json.h"
+#include "emulator/scenario/matcher.h"
+
+namespace emu::scenario {
+
+struct expect_kind;
+
+// One check of a standalone `expect:` step, e.g. `trace: […]` or `events: {…, within: 30s}`.
+struct check {
+  const expect_kind* kind = nullptr;
+  std::shared_ptr<const void> compiled;  // what the kind's compile returned
+  std::optional<duration> within;        // "eventually": advance virtual time up to this long
+  bool absent = false;                   // nothing may match (within the window)
+  int line = 0;
+};
+
+struct step {
+  int index = 0;     // 1-based position in the file
+  int line = 0;      // line of the step in the file
+  std::string name;  // optional `name`, else the kind
+  std::string kind;  // "invoke", "advance", "expect", …
+  YAML::Node params;                            // the kind key's value, as written
+  std::shared_ptr<const expected> expectation;  // compiled step-level `expect`, or null
+  std::vector<std::pair<std::string, std::string>> captures;  // name → JSONPath
+  std::vector<check> checks;  // for kind "expect"
+};
+
+struct scenario {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::vector<std::string> tags;
+  std::string stage = "dev";
+  instant start;
+  std::uint64_t seed = 0;
+  std::vector<std::string> fixtures;
+  json vars = json::object();
+  std::vector<step> steps;
+};
+
+// The scenario's default virtual start time.
+instant default_start();
+
+}  // namespace emu::scenario

@@ -1,0 +1,157 @@
+#include "emulator/scenario/runner.h"
+
+#include <cstdlib>
+#include <map>
+#include <regex>
+
+#include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/scenario/jsonpath.h"
+#include "emulator/scenario/templates.h"
+
+namespace emu::scenario {
+namespace {
+
+struct runtime_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string where(const scenario& s, const step& st) {
+  return s.file + ":" + std::to_string(st.line);
+}
+
+void add_mismatches(step_outcome& o, const std::vector<mismatch>& ms) {
+  for (const auto& m : ms) o.details.push_back(m.path + ": " + m.message);
+}
+
+// Runs one standalone check, with `within` (eventually) and `absent` semantics, in virtual time.
+std::vector<mismatch> run_check(world& w, const check& c, const match_env& env) {
+  auto& sched = w.rt->sched();
+  instant deadline = w.rt->clock().now() + c.within.value_or(duration(0));
+  for (;;) {
+    auto ms = c.kind->check(w, c.compiled.get(), env);
+    if (c.absent && ms.empty())
+      return {{"$", "expected nothing to match " + std::string(c.within ? "within " + format_duration(*c.within) : "now") +
+                        ", but it matched at " + iso8601_ms(w.rt->clock().now())}};
+    if (!c.absent && ms.empty()) return {};
+    auto next = sched.next_due();
+    if (!c.within || w.rt->clock().now() >= deadline) return c.absent ? std::vector<mismatch>{} : ms;
+    if (next && *next <= deadline) sched.run_until(*next);
+    else sched.run_until(deadline);
+  }
+}
+
+}  // namespace
+
+scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg) {
+  scenario_outcome out;
+  out.file = s.file;
+  out.name = s.name;
+  out.tags = s.tags;
+  world w(sys, s.stage, s.start, s.seed);
+  json vars = s.vars;
+
+  lookup_fn lookup = [&](const std::string& name) -> json {
+    if (name == "stage") return w.stage;
+    if (name == "now") return iso8601_ms(w.rt->clock().now());
+    if (name == "uuid") return w.rt->ids().uuid();
+    if (name.rfind("env:", 0) == 0) {
+      const char* v = std::getenv(name.substr(4).c_str());
+      if (!v) throw runtime_failure("${" + name + "}: environment variable " + name.substr(4) + " is not set");
+      return std::string(v);
+    }
+    auto it = vars.find(name);
+    if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
+    return *it;
+  };
+  match_env env{[&](const std::string& text) { return expand(text, lookup); }, reg.pattern()};
+
+  for (const auto& st : s.steps) {
+    step_outcome so;
+    so.index = st.index;
+    so.line = st.line;
+    so.name = st.name;
+    so.kind = st.kind;
+    so.ran = true;
+    try {
+      if (st.kind == "expect") {
+        for (const auto& c : st.checks) add_mismatches(so, run_check(w, c, env));
+        if (!so.details.empty()) so.result = status::failed;
+      } else {
+        const step_kind* k = reg.step(st.kind);
+        json params = expand_all(yaml_to_json(st.params, s.file, st.kind), lookup);
+        json result;
+        try {
+          result = k->run(w, params);
+        } catch (const aws_error& e) {
+          result = {{"error", {{"type", e.type()}, {"message", e.message()}}}};
+        } catch (const runtime_failure&) {
+          throw;
+        } catch (const std::exception& e) {
+          // A function's own failure is the function's result, not the runner's.
+          if (st.kind == "invoke") result = {{"error", {{"type", "Unhandled"}, {"message", e.what()}}}};
+          else throw;
+        }
+        if (st.expectation) {
+          add_mismatches(so, match(*st.expectation, result, env));
+        } else if (result.is_object() && result.contains("error") && result.size() == 1) {
+          so.details.push_back("the step returned an error and has no expect: " + result["error"].dump());
+        }
+        if (so.details.empty()) {
+          for (const auto& [name, path] : st.captures) {
+            auto v = eval_jsonpath(result, path);
+            if (!v) so.details.push_back("capture " + name + ": nothing at " + path + " in " + describe(&result));
+            else vars[name] = *v;
+          }
+        }
+        if (!so.details.empty()) so.result = status::failed;
+      }
+    } catch (const std::exception& e) {
+      so.result = status::error;
+      so.details.push_back(std::string("runtime error: ") + e.what());
+    }
+    for (auto& d : so.details) d = where(s, st) + ": " + d;
+    out.steps.push_back(so);
+    if (so.result != status::passed) {
+      out.result = so.result;
+      break;
+    }
+  }
+  for (const auto& e : w.rt->trace().since(w.trace_start)) out.trace.push_back(to_json(e));
+  out.virtual_elapsed = format_duration(w.rt->clock().now() - s.start);
+  return out;
+}
+
+json normalise_trace(const json& trace) {
+  static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  std::map<std::string, std::string> ids, times;
+  std::function<json(const json&)> walk = [&](const json& v) -> json {
+    if (v.is_string()) {
+      const std::string& s = v.get_ref<const std::string&>();
+      if (std::regex_match(s, uuid)) {
+        auto [it, fresh] = ids.emplace(s, "<id:" + std::to_string(ids.size() + 1) + ">");
+        return it->second;
+      }
+      if (parse_iso8601(s)) {
+        auto [it, fresh] = times.emplace(s, "<time:" + std::to_string(times.size() + 1) + ">");
+        return it->second;
+      }
+      return v;
+    }
+    if (v.is_array()) {
+      json out = json::array();
+      for (const auto& x : v) out.push_back(walk(x));
+      return out;
+    }
+    if (v.is_object()) {
+      json out = json::object();
+      for (auto& [k, x] : v.items()) out[k] = walk(x);
+      return out;
+    }
+    return v;
+  };
+  return walk(trace);
+}
+
+}  // namespace emu::scenario

@@ -1,0 +1,171 @@
+#include "emulator/scenario/steps.h"
+
+#include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
+#include "emulator/core/yaml_json.h"
+
+namespace emu::scenario {
+
+world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed)
+    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), fns(*rt), sys(def),
+      stage(std::move(stage_name)) {
+  rt->log().keep_in_memory(true);
+  trace_start = rt->trace().last_seq();
+}
+
+namespace {
+
+void need_map(const YAML::Node& n, const std::string& file, const std::string& path,
+              std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
+  if (!n.IsMap()) throw load_error(file, n.Mark(), path, "must be a map");
+  for (const auto& kv : n) {
+    std::string k = kv.first.Scalar();
+    bool ok = false;
+    std::string list;
+    for (const char* a : allowed) ok = ok || k == a, list += (list.empty() ? "" : ", ") + std::string(a);
+    if (!ok) throw load_error(file, kv.first.Mark(), path + "." + k, "unknown key (expected one of: " + list + ")");
+  }
+  for (const char* r : required)
+    if (!n[r]) throw load_error(file, n.Mark(), path + "." + r, "is required");
+}
+
+duration need_duration(const YAML::Node& n, const std::string& file, const std::string& path) {
+  if (!n.IsScalar()) throw load_error(file, n.Mark(), path, "must be a duration such as 250ms, 30s, 5m or 1h");
+  auto d = parse_duration(n.Scalar());
+  if (!d) throw load_error(file, n.Mark(), path, "'" + n.Scalar() + "' is not a duration (use 250ms, 30s, 5m or 1h)");
+  return *d;
+}
+
+json clock_result(world& w, std::size_t ran) {
+  return {{"now", iso8601_ms(w.rt->clock().now())}, {"tasks_run", ran}, {"pending", w.rt->sched().pending()}};
+}
+
+// `trace: [ {...}, … ]`: the expected entries appear in this order among the scenario's trace
+// entries (others may come between).
+std::vector<mismatch> check_trace(world& w, const void* compiled, const match_env& env) {
+  const auto& want = *static_cast<const expected*>(compiled);
+  std::vector<json> entries;
+  for (const auto& e : w.rt->trace().since(w.trace_start)) entries.push_back(to_json(e));
+  std::vector<mismatch> out;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < want.items.size(); ++i) {
+    bool found = false;
+    for (std::size_t j = pos; j < entries.size() && !found; ++j) {
+      std::vector<mismatch> tmp;
+      match(*want.items[i], &entries[j], "$", env, tmp);
+      if (tmp.empty()) found = true, pos = j + 1;
+    }
+    if (!found) {
+      std::string seen;
+      for (std::size_t j = pos; j < entries.size() && j < pos + 20; ++j)
+        seen += "\n      #" + entries[j]["seq"].dump() + " " + entries[j]["kind"].get<std::string>() + " " +
+                entries[j]["data"].dump().substr(0, 160);
+      if (seen.empty()) seen = " none";
+      out.push_back({"$[" + std::to_string(i) + "]",
+                     "no trace entry (after the ones matched so far) matches expected entry " + std::to_string(i) +
+                         " (line " + std::to_string(want.items[i]->line) + "); entries seen:" + seen});
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+registry::registry() {
+  add_step({"advance", "move virtual time forward, running the work that falls due on the way",
+            [](const YAML::Node& p, const std::string& file, const std::string& path) { need_duration(p, file, path); },
+            [](world& w, const json& p) {
+              auto d = parse_duration(p.is_string() ? p.get<std::string>() : "");
+              if (!d) throw std::runtime_error("advance: not a duration: " + p.dump());
+              std::size_t ran = w.rt->sched().advance(*d);
+              return clock_result(w, ran);
+            }});
+  add_step({"settle", "run until no work is due now; with max, also future work up to that far ahead",
+            [](const YAML::Node& p, const std::string& file, const std::string& path) {
+              if (p.IsNull() || (p.IsMap() && p.size() == 0)) return;
+              need_map(p, file, path, {"max"}, {});
+              if (p["max"]) need_duration(p["max"], file, path + ".max");
+            },
+            [](world& w, const json& p) {
+              auto& s = w.rt->sched();
+              std::size_t ran = s.run_until_idle();
+              if (p.is_object() && p.contains("max")) {
+                instant limit = w.rt->clock().now() + *parse_duration(p["max"].get<std::string>());
+                while (auto next = s.next_due()) {
+                  if (*next > limit) break;
+                  ran += s.run_until(*next);
+                }
+              }
+              return clock_result(w, ran);
+            }});
+  add_step({"invoke", "invoke a function directly; the result is its return value or {error}",
+            [](const YAML::Node& p, const std::string& file, const std::string& path) {
+              need_map(p, file, path, {"function", "event"}, {"function"});
+            },
+            [](world& w, const json& p) {
+              if (!p["function"].is_string()) throw aws_error::validation("invoke: function must be a string");
+              return w.fns.invoke(p["function"].get<std::string>(), p.value("event", json::object()));
+            }});
+  add_step({"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
+            [this](const YAML::Node& p, const std::string& file, const std::string& path) {
+              if (p.IsMap() && !p["function"]) {
+                for (const char* k : {"outbox", "target"})
+                  if (p[k]) throw load_error(file, p.Mark(), path + "." + k, "fault '" + std::string(k) + "' is " + not_emulated(k, false));
+              }
+              need_map(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
+              json n = plain_scalar(p["fail"].Scalar());
+              if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)
+                throw load_error(file, p["fail"].Mark(), path + ".fail", "must be a whole number from 1 to 1000000");
+            },
+            [](world& w, const json& p) {
+              w.fns.inject_failures(p["function"].get<std::string>(), p["fail"].get<int>(),
+                                    p.value("error", std::string("injected failure")));
+              return json{{"function", p["function"]}, {"fail", p["fail"]}};
+            }});
+  add_expect({"trace", "the ordered trace entries since the scenario began, as a subsequence match",
+              [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                if (!spec.IsSequence()) throw load_error(file, spec.Mark(), path, "trace takes a list of entries");
+                return std::static_pointer_cast<const void>(compile_expected(spec, file, path, have_pattern));
+              },
+              check_trace});
+}
+
+const step_kind* registry::step(const std::string& name) const {
+  auto it = steps_.find(name);
+  return it == steps_.end() ? nullptr : &it->second;
+}
+
+const expect_kind* registry::expectation(const std::string& name) const {
+  auto it = expects_.find(name);
+  return it == expects_.end() ? nullptr : &it->second;
+}
+
+std::string registry::not_emulated(const std::string& name, bool is_expect) const {
+  static const std::map<std::string, std::string> steps = {
+      {"http", "#6 (API Gateway)"},    {"aws", "#3, #4, #5 (the AWS APIs)"}, {"sqs.send", "#5 (SQS)"},
+      {"events.put", "#3 (EventBridge)"}, {"action", "#7 (server actions)"}, {"import", "#5 (SQS import)"},
+      {"outbox", "#7 (outbox)"},       {"target", "#3 (EventBridge targets)"}};
+  static const std::map<std::string, std::string> expects = {
+      {"events", "#3 (EventBridge)"}, {"invocations", "#3 (EventBridge patterns)"}, {"item", "#4 (DynamoDB)"},
+      {"query", "#4 (DynamoDB)"},     {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
+      {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"},  {"metrics", "#3 (metrics)"}};
+  const auto& table = is_expect ? expects : steps;
+  auto it = table.find(name);
+  return it == table.end() ? std::string() : "not emulated yet (issue " + it->second + ")";
+}
+
+std::vector<std::string> registry::step_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : steps_) out.push_back(k);
+  out.push_back("expect");
+  return out;
+}
+
+std::vector<std::string> registry::expect_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : expects_) out.push_back(k);
+  return out;
+}
+
+}  // namespace emu::scenario

@@ -1,0 +1,77 @@
+// The step registry: the step kinds and `expect:` kinds a scenario may use, each with a
+// load-time validator and a runner. Components add theirs; this file also defines the world a
+// scenario runs in and registers the runner's own kinds (advance, settle, invoke, fault,
+// expect/trace). Names that SCENARIOS.md defines but whose component does not exist yet are
+// known as "not emulated yet", so a scenario using them fails to load with that reason
+// instead of an "unknown step" error.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "emulator/core/runtime.h"
+#include "emulator/core/system_def.h"
+#include "emulator/functions/registry.h"
+#include "emulator/scenario/matcher.h"
+
+namespace emu::scenario {
+
+// Everything one scenario runs against: its own runtime and components, isolated from others.
+struct world {
+  world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed);
+  std::unique_ptr<runtime> rt;
+  functions::registry fns;
+  const system_def& sys;
+  std::string stage;
+  std::uint64_t trace_start = 0;  // trace entries after this seq belong to the scenario
+};
+
+struct step_kind {
+  std::string name;
+  std::string summary;
+  // Load-time check of the step's parameters (as written); throws load_error.
+  std::function<void(const YAML::Node& params, const std::string& file, const std::string& path)> validate;
+  // Runs the step with parameters as JSON, templates expanded. Returns the step's result.
+  // An aws_error becomes the result {"error": {"type", "message"}}; any other exception is a
+  // runtime error of the scenario (exit 3).
+  std::function<json(world& w, const json& params)> run;
+};
+
+struct expect_kind {
+  std::string name;
+  std::string summary;
+  // Compiles the spec (with `within` and `absent` already removed); throws load_error.
+  std::function<std::shared_ptr<const void>(const YAML::Node& spec, const std::string& file,
+                                            const std::string& path, bool have_pattern)> compile;
+  // The differences between what the world holds and the spec; empty when it holds.
+  std::function<std::vector<mismatch>(world& w, const void* compiled, const match_env& env)> check;
+};
+
+class registry {
+ public:
+  // A registry with the runner's own step and expect kinds.
+  registry();
+  void add_step(step_kind k) { steps_[k.name] = std::move(k); }
+  void add_expect(expect_kind k) { expects_[k.name] = std::move(k); }
+  void set_pattern(pattern_fn fn) { pattern_ = std::move(fn); }
+
+  const step_kind* step(const std::string& name) const;
+  const expect_kind* expectation(const std::string& name) const;
+  // "not emulated yet (issue #6)" for a documented kind without a component; empty otherwise.
+  std::string not_emulated(const std::string& name, bool is_expect) const;
+  std::vector<std::string> step_names() const;
+  std::vector<std::string> expect_names() const;
+  const pattern_fn& pattern() const { return pattern_; }
+
+ private:
+  std::map<std::string, step_kind> steps_;
+  std::map<std::string, expect_kind> expects_;
+  pattern_fn pattern_;
+};
+
+}  // namespace emu::scenario
