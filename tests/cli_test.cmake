@@ -1,0 +1,109 @@
+# Command-line tests through the real binary (cmake -P): exit codes, diff text, reports,
+# determinism, goldens and help. Run by ctest as the `cli` test.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(emu expected_rc)
+  execute_process(COMMAND ${EMU} ${ARGN} WORKING_DIRECTORY ${SRC}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  set(OUT "${out}" PARENT_SCOPE)
+  set(ERR "${err}" PARENT_SCOPE)
+  if(NOT rc EQUAL ${expected_rc})
+    message(FATAL_ERROR "bellyfed-emu ${ARGN}: exit ${rc}, expected ${expected_rc}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+endfunction()
+
+function(expect_contains text needle)
+  string(FIND "${text}" "${needle}" pos)
+  if(pos EQUAL -1)
+    message(FATAL_ERROR "expected to find:\n  ${needle}\nin:\n${text}")
+  endif()
+endfunction()
+
+# A failing scenario exits 4 and names file:line, the JSON path, expected and actual with types.
+emu(4 run --no-color tests/failing/mismatch.yaml)
+expect_contains("${OUT}" "FAIL  tests/failing/mismatch.yaml")
+expect_contains("${OUT}" "tests/failing/mismatch.yaml:5: $.name: expected string \"Pho Palace\", got string \"Pho Place\"")
+expect_contains("${OUT}" "$.rating: expected string \"4\", got number 4")
+expect_contains("${OUT}" "$.tags: no element matches string \"c\"")
+expect_contains("${OUT}" "$.extra: expected any value, got nothing (missing)")
+expect_contains("${OUT}" "1 scenarios: 0 passed, 1 failed, 0 errors")
+emu(4 run --no-color tests/failing/trace_absent.yaml)
+expect_contains("${OUT}" "expected nothing to match within 30s")
+
+# --fail-fast stops after the first failure.
+emu(4 run --no-color --fail-fast tests/failing)
+expect_contains("${OUT}" "1 scenarios: 0 passed, 1 failed")
+
+# The same run twice gives byte-identical JSON reports, with and without --jobs.
+emu(0 run --quiet --no-color scenarios --json ${WORK}/a.json --junit ${WORK}/a.xml)
+emu(0 run --quiet --no-color scenarios --json ${WORK}/b.json --jobs 2)
+file(READ ${WORK}/a.json a)
+file(READ ${WORK}/b.json b)
+if(NOT a STREQUAL b)
+  message(FATAL_ERROR "two runs gave different JSON reports")
+endif()
+expect_contains("${a}" "\"format\": \"bellyfed-emu-report/1\"")
+file(READ ${WORK}/a.xml x)
+expect_contains("${x}" "<testsuites name=\"bellyfed-emu\"")
+
+# Golden traces: write, then compare clean; a changed golden fails with the differing line.
+emu(0 run --quiet scenarios/runner --golden ${WORK}/golden --update-golden)
+emu(0 run --quiet scenarios/runner --golden ${WORK}/golden)
+file(GLOB goldens ${WORK}/golden/*echo.yaml.trace.json)
+file(READ ${goldens} g)
+expect_contains("${g}" "<id:1>")
+string(REPLACE "\"invoke\"" "\"invoked\"" g "${g}")
+file(WRITE ${goldens} "${g}")
+emu(4 run --no-color scenarios/runner/echo.yaml --golden ${WORK}/golden)
+expect_contains("${OUT}" "golden trace differs")
+
+# Filters and shards.
+emu(0 run --no-color scenarios --tag smoke)
+expect_contains("${OUT}" "1 scenarios: 1 passed")
+emu(0 run --no-color scenarios --exclude-tag smoke --filter matcher)
+expect_contains("${OUT}" "1 scenarios: 1 passed")
+emu(0 run --quiet --shard 1/2 scenarios)
+emu(0 run --quiet --shard 2/2 scenarios)
+
+# Usage errors exit 1.
+emu(1 run no/such/path)
+expect_contains("${ERR}" "no such file or folder: no/such/path")
+emu(1 run --jobs zero)
+emu(1 run --shard 3/2)
+emu(1 run --bogus)
+emu(1 run --target http://127.0.0.1:4566)
+emu(1 frobnicate)
+
+# Files that do not validate exit 2 with file:line:column and the key path.
+file(WRITE ${WORK}/bad.yaml "scenario: bad\nsteps:\n  - advance: soon\n")
+emu(2 run ${WORK}/bad.yaml)
+expect_contains("${ERR}" "bad.yaml:3:14: steps[0].advance: 'soon' is not a duration")
+file(WRITE ${WORK}/later.yaml "scenario: later\nsteps:\n  - http: {method: GET, path: /restaurants}\n")
+emu(2 check ${WORK}/later.yaml)
+expect_contains("${ERR}" "step kind 'http' is not emulated yet (issue #6")
+file(WRITE ${WORK}/undef.yaml "scenario: undef\nsteps:\n  - invoke: {function: echo, event: {x: \"\${nope}\"}}\n")
+emu(2 check ${WORK}/undef.yaml)
+expect_contains("${ERR}" "\${nope} is not defined here")
+file(WRITE ${WORK}/system.yaml "version: 1\nstages: [dev]\nbuses: [{name: b}]\nrules:\n  - {name: r, bus: nope, pattern: {source: [x]}}\n")
+emu(2 check ${WORK}/system.yaml)
+expect_contains("${ERR}" "system.yaml:5: rules[0].bus: unknown bus 'nope'")
+emu(2 run --system ${WORK}/system.yaml scenarios)
+
+# A runtime error exits 3.
+file(WRITE ${WORK}/env.yaml "scenario: env\nsteps:\n  - invoke: {function: echo, event: {x: \"\${env:EMU_TEST_SURELY_UNSET}\"}}\n")
+emu(3 run --no-color ${WORK}/env.yaml)
+expect_contains("${OUT}" "environment variable EMU_TEST_SURELY_UNSET is not set")
+
+# check accepts the shipped scenarios and the built-in system.
+emu(0 check scenarios)
+expect_contains("${OUT}" "0 invalid")
+
+# Help answers for every command.
+emu(0 run --help)
+expect_contains("${OUT}" "--junit FILE")
+emu(0 check --help)
+emu(0 serve --help)
+expect_contains("${OUT}" "--max-body BYTES")
+emu(0 help)
+emu(0 version)

@@ -133,8 +133,9 @@ ptr compile_expected(const YAML::Node& n, const std::string& file, const std::st
     if (!have_pattern)
       throw load_error(file, n.Mark(), path, "!pattern needs the EventBridge pattern matcher, which is not built yet (issue #3)");
     e->k = kind::pattern;
-    e->value = yaml_to_json(n, file, path);
-    if (!e->value.is_object()) throw load_error(file, n.Mark(), path, "!pattern takes an EventBridge pattern (a map)");
+    if (!n.IsMap()) throw load_error(file, n.Mark(), path, "!pattern takes an EventBridge pattern (a map)");
+    e->value = json::object();  // the pattern's own keys; the !pattern tag is ours, not the pattern's
+    for (const auto& kv : n) e->value[kv.first.Scalar()] = yaml_to_json(kv.second, file, path + "." + kv.first.Scalar());
   } else {
     throw load_error(file, n.Mark(), path,
                      "unknown tag " + tag + " (known: !exact !unordered !contains !any !absent !type !regex !uuid "

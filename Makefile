@@ -1,0 +1,61 @@
+# bellyfed-emu — the two user entry points are `make run` and `make test`.
+# Both install missing Debian packages (apt-get, as root or through sudo), configure and build.
+#
+#   make run     build, then run every scenario under scenarios/ and print a summary
+#   make test    build, run ctest (unit, scenario, CLI and wire tests), then all of it again
+#                under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench   build optimised and print benchmark figures (name: value unit)
+#   make format  clang-format every C++ source
+
+BUILD     ?= build
+ASAN      ?= build-asan
+BENCH     ?= build-bench
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+# What building and testing need on Debian 12. awscli and python3-boto3 are the real AWS
+# clients the wire tests use (Debian's, at /usr/bin).
+DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
+                libyaml-cpp-dev catch2 libpq-dev python3 awscli python3-boto3
+
+.PHONY: run test bench format deps build build-asan clean
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DEMU_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN) -j $(JOBS)
+
+run: build
+	./$(BUILD)/bellyfed-emu run scenarios/
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH) -j $(JOBS)
+	./$(BENCH)/tests/bench/runtime_bench
+	/usr/bin/python3 tests/bench/serve_bench.py ./$(BENCH)/bellyfed-emu
+	/usr/bin/python3 tests/bench/runner_bench.py ./$(BENCH)/bellyfed-emu
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(BENCH)

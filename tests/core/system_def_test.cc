@@ -1,0 +1,73 @@
+#include <catch2/catch.hpp>
+
+#include "emulator/bellyfed/system.h"
+#include "emulator/core/system_def.h"
+#include "emulator/core/yaml_json.h"
+
+namespace {
+// Returns the load error's message, or "OK".
+std::string load(const std::string& yaml) {
+  try {
+    emu::load_system_def(yaml, "sys.yaml");
+    return "OK";
+  } catch (const emu::load_error& e) {
+    return e.what();
+  }
+}
+const std::string base = "version: 1\nstages: [dev]\n";
+}  // namespace
+
+TEST_CASE("system: the built-in BellyFed definition loads with the seed's resources", "[system]") {
+  auto def = emu::bellyfed::load_system("");
+  CHECK(def.stages == std::vector<std::string>{"dev", "qa", "staging", "prod"});
+  REQUIRE(def.tables.size() == 3);
+  CHECK(def.tables[0].name == "FoodEstablishment");
+  CHECK(def.tables[0].indexes[0].hash.name == "GSI1PK");
+  CHECK(emu::resource_name("FoodEstablishment", "dev") == "FoodEstablishment-dev");
+  CHECK(emu::resource_name("orders.fifo", "qa") == "orders-qa.fifo");
+  CHECK(def.queues[0].dlq == "restaurant-import-dlq");
+  CHECK(def.rules.size() == 3);
+  CHECK(def.find_function("QueryHandler"));
+  CHECK(def.gateway.routes.size() == 4);
+  CHECK(def.outbox.defined);
+  // Every section is reported until its component exists; none is silently ignored.
+  CHECK(emu::bellyfed::not_emulated_notice(def).find("tables (3)") != std::string::npos);
+}
+
+TEST_CASE("system: errors name file, line and the offending key", "[system]") {
+  CHECK(load(base + "tabels: []\n") == "sys.yaml:3:1: tabels: unknown key 'tabels' (expected one of: version, name, account, region, stages, tables, queues, buses, rules, functions, mappings, gateway, outbox, actions)");
+  CHECK_THAT(load(base + "queues:\n  - name: q\n    visibility_timeout: forever\n"),
+             Catch::StartsWith("sys.yaml:5:25: queues[0].visibility_timeout: 'forever' is not a duration"));
+  CHECK_THAT(load(base + "buses: [{name: b}]\nrules:\n  - name: r\n    bus: b\n    pattern: {source: [x]}\n    targets:\n      - {id: t, function: Quary}\n"),
+             Catch::Contains("sys.yaml:9: rules[0].targets[0].function: unknown function 'Quary'"));
+  CHECK_THAT(load(base + "queues: [{name: a}, {name: a}]\n"), Catch::Contains("duplicate name 'a'"));
+  CHECK_THAT(load(base + "queues: [{name: 'bad name'}]\n"), Catch::Contains("is not a valid name"));
+  CHECK_THAT(load(base + "queues: [{name: a, dead_letter: {queue: zz}}]\n"), Catch::Contains("unknown queue 'zz'"));
+  CHECK_THAT(load(base + "tables: [{name: T}]\n"), Catch::Contains("tables[0].hash_key: is required"));
+  CHECK_THAT(load(base + "tables: [{name: Tab, hash_key: {name: k, type: X}}]\n"), Catch::Contains("type must be S, N or B"));
+  CHECK_THAT(load(base + "functions: [{name: f}]\n"), Catch::Contains("exactly one of builtin, exec or http"));
+  CHECK_THAT(load(base + "functions: [{name: f, builtin: echo, timeout: 20m}]\n"), Catch::Contains("between 1s and 15m"));
+  CHECK_THAT(load(base + "buses: [{name: b}]\nrules: [{name: r, bus: b, pattern: {}}]\n"), Catch::Contains("non-empty map"));
+  CHECK_THAT(load(base + "gateway: {waf: {limit: 100, window: 3m}}\n"), Catch::Contains("1m, 2m, 5m or 10m"));
+  CHECK_THAT(load(base + "gateway: {api_keys: [{name: k, value: short, plan: p}]}\n"), Catch::Contains("20 to 128 characters"));
+  CHECK_THAT(load(base + "actions: [{name: a, table: restaurants, event_type: X}]\n"), Catch::Contains("need an outbox section"));
+  CHECK_THAT(load("stages: []\n"), Catch::Contains("at least one stage"));
+  CHECK_THAT(load(base + "queues: [{name: q}\n"), Catch::StartsWith("sys.yaml:"));
+  CHECK_THAT(load("version: 2\nstages: [dev]\n"), Catch::Contains("only version 1"));
+  CHECK_THAT(load(""), Catch::Contains("empty"));
+}
+
+TEST_CASE("system: unknown built-ins are rejected with the list of known ones", "[system]") {
+  auto file = std::string(EMU_SOURCE_DIR) + "/tests/core/data/unknown_builtin.yaml";
+  CHECK_THROWS_WITH(emu::bellyfed::load_system(file), Catch::Contains("unknown built-in 'nope' (known: echo"));
+  CHECK_THROWS_WITH(emu::bellyfed::load_system("/no/such/file.yaml"), Catch::Contains("cannot read"));
+}
+
+// Hostile input must give an error, never a stack overflow in the YAML parser.
+TEST_CASE("system: deeply nested YAML is refused", "[system][safety]") {
+  std::string deep = base + "rules: " + std::string(10000, '[') + std::string(10000, ']') + "\n";
+  CHECK_THAT(load(deep), Catch::Contains("nesting deeper than"));
+  std::string indented = base + "x:\n";
+  for (int i = 1; i < 400; ++i) indented += std::string(i * 2, ' ') + "k:\n";
+  CHECK_THAT(load(indented), Catch::Contains("nesting deeper than"));
+}

@@ -1,0 +1,85 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "emulator/core/ids.h"
+#include "emulator/core/logger.h"
+#include "emulator/core/time_format.h"
+#include "emulator/core/trace.h"
+
+using namespace std::chrono_literals;
+
+TEST_CASE("time: ISO 8601 round trip and offsets", "[core][time]") {
+  auto t = emu::parse_iso8601("2024-12-01T12:34:56.789Z");
+  REQUIRE(t);
+  CHECK(emu::iso8601_ms(*t) == "2024-12-01T12:34:56.789Z");
+  CHECK(emu::iso8601_seconds(*t) == "2024-12-01T12:34:56Z");
+  CHECK(emu::parse_iso8601("2024-12-01T14:34:56.789+02:00") == t);
+  CHECK(emu::parse_iso8601("2024-12-01T12:34:56.7Z") == *t - 89ms);
+  for (const char* bad : {"", "2024-12-01", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z",
+                          "2024-12-01T24:00:00Z", "2024-12-01T00:00:00", "2024-12-01T00:00:00Zjunk",
+                          "2024-12-01T00:00:00.Z"})
+    CHECK_FALSE(emu::parse_iso8601(bad));
+}
+
+TEST_CASE("time: durations", "[core][time]") {
+  CHECK(emu::parse_duration("250ms") == 250ms);
+  CHECK(emu::parse_duration("30s") == 30s);
+  CHECK(emu::parse_duration("5m") == 5min);
+  CHECK(emu::parse_duration("1h30m") == 90min);
+  CHECK(emu::parse_duration("2d") == 48h);
+  for (const char* bad : {"", "s", "10", "-1s", "1.5s", "1x", "99999999999999d"}) CHECK_FALSE(emu::parse_duration(bad));
+  CHECK(emu::format_duration(90min) == "1h30m");
+  CHECK(emu::format_duration(1500ms) == "1s500ms");
+  CHECK(emu::format_duration(0ms) == "0s");
+}
+
+// Seeded ids make two runs of a scenario produce identical traces.
+TEST_CASE("ids: the same seed gives the same UUID-shaped ids", "[core][ids]") {
+  emu::id_source a(7), b(7), c(8);
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string x = a.uuid();
+    CHECK(x == b.uuid());
+    CHECK(x.size() == 36);
+    CHECK(x[14] == '4');
+    CHECK(std::string("89ab").find(x[19]) != std::string::npos);
+    seen.insert(x);
+  }
+  CHECK(seen.size() == 1000);
+  CHECK(emu::id_source(7).uuid() != c.uuid());
+  double u = a.unit();
+  CHECK((u >= 0 && u < 1));
+}
+
+TEST_CASE("logger: JSON lines with time from the runtime clock, level filter", "[core][logger]") {
+  emu::manual_clock clock(*emu::parse_iso8601("2024-12-01T00:00:00Z"));
+  std::ostringstream out;
+  emu::logger log(clock, emu::log_level::info, &out);
+  log.debug("edge", "hidden");
+  log.log(emu::log_level::warn, "bus", "slow", {{"rule", "r1"}}, "trace-1");
+  auto line = emu::json::parse(out.str());
+  CHECK(line["time"] == "2024-12-01T00:00:00.000Z");
+  CHECK(line["level"] == "warn");
+  CHECK(line["component"] == "bus");
+  CHECK(line["trace_id"] == "trace-1");
+  CHECK(line["rule"] == "r1");
+  CHECK(out.str().find("hidden") == std::string::npos);
+  CHECK(emu::parse_log_level("nope") == std::nullopt);
+}
+
+TEST_CASE("trace: entries are numbered, timed and bounded", "[core][trace]") {
+  emu::manual_clock clock(*emu::parse_iso8601("2024-12-01T00:00:00Z"));
+  emu::trace_recorder t(clock, 10);
+  auto first = t.record("invoke", "functions", {{"f", 1}}, "tr");
+  clock.advance(1s);
+  t.record("invoke.result", "functions", {}, "tr", first);
+  auto all = t.since(0);
+  REQUIRE(all.size() == 2);
+  CHECK(emu::to_json(all[1])["cause"] == first);
+  CHECK(emu::to_json(all[1])["at"] == "2024-12-01T00:00:01.000Z");
+  CHECK(t.since(first).size() == 1);
+  for (int i = 0; i < 50; ++i) t.record("x", "y", {});
+  CHECK(t.since(0).size() <= 10);
+  CHECK(t.last_seq() == 52);
+}

@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "emulator/bellyfed/system.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/scenario/loader.h"
+#include "emulator/scenario/runner.h"
+
+namespace {
+
+std::string write_temp(const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / "emu_loader_test";
+  std::filesystem::create_directories(dir);
+  auto path = dir / "s.yaml";
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const emu::system_def& sys() {
+  static const emu::system_def def = emu::bellyfed::load_system("");
+  return def;
+}
+
+// Returns the error text after "s.yaml:", or "OK".
+std::string load(const std::string& text) {
+  emu::scenario::registry reg;
+  try {
+    emu::scenario::load_scenario(write_temp(text), reg, sys());
+    return "OK";
+  } catch (const emu::load_error& e) {
+    std::string m = e.what();
+    return m.substr(m.find("s.yaml:") + 7);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("loader: a valid scenario loads with its steps", "[scenario][loader]") {
+  CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n  - settle: {}\n  - settle: {max: 1m}\n"
+             "  - invoke: {function: echo, event: {a: 1}}\n    capture: {a: $.a}\n"
+             "  - invoke: {function: echo, event: {b: '${a}'}}\n  - expect: {trace: [], within: 5s}\n") == "OK");
+}
+
+// Errors name line:column, the key path and what would be right.
+TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]") {
+  CHECK(load("steps: [{advance: 1s}]\n") == "1:1: scenario: is required: the scenario's name");
+  CHECK(load("scenario: x\n") == "1:1: steps: is required: a list of at least one step");
+  CHECK(load("scenario: x\nsteps: [{advance: 1s}]\nextra: 1\n") ==
+        "3:1: extra: unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
+  CHECK(load("scenario: x\nsteps:\n  - advance: 1 hour\n") == "3:14: steps[0].advance: '1 hour' is not a duration (use 250ms, 30s, 5m or 1h)");
+  CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") == "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
+  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, fault, invoke, settle, expect)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q, body: x}\n"), Catch::Contains("not emulated yet (issue #5"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("expectation 'item' is not emulated yet (issue #4"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: trace)"));
+  CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
+  CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
+  CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {event: {}}\n"), Catch::Contains("steps[0].invoke.function: is required"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo, evnt: {}}\n"), Catch::Contains("evnt: unknown key"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: '${later}'}\n    capture: {later: $.x}\n"),
+             Catch::Contains("${later} is not defined here"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {x: items}\n"), Catch::Contains("invalid JSONPath"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {now: $.x}\n"), Catch::Contains("capture names"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {function: echo, fail: 0}\n"), Catch::Contains("whole number from 1"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {outbox: crash-after-publish}\n"), Catch::Contains("not emulated yet (issue #7"));
+  CHECK_THAT(load("scenario: x\nfixtures: [a.yaml]\nsteps: [{advance: 1s}]\n"), Catch::Contains("fixtures are not emulated yet"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {trace: [], within: soon}\n"), Catch::Contains("within: must be a duration"));
+  CHECK_THAT(load("scenario: [unclosed\n"), Catch::Contains("end of sequence flow not found"));
+}
+
+// The determinism promise: the same scenario run twice gives identical outcomes and traces.
+TEST_CASE("runner: a scenario run twice gives identical traces", "[scenario][runner]") {
+  emu::scenario::registry reg;
+  auto path = write_temp("scenario: twice\nseed: 3\nsteps:\n  - invoke: {function: echo, event: {id: '${uuid}', at: '${now}'}}\n"
+                         "  - advance: 5s\n  - invoke: {function: echo, event: {id: '${uuid}'}}\n");
+  auto s = emu::scenario::load_scenario(path, reg, sys());
+  auto a = emu::scenario::run_scenario(s, sys(), reg);
+  auto b = emu::scenario::run_scenario(s, sys(), reg);
+  CHECK(a.result == emu::scenario::status::passed);
+  CHECK(a.trace.dump() == b.trace.dump());
+  CHECK(a.trace.size() == 4);
+  auto norm = emu::scenario::normalise_trace(a.trace);
+  CHECK(norm[0]["data"]["event"]["id"] == "<id:2>");  // <id:1> is the invocation's request id
+  CHECK(norm[0]["at"] == "<time:1>");
+}
