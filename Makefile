@@ -49,7 +49,7 @@ test: build
 
 bench: deps
 	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BENCH) -j $(JOBS)
+	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench
 	./$(BENCH)/tests/bench/runtime_bench
 	/usr/bin/python3 tests/bench/serve_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/runner_bench.py ./$(BENCH)/bellyfed-emu

@@ -1,5 +1,6 @@
 #include "emulator/core/scheduler.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace emu {
@@ -10,9 +11,9 @@ std::uint64_t scheduler::at(instant when, std::string name, task_fn fn) {
   {
     std::lock_guard lock(mu_);
     id = next_seq_++;
-    key k{when, id};
-    queue_.emplace(k, task{std::move(name), std::move(fn)});
-    by_id_.emplace(id, k);
+    heap_.push_back(task{when, id, std::move(name), std::move(fn)});
+    std::push_heap(heap_.begin(), heap_.end(), later{});
+    live_.insert(id);
     wake = wake_;
   }
   if (wake) wake();
@@ -21,19 +22,25 @@ std::uint64_t scheduler::at(instant when, std::string name, task_fn fn) {
 
 bool scheduler::cancel(std::uint64_t id) {
   std::lock_guard lock(mu_);
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return false;
-  queue_.erase(it->second);
-  by_id_.erase(it);
-  return true;
+  return live_.erase(id) > 0;
+}
+
+void scheduler::drop_cancelled_top() const {
+  while (!heap_.empty() && !live_.count(heap_.front().seq)) {
+    std::pop_heap(heap_.begin(), heap_.end(), later{});
+    heap_.pop_back();
+  }
 }
 
 std::optional<scheduler::task> scheduler::pop_due(instant limit) {
   std::lock_guard lock(mu_);
-  if (queue_.empty() || queue_.begin()->first.when > limit) return std::nullopt;
-  auto node = queue_.extract(queue_.begin());
-  by_id_.erase(node.key().seq);
-  return std::move(node.mapped());
+  drop_cancelled_top();
+  if (heap_.empty() || heap_.front().when > limit) return std::nullopt;
+  std::pop_heap(heap_.begin(), heap_.end(), later{});
+  task t = std::move(heap_.back());
+  heap_.pop_back();
+  live_.erase(t.seq);
+  return t;
 }
 
 std::size_t scheduler::run_until_idle() {
@@ -64,13 +71,14 @@ std::size_t scheduler::run_until(instant until) {
 
 std::optional<instant> scheduler::next_due() const {
   std::lock_guard lock(mu_);
-  if (queue_.empty()) return std::nullopt;
-  return queue_.begin()->first.when;
+  drop_cancelled_top();
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().when;
 }
 
 std::size_t scheduler::pending() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return live_.size();
 }
 
 void scheduler::on_schedule(std::function<void()> wake) {

@@ -11,7 +11,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <unordered_set>
+#include <vector>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@ class scheduler {
   std::uint64_t after(duration d, std::string name, task_fn fn) {
     return at(clock_.now() + d, std::move(name), std::move(fn));
   }
-  // Returns false if the task already ran or was never scheduled.
+  // Returns false if the task already ran, was already cancelled or was never scheduled.
   bool cancel(std::uint64_t id);
 
   // Runs every task due now, including ones those tasks schedule for now. Returns the count.
@@ -53,22 +54,27 @@ class scheduler {
   void on_schedule(std::function<void()> wake);
 
  private:
-  struct key {
+  struct task {
     instant when;
     std::uint64_t seq;
-    bool operator<(const key& o) const { return std::pair(when, seq) < std::pair(o.when, o.seq); }
-  };
-  struct task {
     std::string name;
     task_fn fn;
   };
-  // Pops the first task due at or before `limit`, if any.
+  // Orders the heap so the earliest (time, seq) is on top.
+  struct later {
+    bool operator()(const task& a, const task& b) const {
+      return std::pair(a.when, a.seq) > std::pair(b.when, b.seq);
+    }
+  };
+  // Pops the first live task due at or before `limit`, if any. Cancelled tasks are dropped
+  // lazily when they reach the top of the heap.
   std::optional<task> pop_due(instant limit);
+  void drop_cancelled_top() const;
 
   clock& clock_;
   mutable std::mutex mu_;
-  std::map<key, task> queue_;
-  std::map<std::uint64_t, key> by_id_;
+  mutable std::vector<task> heap_;  // mutable: dropping cancelled tasks is not a change
+  std::unordered_set<std::uint64_t> live_;  // ids scheduled and not yet run or cancelled
   std::uint64_t next_seq_ = 1;
   std::function<void()> wake_;
 };

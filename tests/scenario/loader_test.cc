@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "emulator/bellyfed/system.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
@@ -10,8 +12,9 @@
 
 namespace {
 
+// ctest runs test cases as parallel processes: each process writes into its own folder.
 std::string write_temp(const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "emu_loader_test";
+  auto dir = std::filesystem::temp_directory_path() / ("emu_loader_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = dir / "s.yaml";
   std::ofstream(path) << text;
