@@ -1,6 +1,7 @@
 #include "emulator/edge/router.h"
 
 #include "emulator/core/error.h"
+#include "emulator/core/text.h"
 
 namespace emu::edge {
 
@@ -41,21 +42,6 @@ params parse_form(const std::string& text) {
         out.emplace_back(url_decode(part.substr(0, eq)), url_decode(part.substr(eq + 1)));
     }
     pos = amp + 1;
-  }
-  return out;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
   }
   return out;
 }

@@ -103,7 +103,6 @@ class router {
 // Splits "a=1&b=%20x" into decoded pairs ('+' is a space). Malformed escapes are kept verbatim.
 params parse_form(const std::string& text);
 std::string url_decode(const std::string& text);
-std::string xml_escape(const std::string& text);
 // Parses a JSON request body with the depth limit; throws aws_error SerializationException.
 json parse_json_body(const std::string& body);
 // A JSON error response in the AWS JSON protocol's shape.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -133,6 +134,25 @@ bool write_file(const std::string& path, const std::string& text, std::ostream& 
   return true;
 }
 
+// Loads the system definition and lists the scenario files: the first half of both `run`
+// and `check`. Returns an exit status when it failed (after printing why), else nullopt.
+std::optional<int> load_inputs(const parsed_args& a, const char* cmd, system_def& sys,
+                               std::vector<std::string>& files, std::ostream& err) {
+  try {
+    sys = bellyfed::load_system(a.value("system"));
+  } catch (const load_error& e) {
+    err << e.what() << "\n";
+    return exit_invalid;
+  }
+  try {
+    files = find_scenario_files(a.positional.empty() ? std::vector<std::string>{"scenarios"} : a.positional);
+  } catch (const std::invalid_argument& e) {
+    err << "bellyfed-emu " << cmd << ": " << e.what() << "\n";
+    return exit_usage;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
@@ -186,18 +206,8 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   style.color = !a.has("no-color") && !std::getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 
   system_def sys;
-  try {
-    sys = bellyfed::load_system(a.value("system"));
-  } catch (const load_error& e) {
-    err << e.what() << "\n";
-    return exit_invalid;
-  }
   std::vector<std::string> files;
-  try {
-    files = find_scenario_files(a.positional.empty() ? std::vector<std::string>{"scenarios"} : a.positional);
-  } catch (const std::invalid_argument& e) {
-    return usage(e.what());
-  }
+  if (auto rc = load_inputs(a, "run", sys, files, err)) return *rc;
   if (shard_n > 1) {
     std::vector<std::string> mine;
     for (const auto& f : files)
@@ -294,20 +304,9 @@ int check_command(const std::vector<std::string>& argv, std::ostream& out, std::
     return exit_ok;
   }
   system_def sys;
-  try {
-    sys = bellyfed::load_system(a.value("system"));
-    out << "ok    " << (a.has("system") ? a.value("system") : sys.file) << " (system definition)\n";
-  } catch (const load_error& e) {
-    err << e.what() << "\n";
-    return exit_invalid;
-  }
   std::vector<std::string> files;
-  try {
-    files = find_scenario_files(a.positional.empty() ? std::vector<std::string>{"scenarios"} : a.positional);
-  } catch (const std::invalid_argument& e) {
-    err << "bellyfed-emu check: " << e.what() << "\n";
-    return exit_usage;
-  }
+  if (auto rc = load_inputs(a, "check", sys, files, err)) return *rc;
+  out << "ok    " << (a.has("system") ? a.value("system") : sys.file) << " (system definition)\n";
   registry reg;
   int bad = 0;
   for (const auto& f : files) {

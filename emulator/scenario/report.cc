@@ -1,6 +1,6 @@
 #include "emulator/scenario/report.h"
 
-#include "emulator/core/error.h"
+#include "emulator/core/text.h"
 
 namespace emu::scenario {
 
@@ -17,23 +17,6 @@ namespace {
 
 std::string paint(const console_style& st, const char* code, const std::string& text) {
   return st.color ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
-}
-
-std::string xml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if ((unsigned char)c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += "?";
-        else out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -87,7 +70,7 @@ std::string junit_report(const std::vector<scenario_outcome>& all) {
                     std::to_string(err) + "\">\n  <testsuite name=\"scenarios\" tests=\"" + std::to_string(all.size()) +
                     "\" failures=\"" + std::to_string(fail) + "\" errors=\"" + std::to_string(err) + "\">\n";
   for (const auto& o : all) {
-    out += "    <testcase classname=\"" + xml(o.file) + "\" name=\"" + xml(o.name) + "\"";
+    out += "    <testcase classname=\"" + xml_escape(o.file) + "\" name=\"" + xml_escape(o.name) + "\"";
     if (o.result == status::passed) {
       out += "/>\n";
       continue;
@@ -99,7 +82,7 @@ std::string junit_report(const std::vector<scenario_outcome>& all) {
         text += d + "\n";
       }
     const char* tag = o.result == status::failed ? "failure" : "error";
-    out += ">\n      <" + std::string(tag) + " message=\"" + xml(first) + "\">" + xml(text) + "</" + tag + ">\n    </testcase>\n";
+    out += ">\n      <" + std::string(tag) + " message=\"" + xml_escape(first) + "\">" + xml_escape(text) + "</" + tag + ">\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;
