@@ -1,0 +1,652 @@
+// Compiling and matching EventBridge event patterns. Messages are aws/event-ruler's texts as
+// EventBridge returns them (the AWS-validated cases in tests/data/eventbridge check them).
+#include "emulator/bus/pattern.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <optional>
+
+namespace emu::bus {
+
+// ---------------------------------------------------------------------------------------------
+// Case folding and small helpers
+
+namespace {
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += char(cp);
+  } else if (cp < 0x800) {
+    out += char(0xC0 | (cp >> 6));
+    out += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += char(0xE0 | (cp >> 12));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  } else {
+    out += char(0xF0 | (cp >> 18));
+    out += char(0x80 | ((cp >> 12) & 0x3F));
+    out += char(0x80 | ((cp >> 6) & 0x3F));
+    out += char(0x80 | (cp & 0x3F));
+  }
+}
+
+std::uint32_t fold(std::uint32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return cp + 32;
+  if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)) return cp + 32;  // Latin-1
+  if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 32;  // Greek
+  if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // Cyrillic
+  if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
+  return cp;
+}
+
+}  // namespace
+
+std::string fold_case(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    std::uint32_t cp;
+    int len;
+    if (c < 0x80) cp = c, len = 1;
+    else if ((c >> 5) == 6 && i + 1 < s.size()) cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F), len = 2;
+    else if ((c >> 4) == 14 && i + 2 < s.size()) cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), len = 3;
+    else {  // 4-byte or malformed: keep the bytes as they are
+      out += char(c);
+      ++i;
+      continue;
+    }
+    append_utf8(out, fold(cp));
+    i += len;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matchers
+
+namespace {
+
+enum class op { exact, prefix, suffix, equals_ic, prefix_ic, suffix_ic, anything_but, numeric, exists, cidr, wildcard };
+
+// A parsed IP address: 16 bytes (IPv4 is mapped into the last 4 with a marker).
+struct ip_addr {
+  std::array<std::uint8_t, 16> b{};
+  bool v4 = false;
+};
+
+std::optional<ip_addr> parse_ipv4(const std::string& s) {
+  ip_addr a;
+  a.v4 = true;
+  int part = 0;
+  std::size_t i = 0;
+  while (part < 4) {
+    if (i >= s.size() || !std::isdigit((unsigned char)s[i])) return std::nullopt;
+    int v = 0, digits = 0;
+    while (i < s.size() && std::isdigit((unsigned char)s[i])) {
+      v = v * 10 + (s[i] - '0');
+      if (++digits > 3 || v > 255) return std::nullopt;
+      ++i;
+    }
+    a.b[12 + part] = std::uint8_t(v);
+    ++part;
+    if (part < 4) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  return a;
+}
+
+std::optional<ip_addr> parse_ipv6(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  std::vector<int> head, tail;
+  bool gap = false;
+  std::size_t i = 0;
+  if (s.compare(0, 2, "::") == 0) gap = true, i = 2;
+  while (i < s.size()) {
+    int v = 0, digits = 0;
+    while (i < s.size() && std::isxdigit((unsigned char)s[i])) {
+      v = v * 16 + (std::isdigit((unsigned char)s[i]) ? s[i] - '0' : (std::tolower(s[i]) - 'a' + 10));
+      if (++digits > 4) return std::nullopt;
+      ++i;
+    }
+    if (digits == 0) return std::nullopt;
+    (gap ? tail : head).push_back(v);
+    if (i == s.size()) break;
+    if (s[i] != ':') return std::nullopt;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (gap) return std::nullopt;
+      gap = true;
+      ++i;
+    } else if (i == s.size()) {
+      return std::nullopt;
+    }
+  }
+  std::size_t groups = head.size() + tail.size();
+  if (groups > 8 || (!gap && groups != 8) || (gap && groups == 8)) return std::nullopt;
+  ip_addr a;
+  std::vector<int> all = head;
+  all.resize(8 - tail.size(), 0);
+  all.insert(all.end(), tail.begin(), tail.end());
+  for (int g = 0; g < 8; ++g) a.b[g * 2] = std::uint8_t(all[g] >> 8), a.b[g * 2 + 1] = std::uint8_t(all[g] & 0xFF);
+  return a;
+}
+
+std::optional<ip_addr> parse_ip(const std::string& s) {
+  if (s.find(':') != std::string::npos) return parse_ipv6(s);
+  return parse_ipv4(s);
+}
+
+bool in_block(const ip_addr& ip, const ip_addr& net, int bits) {
+  if (ip.v4 != net.v4) return false;
+  int start = ip.v4 ? 12 * 8 : 0, total = ip.v4 ? 32 : 128;
+  for (int k = 0; k < bits && k < total; ++k) {
+    int bit = start + k;
+    if (((ip.b[bit / 8] >> (7 - bit % 8)) & 1) != ((net.b[bit / 8] >> (7 - bit % 8)) & 1)) return false;
+  }
+  return true;
+}
+
+// `*` is any run of characters; `\*` and `\\` are literal.
+bool wildcard_match(const std::vector<std::string>& parts, const std::string& s) {
+  // parts: literal segments between stars; a pattern with no star has one part.
+  if (parts.size() == 1) return s == parts[0];
+  const std::string& first = parts.front();
+  const std::string& last = parts.back();
+  if (s.size() < first.size() + last.size()) return false;
+  if (s.compare(0, first.size(), first) != 0) return false;
+  if (s.compare(s.size() - last.size(), last.size(), last) != 0) return false;
+  std::size_t pos = first.size(), end = s.size() - last.size();
+  for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
+    auto at = s.find(parts[i], pos);
+    if (at == std::string::npos || at + parts[i].size() > end) return false;
+    pos = at + parts[i].size();
+  }
+  return true;
+}
+
+}  // namespace
+
+struct matcher {
+  op kind = op::exact;
+  json value;                                  // exact
+  std::string text;                            // prefix / suffix / equals_ic (folded for *_ic)
+  std::vector<std::string> wild;               // wildcard literal parts
+  std::vector<matcher> inner;                  // anything-but: excluded when any inner matches
+  std::optional<double> lo, hi, eq;            // numeric
+  bool lo_incl = false, hi_incl = false;
+  bool exists = true;                          // exists
+  ip_addr net;                                 // cidr
+  int bits = 0;
+
+  bool test(const json& v) const {
+    switch (kind) {
+      case op::exact:
+        if (value.is_number() && v.is_number()) return value.get<double>() == v.get<double>();
+        return value == v;
+      case op::prefix:
+        return v.is_string() && v.get_ref<const std::string&>().compare(0, text.size(), text) == 0;
+      case op::suffix: {
+        if (!v.is_string()) return false;
+        const auto& s = v.get_ref<const std::string&>();
+        return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
+      }
+      case op::equals_ic:
+        return v.is_string() && fold_case(v.get_ref<const std::string&>()) == text;
+      case op::prefix_ic:
+        return v.is_string() && fold_case(v.get_ref<const std::string&>()).compare(0, text.size(), text) == 0;
+      case op::suffix_ic: {
+        if (!v.is_string()) return false;
+        std::string s = fold_case(v.get_ref<const std::string&>());
+        return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
+      }
+      case op::anything_but:
+        for (const auto& m : inner)
+          if (m.test(v)) return false;
+        return true;
+      case op::numeric: {
+        if (!v.is_number()) return false;
+        double d = v.get<double>();
+        if (eq) return d == *eq;
+        if (lo && (lo_incl ? d < *lo : d <= *lo)) return false;
+        if (hi && (hi_incl ? d > *hi : d >= *hi)) return false;
+        return true;
+      }
+      case op::exists:
+        return exists;  // a present leaf; absence is handled by the field
+      case op::cidr: {
+        if (!v.is_string()) return false;
+        auto ip = parse_ip(v.get_ref<const std::string&>());
+        return ip && in_block(*ip, net, bits);
+      }
+      case op::wildcard:
+        return v.is_string() && wildcard_match(wild, v.get_ref<const std::string&>());
+    }
+    return false;
+  }
+};
+
+struct pattern::field {
+  std::string path;
+  std::vector<matcher> any;  // OR
+  bool matches_absent = false;  // some matcher is exists:false
+};
+
+struct pattern::conjunction {
+  std::vector<field> fields;  // AND, sorted by path
+};
+
+// ---------------------------------------------------------------------------------------------
+// Compiling
+
+namespace {
+
+[[noreturn]] void fail(const std::string& reason) { throw pattern_error(reason); }
+
+constexpr std::size_t max_or_combinations = 1000;
+constexpr int max_wildcards = 5;  // event-ruler rejects `*:*:*:*:*:event-bus/*` as too complex
+
+std::vector<std::string> parse_wildcard(const std::string& s) {
+  std::vector<std::string> parts(1);
+  int stars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\\') {
+      if (i + 1 < s.size() && (s[i + 1] == '*' || s[i + 1] == '\\')) {
+        parts.back() += s[++i];
+        continue;
+      }
+      fail("Invalid escape character at pos " + std::to_string(i));
+    }
+    if (c == '*') {
+      if (i > 0 && s[i - 1] == '*') fail("Consecutive wildcard characters at pos " + std::to_string(i));
+      ++stars;
+      parts.emplace_back();
+      continue;
+    }
+    parts.back() += c;
+  }
+  if (stars > max_wildcards)
+    fail("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character");
+  return parts;
+}
+
+matcher string_op(op kind, const std::string& text) {
+  matcher m;
+  m.kind = kind;
+  m.text = (kind == op::equals_ic || kind == op::prefix_ic || kind == op::suffix_ic) ? fold_case(text) : text;
+  return m;
+}
+
+matcher compile_prefix_suffix(const json& v, bool prefix) {
+  const char* name = prefix ? "prefix" : "suffix";
+  if (v.is_string()) return string_op(prefix ? op::prefix : op::suffix, v.get<std::string>());
+  if (v.is_object() && v.size() == 1 && v.contains("equals-ignore-case")) {
+    const json& s = v["equals-ignore-case"];
+    if (!s.is_string()) fail(std::string(name) + " match pattern must be a string");
+    return string_op(prefix ? op::prefix_ic : op::suffix_ic, s.get<std::string>());
+  }
+  fail(std::string(name) + " match pattern must be a string");
+}
+
+matcher compile_numeric(const json& v) {
+  if (!v.is_array()) fail("Value of numeric must be an array.");
+  if (v.empty()) fail("Empty arrays are not allowed");
+  matcher m;
+  m.kind = op::numeric;
+  std::size_t i = 0;
+  auto operand = [&](const std::string& o) -> double {
+    if (i >= v.size() || !v[i].is_number()) fail("Value of " + o + " must be numeric");
+    double d = v[i++].get<double>();
+    if (!std::isfinite(d)) fail("Value of " + o + " must be numeric");
+    return d;
+  };
+  bool have_lower = false, have_upper = false;
+  while (i < v.size()) {
+    if (!v[i].is_string()) fail("Value of numeric must be an array.");
+    std::string o = v[i++].get<std::string>();
+    if (o == "=") {
+      if (have_lower || have_upper || m.eq) fail("Bad numeric range operator: =");
+      m.eq = operand(o);
+    } else if (o == ">" || o == ">=") {
+      if (have_lower || have_upper || m.eq) fail("Bad numeric range operator: " + o);
+      m.lo = operand(o), m.lo_incl = o == ">=", have_lower = true;
+    } else if (o == "<" || o == "<=") {
+      if (have_upper || m.eq) fail("Bad numeric range operator: " + o);
+      m.hi = operand(o), m.hi_incl = o == "<=", have_upper = true;
+    } else {
+      fail("Unrecognized numeric range operator: " + o);
+    }
+  }
+  if (m.eq && v.size() > 2) fail("Too many elements in numeric expression");
+  if (m.lo && m.hi && !(*m.lo < *m.hi)) fail("Bottom must be less than top");
+  return m;
+}
+
+matcher compile_cidr(const json& v) {
+  if (!v.is_string()) fail("prefix match pattern must be a string");  // sic: AWS's text
+  const std::string& s = v.get_ref<const std::string&>();
+  auto slash = s.find('/');
+  if (slash == std::string::npos || s.find('/', slash + 1) != std::string::npos) fail("Malformed CIDR, one '/' required");
+  std::string ip = s.substr(0, slash), mask = s.substr(slash + 1);
+  if (mask.empty() || mask.size() > 3 || !std::all_of(mask.begin(), mask.end(), [](char c) { return std::isdigit((unsigned char)c); }))
+    fail("Malformed CIDR, mask bits must be an integer");
+  auto net = parse_ip(ip);
+  if (!net) fail("Nonstandard IP address: " + ip);
+  int bits = std::stoi(mask);
+  if (bits > (net->v4 ? 32 : 128)) fail("Malformed CIDR, mask bits must be an integer");
+  matcher m;
+  m.kind = op::cidr;
+  m.net = *net;
+  m.bits = bits;
+  return m;
+}
+
+matcher compile_anything_but(const json& v) {
+  matcher m;
+  m.kind = op::anything_but;
+  auto exact = [](const json& x) {
+    matcher e;
+    e.kind = op::exact;
+    e.value = x;
+    return e;
+  };
+  if (v.is_string() || v.is_number()) {
+    m.inner.push_back(exact(v));
+  } else if (v.is_array()) {
+    if (v.empty()) fail("Empty arrays are not allowed");
+    bool strings = v[0].is_string();
+    for (const auto& x : v) {
+      if (!(x.is_string() || x.is_number()) || x.is_string() != strings)
+        fail("Inside anything but list, start|null|boolean is not supported.");
+      m.inner.push_back(exact(x));
+    }
+  } else if (v.is_object() && v.size() == 1) {
+    const std::string key = v.begin().key();
+    const json& arg = v.begin().value();
+    auto each = [&](auto&& one) {
+      if (arg.is_array()) {
+        if (arg.empty()) fail("Empty arrays are not allowed");
+        for (const auto& x : arg) one(x);
+      } else {
+        one(arg);
+      }
+    };
+    if (key == "prefix" || key == "suffix") {
+      if (arg.is_object()) fail("Value of anything-but must be an array or single string/number value.");
+      each([&](const json& x) {
+        if (!x.is_string()) fail("prefix/suffix match pattern must be a string");
+        if (x.get_ref<const std::string&>().empty()) fail("Null prefix/suffix not allowed");
+        m.inner.push_back(string_op(key == "prefix" ? op::prefix : op::suffix, x.get<std::string>()));
+      });
+    } else if (key == "equals-ignore-case") {
+      each([&](const json& x) {
+        if (!x.is_string()) fail("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
+        m.inner.push_back(string_op(op::equals_ic, x.get<std::string>()));
+      });
+    } else if (key == "wildcard") {
+      each([&](const json& x) {
+        if (!x.is_string()) fail("wildcard match pattern must be a string");
+        matcher w;
+        w.kind = op::wildcard;
+        w.wild = parse_wildcard(x.get<std::string>());
+        m.inner.push_back(std::move(w));
+      });
+    } else {
+      fail("Unsupported anything-but pattern: " + key);
+    }
+  } else {
+    fail("Value of anything-but must be an array or single string/number value.");
+  }
+  return m;
+}
+
+matcher compile_operator(const json& obj) {
+  if (obj.empty()) fail("Empty objects are not allowed");
+  if (obj.size() > 1) fail("Only one key allowed in match expression");
+  const std::string key = obj.begin().key();
+  const json& v = obj.begin().value();
+  if (key == "prefix") return compile_prefix_suffix(v, true);
+  if (key == "suffix") return compile_prefix_suffix(v, false);
+  if (key == "equals-ignore-case") {
+    if (!v.is_string()) fail("equals-ignore-case match pattern must be a string");
+    return string_op(op::equals_ic, v.get<std::string>());
+  }
+  if (key == "anything-but") return compile_anything_but(v);
+  if (key == "numeric") return compile_numeric(v);
+  if (key == "exists") {
+    if (!v.is_boolean()) fail("exists match pattern must be either true or false.");
+    matcher m;
+    m.kind = op::exists;
+    m.exists = v.get<bool>();
+    return m;
+  }
+  if (key == "cidr") return compile_cidr(v);
+  if (key == "wildcard") {
+    if (!v.is_string()) fail("wildcard match pattern must be a string");
+    matcher m;
+    m.kind = op::wildcard;
+    m.wild = parse_wildcard(v.get<std::string>());
+    return m;
+  }
+  fail("Unrecognized match type " + key);
+}
+
+pattern::field compile_leaf(const std::string& path, const json& arr) {
+  if (arr.empty()) fail("Empty arrays are not allowed");
+  pattern::field f;
+  f.path = path;
+  for (const auto& el : arr) {
+    if (el.is_object()) {
+      matcher m = compile_operator(el);
+      if (m.kind == op::exists && !m.exists) f.matches_absent = true;
+      else f.any.push_back(std::move(m));
+    } else if (el.is_array()) {
+      fail("Match value must be String, number, true, false, or null");
+    } else {
+      matcher m;
+      m.kind = op::exact;
+      m.value = el;
+      f.any.push_back(std::move(m));
+    }
+  }
+  return f;
+}
+
+using conj_list = std::vector<pattern::conjunction>;
+
+// Cartesian product of two alternative lists (AND of two ORs).
+conj_list product(const conj_list& a, const conj_list& b) {
+  if (a.size() * b.size() > max_or_combinations)
+    fail("Rule is too complex - $or expands to more than " + std::to_string(max_or_combinations) + " combinations");
+  conj_list out;
+  for (const auto& x : a)
+    for (const auto& y : b) {
+      pattern::conjunction c = x;
+      c.fields.insert(c.fields.end(), y.fields.begin(), y.fields.end());
+      out.push_back(std::move(c));
+    }
+  return out;
+}
+
+bool is_or(const std::string& key, const json& v) {
+  if (key != "$or" || !v.is_array() || v.size() < 2) return false;
+  return std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_object(); });
+}
+
+conj_list compile_object(const json& obj, const std::string& prefix, int depth) {
+  if (depth > 64) fail("Pattern is nested too deeply");
+  conj_list alts(1);
+  for (const auto& [key, v] : obj.items()) {
+    std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (is_or(key, v)) {
+      conj_list ors;
+      for (const auto& sub : v) {
+        if (sub.empty()) fail("Empty objects are not allowed");
+        auto part = compile_object(sub, prefix, depth + 1);
+        ors.insert(ors.end(), part.begin(), part.end());
+        if (ors.size() > max_or_combinations)
+          fail("Rule is too complex - $or expands to more than " + std::to_string(max_or_combinations) + " combinations");
+      }
+      alts = product(alts, ors);
+    } else if (v.is_object()) {
+      if (v.empty()) continue;  // an empty nested object constrains nothing
+      alts = product(alts, compile_object(v, path, depth + 1));
+    } else if (v.is_array()) {
+      pattern::conjunction c;
+      c.fields.push_back(compile_leaf(path, v));
+      alts = product(alts, conj_list{c});
+    } else {
+      fail("\"" + key + "\" must be an object or an array");
+    }
+  }
+  for (auto& c : alts)
+    std::stable_sort(c.fields.begin(), c.fields.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return alts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+void flatten_into(const json& v, std::string& path, std::vector<std::pair<std::uint32_t, std::uint32_t>>& arrays,
+                  std::uint32_t& next_array, flat_event& out) {
+  if (v.is_object()) {
+    std::size_t base = path.size();
+    for (const auto& [k, child] : v.items()) {
+      if (base) path += '.';
+      path += k;
+      flatten_into(child, path, arrays, next_array, out);
+      path.resize(base);
+    }
+  } else if (v.is_array()) {
+    std::uint32_t id = next_array++;
+    std::uint32_t i = 0;
+    for (const auto& child : v) {
+      arrays.emplace_back(id, i++);
+      flatten_into(child, path, arrays, next_array, out);
+      arrays.pop_back();
+    }
+  } else {
+    out.leaves.push_back({path, &v, arrays});
+  }
+}
+
+bool consistent(const flat_event::leaf& a, const flat_event::leaf& b) {
+  for (const auto& [ida, ia] : a.arrays)
+    for (const auto& [idb, ib] : b.arrays)
+      if (ida == idb && ia != ib) return false;
+  return true;
+}
+
+// Chooses one leaf per constrained field such that all chosen leaves are array-consistent.
+bool assign(const std::vector<std::vector<const flat_event::leaf*>>& options, std::size_t i,
+            std::vector<const flat_event::leaf*>& chosen) {
+  if (i == options.size()) return true;
+  for (const auto* leaf : options[i]) {
+    bool ok = true;
+    for (const auto* c : chosen) ok = ok && consistent(*leaf, *c);
+    if (!ok) continue;
+    chosen.push_back(leaf);
+    if (assign(options, i + 1, chosen)) return true;
+    chosen.pop_back();
+  }
+  return false;
+}
+
+bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
+  std::vector<std::vector<const flat_event::leaf*>> options;
+  for (const auto& f : c.fields) {
+    auto lo = std::lower_bound(ev.leaves.begin(), ev.leaves.end(), f.path,
+                               [](const flat_event::leaf& l, const std::string& p) { return l.path < p; });
+    auto hi = lo;
+    while (hi != ev.leaves.end() && hi->path == f.path) ++hi;
+    if (lo == hi) {
+      if (f.matches_absent) continue;  // exists:false holds; constrains no array element
+      return false;
+    }
+    std::vector<const flat_event::leaf*> hits;
+    for (auto it = lo; it != hi; ++it)
+      for (const auto& m : f.any)
+        if (m.test(*it->value)) {
+          hits.push_back(&*it);
+          break;
+        }
+    if (hits.empty()) return false;
+    options.push_back(std::move(hits));
+  }
+  // Fewest options first keeps the search small.
+  std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  std::vector<const flat_event::leaf*> chosen;
+  return assign(options, 0, chosen);
+}
+
+}  // namespace
+
+flat_event flatten(const json& event) {
+  flat_event out;
+  std::string path;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> arrays;
+  std::uint32_t next = 0;
+  flatten_into(event, path, arrays, next, out);
+  std::stable_sort(out.leaves.begin(), out.leaves.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return out;
+}
+
+pattern pattern::compile(const json& source) {
+  if (!source.is_object()) fail("Filter is not an object");
+  pattern p;
+  p.source_ = source;
+  p.alts_ = std::make_shared<const std::vector<conjunction>>(compile_object(source, "", 0));
+  return p;
+}
+
+pattern pattern::parse(const std::string& text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto colon = what.find("syntax error");
+    fail(colon == std::string::npos ? what : what.substr(colon));
+  }
+  return compile(j);
+}
+
+bool pattern::matches(const flat_event& event) const {
+  for (const auto& c : *alts_)
+    if (match_conjunction(c, event)) return true;
+  return false;
+}
+
+std::size_t pattern::alternatives() const { return alts_->size(); }
+
+std::vector<pattern::anchor> pattern::anchors() const {
+  // One anchor per alternative: its first field whose matchers are all exact strings.
+  std::vector<anchor> out;
+  for (const auto& c : *alts_) {
+    const field* best = nullptr;
+    for (const auto& f : c.fields) {
+      if (f.matches_absent || f.any.empty()) continue;
+      bool exact = std::all_of(f.any.begin(), f.any.end(),
+                               [](const matcher& m) { return m.kind == op::exact && m.value.is_string(); });
+      if (exact) {
+        best = &f;
+        break;
+      }
+    }
+    if (!best) return {};
+    anchor a{best->path, {}};
+    for (const auto& m : best->any) a.values.push_back(m.value.dump());
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace emu::bus
