@@ -7,7 +7,7 @@
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
-#include "emulator/scenario/jsonpath.h"
+#include "emulator/core/jsonpath.h"
 #include "emulator/scenario/templates.h"
 
 namespace emu::scenario {

@@ -7,9 +7,9 @@
 namespace emu::scenario {
 
 world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed)
-    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), fns(*rt), sys(def),
-      stage(std::move(stage_name)) {
+    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), sys(def), stage(std::move(stage_name)) {
   rt->log().keep_in_memory(true);
+  system = std::make_unique<bellyfed::instance>(*rt, def, std::vector<std::string>{stage});
   trace_start = rt->trace().last_seq();
 }
 
@@ -105,22 +105,32 @@ registry::registry() {
             },
             [](world& w, const json& p) {
               if (!p["function"].is_string()) throw aws_error::validation("invoke: function must be a string");
-              return w.fns.invoke(p["function"].get<std::string>(), p.value("event", json::object()));
+              return w.fns().invoke(p["function"].get<std::string>(), p.value("event", json::object()));
             }});
   add_step({"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
             [this](const YAML::Node& p, const std::string& file, const std::string& path) {
-              if (p.IsMap() && !p["function"]) {
-                for (const char* k : {"outbox", "target"})
-                  if (p[k]) throw load_error(file, p.Mark(), path + "." + k, "fault '" + std::string(k) + "' is " + not_emulated(k, false));
+              if (p.IsMap() && p["outbox"])
+                throw load_error(file, p.Mark(), path + ".outbox", "fault 'outbox' is " + not_emulated("outbox", false));
+              if (p.IsMap() && p["target"]) {
+                need_map(p, file, path, {"target", "fail"}, {"target", "fail"});
+                std::string t = p["target"].IsScalar() ? p["target"].Scalar() : "";
+                if (t.find('/') == std::string::npos || t.front() == '/' || t.back() == '/')
+                  throw load_error(file, p["target"].Mark(), path + ".target", "must be RULE/TARGET_ID, e.g. restaurant-import/dynamodb-import");
+              } else {
+                need_map(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
               }
-              need_map(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
               json n = plain_scalar(p["fail"].Scalar());
               if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)
                 throw load_error(file, p["fail"].Mark(), path + ".fail", "must be a whole number from 1 to 1000000");
             },
             [](world& w, const json& p) {
-              w.fns.inject_failures(p["function"].get<std::string>(), p["fail"].get<int>(),
-                                    p.value("error", std::string("injected failure")));
+              if (p.contains("target")) {
+                std::string t = p["target"].get<std::string>();
+                w.bus().inject_target_failures(t.substr(0, t.find('/')), t.substr(t.find('/') + 1), p["fail"].get<int>());
+                return json{{"target", t}, {"fail", p["fail"]}};
+              }
+              w.fns().inject_failures(p["function"].get<std::string>(), p["fail"].get<int>(),
+                                      p.value("error", std::string("injected failure")));
               return json{{"function", p["function"]}, {"fail", p["fail"]}};
             }});
   add_expect({"trace", "the ordered trace entries since the scenario began, as a subsequence match",
@@ -129,6 +139,7 @@ registry::registry() {
                 return std::static_pointer_cast<const void>(compile_expected(spec, file, path, have_pattern));
               },
               check_trace});
+  add_bus_steps(*this);
 }
 
 const step_kind* registry::step(const std::string& name) const {
@@ -143,11 +154,10 @@ const expect_kind* registry::expectation(const std::string& name) const {
 
 std::string registry::not_emulated(const std::string& name, bool is_expect) const {
   static const std::map<std::string, std::string> steps = {
-      {"http", "#6 (API Gateway)"},    {"aws", "#3, #4, #5 (the AWS APIs)"}, {"sqs.send", "#5 (SQS)"},
-      {"events.put", "#3 (EventBridge)"}, {"action", "#7 (server actions)"}, {"import", "#5 (SQS import)"},
-      {"outbox", "#7 (outbox)"},       {"target", "#3 (EventBridge targets)"}};
+      {"http", "#6 (API Gateway)"},    {"sqs.send", "#5 (SQS)"},
+      {"action", "#7 (server actions)"}, {"import", "#5 (SQS import)"}, {"outbox", "#7 (outbox)"}};
   static const std::map<std::string, std::string> expects = {
-      {"events", "#3 (EventBridge)"}, {"invocations", "#3 (EventBridge patterns)"}, {"item", "#4 (DynamoDB)"},
+      {"item", "#4 (DynamoDB)"},
       {"query", "#4 (DynamoDB)"},     {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
       {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"},  {"metrics", "#3 (metrics)"}};
   const auto& table = is_expect ? expects : steps;

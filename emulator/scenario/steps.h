@@ -16,7 +16,7 @@
 
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
-#include "emulator/functions/registry.h"
+#include "emulator/bellyfed/instance.h"
 #include "emulator/scenario/matcher.h"
 
 namespace emu::scenario {
@@ -25,9 +25,13 @@ namespace emu::scenario {
 struct world {
   world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed);
   std::unique_ptr<runtime> rt;
-  functions::registry fns;
   const system_def& sys;
   std::string stage;
+  std::unique_ptr<bellyfed::instance> system;  // the scenario's stage of the system
+  functions::registry& fns() { return system->functions(); }
+  bus::service& bus() { return system->bus(); }
+  // A stage-less resource name from a scenario, qualified with the scenario's stage.
+  std::string qualified(const std::string& name) const { return name == "default" ? name : resource_name(name, stage); }
   std::uint64_t trace_start = 0;  // trace entries after this seq belong to the scenario
 };
 
@@ -51,6 +55,10 @@ struct expect_kind {
   // The differences between what the world holds and the spec; empty when it holds.
   std::function<std::vector<mismatch>(world& w, const void* compiled, const match_env& env)> check;
 };
+
+class registry;
+// Registers events.put, fault targets, expect events/invocations and !pattern (bus_steps.cc).
+void add_bus_steps(registry& reg);
 
 class registry {
  public:

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "emulator/scenario/jsonpath.h"
+#include "emulator/core/jsonpath.h"
 #include "emulator/scenario/templates.h"
 
 using emu::json;
@@ -23,16 +23,16 @@ TEST_CASE("templates: whole-string keeps the type, splices otherwise", "[scenari
 
 TEST_CASE("jsonpath: the capture subset", "[scenario][jsonpath]") {
   json doc = json::parse(R"({"body":{"items":[{"id":"a"},{"id":"b"}],"odd key":1},"Items":[1,2,3]})");
-  CHECK(emu::scenario::eval_jsonpath(doc, "$.body.items[0].id") == json("a"));
-  CHECK(emu::scenario::eval_jsonpath(doc, "$.body.items[-1].id") == json("b"));
-  CHECK(emu::scenario::eval_jsonpath(doc, "$.body['odd key']") == json(1));
-  CHECK(emu::scenario::eval_jsonpath(doc, "$.Items.length()") == json(3));
-  CHECK(emu::scenario::eval_jsonpath(doc, "$.body.items[*].id") == json({"a", "b"}));
-  CHECK(emu::scenario::eval_jsonpath(doc, "$") == doc);
-  CHECK_FALSE(emu::scenario::eval_jsonpath(doc, "$.body.items[5]"));
-  CHECK_FALSE(emu::scenario::eval_jsonpath(doc, "$.nope.deeper"));
-  CHECK(emu::scenario::check_jsonpath("body.x"));
-  CHECK(emu::scenario::check_jsonpath("$.a[x]"));
-  CHECK(emu::scenario::check_jsonpath("$.a.length().b"));
-  CHECK_FALSE(emu::scenario::check_jsonpath("$.a[0]['b c'].length()"));
+  CHECK(emu::eval_jsonpath(doc, "$.body.items[0].id") == json("a"));
+  CHECK(emu::eval_jsonpath(doc, "$.body.items[-1].id") == json("b"));
+  CHECK(emu::eval_jsonpath(doc, "$.body['odd key']") == json(1));
+  CHECK(emu::eval_jsonpath(doc, "$.Items.length()") == json(3));
+  CHECK(emu::eval_jsonpath(doc, "$.body.items[*].id") == json({"a", "b"}));
+  CHECK(emu::eval_jsonpath(doc, "$") == doc);
+  CHECK_FALSE(emu::eval_jsonpath(doc, "$.body.items[5]"));
+  CHECK_FALSE(emu::eval_jsonpath(doc, "$.nope.deeper"));
+  CHECK(emu::check_jsonpath("body.x"));
+  CHECK(emu::check_jsonpath("$.a[x]"));
+  CHECK(emu::check_jsonpath("$.a.length().b"));
+  CHECK_FALSE(emu::check_jsonpath("$.a[0]['b c'].length()"));
 }

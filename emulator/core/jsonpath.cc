@@ -1,10 +1,10 @@
-#include "emulator/scenario/jsonpath.h"
+#include "emulator/core/jsonpath.h"
 
 #include <charconv>
 #include <variant>
 #include <vector>
 
-namespace emu::scenario {
+namespace emu {
 namespace {
 
 struct wildcard {};
@@ -106,4 +106,4 @@ std::optional<json> eval_jsonpath(const json& root, const std::string& path) {
   return out.front();
 }
 
-}  // namespace emu::scenario
+}  // namespace emu

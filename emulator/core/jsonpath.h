@@ -7,11 +7,11 @@
 
 #include "emulator/core/json.h"
 
-namespace emu::scenario {
+namespace emu {
 
 // Returns an error message for a path outside the subset, or nullopt when it is valid.
 std::optional<std::string> check_jsonpath(const std::string& path);
 // Evaluates `path` against `root`; nullopt when nothing is there.
 std::optional<json> eval_jsonpath(const json& root, const std::string& path);
 
-}  // namespace emu::scenario
+}  // namespace emu

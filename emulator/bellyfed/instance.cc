@@ -1,0 +1,75 @@
+#include "emulator/bellyfed/instance.h"
+
+#include "emulator/core/error.h"
+
+namespace emu::bellyfed {
+namespace {
+
+// "arn:aws:lambda:us-east-1:000000000000:function:Name[:qualifier]" → "Name".
+std::string function_name(const std::string& arn) {
+  auto pos = arn.find(":function:");
+  if (pos == std::string::npos) return arn;
+  std::string rest = arn.substr(pos + 10);
+  return rest.substr(0, rest.find(':'));
+}
+
+}  // namespace
+
+instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages)
+    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region) {
+  // Bus targets that are functions are invoked through the function runtime; a function that
+  // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
+  bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
+    functions_.invoke(function_name(arn), payload, trace_id);
+  });
+  bus_.set_delivery("logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
+    std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
+    rt_.trace().record("log", "logs", {{"log_group", group}, {"message", payload}}, trace_id);
+    rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", payload}}, trace_id);
+  });
+  for (const auto& s : stages) create_stage(s);
+}
+
+std::string instance::function_arn(const std::string& name) const {
+  return "arn:aws:lambda:" + def_.region + ":" + def_.account + ":function:" + name;
+}
+
+std::string instance::queue_arn(const std::string& name) const {
+  return "arn:aws:sqs:" + def_.region + ":" + def_.account + ":" + name;
+}
+
+void instance::create_stage(const std::string& stage) {
+  for (const auto& b : def_.buses) bus_.create_event_bus({{"Name", resource_name(b.name, stage)}});
+  for (const auto& r : def_.rules) {
+    std::string bus = r.bus == "default" ? "default" : resource_name(r.bus, stage);
+    json put = {{"Name", r.name}, {"EventBusName", bus}, {"EventPattern", r.pattern.dump()},
+                {"State", r.enabled ? "ENABLED" : "DISABLED"}};
+    if (!r.description.empty()) put["Description"] = r.description;
+    try {
+      bus_.put_rule(put);
+    } catch (const aws_error& e) {
+      throw aws_error(e.type(), def_.file + ":" + std::to_string(r.line) + ": rules." + r.name + ": " + e.message());
+    }
+    if (r.targets.empty()) continue;
+    json targets = json::array();
+    for (const auto& t : r.targets) {
+      std::string arn;
+      if (t.kind == "function") arn = function_arn(resource_name(t.ref, stage));
+      else if (t.kind == "queue") arn = queue_arn(resource_name(t.ref, stage));
+      else if (t.kind == "bus") arn = bus_.bus_arn(resource_name(t.ref, stage));
+      else arn = "arn:aws:logs:" + def_.region + ":" + def_.account + ":log-group:" + t.ref;
+      json x = {{"Id", t.id}, {"Arn", arn}};
+      if (t.input) x["Input"] = t.input->dump();
+      if (t.input_path) x["InputPath"] = *t.input_path;
+      if (t.input_transformer) x["InputTransformer"] = *t.input_transformer;
+      x["RetryPolicy"] = {{"MaximumRetryAttempts", t.retry.maximum_retry_attempts},
+                          {"MaximumEventAgeInSeconds",
+                           std::chrono::duration_cast<std::chrono::seconds>(t.retry.maximum_event_age).count()}};
+      if (t.dlq) x["DeadLetterConfig"] = {{"Arn", queue_arn(resource_name(*t.dlq, stage))}};
+      targets.push_back(x);
+    }
+    bus_.put_targets({{"Rule", r.name}, {"EventBusName", bus}, {"Targets", targets}});
+  }
+}
+
+}  // namespace emu::bellyfed

@@ -1,0 +1,313 @@
+// PutEvents, rule matching and delivery: envelopes, input transformation, retries with
+// exponential backoff and jitter, and dead-letter queues — all as scheduler tasks.
+#include <cmath>
+
+#include "emulator/bus/service.h"
+#include "emulator/core/error.h"
+#include "emulator/core/jsonpath.h"
+#include "emulator/core/time_format.h"
+
+namespace emu::bus {
+namespace {
+
+// EventBridge does not publish its backoff; this doubles from 1 s up to 5 min, each delay
+// drawn between half and all of that (the jitter comes from the seeded id source).
+constexpr long long first_retry_ms = 1000;
+constexpr long long max_retry_ms = 5 * 60 * 1000;
+
+std::size_t entry_size(const json& e) {
+  std::size_t n = e.contains("Time") ? 14 : 0;
+  for (const char* k : {"Source", "DetailType", "Detail"})
+    if (e.contains(k) && e[k].is_string()) n += e[k].get_ref<const std::string&>().size();
+  if (e.contains("Resources") && e["Resources"].is_array())
+    for (const auto& r : e["Resources"])
+      if (r.is_string()) n += r.get_ref<const std::string&>().size();
+  return n;
+}
+
+json entry_error(const std::string& code, const std::string& message) {
+  return {{"ErrorCode", code}, {"ErrorMessage", message}};
+}
+
+const std::vector<std::string> predefined = {"aws.events.rule-arn", "aws.events.rule-name",
+                                             "aws.events.event.ingestion-time", "aws.events.event",
+                                             "aws.events.event.json"};
+
+// The <name> placeholders of a template, in order.
+std::vector<std::pair<std::size_t, std::string>> placeholders(const std::string& tmpl) {
+  std::vector<std::pair<std::size_t, std::string>> out;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '<') continue;
+    std::size_t close = tmpl.find('>', i + 1);
+    if (close == std::string::npos) break;
+    std::string name = tmpl.substr(i + 1, close - i - 1);
+    bool ok = !name.empty() && name.find_first_not_of(
+                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
+    if (ok) out.emplace_back(i, name);
+  }
+  return out;
+}
+
+}  // namespace
+
+void validate_transformer(const target& t) {
+  const json& tr = *t.input_transformer;
+  if (!tr.is_object() || !tr.contains("InputTemplate") || !tr["InputTemplate"].is_string())
+    throw aws_error::validation("1 validation error detected: Value null at 'targets.member.inputTransformer.inputTemplate' "
+                                "failed to satisfy constraint: Member must not be null");
+  const std::string& tmpl = tr["InputTemplate"].get_ref<const std::string&>();
+  if (tmpl.empty() || tmpl.size() > 8192)
+    throw aws_error::validation("InputTemplate for target " + t.id + " must be 1 to 8192 characters.");
+  const json paths = tr.contains("InputPathsMap") ? tr["InputPathsMap"] : json::object();
+  if (!paths.is_object() || paths.size() > 100)
+    throw aws_error::validation("InputPathsMap for target " + t.id + " must be a map of at most 100 entries.");
+  for (const auto& [k, v] : paths.items()) {
+    if (!v.is_string() || check_jsonpath(v.get<std::string>()))
+      throw aws_error::validation("InputPathsMap for target " + t.id + " has an invalid JSONPath for " + k + ".");
+    for (const auto& p : predefined)
+      if (k == p) throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + k + ".");
+  }
+  for (const auto& [pos, name] : placeholders(tmpl)) {
+    bool known = paths.contains(name);
+    for (const auto& p : predefined) known = known || name == p;
+    if (!known) throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + name + ".");
+  }
+}
+
+json service::put_events(const json& req) {
+  if (!req.is_object() || !req.contains("Entries") || !req["Entries"].is_array())
+    throw aws_error::validation("1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+  const json& entries = req["Entries"];
+  if (entries.empty() || entries.size() > 10)
+    throw aws_error::validation("1 validation error detected: Value '" + entries.dump().substr(0, 200) +
+                                "' at 'entries' failed to satisfy constraint: Member must have length " +
+                                (entries.empty() ? "greater than or equal to 1" : "less than or equal to 10"));
+  std::size_t total = 0;
+  for (const auto& e : entries) total += entry_size(e);
+  if (total > max_put_events_bytes) throw aws_error::validation("Total size of the entries in the request is over the limit.");
+  json results = json::array();
+  int failed = 0;
+  for (const auto& e : entries) {
+    std::string bus = "default";
+    if (e.is_object() && e.contains("EventBusName") && e["EventBusName"].is_string()) bus = e["EventBusName"];
+    json r = put_one(bus, e);
+    failed += r.contains("ErrorCode");
+    results.push_back(std::move(r));
+  }
+  return {{"FailedEntryCount", failed}, {"Entries", results}};
+}
+
+json service::put_one(const std::string& bus_name_or_arn, const json& e, const std::string& trace_hint) {
+  if (!e.is_object()) return entry_error("InvalidArgument", "Parameter Entries is not valid.");
+  for (const char* k : {"Source", "DetailType", "Detail"})
+    if (!e.contains(k) || !e[k].is_string())
+      return entry_error("InvalidArgument", std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
+  json detail;
+  try {
+    detail = json::parse(e["Detail"].get<std::string>());
+  } catch (const json::exception&) {
+    return entry_error("MalformedDetail", "Detail is malformed.");
+  }
+  if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
+  const std::string& source = e["Source"].get_ref<const std::string&>();
+  if (source.rfind("aws.", 0) == 0) return entry_error("NotAuthorizedForSourceException", "Not authorized for the source.");
+  if (e["DetailType"].get_ref<const std::string&>().size() > 128)
+    return entry_error("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.");
+  instant time = rt_.clock().now();
+  if (e.contains("Time") && !e["Time"].is_null()) {
+    if (e["Time"].is_number()) {
+      time = instant(duration(static_cast<long long>(std::llround(e["Time"].get<double>() * 1000))));
+    } else if (auto t = e["Time"].is_string() ? parse_iso8601(e["Time"].get<std::string>()) : std::nullopt) {
+      time = *t;
+    } else {
+      return entry_error("InvalidArgument", "Parameter Time is not valid.");
+    }
+  }
+  json resources = json::array();
+  if (e.contains("Resources") && e["Resources"].is_array())
+    for (const auto& r : e["Resources"])
+      if (r.is_string()) resources.push_back(r);
+  std::string id = rt_.ids().uuid();
+  json envelope = {{"version", "0"},     {"id", id},           {"detail-type", e["DetailType"]},
+                   {"source", source},   {"account", account_}, {"time", iso8601_seconds(time)},
+                   {"region", region_},  {"resources", resources}, {"detail", detail}};
+  // The standard event's trace_id travels in the detail; keep it for correlation.
+  std::string trace_id = trace_hint;
+  if (trace_id.empty() && detail.contains("trace_id") && detail["trace_id"].is_string()) trace_id = detail["trace_id"];
+  if (trace_id.empty() && e.contains("TraceHeader") && e["TraceHeader"].is_string()) trace_id = e["TraceHeader"];
+  std::string bus = bus_name_or_arn;
+  if (bus.rfind("arn:", 0) == 0 && bus.find(":event-bus/") != std::string::npos) bus = bus.substr(bus.find(":event-bus/") + 11);
+  auto it = buses_.find(bus);
+  auto seq = rt_.trace().record("event.put", "bus",
+                                {{"bus", bus}, {"id", id}, {"source", source}, {"detail-type", e["DetailType"]},
+                                 {"accepted", it != buses_.end()}},
+                                trace_id);
+  // AWS answers an EventId for a bus that does not exist and drops the event.
+  if (it != buses_.end()) accept(it->second, std::move(envelope), trace_id, seq);
+  return {{"EventId", id}};
+}
+
+void service::accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause) {
+  ++bus.events_in;
+  auto& kept = events_[bus.name];
+  if (kept.size() >= kept_events_per_bus) kept.erase(kept.begin(), kept.begin() + kept_events_per_bus / 10);
+  kept.push_back({bus.name, envelope, rt_.clock().now(), trace_id});
+  flat_event flat = flatten(envelope);
+  bool any = false;
+  for (auto& [name, r] : bus.rules) {
+    if (r.state == "DISABLED" || !r.compiled || !r.compiled->matches(flat)) continue;
+    any = true;
+    ++r.matched;
+    auto seq = rt_.trace().record("rule.match", "bus", {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}},
+                                  trace_id, cause);
+    for (const auto& [id, t] : r.targets)
+      schedule_delivery(bus.name, name, id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
+  }
+  bus.matched_events += any;
+}
+
+void service::schedule_delivery(const std::string& bus, const std::string& rule_name, const std::string& target_id,
+                                const json& envelope, int attempt, instant first, const std::string& trace_id,
+                                std::uint64_t cause, duration delay) {
+  rt_.sched().after(delay, "deliver " + rule_name + "/" + target_id, [=, this] {
+    deliver(bus, rule_name, target_id, envelope, attempt, first, trace_id, cause);
+  });
+}
+
+void service::deliver(const std::string& bus_name, const std::string& rule_name, const std::string& target_id,
+                      const json& envelope, int attempt, instant first, const std::string& trace_id, std::uint64_t cause) {
+  auto b = buses_.find(bus_name);
+  if (b == buses_.end()) return;  // deleted meanwhile: nothing left to deliver to
+  auto r = b->second.rules.find(rule_name);
+  if (r == b->second.rules.end()) return;
+  auto t = r->second.targets.find(target_id);
+  if (t == r->second.targets.end()) return;
+  rule& rl = r->second;
+  const target& tg = t->second;
+  ++rl.invocations;
+  std::string code, message;
+  bool retryable = true;
+  try {
+    if (auto f = rl.fail_target.find(target_id); f != rl.fail_target.end() && f->second > 0) {
+      --f->second;
+      throw delivery_error("INJECTED_FAULT", "fault injected by the scenario", true);
+    }
+    json payload = transform_input(rl, tg, envelope);
+    std::string svc = tg.arn.size() > 8 ? tg.arn.substr(tg.arn.find(':', 4) + 1) : "";
+    svc = svc.substr(0, svc.find(':'));
+    if (svc == "events") {
+      std::string target_bus = tg.arn.substr(tg.arn.find(":event-bus/") == std::string::npos ? tg.arn.size() : tg.arn.find(":event-bus/") + 11);
+      auto tb = buses_.find(target_bus);
+      if (tb == buses_.end()) throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
+      accept(tb->second, envelope, trace_id, cause);
+    } else {
+      auto d = delivery_.find(svc);
+      if (d == delivery_.end())
+        throw delivery_error("NO_RESOURCE", "Targets of service '" + svc + "' are not emulated (" + tg.arn + ")", false);
+      d->second(tg.arn, payload, json::object(), trace_id);
+    }
+    rt_.trace().record("delivery", "bus", {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
+                       trace_id, cause);
+    return;
+  } catch (const delivery_error& e) {
+    code = e.code(), message = e.what(), retryable = e.retryable();
+  } catch (const aws_error& e) {
+    code = e.type() == "ResourceNotFoundException" ? "NO_RESOURCE" : e.type() == "AccessDeniedException" ? "NO_PERMISSIONS" : e.type();
+    message = e.message();
+    retryable = code != "NO_RESOURCE" && code != "NO_PERMISSIONS";
+  } catch (const std::exception& e) {
+    code = "INVOCATION_ERROR", message = e.what();
+  }
+  ++rl.failed_invocations;
+  int attempts = attempt + 1;
+  rt_.trace().record("delivery.failed", "bus",
+                     {{"rule", rule_name}, {"target", target_id}, {"attempt", attempts}, {"error_code", code}, {"error", message}},
+                     trace_id, cause);
+  std::string exhausted;
+  if (retryable && attempt >= tg.retry.maximum_retry_attempts) exhausted = "MaximumRetryAttempts";
+  long long shift = std::min(attempt, 20);
+  duration delay(std::min(first_retry_ms << shift, max_retry_ms));
+  delay = duration(static_cast<long long>(double(delay.count()) * (0.5 + 0.5 * rt_.ids().unit())));
+  if (retryable && exhausted.empty() && rt_.clock().now() + delay - first > tg.retry.maximum_event_age)
+    exhausted = "MaximumEventAgeInSeconds";
+  if (!retryable || !exhausted.empty()) {
+    dead_letter(rl, tg, envelope, code, message, exhausted, attempts, trace_id, cause);
+    return;
+  }
+  schedule_delivery(bus_name, rule_name, target_id, envelope, attempt + 1, first, trace_id, cause, delay);
+}
+
+void service::dead_letter(rule& r, const target& t, const json& envelope, const std::string& code,
+                          const std::string& message, const std::string& exhausted, int attempts,
+                          const std::string& trace_id, std::uint64_t cause) {
+  json attrs = {{"RULE_ARN", rule_arn(r.bus, r.name)}, {"TARGET_ARN", t.arn}, {"ERROR_CODE", code},
+                {"ERROR_MESSAGE", message}};
+  if (!exhausted.empty()) attrs["EXHAUSTED_RETRY_CONDITION"] = exhausted;
+  attrs["RETRY_ATTEMPTS"] = std::to_string(attempts - 1);
+  std::string why;
+  if (t.dead_letter_arn) {
+    auto d = delivery_.find("sqs");
+    try {
+      if (d == delivery_.end()) throw std::runtime_error("SQS is not emulated yet (issue #5)");
+      d->second(*t.dead_letter_arn, envelope, attrs, trace_id);
+      ++r.dead_lettered;
+      rt_.trace().record("delivery.dlq", "bus", {{"rule", r.name}, {"target", t.id}, {"dlq", *t.dead_letter_arn}, {"attributes", attrs}},
+                         trace_id, cause);
+      return;
+    } catch (const std::exception& e) {
+      why = std::string("the dead-letter queue failed: ") + e.what();
+    }
+  } else {
+    why = "the target has no dead-letter queue";
+  }
+  ++r.dropped;
+  rt_.trace().record("delivery.dropped", "bus", {{"rule", r.name}, {"target", t.id}, {"attributes", attrs}, {"reason", why}},
+                     trace_id, cause);
+  rt_.log().log(log_level::warn, "bus", "event dropped after failed delivery",
+                {{"rule", r.name}, {"target", t.id}, {"error_code", code}, {"error", message}, {"reason", why}}, trace_id);
+}
+
+json service::transform_input(const rule& r, const target& t, const json& envelope) const {
+  if (t.input) return json::parse(*t.input);
+  if (t.input_path) return eval_jsonpath(envelope, *t.input_path).value_or(json(nullptr));
+  if (!t.input_transformer) return envelope;
+  const json& tr = *t.input_transformer;
+  std::map<std::string, json> values;
+  const json paths = tr.contains("InputPathsMap") ? tr["InputPathsMap"] : json::object();
+  for (const auto& [k, v] : paths.items()) values[k] = eval_jsonpath(envelope, v.get<std::string>()).value_or(json(nullptr));
+  values["aws.events.rule-arn"] = rule_arn(r.bus, r.name);
+  values["aws.events.rule-name"] = r.name;
+  values["aws.events.event.ingestion-time"] = iso8601_seconds(rt_.clock().now());
+  json without_detail = envelope;
+  without_detail.erase("detail");
+  values["aws.events.event"] = without_detail;
+  values["aws.events.event.json"] = envelope;
+  const std::string& tmpl = tr["InputTemplate"].get_ref<const std::string&>();
+  std::size_t first = tmpl.find_first_not_of(" \t\r\n");
+  bool json_mode = first != std::string::npos && (tmpl[first] == '{' || tmpl[first] == '[' || tmpl[first] == '"');
+  std::string out;
+  bool in_string = false;
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    char c = tmpl[i];
+    if (json_mode && c == '"' && (i == 0 || tmpl[i - 1] != '\\')) in_string = !in_string;
+    std::size_t close = c == '<' ? tmpl.find('>', i + 1) : std::string::npos;
+    auto v = close == std::string::npos ? values.end() : values.find(tmpl.substr(i + 1, close - i - 1));
+    if (v == values.end()) {
+      out += c;
+      continue;
+    }
+    const json& val = v->second;
+    if (!json_mode) out += val.is_string() ? val.get<std::string>() : val.dump();
+    else if (in_string) {
+      std::string d = val.dump();
+      out += val.is_string() ? d.substr(1, d.size() - 2) : json(d).dump().substr(1, json(d).dump().size() - 2);
+    } else {
+      out += val.dump();
+    }
+    i = close;
+  }
+  if (json_mode && json::accept(out)) return json::parse(out);
+  return out;
+}
+
+}  // namespace emu::bus

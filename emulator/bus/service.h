@@ -1,0 +1,172 @@
+// The EventBridge service: event buses, rules with compiled patterns, targets with input
+// transformation, asynchronous delivery with retries, backoff and dead-letter queues, and the
+// EventBridge API operations (JSON 1.1 request/response shapes, AWS error names and texts).
+//
+// Depends on core only. Targets are reached through delivery functions that the wiring
+// (emulator/bellyfed/wiring.cc) installs per ARN service: "lambda", "sqs", "logs"; buses are
+// delivered internally. Every delivery is a scheduler task, so retries and backoff run in
+// virtual time in scenarios and in real time under `serve`.
+// Not thread-safe: callers hold the runtime's world lock (realtime_driver::exclusive).
+// https://docs.aws.amazon.com/eventbridge/latest/APIReference/
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "emulator/bus/pattern.h"
+#include "emulator/core/json.h"
+#include "emulator/core/runtime.h"
+
+namespace emu::bus {
+
+// A failed delivery. `code` is what the dead-letter message's ERROR_CODE attribute says
+// (NO_RESOURCE, NO_PERMISSIONS, THROTTLING, TIMEOUT, …); non-retryable failures go to the DLQ
+// at once, as EventBridge does for missing resources and permissions.
+class delivery_error : public std::runtime_error {
+ public:
+  delivery_error(std::string code, const std::string& message, bool retryable)
+      : std::runtime_error(message), code_(std::move(code)), retryable_(retryable) {}
+  const std::string& code() const { return code_; }
+  bool retryable() const { return retryable_; }
+
+ private:
+  std::string code_;
+  bool retryable_;
+};
+
+// Delivers `payload` to the target `arn`; `attributes` are message attributes (dead-letter
+// messages carry RULE_ARN, TARGET_ARN, ERROR_CODE, …). Throws delivery_error (or anything) on
+// failure.
+using deliver_fn = std::function<void(const std::string& arn, const json& payload, const json& attributes,
+                                      const std::string& trace_id)>;
+
+struct retry_policy {
+  int maximum_retry_attempts = 185;
+  duration maximum_event_age = std::chrono::hours(24);
+};
+
+struct target {
+  std::string id;
+  std::string arn;
+  std::optional<std::string> input;       // JSON text
+  std::optional<std::string> input_path;  // JSONPath
+  std::optional<json> input_transformer;  // {InputPathsMap, InputTemplate}
+  retry_policy retry;
+  bool retry_set = false;
+  std::optional<std::string> dead_letter_arn;
+  json extra = json::object();  // other Target members, echoed back by ListTargetsByRule
+};
+
+struct rule {
+  std::string name;
+  std::string bus;
+  std::string description;
+  std::string state = "ENABLED";
+  std::string pattern_text;
+  std::optional<pattern> compiled;
+  std::string schedule;
+  std::string managed_by;
+  std::map<std::string, target> targets;  // by id
+  std::map<std::string, std::string> tags;
+  int fail_next = 0;  // scenario fault: the next N deliveries of every target fail
+  std::map<std::string, int> fail_target;
+  // Metrics.
+  std::uint64_t matched = 0, invocations = 0, failed_invocations = 0, dead_lettered = 0, dropped = 0;
+};
+
+struct event_bus {
+  std::string name;
+  std::string description;
+  std::map<std::string, rule> rules;  // by name
+  std::map<std::string, std::string> tags;
+  instant created{};
+  std::uint64_t events_in = 0, matched_events = 0;
+};
+
+// An event accepted onto a bus, as delivered (AWS's envelope and key order).
+struct event_record {
+  std::string bus;
+  json envelope;
+  instant at{};
+  std::string trace_id;
+};
+
+class service {
+ public:
+  static constexpr std::size_t max_put_events_bytes = 256 * 1024;
+  static constexpr int max_targets_per_rule = 5;
+  static constexpr int max_rules_per_bus = 300;
+  static constexpr int max_buses = 100;
+  static constexpr std::size_t kept_events_per_bus = 10'000;
+
+  service(runtime& rt, std::string account, std::string region);
+
+  void set_delivery(const std::string& arn_service, deliver_fn fn) { delivery_[arn_service] = std::move(fn); }
+
+  // ---- EventBridge API (request JSON → response JSON; throws aws_error) ----
+  json put_events(const json& req);
+  json put_rule(const json& req);
+  json describe_rule(const json& req);
+  json list_rules(const json& req);
+  json delete_rule(const json& req);
+  json enable_rule(const json& req) { return set_rule_state(req, "ENABLED"); }
+  json disable_rule(const json& req) { return set_rule_state(req, "DISABLED"); }
+  json put_targets(const json& req);
+  json list_targets_by_rule(const json& req);
+  json remove_targets(const json& req);
+  json list_rule_names_by_target(const json& req);
+  json test_event_pattern(const json& req);
+  json create_event_bus(const json& req);
+  json describe_event_bus(const json& req);
+  json list_event_buses(const json& req);
+  json delete_event_bus(const json& req);
+  json tag_resource(const json& req);
+  json untag_resource(const json& req);
+  json list_tags_for_resource(const json& req);
+
+  // ---- For the wiring, scenarios and /_emu ----
+  // Puts one event as PutEvents would and returns its result entry ({EventId} or error).
+  json put_one(const std::string& bus, const json& entry, const std::string& trace_id = {});
+  // Events accepted on `bus` (the newest kept_events_per_bus), oldest first.
+  const std::vector<event_record>& events(const std::string& bus) const;
+  // Makes the next `count` deliveries to target `target_id` of `rule_name` (on any bus) fail.
+  void inject_target_failures(const std::string& rule_name, const std::string& target_id, int count);
+  json metrics() const;
+  bool has_bus(const std::string& name) const { return buses_.count(name) > 0; }
+
+  std::string bus_arn(const std::string& bus) const;
+  std::string rule_arn(const std::string& bus, const std::string& rule) const;
+  const std::string& account() const { return account_; }
+  const std::string& region() const { return region_; }
+
+ private:
+  json set_rule_state(const json& req, const std::string& state);
+  event_bus& bus_for(const json& req, const char* member = "EventBusName");
+  rule& rule_for(const json& req);
+  void accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause);
+  void schedule_delivery(const std::string& bus, const std::string& rule, const std::string& target_id,
+                         const json& envelope, int attempt, instant first, const std::string& trace_id,
+                         std::uint64_t cause, duration delay);
+  void deliver(const std::string& bus, const std::string& rule, const std::string& target_id, const json& envelope,
+               int attempt, instant first, const std::string& trace_id, std::uint64_t cause);
+  void dead_letter(rule& r, const target& t, const json& envelope, const std::string& code,
+                   const std::string& message, const std::string& exhausted, int attempts,
+                   const std::string& trace_id, std::uint64_t cause);
+  json transform_input(const rule& r, const target& t, const json& envelope) const;
+
+  runtime& rt_;
+  std::string account_, region_;
+  std::map<std::string, event_bus> buses_;
+  std::map<std::string, std::vector<event_record>> events_;
+  std::map<std::string, deliver_fn> delivery_;
+};
+
+// The EventBridge operations by name ("PutEvents", …), for the edge's dispatch table.
+using operation = json (service::*)(const json&);
+const std::map<std::string, operation>& operations();
+
+}  // namespace emu::bus

@@ -1,0 +1,242 @@
+// Scenario steps and expectations of the EventBridge component: `events.put`,
+// `expect: {events}`, `expect: {invocations}`, and the `!pattern` matcher tag.
+#include "emulator/bus/pattern.h"
+#include "emulator/core/error.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/scenario/steps.h"
+
+namespace emu::scenario {
+namespace {
+
+void need_keys(const YAML::Node& n, const std::string& file, const std::string& path,
+               std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
+  if (!n.IsMap()) throw load_error(file, n.Mark(), path, "must be a map");
+  for (const auto& kv : n) {
+    std::string k = kv.first.Scalar(), list;
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a, list += (list.empty() ? "" : ", ") + std::string(a);
+    if (!ok) throw load_error(file, kv.first.Mark(), path + "." + k, "unknown key (expected one of: " + list + ")");
+  }
+  for (const char* r : required)
+    if (!n[r]) throw load_error(file, n.Mark(), path + "." + r, "is required");
+}
+
+bus::pattern compile_pattern(const YAML::Node& n, const std::string& file, const std::string& path) {
+  try {
+    return bus::pattern::compile(yaml_to_json(n, file, path));
+  } catch (const bus::pattern_error& e) {
+    throw load_error(file, n.Mark(), path, std::string("not a valid EventBridge pattern: ") + e.what());
+  }
+}
+
+// count / min / max of an `events` or `invocations` expectation.
+struct count_spec {
+  std::optional<long long> count, min, max;
+  std::string describe() const {
+    if (count) return "exactly " + std::to_string(*count);
+    if (min && max) return "between " + std::to_string(*min) + " and " + std::to_string(*max);
+    if (max) return "at most " + std::to_string(*max);
+    return "at least " + std::to_string(min.value_or(1));
+  }
+  bool holds(long long n) const {
+    if (count) return n == *count;
+    if (min && n < *min) return false;
+    if (max && n > *max) return false;
+    return min || max || n >= 1;
+  }
+};
+
+count_spec read_counts(const YAML::Node& n, const std::string& file, const std::string& path) {
+  count_spec c;
+  for (const char* k : {"count", "min", "max"}) {
+    if (!n[k]) continue;
+    json v = n[k].IsScalar() ? plain_scalar(n[k].Scalar()) : json();
+    if (!v.is_number_integer() || v.get<long long>() < 0)
+      throw load_error(file, n[k].Mark(), path + "." + k, "must be a whole number ≥ 0");
+    (std::string(k) == "count" ? c.count : std::string(k) == "min" ? c.min : c.max) = v.get<long long>();
+  }
+  if (c.count && (c.min || c.max)) throw load_error(file, n.Mark(), path, "count excludes min and max");
+  return c;
+}
+
+// A `match:` pattern, compiled at load time unless it holds ${templates}; then it is
+// validated at load time and compiled again after expansion when it is checked.
+struct match_spec {
+  json source;
+  std::optional<bus::pattern> compiled;
+  bool templated = false;
+
+  std::optional<bus::pattern> get(const match_env& env) const {
+    if (!templated) return compiled;
+    std::function<json(const json&)> expand = [&](const json& v) -> json {
+      if (v.is_string()) return env.resolve ? env.resolve(v.get<std::string>()) : v;
+      if (v.is_array()) {
+        json out = json::array();
+        for (const auto& x : v) out.push_back(expand(x));
+        return out;
+      }
+      if (v.is_object()) {
+        json out = json::object();
+        for (const auto& [k, x] : v.items()) out[k] = expand(x);
+        return out;
+      }
+      return v;
+    };
+    return bus::pattern::compile(expand(source));
+  }
+};
+
+match_spec read_match(const YAML::Node& n, const std::string& file, const std::string& path) {
+  match_spec m;
+  m.compiled = compile_pattern(n, file, path);
+  m.source = m.compiled->source();
+  m.templated = m.source.dump().find("${") != std::string::npos;
+  return m;
+}
+
+struct events_check {
+  std::string bus;
+  std::optional<match_spec> match;
+  count_spec counts;
+};
+
+struct invocations_check {
+  std::string function;
+  std::optional<match_spec> match;
+  count_spec counts;
+};
+
+std::string summary(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 200 ? s.substr(0, 200) + "…" : s;
+}
+
+std::vector<mismatch> verdict(const count_spec& c, const std::vector<const json*>& seen, std::size_t hits,
+                              const std::string& what) {
+  if (c.holds(long(hits))) return {};
+  std::string list;
+  for (std::size_t i = 0; i < seen.size() && i < 10; ++i) list += "\n      " + summary(*seen[i]);
+  if (seen.size() > 10) list += "\n      … and " + std::to_string(seen.size() - 10) + " more";
+  return {{"$", "expected " + c.describe() + " " + what + ", got " + std::to_string(hits) + " (of " +
+                    std::to_string(seen.size()) + " seen" + (seen.empty() ? ")" : "):" + list)}};
+}
+
+// Scenario resource names are stage-less: a bus the system defines gets the scenario's stage.
+void qualify_buses(world& w, json& params) {
+  auto fix = [&](json& obj, const char* key) {
+    if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return;
+    std::string n = obj[key];
+    for (const auto& b : w.sys.buses)
+      if (b.name == n) obj[key] = w.qualified(n);
+  };
+  fix(params, "EventBusName");
+  if (params.contains("Entries") && params["Entries"].is_array())
+    for (auto& e : params["Entries"]) fix(e, "EventBusName");
+}
+
+}  // namespace
+
+void add_bus_steps(registry& reg) {
+  reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service, action, params}",
+                [&reg](const YAML::Node& p, const std::string& file, const std::string& path) {
+                  need_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
+                  std::string svc = p["service"].Scalar(), action = p["action"].Scalar();
+                  if (svc == "dynamodb" || svc == "sqs")
+                    throw load_error(file, p["service"].Mark(), path + ".service",
+                                     "service '" + svc + "' is not emulated yet (issue " + (svc == "sqs" ? "#5" : "#4") + ")");
+                  if (svc != "events")
+                    throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: events, dynamodb, sqs)");
+                  if (!bus::operations().count(action)) {
+                    std::string known;
+                    for (const auto& [k, v] : bus::operations()) known += (known.empty() ? "" : ", ") + k;
+                    throw load_error(file, p["action"].Mark(), path + ".action", "unknown events action '" + action + "' (known: " + known + ")");
+                  }
+                  (void)reg;
+                },
+                [](world& w, const json& p) -> json {
+                  json params = p.value("params", json::object());
+                  qualify_buses(w, params);
+                  auto op = bus::operations().at(p["action"].get<std::string>());
+                  return (w.bus().*op)(params);
+                }});
+
+  reg.set_pattern([](const json& p, const json& value, std::string& error) {
+    try {
+      return bus::pattern::compile(p).matches(value);
+    } catch (const bus::pattern_error& e) {
+      error = std::string("invalid EventBridge pattern: ") + e.what();
+      return false;
+    }
+  });
+
+  reg.add_step({"events.put", "PutEvents with one entry: {bus, source, detail-type, detail, resources, time}",
+                [](const YAML::Node& p, const std::string& file, const std::string& path) {
+                  need_keys(p, file, path, {"bus", "source", "detail-type", "detail", "resources", "time"},
+                            {"source", "detail-type", "detail"});
+                },
+                [](world& w, const json& p) -> json {
+                  json entry = {{"Source", p["source"]}, {"DetailType", p["detail-type"]}};
+                  const json& d = p["detail"];
+                  entry["Detail"] = d.is_string() ? d.get<std::string>() : d.dump();
+                  if (p.contains("resources")) entry["Resources"] = p["resources"];
+                  if (p.contains("time")) entry["Time"] = p["time"];
+                  for (const char* k : {"Source", "DetailType"})
+                    if (!entry[k].is_string()) entry[k] = entry[k].dump();
+                  json r = w.bus().put_one(w.qualified(p.value("bus", std::string("default"))), entry);
+                  if (r.contains("ErrorCode")) return {{"error", {{"type", r["ErrorCode"]}, {"message", r["ErrorMessage"]}}}};
+                  return r;
+                }});
+
+  reg.add_expect({"events", "events put on a bus: {bus, match, count | min | max}",
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+                    need_keys(spec, file, path, {"bus", "match", "count", "min", "max"}, {"bus"});
+                    auto c = std::make_shared<events_check>();
+                    c->bus = spec["bus"].Scalar();
+                    if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
+                    c->counts = read_counts(spec, file, path);
+                    return std::static_pointer_cast<const void>(c);
+                  },
+                  [](world& w, const void* compiled, const match_env& env) {
+                    const auto& c = *static_cast<const events_check*>(compiled);
+                    auto pattern = c.match ? c.match->get(env) : std::nullopt;
+                    std::string bus = w.qualified(c.bus);
+                    std::vector<const json*> seen;
+                    std::size_t hits = 0;
+                    for (const auto& e : w.bus().events(bus)) {
+                      seen.push_back(&e.envelope);
+                      hits += !pattern || pattern->matches(e.envelope);
+                    }
+                    if (!w.bus().has_bus(bus)) return std::vector<mismatch>{{"$", "there is no event bus " + bus}};
+                    return verdict(c.counts, seen, hits, "matching event(s) on " + bus);
+                  }});
+
+  reg.add_expect({"invocations", "function invocations and their events: {function, match, count | min | max}",
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+                    need_keys(spec, file, path, {"function", "match", "count", "min", "max"}, {"function"});
+                    auto c = std::make_shared<invocations_check>();
+                    c->function = spec["function"].Scalar();
+                    if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
+                    c->counts = read_counts(spec, file, path);
+                    return std::static_pointer_cast<const void>(c);
+                  },
+                  [](world& w, const void* compiled, const match_env& env) {
+                    const auto& c = *static_cast<const invocations_check*>(compiled);
+                    auto pattern = c.match ? c.match->get(env) : std::nullopt;
+                    std::string qualified = w.qualified(c.function);
+                    std::vector<json> events;
+                    for (const auto& e : w.rt->trace().since(w.trace_start)) {
+                      if (e.kind != "invoke") continue;
+                      const std::string& f = e.data["function"].get_ref<const std::string&>();
+                      if (f == c.function || f == qualified) events.push_back(e.data["event"]);
+                    }
+                    std::vector<const json*> seen;
+                    std::size_t hits = 0;
+                    for (const auto& ev : events) {
+                      seen.push_back(&ev);
+                      hits += !pattern || (ev.is_object() && pattern->matches(ev));
+                    }
+                    return verdict(c.counts, seen, hits, "matching invocation(s) of " + c.function);
+                  }});
+}
+
+}  // namespace emu::scenario
