@@ -6,7 +6,9 @@
 #include <iostream>
 #include <thread>
 
+#include "emulator/bellyfed/instance.h"
 #include "emulator/bellyfed/system.h"
+#include "emulator/core/error.h"
 #include "emulator/core/args.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/yaml_json.h"
@@ -35,7 +37,8 @@ const char* const serve_help = R"(usage: bellyfed-emu serve [options]
 
 Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
 Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
-(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock). Time is the wall
+(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock,
+/_emu/events?bus=NAME, /_emu/metrics). Time is the wall
 clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
 
 options:
@@ -138,7 +141,36 @@ int serve(const std::vector<std::string>& argv) {
     }
   }
   emu::realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
+  std::unique_ptr<emu::bellyfed::instance> system;
+  try {
+    system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages);
+  } catch (const emu::aws_error& e) {
+    std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
+    return 2;
+  }
   emu::edge::router router(*rt, stages);
+  emu::edge::json_service events{"AWSEvents", emu::edge::json_protocol::v1_1, "", {}};
+  for (const auto& [name, op] : emu::bus::operations())
+    events.operations[name] = [&bus = system->bus(), op = op](const emu::json& in, const emu::edge::request&) {
+      return (bus.*op)(in);
+    };
+  router.add_json_service(std::move(events));
+  router.add_admin("GET", "/_emu/events", [&](const emu::edge::request& req) {
+    std::string bus = "default";
+    for (const auto& [k, v] : req.query)
+      if (k == "bus") bus = v;
+    if (!system->bus().has_bus(bus)) throw emu::aws_error::resource_not_found("Event bus " + bus + " does not exist.");
+    emu::json list = emu::json::array();
+    for (const auto& e : system->bus().events(bus)) list.push_back(e.envelope);
+    emu::edge::response r;
+    r.body = emu::json{{"bus", bus}, {"events", list}}.dump();
+    return r;
+  });
+  router.add_admin("GET", "/_emu/metrics", [&](const emu::edge::request&) {
+    emu::edge::response r;
+    r.body = emu::json{{"buses", system->bus().metrics()}}.dump();
+    return r;
+  });
   std::string notice = emu::bellyfed::not_emulated_notice(sys);
   emu::edge::add_admin_endpoints(router, *rt, {EMU_VERSION, stages, emu::sections_not_emulated(sys, emu::bellyfed::emulated_sections())});
   emu::edge::http_server server(router, driver, rt->log(), opts);

@@ -47,6 +47,11 @@ expect_contains("${a}" "\"format\": \"bellyfed-emu-report/1\"")
 file(READ ${WORK}/a.xml x)
 expect_contains("${x}" "<testsuites name=\"bellyfed-emu\"")
 
+# A scenario that uses a component not built yet names the issue.
+file(WRITE ${WORK}/sqs.yaml "scenario: sqs\nsteps:\n  - aws: {service: sqs, action: ListQueues}\n")
+emu(2 check ${WORK}/sqs.yaml)
+expect_contains("${ERR}" "service 'sqs' is not emulated yet (issue #5)")
+
 # Golden traces: write, then compare clean; a changed golden fails with the differing line.
 emu(0 run --quiet scenarios/runner --golden ${WORK}/golden --update-golden)
 emu(0 run --quiet scenarios/runner --golden ${WORK}/golden)
@@ -60,7 +65,7 @@ expect_contains("${OUT}" "golden trace differs")
 
 # Filters and shards.
 emu(0 run --no-color scenarios --tag smoke)
-expect_contains("${OUT}" "1 scenarios: 1 passed")
+expect_contains("${OUT}" "2 scenarios: 2 passed")
 emu(0 run --no-color scenarios --exclude-tag smoke --filter matcher)
 expect_contains("${OUT}" "1 scenarios: 1 passed")
 emu(0 run --quiet --shard 1/2 scenarios)

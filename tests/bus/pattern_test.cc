@@ -1,0 +1,75 @@
+// Pattern semantics the AWS corpus does not pin down, written as match tables
+// (see emulator/bus/PATTERNS.md).
+#include <catch2/catch.hpp>
+
+#include "emulator/bus/pattern.h"
+
+using emu::json;
+
+namespace {
+bool m(const char* pattern, const char* event) {
+  return emu::bus::pattern::parse(pattern).matches(json::parse(event));
+}
+std::string error_of(const char* pattern) {
+  try {
+    emu::bus::pattern::parse(pattern);
+    return "OK";
+  } catch (const emu::bus::pattern_error& e) {
+    return e.what();
+  }
+}
+}  // namespace
+
+// event-ruler refuses matches that take fields from different elements of one array.
+TEST_CASE("patterns: fields matched inside an array come from one element", "[bus][patterns]") {
+  const char* p = R"({"a": {"b": ["1"], "c": ["2"]}})";
+  CHECK(m(p, R"({"a": [{"b": "1", "c": "2"}]})"));
+  CHECK_FALSE(m(p, R"({"a": [{"b": "1"}, {"c": "2"}]})"));
+  CHECK(m(p, R"({"a": [{"b": "1"}, {"b": "1", "c": "2"}]})"));
+  // Different arrays do not constrain each other.
+  CHECK(m(R"({"x": {"b": ["1"]}, "y": {"c": ["2"]}})", R"({"x": [{"b": "1"}], "y": [{"c": "2"}]})"));
+}
+
+TEST_CASE("patterns: $or nests and combines with siblings", "[bus][patterns]") {
+  const char* p = R"({"source": ["s"], "$or": [{"a": ["1"]}, {"$or": [{"b": ["2"]}, {"c": [{"exists": true}]}]}]})";
+  CHECK(m(p, R"({"source": "s", "a": "1"})"));
+  CHECK(m(p, R"({"source": "s", "b": "2"})"));
+  CHECK(m(p, R"({"source": "s", "c": null})"));
+  CHECK_FALSE(m(p, R"({"source": "t", "a": "1"})"));
+  CHECK_FALSE(m(p, R"({"source": "s", "b": "3"})"));
+  // A one-element $or is just a key named "$or".
+  CHECK(m(R"({"$or": ["x"]})", R"({"$or": "x"})"));
+}
+
+TEST_CASE("patterns: operators at their edges", "[bus][patterns]") {
+  CHECK(m(R"({"w": [{"wildcard": "a\\*b*"}]})", R"({"w": "a*bcd"})"));
+  CHECK_FALSE(m(R"({"w": [{"wildcard": "a\\*b*"}]})", R"({"w": "axbcd"})"));
+  CHECK(m(R"({"w": [{"wildcard": "h*llo"}]})", R"({"w": "hllo"})"));
+  CHECK(m(R"({"ip": [{"cidr": "2001:db8::/32"}]})", R"({"ip": "2001:0db8:0000:0000:0000:0000:0000:0001"})"));
+  CHECK_FALSE(m(R"({"ip": [{"cidr": "10.0.0.0/8"}]})", R"({"ip": "11.0.0.1"})"));
+  CHECK_FALSE(m(R"({"ip": [{"cidr": "10.0.0.0/8"}]})", R"({"ip": "2001:db8::1"})"));
+  CHECK(m(R"({"n": [{"numeric": [">=", 1, "<", 2]}]})", R"({"n": 1})"));
+  CHECK_FALSE(m(R"({"n": [{"numeric": [">=", 1, "<", 2]}]})", R"({"n": 2})"));
+  CHECK(m(R"({"n": [{"numeric": ["=", 300]}]})", R"({"n": 3.0e2})"));
+  CHECK(m(R"({"s": [{"equals-ignore-case": "ÉCOLE"}]})", R"({"s": "école"})"));
+  CHECK(m(R"({"s": [{"anything-but": {"prefix": "init"}}]})", R"({"s": 12})"));
+  CHECK_FALSE(m(R"({"s": [{"anything-but": "x"}]})", R"({})"));
+  CHECK(m(R"({"s": [{"anything-but": "x"}]})", R"({"s": null})"));
+  CHECK(m(R"({"s": [{"exists": false}]})", R"({"s": {"t": 1}})"));  // an object is not a leaf
+  CHECK(m(R"({"a": {}})", R"({"b": 1})"));
+}
+
+TEST_CASE("patterns: errors not in the AWS corpus", "[bus][patterns]") {
+  CHECK(error_of(R"({"n": [{"numeric": [">", 5, "<", 1]}]})") == "Bottom must be less than top");
+  CHECK(error_of(R"({"n": [{"numeric": ["~", 1]}]})") == "Unrecognized numeric range operator: ~");
+  CHECK(error_of(R"({"n": [{"exists": "yes"}]})") == "exists match pattern must be either true or false.");
+  CHECK(error_of(R"({"w": [{"wildcard": "a\\b"}]})") == "Invalid escape character at pos 1");
+  CHECK(error_of(R"({"a": [["x"]]})") == "Match value must be String, number, true, false, or null");
+  CHECK_THAT(error_of("{not json"), Catch::Contains("syntax error"));
+  std::string many = R"({"$or": [)";
+  for (int i = 0; i < 40; ++i) many += std::string(i ? "," : "") + R"({"a": ["1"]})";
+  many += R"(], "x": {"$or": [)";
+  for (int i = 0; i < 40; ++i) many += std::string(i ? "," : "") + R"({"b": ["1"]})";
+  many += "]}}";
+  CHECK_THAT(error_of(many.c_str()), Catch::Contains("1000 combinations"));
+}

@@ -1,0 +1,123 @@
+// The EventBridge service in process: PutEvents validation, delivery timing in virtual time,
+// retries bounded by event age, bus-to-bus targets and disabled rules.
+#include <catch2/catch.hpp>
+
+#include "emulator/bus/service.h"
+#include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
+
+using emu::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  std::unique_ptr<emu::runtime> rt =
+      emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr);
+  emu::bus::service bus{*rt, "000000000000", "us-east-1"};
+  std::vector<std::pair<std::string, json>> delivered;
+  int fail = 0;
+  fixture() {
+    bus.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string&) {
+      if (fail > 0) {
+        --fail;
+        throw std::runtime_error("function error");
+      }
+      delivered.emplace_back(arn, payload);
+    });
+    bus.put_rule({{"Name", "r"}, {"EventPattern", R"({"source": ["s"]})"}});
+  }
+  void target(json extra = json::object()) {
+    json t = {{"Id", "f"}, {"Arn", "arn:aws:lambda:us-east-1:000000000000:function:f"}};
+    for (auto& [k, v] : extra.items()) t[k] = v;
+    bus.put_targets({{"Rule", "r"}, {"Targets", {t}}});
+  }
+  json put(const std::string& source = "s") {
+    return bus.put_events({{"Entries", {{{"Source", source}, {"DetailType", "d"}, {"Detail", R"({"k": 1})"}}}}});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("bus: delivery is a scheduled task, not part of PutEvents", "[bus][service]") {
+  fixture f;
+  f.target();
+  auto r = f.put();
+  CHECK(r["FailedEntryCount"] == 0);
+  CHECK(f.delivered.empty());
+  f.rt->sched().run_until_idle();
+  REQUIRE(f.delivered.size() == 1);
+  CHECK(f.delivered[0].second["id"] == r["Entries"][0]["EventId"]);
+  CHECK(f.delivered[0].second["detail"] == json{{"k", 1}});
+  f.put("other");
+  f.rt->sched().run_until_idle();
+  CHECK(f.delivered.size() == 1);
+}
+
+TEST_CASE("bus: Input and InputPath replace the event", "[bus][service]") {
+  fixture f;
+  f.target({{"InputPath", "$.detail.k"}});
+  f.put();
+  f.rt->sched().run_until_idle();
+  CHECK(f.delivered.at(0).second == json(1));
+  f.target({{"Input", R"({"fixed": true})"}});
+  f.put();
+  f.rt->sched().run_until_idle();
+  CHECK(f.delivered.at(1).second == json{{"fixed", true}});
+  f.target({{"InputTransformer", {{"InputPathsMap", {{"k", "$.detail.k"}}}, {"InputTemplate", "k is <k> in <aws.events.rule-name>"}}}});
+  f.put();
+  f.rt->sched().run_until_idle();
+  CHECK(f.delivered.at(2).second == json("k is 1 in r"));
+}
+
+// MaximumEventAgeInSeconds ends retries even when attempts remain.
+TEST_CASE("bus: retries stop at the maximum event age", "[bus][service]") {
+  fixture f;
+  f.target({{"RetryPolicy", {{"MaximumRetryAttempts", 185}, {"MaximumEventAgeInSeconds", 60}}}});
+  f.fail = 1000;
+  f.put();
+  f.rt->sched().advance(1h);
+  CHECK(f.delivered.empty());
+  CHECK(f.rt->sched().pending() == 0);
+  bool dropped = false;
+  for (const auto& e : f.rt->trace().since(0))
+    if (e.kind == "delivery.dropped") {
+      dropped = true;
+      CHECK(e.data["attributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds");
+    }
+  CHECK(dropped);
+  CHECK(f.bus.metrics()["default"]["rules"]["r"]["dropped"] == 1);
+}
+
+TEST_CASE("bus: a bus target re-routes the event; disabled rules do not match", "[bus][service]") {
+  fixture f;
+  f.bus.create_event_bus({{"Name", "second"}});
+  f.bus.put_targets({{"Rule", "r"}, {"Targets", {{{"Id", "b"}, {"Arn", f.bus.bus_arn("second")}}}}});
+  f.put();
+  f.rt->sched().run_until_idle();
+  REQUIRE(f.bus.events("second").size() == 1);
+  CHECK(f.bus.events("second")[0].envelope["source"] == "s");
+  f.bus.disable_rule({{"Name", "r"}});
+  f.put();
+  f.rt->sched().run_until_idle();
+  CHECK(f.bus.events("second").size() == 1);
+}
+
+TEST_CASE("bus: PutEvents validation in AWS's words", "[bus][service]") {
+  fixture f;
+  CHECK_THROWS_AS(f.bus.put_events({{"Entries", json::array()}}), emu::aws_error);
+  auto r = f.bus.put_events({{"Entries", {{{"Source", "aws.s3"}, {"DetailType", "d"}, {"Detail", "{}"}},
+                                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "[]"}},
+                                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "{}"}, {"EventBusName", "missing"}}}}});
+  CHECK(r["FailedEntryCount"] == 2);
+  CHECK(r["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException");
+  CHECK(r["Entries"][1]["ErrorMessage"] == "Detail is malformed.");
+  CHECK(r["Entries"][2].contains("EventId"));  // a missing bus drops the event, as AWS does
+  try {
+    f.bus.put_rule({{"Name", "bad name!"}, {"EventPattern", "{}"}});
+    FAIL("expected a ValidationException");
+  } catch (const emu::aws_error& e) {
+    CHECK(e.type() == "ValidationException");
+    CHECK_THAT(e.message(), Catch::Contains("Member must satisfy regular expression pattern"));
+  }
+}
