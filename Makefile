@@ -49,8 +49,11 @@ test: build
 
 bench: deps
 	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench
+	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench pattern_bench
 	./$(BENCH)/tests/bench/runtime_bench
+	@test -s $(BENCH)/citylots.jsonl || { echo "==> generating 200,000 citylots-shaped events"; \
+	  /usr/bin/python3 tests/bench/gen_citylots.py 200000 42 > $(BENCH)/citylots.jsonl; }
+	./$(BENCH)/tests/bench/pattern_bench $(BENCH)/citylots.jsonl tests/data/eventbridge/event-ruler-citylots2-benchmark-rules.json
 	/usr/bin/python3 tests/bench/serve_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/runner_bench.py ./$(BENCH)/bellyfed-emu
 

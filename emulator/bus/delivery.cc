@@ -153,15 +153,19 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
   if (kept.size() >= kept_events_per_bus) kept.erase(kept.begin(), kept.begin() + kept_events_per_bus / 10);
   kept.push_back({bus.name, envelope, rt_.clock().now(), trace_id});
   flat_event flat = flatten(envelope);
+  std::vector<std::uint32_t> ids;
+  bus.index.match(flat, ids);
   bool any = false;
-  for (auto& [name, r] : bus.rules) {
-    if (r.state == "DISABLED" || !r.compiled || !r.compiled->matches(flat)) continue;
+  for (auto id : ids) {
+    const std::string& name = bus.rule_names.at(id);
+    rule& r = bus.rules.at(name);
+    if (r.state == "DISABLED") continue;
     any = true;
     ++r.matched;
     auto seq = rt_.trace().record("rule.match", "bus", {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}},
                                   trace_id, cause);
-    for (const auto& [id, t] : r.targets)
-      schedule_delivery(bus.name, name, id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
+    for (const auto& [target_id, t] : r.targets)
+      schedule_delivery(bus.name, name, target_id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
   }
   bus.matched_events += any;
 }

@@ -643,7 +643,7 @@ std::vector<pattern::anchor> pattern::anchors() const {
     }
     if (!best) return {};
     anchor a{best->path, {}};
-    for (const auto& m : best->any) a.values.push_back(m.value.dump());
+    for (const auto& m : best->any) a.values.push_back(m.value.get<std::string>());
     out.push_back(std::move(a));
   }
   return out;

@@ -54,7 +54,7 @@ class pattern {
   // the alternative to match. Empty when some alternative has no such field.
   struct anchor {
     std::string path;
-    std::vector<std::string> values;  // JSON texts of the exact string values
+    std::vector<std::string> values;  // the exact string values
   };
   std::vector<anchor> anchors() const;
 

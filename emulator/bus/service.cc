@@ -97,7 +97,10 @@ void validate_transformer(const target& t);  // delivery.cc
 
 service::service(runtime& rt, std::string account, std::string region)
     : rt_(rt), account_(std::move(account)), region_(std::move(region)) {
-  buses_["default"] = event_bus{"default", "", {}, {}, rt_.clock().now()};
+  event_bus def;
+  def.name = "default";
+  def.created = rt_.clock().now();
+  buses_["default"] = std::move(def);
 }
 
 std::string service::bus_arn(const std::string& bus) const {
@@ -134,7 +137,10 @@ json service::create_event_bus(const json& req) {
     throw aws_error::validation("Event bus name must not contain '/' or start with 'aws.'");
   if (buses_.size() >= std::size_t(max_buses))
     throw aws_error("LimitExceededException", "The requested resource exceeds the maximum number allowed.");
-  event_bus b{name, optional_string(req, "Description").value_or(""), {}, {}, rt_.clock().now()};
+  event_bus b;
+  b.name = name;
+  b.description = optional_string(req, "Description").value_or("");
+  b.created = rt_.clock().now();
   if (const json* tags = member(req, "Tags"))
     for (const auto& t : *tags) b.tags[t.value("Key", "")] = t.value("Value", "");
   buses_[name] = std::move(b);
@@ -199,6 +205,11 @@ json service::put_rule(const json& req) {
   if (it == bus.rules.end() && bus.rules.size() >= std::size_t(max_rules_per_bus))
     throw aws_error("LimitExceededException", "The requested resource exceeds the maximum number allowed.");
   rule& r = bus.rules[name];
+  if (r.id == 0) {
+    r.id = bus.next_rule_id++;
+    bus.rule_names[r.id] = name;
+  }
+  bus.index.add(r.id, *compiled);
   r.name = name;
   r.bus = bus.name;
   r.description = optional_string(req, "Description").value_or("");
@@ -242,6 +253,8 @@ json service::delete_rule(const json& req) {
   if (it == bus.rules.end()) return json::object();  // idempotent, as in AWS
   bool force = member(req, "Force") && (*member(req, "Force")).is_boolean() && (*member(req, "Force")).get<bool>();
   if (!it->second.targets.empty() && !force) throw aws_error::validation("Rule can't be deleted since it has targets.");
+  bus.index.remove(it->second.id);
+  bus.rule_names.erase(it->second.id);
   bus.rules.erase(it);
   rt_.trace().record("rule.delete", "bus", {{"bus", bus.name}, {"rule", name}});
   return json::object();

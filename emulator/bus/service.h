@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "emulator/bus/pattern.h"
+#include "emulator/bus/rule_index.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 
@@ -62,6 +63,7 @@ struct target {
 };
 
 struct rule {
+  std::uint32_t id = 0;  // its key in the bus's rule_index
   std::string name;
   std::string bus;
   std::string description;
@@ -85,6 +87,9 @@ struct event_bus {
   std::map<std::string, std::string> tags;
   instant created{};
   std::uint64_t events_in = 0, matched_events = 0;
+  rule_index index;                                // compiled patterns of `rules`
+  std::map<std::uint32_t, std::string> rule_names;  // index id → rule name
+  std::uint32_t next_rule_id = 1;
 };
 
 // An event accepted onto a bus, as delivered (AWS's envelope and key order).
