@@ -133,6 +133,30 @@ def main():
                      contains="Cannot delete event bus default.")
         eb.delete_event_bus(Name="orders")
 
+        # Archives and replays, with the timestamps boto3 sends as epoch seconds.
+        bus_arn = "arn:aws:events:us-east-1:000000000000:event-bus/bellyfed-dev"
+        arch = eb.create_archive(ArchiveName="all", EventSourceArn=bus_arn, RetentionDays=1)
+        assert arch["State"] == "ENABLED", arch
+        expect_error("ResourceAlreadyExistsException", eb.create_archive, ArchiveName="all", EventSourceArn=bus_arn)
+        eb.put_events(Entries=[{"EventBusName": "bellyfed-dev", "Source": "shop", "DetailType": "x", "Detail": "{}"}])
+        assert eb.describe_archive(ArchiveName="all")["EventCount"] == 1
+        assert [a["ArchiveName"] for a in eb.list_archives()["Archives"]] == ["all"]
+        now = time.time()
+        rep = eb.start_replay(ReplayName="again", EventSourceArn=arch["ArchiveArn"], EventStartTime=now - 3600,
+                              EventEndTime=now - 1, Destination={"Arn": bus_arn})
+        assert rep["State"] == "STARTING", rep
+        for _ in range(100):
+            if eb.describe_replay(ReplayName="again")["State"] == "COMPLETED":
+                break
+            time.sleep(0.05)
+        assert eb.describe_replay(ReplayName="again")["State"] == "COMPLETED"
+        expect_error("IllegalStatusException", eb.cancel_replay, ReplayName="again")
+        expect_error("ValidationException", eb.start_replay, ReplayName="x", EventSourceArn=arch["ArchiveArn"],
+                     EventStartTime=now - 10, EventEndTime=now - 1,
+                     Destination={"Arn": "arn:aws:events:us-east-1:000000000000:event-bus/default"},
+                     contains="Cross event bus replay is not permitted.")
+        eb.delete_archive(ArchiveName="all")
+
         # The AWS CLI reads the BellyFed rules of the stage.
         if os.path.exists("/usr/bin/aws"):
             env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",

@@ -1,5 +1,6 @@
 // PutEvents, rule matching and delivery: envelopes, input transformation, retries with
 // exponential backoff and jitter, and dead-letter queues — all as scheduler tasks.
+#include <algorithm>
 #include <cmath>
 
 #include "emulator/bus/service.h"
@@ -147,8 +148,16 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   return {{"EventId", id}};
 }
 
-void service::accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause) {
+void service::accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause,
+                     const std::vector<std::string>* only_rules) {
   ++bus.events_in;
+  if (!envelope.contains("replay-name")) {
+    for (auto& [n, a] : archives_) {
+      if (a.bus != bus.name || (a.compiled && !a.compiled->matches(envelope))) continue;
+      auto t = parse_iso8601(envelope["time"].get<std::string>()).value_or(rt_.clock().now());
+      a.events.emplace_back(t, envelope);
+    }
+  }
   auto& kept = events_[bus.name];
   if (kept.size() >= kept_events_per_bus) kept.erase(kept.begin(), kept.begin() + kept_events_per_bus / 10);
   kept.push_back({bus.name, envelope, rt_.clock().now(), trace_id});
@@ -160,6 +169,8 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
     const std::string& name = bus.rule_names.at(id);
     rule& r = bus.rules.at(name);
     if (r.state == "DISABLED") continue;
+    if (only_rules && std::find(only_rules->begin(), only_rules->end(), rule_arn(bus.name, name)) == only_rules->end())
+      continue;
     any = true;
     ++r.matched;
     auto seq = rt_.trace().record("rule.match", "bus", {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}},

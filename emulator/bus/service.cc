@@ -471,6 +471,15 @@ const std::map<std::string, operation>& operations() {
       {"TagResource", &service::tag_resource},
       {"UntagResource", &service::untag_resource},
       {"ListTagsForResource", &service::list_tags_for_resource},
+      {"CreateArchive", &service::create_archive},
+      {"DescribeArchive", &service::describe_archive},
+      {"ListArchives", &service::list_archives},
+      {"UpdateArchive", &service::update_archive},
+      {"DeleteArchive", &service::delete_archive},
+      {"StartReplay", &service::start_replay},
+      {"DescribeReplay", &service::describe_replay},
+      {"ListReplays", &service::list_replays},
+      {"CancelReplay", &service::cancel_replay},
   };
   return ops;
 }

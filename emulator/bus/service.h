@@ -92,6 +92,30 @@ struct event_bus {
   std::uint32_t next_rule_id = 1;
 };
 
+struct archive {
+  std::string name;
+  std::string bus;  // the source bus
+  std::string description;
+  std::string pattern_text;
+  std::optional<pattern> compiled;
+  int retention_days = 0;  // 0: keep forever
+  instant created{};
+  std::vector<std::pair<instant, json>> events;  // (event time, envelope), oldest first
+};
+
+struct replay {
+  std::string name;
+  std::string description;
+  std::string archive;
+  std::string bus;
+  std::vector<std::string> filter_arns;
+  instant start{}, end{};
+  std::string state = "STARTING";  // STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED, FAILED
+  std::string state_reason;
+  instant replay_start{}, replay_end{};
+  std::optional<instant> last_replayed;
+};
+
 // An event accepted onto a bus, as delivered (AWS's envelope and key order).
 struct event_record {
   std::string bus;
@@ -132,6 +156,15 @@ class service {
   json tag_resource(const json& req);
   json untag_resource(const json& req);
   json list_tags_for_resource(const json& req);
+  json create_archive(const json& req);
+  json describe_archive(const json& req);
+  json list_archives(const json& req);
+  json update_archive(const json& req);
+  json delete_archive(const json& req);
+  json start_replay(const json& req);
+  json describe_replay(const json& req);
+  json list_replays(const json& req);
+  json cancel_replay(const json& req);
 
   // ---- For the wiring, scenarios and /_emu ----
   // Puts one event as PutEvents would and returns its result entry ({EventId} or error).
@@ -152,7 +185,13 @@ class service {
   json set_rule_state(const json& req, const std::string& state);
   event_bus& bus_for(const json& req, const char* member = "EventBusName");
   rule& rule_for(const json& req);
-  void accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause);
+  // Routes an accepted event to the bus's rules (only `only_rules`, by ARN, when given) and
+  // archives it, unless it is a replay.
+  void accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause,
+              const std::vector<std::string>* only_rules = nullptr);
+  void run_replay_batch(const std::string& name, std::size_t batch);
+  archive& archive_for(const json& req);
+  replay& replay_for(const json& req);
   void schedule_delivery(const std::string& bus, const std::string& rule, const std::string& target_id,
                          const json& envelope, int attempt, instant first, const std::string& trace_id,
                          std::uint64_t cause, duration delay);
@@ -168,6 +207,8 @@ class service {
   std::map<std::string, event_bus> buses_;
   std::map<std::string, std::vector<event_record>> events_;
   std::map<std::string, deliver_fn> delivery_;
+  std::map<std::string, archive> archives_;
+  std::map<std::string, replay> replays_;
 };
 
 // The EventBridge operations by name ("PutEvents", …), for the edge's dispatch table.

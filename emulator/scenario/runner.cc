@@ -52,7 +52,9 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
   world w(sys, s.stage, s.start, s.seed);
   json vars = s.vars;
 
-  lookup_fn lookup = [&](const std::string& name) -> json {
+  int depth = 0;
+  lookup_fn lookup;
+  lookup = [&](const std::string& name) -> json {
     if (name == "stage") return w.stage;
     if (name == "now") return iso8601_ms(w.rt->clock().now());
     if (name == "uuid") return w.rt->ids().uuid();
@@ -63,6 +65,13 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     }
     auto it = vars.find(name);
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
+    // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
+    if (it->is_string() && it->get_ref<const std::string&>().find("${") != std::string::npos) {
+      if (++depth > 16) throw runtime_failure("${" + name + "}: vars refer to each other in a cycle");
+      json v = expand(it->get<std::string>(), lookup);
+      --depth;
+      return v;
+    }
     return *it;
   };
   match_env env{[&](const std::string& text) { return expand(text, lookup); }, reg.pattern()};
@@ -95,6 +104,9 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
         }
         if (st.expectation) {
           add_mismatches(so, match(*st.expectation, result, env));
+          // An unexpected error explains every missing key better than the keys do.
+          if (!so.details.empty() && result.is_object() && result.contains("error") && result.size() == 1)
+            so.details.push_back("(the step returned an error: " + result["error"].dump() + ")");
         } else if (result.is_object() && result.contains("error") && result.size() == 1) {
           so.details.push_back("the step returned an error and has no expect: " + result["error"].dump());
         }
