@@ -1,0 +1,12 @@
+#!/bin/sh
+# Installs the pinned npm clients into the build tree (never the source tree), then runs one
+# JavaScript wire test. Usage: run_node_test.sh SRC_DIR WORK_DIR TEST.mjs path/to/bellyfed-emu
+set -eu
+src=$1 work=$2 test=$3 emu=$4
+mkdir -p "$work"
+cp "$src/package.json" "$src/package-lock.json" "$work/"
+if [ ! -d "$work/node_modules/@aws-sdk" ] || [ "$src/package-lock.json" -nt "$work/node_modules" ]; then
+  (cd "$work" && npm ci --no-audit --no-fund --silent)
+fi
+cp "$src/$test" "$work/"
+cd "$work" && exec node "$test" "$emu"
