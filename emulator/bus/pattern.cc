@@ -176,7 +176,8 @@ bool wildcard_match(const std::vector<std::string>& parts, const std::string& s)
 
 struct matcher {
   op kind = op::exact;
-  json value;                                  // exact
+  json value;                                  // exact, as written
+  scalar exact;                                // exact, for comparing
   std::string text;                            // prefix / suffix / equals_ic (folded for *_ic)
   std::vector<std::string> wild;               // wildcard literal parts
   std::vector<matcher> inner;                  // anything-but: excluded when any inner matches
@@ -186,25 +187,24 @@ struct matcher {
   ip_addr net;                                 // cidr
   int bits = 0;
 
-  bool test(const json& v) const {
+  bool test(const scalar& v) const {
     switch (kind) {
       case op::exact:
-        if (value.is_number() && v.is_number()) return value.get<double>() == v.get<double>();
-        return value == v;
+        return exact == v;
       case op::prefix:
-        return v.is_string() && v.get_ref<const std::string&>().compare(0, text.size(), text) == 0;
+        return v.is_string() && v.s.compare(0, text.size(), text) == 0;
       case op::suffix: {
         if (!v.is_string()) return false;
-        const auto& s = v.get_ref<const std::string&>();
+        const auto& s = v.s;
         return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
       }
       case op::equals_ic:
-        return v.is_string() && fold_case(v.get_ref<const std::string&>()) == text;
+        return v.is_string() && fold_case(v.s) == text;
       case op::prefix_ic:
-        return v.is_string() && fold_case(v.get_ref<const std::string&>()).compare(0, text.size(), text) == 0;
+        return v.is_string() && fold_case(v.s).compare(0, text.size(), text) == 0;
       case op::suffix_ic: {
         if (!v.is_string()) return false;
-        std::string s = fold_case(v.get_ref<const std::string&>());
+        std::string s = fold_case(v.s);
         return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
       }
       case op::anything_but:
@@ -213,7 +213,7 @@ struct matcher {
         return true;
       case op::numeric: {
         if (!v.is_number()) return false;
-        double d = v.get<double>();
+        double d = v.n;
         if (eq) return d == *eq;
         if (lo && (lo_incl ? d < *lo : d <= *lo)) return false;
         if (hi && (hi_incl ? d > *hi : d >= *hi)) return false;
@@ -223,11 +223,11 @@ struct matcher {
         return exists;  // a present leaf; absence is handled by the field
       case op::cidr: {
         if (!v.is_string()) return false;
-        auto ip = parse_ip(v.get_ref<const std::string&>());
+        auto ip = parse_ip(v.s);
         return ip && in_block(*ip, net, bits);
       }
       case op::wildcard:
-        return v.is_string() && wildcard_match(wild, v.get_ref<const std::string&>());
+        return v.is_string() && wildcard_match(wild, v.s);
     }
     return false;
   }
@@ -356,6 +356,7 @@ matcher compile_anything_but(const json& v) {
     matcher e;
     e.kind = op::exact;
     e.value = x;
+    e.exact = scalar::of(x);
     return e;
   };
   if (v.is_string() || v.is_number()) {
@@ -454,6 +455,7 @@ pattern::field compile_leaf(const std::string& path, const json& arr) {
       matcher m;
       m.kind = op::exact;
       m.value = el;
+      m.exact = scalar::of(el);
       f.any.push_back(std::move(m));
     }
   }
@@ -515,7 +517,7 @@ conj_list compile_object(const json& obj, const std::string& prefix, int depth) 
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-void flatten_into(const json& v, std::string& path, std::vector<std::pair<std::uint32_t, std::uint32_t>>& arrays,
+void flatten_into(const json& v, std::string& path, std::vector<flat_event::position>& arrays,
                   std::uint32_t& next_array, flat_event& out) {
   if (v.is_object()) {
     std::size_t base = path.size();
@@ -534,27 +536,27 @@ void flatten_into(const json& v, std::string& path, std::vector<std::pair<std::u
       arrays.pop_back();
     }
   } else {
-    out.leaves.push_back({path, &v, arrays});
+    out.add(path, scalar::of(v), arrays);
   }
 }
 
-bool consistent(const flat_event::leaf& a, const flat_event::leaf& b) {
-  for (const auto& [ida, ia] : a.arrays)
-    for (const auto& [idb, ib] : b.arrays)
-      if (ida == idb && ia != ib) return false;
+bool consistent(const flat_event& ev, const flat_event::leaf& a, const flat_event::leaf& b) {
+  for (std::uint32_t i = a.first; i < a.first + a.count; ++i)
+    for (std::uint32_t j = b.first; j < b.first + b.count; ++j)
+      if (ev.positions[i].first == ev.positions[j].first && ev.positions[i].second != ev.positions[j].second) return false;
   return true;
 }
 
 // Chooses one leaf per constrained field such that all chosen leaves are array-consistent.
-bool assign(const std::vector<std::vector<const flat_event::leaf*>>& options, std::size_t i,
+bool assign(const flat_event& ev, const std::vector<std::vector<const flat_event::leaf*>>& options, std::size_t i,
             std::vector<const flat_event::leaf*>& chosen) {
   if (i == options.size()) return true;
   for (const auto* leaf : options[i]) {
     bool ok = true;
-    for (const auto* c : chosen) ok = ok && consistent(*leaf, *c);
+    for (const auto* c : chosen) ok = ok && consistent(ev, *leaf, *c);
     if (!ok) continue;
     chosen.push_back(leaf);
-    if (assign(options, i + 1, chosen)) return true;
+    if (assign(ev, options, i + 1, chosen)) return true;
     chosen.pop_back();
   }
   return false;
@@ -563,8 +565,8 @@ bool assign(const std::vector<std::vector<const flat_event::leaf*>>& options, st
 bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
   std::vector<std::vector<const flat_event::leaf*>> options;
   for (const auto& f : c.fields) {
-    auto lo = std::lower_bound(ev.leaves.begin(), ev.leaves.end(), f.path,
-                               [](const flat_event::leaf& l, const std::string& p) { return l.path < p; });
+    auto lo = std::lower_bound(ev.leaves.begin(), ev.leaves.end(), std::string_view(f.path),
+                               [](const flat_event::leaf& l, std::string_view p) { return l.path < p; });
     auto hi = lo;
     while (hi != ev.leaves.end() && hi->path == f.path) ++hi;
     if (lo == hi) {
@@ -574,7 +576,7 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
     std::vector<const flat_event::leaf*> hits;
     for (auto it = lo; it != hi; ++it)
       for (const auto& m : f.any)
-        if (m.test(*it->value)) {
+        if (m.test(it->value)) {
           hits.push_back(&*it);
           break;
         }
@@ -584,18 +586,29 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
   // Fewest options first keeps the search small.
   std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
   std::vector<const flat_event::leaf*> chosen;
-  return assign(options, 0, chosen);
+  return assign(ev, options, 0, chosen);
 }
 
 }  // namespace
 
+void flat_event::add(const std::string& path, scalar value, const std::vector<position>& where) {
+  auto it = paths.find(path);
+  if (it == paths.end()) it = paths.insert(path).first;
+  leaves.push_back({*it, std::move(value), std::uint32_t(positions.size()), std::uint32_t(where.size())});
+  positions.insert(positions.end(), where.begin(), where.end());
+}
+
+void flat_event::sort() {
+  std::stable_sort(leaves.begin(), leaves.end(), [](const leaf& a, const leaf& b) { return a.path < b.path; });
+}
+
 flat_event flatten(const json& event) {
   flat_event out;
   std::string path;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> arrays;
+  std::vector<flat_event::position> arrays;
   std::uint32_t next = 0;
   flatten_into(event, path, arrays, next, out);
-  std::stable_sort(out.leaves.begin(), out.leaves.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  out.sort();
   return out;
 }
 
@@ -626,6 +639,40 @@ bool pattern::matches(const flat_event& event) const {
 }
 
 std::size_t pattern::alternatives() const { return alts_->size(); }
+
+std::vector<std::string> pattern::paths() const {
+  std::vector<std::string> out;
+  for (const auto& c : *alts_)
+    for (const auto& f : c.fields) out.push_back(f.path);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+scalar scalar::of(const json& v) {
+  scalar x;
+  if (v.is_boolean()) x.t = type::boolean, x.b = v.get<bool>();
+  else if (v.is_number()) x.t = type::number, x.n = v.get<double>();
+  else if (v.is_string()) x.t = type::string, x.s = v.get<std::string>();
+  return x;
+}
+
+bool scalar::operator==(const scalar& o) const {
+  if (t != o.t) return false;
+  switch (t) {
+    case type::null: return true;
+    case type::boolean: return b == o.b;
+    case type::number: return n == o.n;
+    case type::string: return s == o.s;
+  }
+  return false;
+}
+
+void path_set::add(const std::string& path) {
+  named_.insert(path);
+  for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1))
+    prefixes_.insert(path.substr(0, dot));
+}
 
 std::vector<pattern::anchor> pattern::anchors() const {
   // One anchor per alternative: its first field whose matchers are all exact strings.

@@ -12,6 +12,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "emulator/core/json.h"
@@ -23,17 +25,60 @@ class pattern_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A leaf value of an event: what patterns compare against.
+struct scalar {
+  enum class type : std::uint8_t { null, boolean, number, string };
+  type t = type::null;
+  bool b = false;
+  double n = 0;
+  std::string s;
+  bool is_string() const { return t == type::string; }
+  bool is_number() const { return t == type::number; }
+  bool operator==(const scalar& o) const;
+  static scalar of(const json& v);  // v must not be an object or array
+};
+
 // A flattened event: every scalar leaf with its dotted path and the array elements it sits in.
+// Paths are interned and array positions pooled, so a leaf costs no allocation of its own.
+// Leaves point into the event's own pools: move it, never copy it.
 struct flat_event {
+  using position = std::pair<std::uint32_t, std::uint32_t>;  // (array id, element index)
   struct leaf {
-    std::string path;
-    const json* value;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> arrays;  // (array id, element index)
+    std::string_view path;  // into `paths`
+    scalar value;
+    std::uint32_t first = 0, count = 0;  // this leaf's positions in `positions`
   };
   std::vector<leaf> leaves;  // sorted by path
+  std::vector<position> positions;
+  std::unordered_set<std::string> paths;
+
+  flat_event() = default;
+  flat_event(flat_event&&) = default;
+  flat_event& operator=(flat_event&&) = default;
+  flat_event(const flat_event&) = delete;
+  flat_event& operator=(const flat_event&) = delete;
+
+  // Adds a leaf at `path` inside the arrays `where` (outermost first).
+  void add(const std::string& path, scalar value, const std::vector<position>& where);
+  void sort();
 };
-// `event` must outlive the result (leaves point into it).
 flat_event flatten(const json& event);
+
+// The paths some rules name, and their prefixes: lets flatten_text skip everything else.
+class path_set {
+ public:
+  void add(const std::string& path);
+  bool named(const std::string& path) const { return named_.count(path) > 0; }
+  bool worth_entering(const std::string& path) const { return named_.count(path) || prefixes_.count(path); }
+
+ private:
+  std::unordered_set<std::string> named_, prefixes_;
+};
+
+// Flattens JSON text directly, without building a document (event-ruler's rulesForJSONEvent
+// input). With `wanted`, only leaves at named paths are kept and other subtrees are skipped.
+// Throws pattern_error("Event is not valid JSON: …") for malformed text.
+flat_event flatten_text(std::string_view text, const path_set* wanted = nullptr);
 
 struct matcher;  // one operator of a leaf array (pattern.cc)
 
@@ -57,6 +102,8 @@ class pattern {
     std::vector<std::string> values;  // the exact string values
   };
   std::vector<anchor> anchors() const;
+  // Every field path the pattern names, in any alternative.
+  std::vector<std::string> paths() const;
 
   struct field;
   struct conjunction;

@@ -38,20 +38,29 @@ void rule_index::remove(std::uint32_t id) {
   rules_.erase(it);
 }
 
+path_set rule_index::paths() const {
+  path_set out;
+  for (const auto& [id, e] : rules_)
+    for (const auto& p : e.p.paths()) out.add(p);
+  return out;
+}
+
 void rule_index::match(const flat_event& event, std::vector<std::uint32_t>& out) const {
   std::vector<std::uint32_t> candidates = scan_;
   if (!index_.empty()) {
-    const std::string* last_path = nullptr;
-    const std::unordered_map<std::string, std::vector<std::uint32_t>>* by_value = nullptr;
+    std::string_view last_path;
+    bool have_last = false;
+    const by_value_map* by_value = nullptr;
     for (const auto& leaf : event.leaves) {
-      if (!leaf.value->is_string()) continue;
-      if (!last_path || *last_path != leaf.path) {  // leaves are sorted by path
-        last_path = &leaf.path;
+      if (!leaf.value.is_string()) continue;
+      if (!have_last || last_path != leaf.path) {  // leaves are sorted by path
+        last_path = leaf.path;
+        have_last = true;
         auto it = index_.find(leaf.path);
         by_value = it == index_.end() ? nullptr : &it->second;
       }
       if (!by_value) continue;
-      auto hit = by_value->find(leaf.value->get_ref<const std::string&>());
+      auto hit = by_value->find(leaf.value.s);
       if (hit != by_value->end()) candidates.insert(candidates.end(), hit->second.begin(), hit->second.end());
     }
     std::sort(candidates.begin(), candidates.end());

@@ -23,6 +23,8 @@ class rule_index {
   // Appends the ids of the rules matching `event` to `out`, ascending and without duplicates.
   void match(const flat_event& event, std::vector<std::uint32_t>& out) const;
   std::size_t size() const { return rules_.size(); }
+  // Every path some rule names (for flatten_text's skipping).
+  path_set paths() const;
   std::size_t unindexed() const { return scan_.size(); }
 
  private:
@@ -30,9 +32,15 @@ class rule_index {
     pattern p;
     std::vector<pattern::anchor> anchors;
   };
+  // Hashing that accepts std::string_view keys, so lookups need no temporary strings.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using by_value_map = std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>>;
   std::unordered_map<std::uint32_t, entry> rules_;
   // path → value → rule ids
-  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::uint32_t>>> index_;
+  std::unordered_map<std::string, by_value_map, text_hash, std::equal_to<>> index_;
   std::vector<std::uint32_t> scan_;
 };
 

@@ -88,6 +88,12 @@ TEST_CASE("patterns: the 155 AWS-validated cases", "[bus][patterns]") {
     }
     auto p = emu::bus::pattern::compile(doc["EventPattern"]);
     CHECK(p.matches(doc["Event"]) == !neg);
+    // The same answer from JSON text, whole and with the paths no rule names skipped.
+    emu::bus::path_set wanted;
+    for (const auto& path : p.paths()) wanted.add(path);
+    std::string text = doc["Event"].dump();
+    CHECK(p.matches(emu::bus::flatten_text(text)) == !neg);
+    CHECK(p.matches(emu::bus::flatten_text(text, &wanted)) == !neg);
     (neg ? negatives : matched)++;
   }
   CHECK(cases == 155);

@@ -73,3 +73,28 @@ TEST_CASE("patterns: errors not in the AWS corpus", "[bus][patterns]") {
   many += "]}}";
   CHECK_THAT(error_of(many.c_str()), Catch::Contains("1000 combinations"));
 }
+
+// flatten_text must see exactly the leaves the document walk sees.
+TEST_CASE("patterns: flattening text equals flattening the document", "[bus][patterns]") {
+  const char* text = R"({"a": {"b.c": [1, -2.5e3, "x\u00e9\ud83d\ude00\n"], "d": [[true, null], {"e": false}]},
+                         "f": {}, "g": [], "h": "\"quoted\""})";
+  auto from_doc = emu::bus::flatten(json::parse(text));
+  auto from_text = emu::bus::flatten_text(text);
+  REQUIRE(from_doc.leaves.size() == from_text.leaves.size());
+  for (std::size_t i = 0; i < from_doc.leaves.size(); ++i) {
+    CHECK(from_doc.leaves[i].path == from_text.leaves[i].path);
+    CHECK(from_doc.leaves[i].value == from_text.leaves[i].value);
+    const auto& a = from_doc.leaves[i];
+    const auto& b = from_text.leaves[i];
+    REQUIRE(a.count == b.count);
+    for (std::uint32_t k = 0; k < a.count; ++k) CHECK(from_doc.positions[a.first + k] == from_text.positions[b.first + k]);
+  }
+  emu::bus::path_set only;
+  only.add("a.d.e");
+  auto some = emu::bus::flatten_text(text, &only);
+  REQUIRE(some.leaves.size() == 1);
+  CHECK(some.leaves[0].path == "a.d.e");
+  for (const char* bad : {"", "{", "{\"a\" 1}", "[1,]", "\"\\x\"", "\"\\ud800\"", "01x", "{\"a\": tru}", "[1] 2"})
+    CHECK_THROWS_AS(emu::bus::flatten_text(bad), emu::bus::pattern_error);
+  CHECK_THROWS_AS(emu::bus::flatten_text(std::string(5000, '[') + std::string(5000, ']')), emu::bus::pattern_error);
+}
