@@ -565,10 +565,9 @@ bool assign(const flat_event& ev, const std::vector<std::vector<const flat_event
 bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
   std::vector<std::vector<const flat_event::leaf*>> options;
   for (const auto& f : c.fields) {
-    auto lo = std::lower_bound(ev.leaves.begin(), ev.leaves.end(), std::string_view(f.path),
-                               [](const flat_event::leaf& l, std::string_view p) { return l.path < p; });
-    auto hi = lo;
-    while (hi != ev.leaves.end() && hi->path == f.path) ++hi;
+    auto range = ev.paths.find(f.path);
+    auto lo = ev.leaves.begin(), hi = lo;
+    if (range != ev.paths.end()) lo += range->second.first, hi += range->second.second;
     if (lo == hi) {
       if (f.matches_absent) continue;  // exists:false holds; constrains no array element
       return false;
@@ -593,13 +592,19 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
 
 void flat_event::add(const std::string& path, scalar value, const std::vector<position>& where) {
   auto it = paths.find(path);
-  if (it == paths.end()) it = paths.insert(path).first;
-  leaves.push_back({*it, std::move(value), std::uint32_t(positions.size()), std::uint32_t(where.size())});
+  if (it == paths.end()) it = paths.emplace(path, std::pair<std::uint32_t, std::uint32_t>{0, 0}).first;
+  leaves.push_back({it->first, std::move(value), std::uint32_t(positions.size()), std::uint32_t(where.size())});
   positions.insert(positions.end(), where.begin(), where.end());
 }
 
 void flat_event::sort() {
   std::stable_sort(leaves.begin(), leaves.end(), [](const leaf& a, const leaf& b) { return a.path < b.path; });
+  for (std::uint32_t i = 0; i < leaves.size();) {
+    std::uint32_t j = i;
+    while (j < leaves.size() && leaves[j].path.data() == leaves[i].path.data()) ++j;  // interned: same pointer
+    paths.find(std::string(leaves[i].path))->second = {i, j};
+    i = j;
+  }
 }
 
 flat_event flatten(const json& event) {

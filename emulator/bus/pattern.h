@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -50,7 +51,8 @@ struct flat_event {
   };
   std::vector<leaf> leaves;  // sorted by path
   std::vector<position> positions;
-  std::unordered_set<std::string> paths;
+  // Every path with leaves → the range of its leaves in `leaves` (valid after sort()).
+  std::unordered_map<std::string, std::pair<std::uint32_t, std::uint32_t>> paths;
 
   flat_event() = default;
   flat_event(flat_event&&) = default;
