@@ -134,9 +134,58 @@ void qualify_buses(world& w, json& params) {
     for (auto& e : params["Entries"]) fix(e, "EventBusName");
 }
 
+struct metrics_check {
+  std::string name;
+  std::shared_ptr<const expected> value;
+};
+
+// "bus/BUS/METRIC" or "rule/BUS/RULE/METRIC" (BUS stage-less; it may itself hold slashes, rule
+// names cannot) → the value in bus::service::metrics(), or null when there is none.
+json metric_value(world& w, const std::string& name) {
+  json all = w.bus().metrics();
+  auto last = name.rfind('/');
+  if (last == std::string::npos) return nullptr;
+  std::string metric = name.substr(last + 1), rest = name.substr(0, last);
+  if (rest.rfind("bus/", 0) == 0) {
+    std::string bus = w.qualified(rest.substr(4));
+    return all.contains(bus) && all[bus].contains(metric) ? all[bus][metric] : json(nullptr);
+  }
+  if (rest.rfind("rule/", 0) == 0) {
+    auto slash = rest.rfind('/');
+    if (slash <= 4) return nullptr;
+    std::string bus = w.qualified(rest.substr(5, slash - 5)), rule = rest.substr(slash + 1);
+    if (!all.contains(bus) || !all[bus]["rules"].contains(rule)) return nullptr;
+    const json& r = all[bus]["rules"][rule];
+    return r.contains(metric) ? r[metric] : json(nullptr);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void add_bus_steps(registry& reg) {
+  reg.add_expect({"metrics", "a metric's value: {name: bus/BUS/METRIC | rule/BUS/RULE/METRIC, value}",
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                    need_keys(spec, file, path, {"name", "value"}, {"name", "value"});
+                    std::string n = spec["name"].IsScalar() ? spec["name"].Scalar() : "";
+                    if (n.rfind("bus/", 0) != 0 && n.rfind("rule/", 0) != 0)
+                      throw load_error(file, spec["name"].Mark(), path + ".name",
+                                       "a metric is bus/BUS/(events_in|matched_events) or "
+                                       "rule/BUS/RULE/(matched|invocations|failed_invocations|dead_lettered|dropped)");
+                    auto c = std::make_shared<metrics_check>();
+                    c->name = n;
+                    c->value = compile_expected(spec["value"], file, path + ".value", have_pattern);
+                    return std::static_pointer_cast<const void>(c);
+                  },
+                  [](world& w, const void* compiled, const match_env& env) {
+                    const auto& c = *static_cast<const metrics_check*>(compiled);
+                    json v = metric_value(w, c.name);
+                    if (v.is_null()) return std::vector<mismatch>{{"$", "there is no metric " + c.name}};
+                    std::vector<mismatch> out;
+                    match(*c.value, &v, "$." + c.name, env, out);
+                    return out;
+                  }});
+
   reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service, action, params}",
                 [&reg](const YAML::Node& p, const std::string& file, const std::string& path) {
                   need_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});

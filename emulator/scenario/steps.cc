@@ -159,7 +159,7 @@ std::string registry::not_emulated(const std::string& name, bool is_expect) cons
   static const std::map<std::string, std::string> expects = {
       {"item", "#4 (DynamoDB)"},
       {"query", "#4 (DynamoDB)"},     {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
-      {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"},  {"metrics", "#3 (metrics)"}};
+      {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"}};
   const auto& table = is_expect ? expects : steps;
   auto it = table.find(name);
   return it == table.end() ? std::string() : "not emulated yet (issue " + it->second + ")";

@@ -57,7 +57,7 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
   CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, invoke, settle, expect)"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q, body: x}\n"), Catch::Contains("not emulated yet (issue #5"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("expectation 'item' is not emulated yet (issue #4"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, trace)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, metrics, trace)"));
   CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
   CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
   CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));
