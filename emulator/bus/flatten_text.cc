@@ -13,7 +13,8 @@ constexpr int max_depth = 1000;  // PutEvents allows 1000 levels
 
 class scanner {
  public:
-  scanner(std::string_view text, const path_set* wanted, flat_event& out) : s_(text), wanted_(wanted), out_(out) {}
+  scanner(std::string_view text, const path_set* wanted, flat_event& out)
+      : s_(text), wanted_(wanted), node_(wanted ? &wanted->root() : nullptr), out_(out) {}
 
   void run() {
     ws();
@@ -34,10 +35,23 @@ class scanner {
     if (peek() != c) fail("unexpected character");
     ++i_;
   }
-  bool keep_leaf() const { return !wanted_ || wanted_->named(path_); }
+  bool keep_leaf() const { return !wanted_ || (node_ && node_->named); }
 
   void leaf(scalar v) {
     if (keep_leaf()) out_.add(path_, std::move(v), arrays_);
+  }
+
+  // The tree node for `key` below `from`; a key with dots walks several levels, because
+  // EventBridge joins keys with dots. Null when no rule names anything there.
+  static const path_set::node* child(const path_set::node* from, std::string_view key) {
+    while (from) {
+      auto dot = key.find('.');
+      auto it = from->children.find(key.substr(0, dot));
+      from = it == from->children.end() ? nullptr : &it->second;
+      if (dot == std::string_view::npos) break;
+      key.remove_prefix(dot + 1);
+    }
+    return from;
   }
 
   void value(bool enter) {
@@ -85,7 +99,10 @@ class scanner {
       expect(':');
       if (base) path_ += '.';
       path_ += key;
-      value(!wanted_ || wanted_->worth_entering(path_));
+      const path_set::node* saved = node_;
+      if (wanted_) node_ = child(saved, key);
+      value(!wanted_ || node_ != nullptr);
+      node_ = saved;
       path_.resize(base);
       ws();
       if (peek() == ',') {
@@ -261,6 +278,7 @@ class scanner {
   std::string_view s_;
   std::size_t i_ = 0;
   const path_set* wanted_;
+  const path_set::node* node_;  // where path_ is in wanted_'s tree
   flat_event& out_;
   std::string path_;
   std::vector<flat_event::position> arrays_;

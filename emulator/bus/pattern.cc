@@ -199,12 +199,12 @@ struct matcher {
         return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
       }
       case op::equals_ic:
-        return v.is_string() && fold_case(v.s) == text;
+        return v.is_string() && v.folded() == text;
       case op::prefix_ic:
-        return v.is_string() && fold_case(v.s).compare(0, text.size(), text) == 0;
+        return v.is_string() && v.folded().compare(0, text.size(), text) == 0;
       case op::suffix_ic: {
         if (!v.is_string()) return false;
-        std::string s = fold_case(v.s);
+        const std::string& s = v.folded();
         return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
       }
       case op::anything_but:
@@ -562,24 +562,43 @@ bool assign(const flat_event& ev, const std::vector<std::vector<const flat_event
   return false;
 }
 
+bool field_matches(const pattern::field& f, const flat_event::leaf& leaf) {
+  for (const auto& m : f.any)
+    if (m.test(leaf.value)) return true;
+  return false;
+}
+
 bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
-  std::vector<std::vector<const flat_event::leaf*>> options;
+  // First pass, without allocating: every field needs a matching leaf (or, for exists:false,
+  // no leaf). Most rules fail here. Only when two or more fields matched leaves inside arrays
+  // can array consistency rule a match out, and only then are the candidates collected.
+  using range_t = std::pair<std::uint32_t, std::uint32_t>;
+  int in_arrays = 0;
   for (const auto& f : c.fields) {
-    auto range = ev.paths.find(f.path);
-    auto lo = ev.leaves.begin(), hi = lo;
-    if (range != ev.paths.end()) lo += range->second.first, hi += range->second.second;
-    if (lo == hi) {
+    auto r = ev.paths.find(f.path);
+    range_t range = r == ev.paths.end() ? range_t{0, 0} : r->second;
+    if (range.first == range.second) {
       if (f.matches_absent) continue;  // exists:false holds; constrains no array element
       return false;
     }
+    bool hit = false, hit_in_array = false;
+    for (auto i = range.first; i < range.second; ++i)
+      if (field_matches(f, ev.leaves[i])) {
+        hit = true;
+        if (ev.leaves[i].count > 0) hit_in_array = true;
+        if (hit_in_array) break;
+      }
+    if (!hit) return false;
+    in_arrays += hit_in_array;
+  }
+  if (in_arrays < 2) return true;
+  std::vector<std::vector<const flat_event::leaf*>> options;
+  for (const auto& f : c.fields) {
+    auto r = ev.paths.find(f.path);
+    if (r == ev.paths.end() || r->second.first == r->second.second) continue;
     std::vector<const flat_event::leaf*> hits;
-    for (auto it = lo; it != hi; ++it)
-      for (const auto& m : f.any)
-        if (m.test(it->value)) {
-          hits.push_back(&*it);
-          break;
-        }
-    if (hits.empty()) return false;
+    for (auto i = r->second.first; i < r->second.second; ++i)
+      if (field_matches(f, ev.leaves[i])) hits.push_back(&ev.leaves[i]);
     options.push_back(std::move(hits));
   }
   // Fewest options first keeps the search small.
@@ -662,6 +681,11 @@ scalar scalar::of(const json& v) {
   return x;
 }
 
+const std::string& scalar::folded() const {
+  if (!has_folded_) folded_ = fold_case(s), has_folded_ = true;
+  return folded_;
+}
+
 bool scalar::operator==(const scalar& o) const {
   if (t != o.t) return false;
   switch (t) {
@@ -674,9 +698,15 @@ bool scalar::operator==(const scalar& o) const {
 }
 
 void path_set::add(const std::string& path) {
-  named_.insert(path);
-  for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1))
-    prefixes_.insert(path.substr(0, dot));
+  node* n = &root_;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t dot = path.find('.', start);
+    n = &n->children[path.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  n->named = true;
 }
 
 std::vector<pattern::anchor> pattern::anchors() const {

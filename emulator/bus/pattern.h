@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,12 @@ struct scalar {
   bool is_number() const { return t == type::number; }
   bool operator==(const scalar& o) const;
   static scalar of(const json& v);  // v must not be an object or array
+  // The case-folded string, computed once however many ignore-case operators ask.
+  const std::string& folded() const;
+
+ private:
+  mutable std::string folded_;
+  mutable bool has_folded_ = false;
 };
 
 // A flattened event: every scalar leaf with its dotted path and the array elements it sits in.
@@ -66,15 +73,19 @@ struct flat_event {
 };
 flat_event flatten(const json& event);
 
-// The paths some rules name, and their prefixes: lets flatten_text skip everything else.
+// The paths some rules name, as a tree of key segments: lets flatten_text skip everything else
+// with one small lookup per key.
 class path_set {
  public:
-  void add(const std::string& path);
-  bool named(const std::string& path) const { return named_.count(path) > 0; }
-  bool worth_entering(const std::string& path) const { return named_.count(path) || prefixes_.count(path); }
+  struct node {
+    std::map<std::string, node, std::less<>> children;
+    bool named = false;
+  };
+  void add(const std::string& path);  // "a.b.c"
+  const node& root() const { return root_; }
 
  private:
-  std::unordered_set<std::string> named_, prefixes_;
+  node root_;
 };
 
 // Flattens JSON text directly, without building a document (event-ruler's rulesForJSONEvent
