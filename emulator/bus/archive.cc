@@ -2,8 +2,10 @@
 // retention period; a replay re-sends the ones in a time window to the same bus, in one-minute
 // batches of event time, one batch per virtual minute, with "replay-name" in the envelope.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
+#include "emulator/bus/request.h"
 #include "emulator/bus/service.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
@@ -11,26 +13,19 @@
 namespace emu::bus {
 namespace {
 
-const json* member(const json& req, const char* name) {
-  if (!req.is_object()) throw aws_error::serialization("The request body must be a JSON object");
-  auto it = req.find(name);
-  return it == req.end() || it->is_null() ? nullptr : &*it;
-}
+using request::member;
 
 std::string required(const json& req, const char* name) {
-  const json* v = member(req, name);
-  if (!v || !v->is_string())
-    throw aws_error::validation(std::string("1 validation error detected: Value null at '") + name +
-                                "' failed to satisfy constraint: Member must not be null");
-  return v->get<std::string>();
+  std::string wire = name;
+  wire[0] = char(std::tolower(wire[0]));
+  return request::required_string(req, name, wire.c_str());
 }
 
 std::string optional(const json& req, const char* name, const std::string& def = {}) {
-  const json* v = member(req, name);
-  return v && v->is_string() ? v->get<std::string>() : def;
+  return request::optional_string(req, name).value_or(def);
 }
 
-double epoch(instant t) { return double(t.time_since_epoch().count()) / 1000.0; }
+using request::epoch_seconds;
 
 instant time_member(const json& req, const char* name) {
   const json* v = member(req, name);
@@ -101,7 +96,7 @@ json service::create_archive(const json& req) {
   a.created = rt_.clock().now();
   archives_[name] = std::move(a);
   return {{"ArchiveArn", "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + name}, {"State", "ENABLED"},
-          {"CreationTime", epoch(rt_.clock().now())}};
+          {"CreationTime", epoch_seconds(rt_.clock().now())}};
 }
 
 json service::describe_archive(const json& req) {
@@ -116,7 +111,7 @@ json service::describe_archive(const json& req) {
   out["RetentionDays"] = a.retention_days;
   out["SizeBytes"] = bytes;
   out["EventCount"] = a.events.size();
-  out["CreationTime"] = epoch(a.created);
+  out["CreationTime"] = epoch_seconds(a.created);
   return out;
 }
 
@@ -145,7 +140,7 @@ json service::update_archive(const json& req) {
   }
   if (member(req, "RetentionDays")) a.retention_days = retention_of(req);
   return {{"ArchiveArn", "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + a.name}, {"State", "ENABLED"},
-          {"CreationTime", epoch(a.created)}};
+          {"CreationTime", epoch_seconds(a.created)}};
 }
 
 json service::delete_archive(const json& req) {
@@ -182,7 +177,7 @@ json service::start_replay(const json& req) {
   rt_.trace().record("replay.start", "bus", {{"replay", name}, {"archive", a.name}, {"bus", a.bus}});
   rt_.sched().after(duration(0), "replay " + name, [this, name] { run_replay_batch(name, 0); });
   return {{"ReplayArn", "arn:aws:events:" + region_ + ":" + account_ + ":replay/" + name}, {"State", "STARTING"},
-          {"ReplayStartTime", epoch(rt_.clock().now())}};
+          {"ReplayStartTime", epoch_seconds(rt_.clock().now())}};
 }
 
 void service::run_replay_batch(const std::string& name, std::size_t batch) {
@@ -240,11 +235,11 @@ json service::describe_replay(const json& req) {
   json dest = {{"Arn", bus_arn(r.bus)}};
   if (!r.filter_arns.empty()) dest["FilterArns"] = r.filter_arns;
   out["Destination"] = dest;
-  out["EventStartTime"] = epoch(r.start);
-  out["EventEndTime"] = epoch(r.end);
-  if (r.last_replayed) out["EventLastReplayedTime"] = epoch(*r.last_replayed);
-  out["ReplayStartTime"] = epoch(r.replay_start);
-  if (r.state == "COMPLETED" || r.state == "CANCELLED" || r.state == "FAILED") out["ReplayEndTime"] = epoch(r.replay_end);
+  out["EventStartTime"] = epoch_seconds(r.start);
+  out["EventEndTime"] = epoch_seconds(r.end);
+  if (r.last_replayed) out["EventLastReplayedTime"] = epoch_seconds(*r.last_replayed);
+  out["ReplayStartTime"] = epoch_seconds(r.replay_start);
+  if (r.state == "COMPLETED" || r.state == "CANCELLED" || r.state == "FAILED") out["ReplayEndTime"] = epoch_seconds(r.replay_end);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "emulator/bus/pattern.h"
+#include "emulator/core/text.h"
 
 namespace emu::bus {
 namespace {
@@ -136,23 +137,6 @@ class scanner {
     }
   }
 
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += char(cp);
-    } else if (cp < 0x800) {
-      out += char(0xC0 | (cp >> 6));
-      out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += char(0xE0 | (cp >> 12));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    } else {
-      out += char(0xF0 | (cp >> 18));
-      out += char(0x80 | ((cp >> 12) & 0x3F));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    }
-  }
 
   std::uint32_t hex4() {
     if (i_ + 4 > s_.size()) fail("truncated \\u escape");

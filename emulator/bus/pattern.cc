@@ -1,6 +1,7 @@
 // Compiling and matching EventBridge event patterns. Messages are aws/event-ruler's texts as
 // EventBridge returns them (the AWS-validated cases in tests/data/eventbridge check them).
 #include "emulator/bus/pattern.h"
+#include "emulator/core/text.h"
 
 #include <algorithm>
 #include <array>
@@ -16,23 +17,6 @@ namespace emu::bus {
 
 namespace {
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 std::uint32_t fold(std::uint32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;

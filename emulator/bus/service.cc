@@ -6,11 +6,17 @@
 #include <cstring>
 
 #include "emulator/core/error.h"
+#include "emulator/bus/request.h"
 #include "emulator/core/jsonpath.h"
 #include "emulator/core/time_format.h"
 
 namespace emu::bus {
 namespace {
+
+using request::epoch_seconds;
+using request::member;
+using request::optional_string;
+using request::required_string;
 
 const char* const rule_name_re = "[\\.\\-_A-Za-z0-9]+";
 const char* const bus_name_re = "[/\\.\\-_A-Za-z0-9]+";
@@ -19,27 +25,6 @@ const char* const bus_name_re = "[/\\.\\-_A-Za-z0-9]+";
 [[noreturn]] void invalid_member(const std::string& value, const std::string& member, const std::string& constraint) {
   throw aws_error::validation("1 validation error detected: Value '" + value + "' at '" + member +
                               "' failed to satisfy constraint: " + constraint);
-}
-
-const json* member(const json& req, const char* name) {
-  if (!req.is_object()) throw aws_error::serialization("The request body must be a JSON object");
-  auto it = req.find(name);
-  return it == req.end() || it->is_null() ? nullptr : &*it;
-}
-
-std::string required_string(const json& req, const char* name, const char* wire_name) {
-  const json* v = member(req, name);
-  if (!v) throw aws_error::validation("1 validation error detected: Value null at '" + std::string(wire_name) +
-                                      "' failed to satisfy constraint: Member must not be null");
-  if (!v->is_string()) throw aws_error::serialization(std::string("Value for ") + name + " must be a string");
-  return v->get<std::string>();
-}
-
-std::optional<std::string> optional_string(const json& req, const char* name) {
-  const json* v = member(req, name);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) throw aws_error::serialization(std::string("Value for ") + name + " must be a string");
-  return v->get<std::string>();
 }
 
 // True when every character of `v` is a letter, digit or one of `extra` (the name patterns
@@ -99,7 +84,6 @@ json page(const std::vector<T>& all, const json& req, int max, const char* key, 
   return out;
 }
 
-double epoch_seconds(instant t) { return double(t.time_since_epoch().count()) / 1000.0; }
 
 }  // namespace
 

@@ -8,19 +8,6 @@
 namespace emu::scenario {
 namespace {
 
-void need_keys(const YAML::Node& n, const std::string& file, const std::string& path,
-               std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
-  if (!n.IsMap()) throw load_error(file, n.Mark(), path, "must be a map");
-  for (const auto& kv : n) {
-    std::string k = kv.first.Scalar(), list;
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || k == a, list += (list.empty() ? "" : ", ") + std::string(a);
-    if (!ok) throw load_error(file, kv.first.Mark(), path + "." + k, "unknown key (expected one of: " + list + ")");
-  }
-  for (const char* r : required)
-    if (!n[r]) throw load_error(file, n.Mark(), path + "." + r, "is required");
-}
-
 bus::pattern compile_pattern(const YAML::Node& n, const std::string& file, const std::string& path) {
   try {
     return bus::pattern::compile(yaml_to_json(n, file, path));
@@ -68,21 +55,8 @@ struct match_spec {
 
   std::optional<bus::pattern> get(const match_env& env) const {
     if (!templated) return compiled;
-    std::function<json(const json&)> expand = [&](const json& v) -> json {
-      if (v.is_string()) return env.resolve ? env.resolve(v.get<std::string>()) : v;
-      if (v.is_array()) {
-        json out = json::array();
-        for (const auto& x : v) out.push_back(expand(x));
-        return out;
-      }
-      if (v.is_object()) {
-        json out = json::object();
-        for (const auto& [k, x] : v.items()) out[k] = expand(x);
-        return out;
-      }
-      return v;
-    };
-    return bus::pattern::compile(expand(source));
+    return bus::pattern::compile(
+        transform_strings(source, [&](const std::string& t) { return env.resolve ? env.resolve(t) : json(t); }));
   }
 };
 
@@ -166,7 +140,7 @@ json metric_value(world& w, const std::string& name) {
 void add_bus_steps(registry& reg) {
   reg.add_expect({"metrics", "a metric's value: {name: bus/BUS/METRIC | rule/BUS/RULE/METRIC, value}",
                   [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
-                    need_keys(spec, file, path, {"name", "value"}, {"name", "value"});
+                    require_keys(spec, file, path, {"name", "value"}, {"name", "value"});
                     std::string n = spec["name"].IsScalar() ? spec["name"].Scalar() : "";
                     if (n.rfind("bus/", 0) != 0 && n.rfind("rule/", 0) != 0)
                       throw load_error(file, spec["name"].Mark(), path + ".name",
@@ -188,7 +162,7 @@ void add_bus_steps(registry& reg) {
 
   reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service, action, params}",
                 [&reg](const YAML::Node& p, const std::string& file, const std::string& path) {
-                  need_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
+                  require_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
                   std::string svc = p["service"].Scalar(), action = p["action"].Scalar();
                   if (svc == "dynamodb" || svc == "sqs")
                     throw load_error(file, p["service"].Mark(), path + ".service",
@@ -220,7 +194,7 @@ void add_bus_steps(registry& reg) {
 
   reg.add_step({"events.put", "PutEvents with one entry: {bus, source, detail-type, detail, resources, time}",
                 [](const YAML::Node& p, const std::string& file, const std::string& path) {
-                  need_keys(p, file, path, {"bus", "source", "detail-type", "detail", "resources", "time"},
+                  require_keys(p, file, path, {"bus", "source", "detail-type", "detail", "resources", "time"},
                             {"source", "detail-type", "detail"});
                 },
                 [](world& w, const json& p) -> json {
@@ -238,7 +212,7 @@ void add_bus_steps(registry& reg) {
 
   reg.add_expect({"events", "events put on a bus: {bus, match, count | min | max}",
                   [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
-                    need_keys(spec, file, path, {"bus", "match", "count", "min", "max"}, {"bus"});
+                    require_keys(spec, file, path, {"bus", "match", "count", "min", "max"}, {"bus"});
                     auto c = std::make_shared<events_check>();
                     c->bus = spec["bus"].Scalar();
                     if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
@@ -261,7 +235,7 @@ void add_bus_steps(registry& reg) {
 
   reg.add_expect({"invocations", "function invocations and their events: {function, match, count | min | max}",
                   [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
-                    need_keys(spec, file, path, {"function", "match", "count", "min", "max"}, {"function"});
+                    require_keys(spec, file, path, {"function", "match", "count", "min", "max"}, {"function"});
                     auto c = std::make_shared<invocations_check>();
                     c->function = spec["function"].Scalar();
                     if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");

@@ -138,32 +138,11 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
 json normalise_trace(const json& trace) {
   static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   std::map<std::string, std::string> ids, times;
-  std::function<json(const json&)> walk = [&](const json& v) -> json {
-    if (v.is_string()) {
-      const std::string& s = v.get_ref<const std::string&>();
-      if (std::regex_match(s, uuid)) {
-        auto [it, fresh] = ids.emplace(s, "<id:" + std::to_string(ids.size() + 1) + ">");
-        return it->second;
-      }
-      if (parse_iso8601(s)) {
-        auto [it, fresh] = times.emplace(s, "<time:" + std::to_string(times.size() + 1) + ">");
-        return it->second;
-      }
-      return v;
-    }
-    if (v.is_array()) {
-      json out = json::array();
-      for (const auto& x : v) out.push_back(walk(x));
-      return out;
-    }
-    if (v.is_object()) {
-      json out = json::object();
-      for (auto& [k, x] : v.items()) out[k] = walk(x);
-      return out;
-    }
-    return v;
-  };
-  return walk(trace);
+  return transform_strings(trace, [&](const std::string& s) -> json {
+    if (std::regex_match(s, uuid)) return ids.emplace(s, "<id:" + std::to_string(ids.size() + 1) + ">").first->second;
+    if (parse_iso8601(s)) return times.emplace(s, "<time:" + std::to_string(times.size() + 1) + ">").first->second;
+    return s;
+  });
 }
 
 }  // namespace emu::scenario

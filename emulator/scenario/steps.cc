@@ -15,8 +15,10 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
 
 namespace {
 
-void need_map(const YAML::Node& n, const std::string& file, const std::string& path,
-              std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
+}  // namespace
+
+void require_keys(const YAML::Node& n, const std::string& file, const std::string& path,
+                  std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
   if (!n.IsMap()) throw load_error(file, n.Mark(), path, "must be a map");
   for (const auto& kv : n) {
     std::string k = kv.first.Scalar();
@@ -28,6 +30,8 @@ void need_map(const YAML::Node& n, const std::string& file, const std::string& p
   for (const char* r : required)
     if (!n[r]) throw load_error(file, n.Mark(), path + "." + r, "is required");
 }
+
+namespace {
 
 duration need_duration(const YAML::Node& n, const std::string& file, const std::string& path) {
   if (!n.IsScalar()) throw load_error(file, n.Mark(), path, "must be a duration such as 250ms, 30s, 5m or 1h");
@@ -84,7 +88,7 @@ registry::registry() {
   add_step({"settle", "run until no work is due now; with max, also future work up to that far ahead",
             [](const YAML::Node& p, const std::string& file, const std::string& path) {
               if (p.IsNull() || (p.IsMap() && p.size() == 0)) return;
-              need_map(p, file, path, {"max"}, {});
+              require_keys(p, file, path, {"max"}, {});
               if (p["max"]) need_duration(p["max"], file, path + ".max");
             },
             [](world& w, const json& p) {
@@ -101,7 +105,7 @@ registry::registry() {
             }});
   add_step({"invoke", "invoke a function directly; the result is its return value or {error}",
             [](const YAML::Node& p, const std::string& file, const std::string& path) {
-              need_map(p, file, path, {"function", "event"}, {"function"});
+              require_keys(p, file, path, {"function", "event"}, {"function"});
             },
             [](world& w, const json& p) {
               if (!p["function"].is_string()) throw aws_error::validation("invoke: function must be a string");
@@ -112,12 +116,12 @@ registry::registry() {
               if (p.IsMap() && p["outbox"])
                 throw load_error(file, p.Mark(), path + ".outbox", "fault 'outbox' is " + not_emulated("outbox", false));
               if (p.IsMap() && p["target"]) {
-                need_map(p, file, path, {"target", "fail"}, {"target", "fail"});
+                require_keys(p, file, path, {"target", "fail"}, {"target", "fail"});
                 std::string t = p["target"].IsScalar() ? p["target"].Scalar() : "";
                 if (t.find('/') == std::string::npos || t.front() == '/' || t.back() == '/')
                   throw load_error(file, p["target"].Mark(), path + ".target", "must be RULE/TARGET_ID, e.g. restaurant-import/dynamodb-import");
               } else {
-                need_map(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
+                require_keys(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
               }
               json n = plain_scalar(p["fail"].Scalar());
               if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)

@@ -56,6 +56,11 @@ struct expect_kind {
   std::function<std::vector<mismatch>(world& w, const void* compiled, const match_env& env)> check;
 };
 
+// Load-time check that a step's map has only `allowed` keys and all `required` ones; throws
+// load_error naming the key and listing the allowed ones.
+void require_keys(const YAML::Node& n, const std::string& file, const std::string& path,
+                  std::initializer_list<const char*> allowed, std::initializer_list<const char*> required);
+
 class registry;
 // Registers events.put, fault targets, expect events/invocations and !pattern (bus_steps.cc).
 void add_bus_steps(registry& reg);
