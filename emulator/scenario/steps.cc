@@ -13,10 +13,6 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
   trace_start = rt->trace().last_seq();
 }
 
-namespace {
-
-}  // namespace
-
 void require_keys(const YAML::Node& n, const std::string& file, const std::string& path,
                   std::initializer_list<const char*> allowed, std::initializer_list<const char*> required) {
   if (!n.IsMap()) throw load_error(file, n.Mark(), path, "must be a map");
