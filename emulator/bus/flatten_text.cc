@@ -98,13 +98,17 @@ class scanner {
       string(&key);
       ws();
       expect(':');
-      if (base) path_ += '.';
-      path_ += key;
       const path_set::node* saved = node_;
       if (wanted_) node_ = child(saved, key);
-      value(!wanted_ || node_ != nullptr);
+      if (wanted_ && !node_) {
+        skip();  // no rule names anything below this key: not even its path is built
+      } else {
+        if (base) path_ += '.';
+        path_ += key;
+        value(true);
+        path_.resize(base);
+      }
       node_ = saved;
-      path_.resize(base);
       ws();
       if (peek() == ',') {
         ++i_;
