@@ -100,6 +100,10 @@ file(WRITE ${WORK}/env.yaml "scenario: env\nsteps:\n  - invoke: {function: echo,
 emu(3 run --no-color ${WORK}/env.yaml)
 expect_contains("${OUT}" "environment variable EMU_TEST_SURELY_UNSET is not set")
 
+# The system-definition reference (docs/SYSTEM.md) in one file validates, and scenarios run on it.
+emu(0 check --system tests/data/system_reference.yaml tests/data/system_reference.yaml)
+emu(0 run --quiet --system tests/data/system_reference.yaml scenarios/runner)
+
 # check accepts the shipped scenarios and the built-in system.
 emu(0 check scenarios)
 expect_contains("${OUT}" "0 invalid")
