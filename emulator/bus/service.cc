@@ -174,7 +174,33 @@ json service::delete_event_bus(const json& req) {
 
 // ---- Rules ----
 
+namespace {
+
+// "rate(5 minutes)" → 5 min; AWS wants the singular unit for 1 and the plural otherwise.
+std::optional<duration> parse_rate(const std::string& expr) {
+  if (expr.rfind("rate(", 0) != 0 || expr.back() != ')') return std::nullopt;
+  std::string body = expr.substr(5, expr.size() - 6);
+  auto space = body.find(' ');
+  if (space == std::string::npos || space == 0) return std::nullopt;
+  long long n = 0;
+  for (std::size_t i = 0; i < space; ++i) {
+    if (!std::isdigit((unsigned char)body[i]) || n > 1'000'000) return std::nullopt;
+    n = n * 10 + (body[i] - '0');
+  }
+  std::string unit = body.substr(space + 1);
+  if (n < 1) return std::nullopt;
+  if (n == 1 ? unit.back() == 's' : unit.back() != 's') return std::nullopt;
+  if (n != 1) unit.pop_back();
+  if (unit == "minute") return std::chrono::minutes(n);
+  if (unit == "hour") return std::chrono::hours(n);
+  if (unit == "day") return std::chrono::hours(24 * n);
+  return std::nullopt;
+}
+
+}  // namespace
+
 json service::put_rule(const json& req) {
+  // Everything is validated before anything changes: a refused PutRule leaves no trace.
   std::string name = required_string(req, "Name", "name");
   check_name(name, "name", rule_name_re, 64);
   event_bus& bus = bus_for(req);
@@ -182,44 +208,81 @@ json service::put_rule(const json& req) {
   auto schedule = optional_string(req, "ScheduleExpression");
   if (!pattern_text && !schedule)
     throw aws_error::validation("Parameter(s) EventPattern or ScheduleExpression must be specified.");
-  if (schedule)
-    throw aws_error::validation("ScheduleExpression is not emulated yet: bellyfed-emu rules take an EventPattern");
-  if (pattern_text->size() > 4096)
-    invalid_member(*pattern_text, "eventPattern", "Member must have length less than or equal to 4096");
+  std::optional<duration> period;
+  if (schedule) {
+    if (bus.name != "default")
+      throw aws_error::validation("ScheduleExpression is supported only on the default event bus.");
+    if (schedule->rfind("cron(", 0) == 0)
+      throw aws_error::validation("Parameter ScheduleExpression is not valid. bellyfed-emu runs rate() schedules; "
+                                  "cron() expressions are not emulated yet.");
+    period = parse_rate(*schedule);
+    if (!period) throw aws_error::validation("Parameter ScheduleExpression is not valid.");
+  }
   std::optional<pattern> compiled;
-  try {
-    compiled = pattern::parse(*pattern_text);
-  } catch (const pattern_error& e) {
-    throw aws_error::invalid_event_pattern(std::string("Event pattern is not valid. Reason: ") + e.what());
+  if (pattern_text) {
+    if (pattern_text->size() > 4096)
+      invalid_member(*pattern_text, "eventPattern", "Member must have length less than or equal to 4096");
+    try {
+      compiled = pattern::parse(*pattern_text);
+    } catch (const pattern_error& e) {
+      throw aws_error::invalid_event_pattern(std::string("Event pattern is not valid. Reason: ") + e.what());
+    }
   }
   auto state = optional_string(req, "State").value_or("ENABLED");
   if (state != "ENABLED" && state != "DISABLED" && state != "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
     invalid_member(state, "state", "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]");
+  std::string description = optional_string(req, "Description").value_or("");
+  if (description.size() > 512) invalid_member(description, "description", "Member must have length less than or equal to 512");
   auto it = bus.rules.find(name);
   if (it == bus.rules.end() && bus.rules.size() >= std::size_t(max_rules_per_bus))
     throw aws_error("LimitExceededException", "The requested resource exceeds the maximum number allowed.");
+
   rule& r = bus.rules[name];
   if (r.id == 0) {
     r.id = bus.next_rule_id++;
     bus.rule_names[r.id] = name;
   }
-  bus.index.add(r.id, *compiled);
+  if (compiled) bus.index.add(r.id, *compiled);
+  else bus.index.remove(r.id);
   r.name = name;
   r.bus = bus.name;
-  r.description = optional_string(req, "Description").value_or("");
-  if (r.description.size() > 512) invalid_member(r.description, "description", "Member must have length less than or equal to 512");
+  r.description = description;
   r.state = state;
-  r.pattern_text = *pattern_text;
+  r.pattern_text = pattern_text.value_or("");
   r.compiled = std::move(compiled);
+  r.schedule = schedule.value_or("");
+  r.schedule_generation = ++schedule_generations_;  // ends the previous schedule's chain of tasks
+  if (period) start_schedule(bus.name, name, r.schedule_generation, *period);
   if (const json* tags = member(req, "Tags"))
     for (const auto& t : *tags) r.tags[t.value("Key", "")] = t.value("Value", "");
   rt_.trace().record("rule.put", "bus", {{"bus", bus.name}, {"rule", name}, {"state", state}});
   return {{"RuleArn", rule_arn(bus.name, name)}};
 }
 
+void service::start_schedule(const std::string& bus, const std::string& name, std::uint64_t generation, duration period) {
+  rt_.sched().after(period, "schedule " + name, [this, bus, name, generation, period] {
+    auto b = buses_.find(bus);
+    if (b == buses_.end()) return;
+    auto r = b->second.rules.find(name);
+    if (r == b->second.rules.end() || r->second.schedule_generation != generation) return;  // replaced or deleted
+    start_schedule(bus, name, generation, period);
+    if (r->second.state == "DISABLED") return;
+    json envelope = {{"version", "0"}, {"id", rt_.ids().uuid()}, {"detail-type", "Scheduled Event"},
+                     {"source", "aws.events"}, {"account", account_}, {"time", iso8601_seconds(rt_.clock().now())},
+                     {"region", region_}, {"resources", {rule_arn(bus, name)}}, {"detail", json::object()}};
+    ++r->second.matched;
+    auto seq = rt_.trace().record("schedule.fire", "bus", {{"bus", bus}, {"rule", name}, {"id", envelope["id"]}});
+    for (const auto& [target_id, t] : r->second.targets)
+      schedule_delivery(bus, name, target_id, envelope, 0, rt_.clock().now(), {}, seq, duration(0));
+  });
+}
+
 json service::describe_rule(const json& req) {
   rule& r = rule_for(req);
-  json out = {{"Name", r.name}, {"Arn", rule_arn(r.bus, r.name)}, {"EventPattern", r.pattern_text}, {"State", r.state}};
+  json out = {{"Name", r.name}, {"Arn", rule_arn(r.bus, r.name)}};
+  if (!r.pattern_text.empty()) out["EventPattern"] = r.pattern_text;
+  if (!r.schedule.empty()) out["ScheduleExpression"] = r.schedule;
+  out["State"] = r.state;
   if (!r.description.empty()) out["Description"] = r.description;
   out["EventBusName"] = r.bus;
   out["CreatedBy"] = account_;
@@ -233,7 +296,10 @@ json service::list_rules(const json& req) {
   for (const auto& [n, r] : bus.rules)
     if (n.rfind(prefix, 0) == 0) list.push_back(&r);
   return page(list, req, 100, "Rules", [&](const rule* r) {
-    json j = {{"Name", r->name}, {"Arn", rule_arn(r->bus, r->name)}, {"EventPattern", r->pattern_text}, {"State", r->state}};
+    json j = {{"Name", r->name}, {"Arn", rule_arn(r->bus, r->name)}};
+    if (!r->pattern_text.empty()) j["EventPattern"] = r->pattern_text;
+    if (!r->schedule.empty()) j["ScheduleExpression"] = r->schedule;
+    j["State"] = r->state;
     if (!r->description.empty()) j["Description"] = r->description;
     j["EventBusName"] = r->bus;
     return j;

@@ -70,7 +70,8 @@ struct rule {
   std::string state = "ENABLED";
   std::string pattern_text;
   std::optional<pattern> compiled;
-  std::string schedule;
+  std::string schedule;                  // "rate(5 minutes)"; empty for pattern rules
+  std::uint64_t schedule_generation = 0;  // set anew by every PutRule, ending older schedules
   std::string managed_by;
   std::map<std::string, target> targets;  // by id
   std::map<std::string, std::string> tags;
@@ -183,6 +184,7 @@ class service {
 
  private:
   json set_rule_state(const json& req, const std::string& state);
+  void start_schedule(const std::string& bus, const std::string& rule, std::uint64_t generation, duration period);
   event_bus& bus_for(const json& req, const char* member = "EventBusName");
   rule& rule_for(const json& req);
   // Routes an accepted event to the bus's rules (only `only_rules`, by ARN, when given) and
@@ -209,6 +211,7 @@ class service {
   std::map<std::string, deliver_fn> delivery_;
   std::map<std::string, archive> archives_;
   std::map<std::string, replay> replays_;
+  std::uint64_t schedule_generations_ = 0;  // service-wide, so a re-created rule never revives an old chain
 };
 
 // The EventBridge operations by name ("PutEvents", …), for the edge's dispatch table.
