@@ -82,8 +82,7 @@ json service::create_archive(const json& req) {
     throw aws_error::validation("1 validation error detected: Value '" + name +
                                 "' at 'archiveName' failed to satisfy constraint: Member must have length between 1 and 48");
   std::string source = required(req, "EventSourceArn");
-  auto slash = source.find(":event-bus/");
-  std::string bus = slash == std::string::npos ? source : source.substr(slash + 11);
+  std::string bus = request::bus_name_in(source);
   if (!buses_.count(bus)) throw aws_error::resource_not_found("Event bus " + bus + " does not exist.");
   if (archives_.count(name)) throw aws_error("ResourceAlreadyExistsException", "Archive " + name + " already exists.");
   archive a;
@@ -95,7 +94,7 @@ json service::create_archive(const json& req) {
   a.retention_days = retention_of(req);
   a.created = rt_.clock().now();
   archives_[name] = std::move(a);
-  return {{"ArchiveArn", "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + name}, {"State", "ENABLED"},
+  return {{"ArchiveArn", arn("archive/" + name)}, {"State", "ENABLED"},
           {"CreationTime", epoch_seconds(rt_.clock().now())}};
 }
 
@@ -103,7 +102,7 @@ json service::describe_archive(const json& req) {
   archive& a = archive_for(req);
   std::size_t bytes = 0;
   for (const auto& e : a.events) bytes += e.second.dump().size();
-  json out = {{"ArchiveArn", "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + a.name},
+  json out = {{"ArchiveArn", arn("archive/" + a.name)},
               {"ArchiveName", a.name}, {"EventSourceArn", bus_arn(a.bus)}};
   if (!a.description.empty()) out["Description"] = a.description;
   if (!a.pattern_text.empty()) out["EventPattern"] = a.pattern_text;
@@ -139,7 +138,7 @@ json service::update_archive(const json& req) {
     a.compiled = compile_or_throw(a.pattern_text);
   }
   if (member(req, "RetentionDays")) a.retention_days = retention_of(req);
-  return {{"ArchiveArn", "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + a.name}, {"State", "ENABLED"},
+  return {{"ArchiveArn", arn("archive/" + a.name)}, {"State", "ENABLED"},
           {"CreationTime", epoch_seconds(a.created)}};
 }
 
@@ -176,7 +175,7 @@ json service::start_replay(const json& req) {
   replays_[name] = std::move(r);
   rt_.trace().record("replay.start", "bus", {{"replay", name}, {"archive", a.name}, {"bus", a.bus}});
   rt_.sched().after(duration(0), "replay " + name, [this, name] { run_replay_batch(name, 0); });
-  return {{"ReplayArn", "arn:aws:events:" + region_ + ":" + account_ + ":replay/" + name}, {"State", "STARTING"},
+  return {{"ReplayArn", arn("replay/" + name)}, {"State", "STARTING"},
           {"ReplayStartTime", epoch_seconds(rt_.clock().now())}};
 }
 
@@ -227,11 +226,11 @@ void service::run_replay_batch(const std::string& name, std::size_t batch) {
 
 json service::describe_replay(const json& req) {
   replay& r = replay_for(req);
-  json out = {{"ReplayName", r.name}, {"ReplayArn", "arn:aws:events:" + region_ + ":" + account_ + ":replay/" + r.name}};
+  json out = {{"ReplayName", r.name}, {"ReplayArn", arn("replay/" + r.name)}};
   if (!r.description.empty()) out["Description"] = r.description;
   out["State"] = r.state;
   if (!r.state_reason.empty()) out["StateReason"] = r.state_reason;
-  out["EventSourceArn"] = "arn:aws:events:" + region_ + ":" + account_ + ":archive/" + r.archive;
+  out["EventSourceArn"] = arn("archive/" + r.archive);
   json dest = {{"Arn", bus_arn(r.bus)}};
   if (!r.filter_arns.empty()) dest["FilterArns"] = r.filter_arns;
   out["Destination"] = dest;
@@ -263,7 +262,7 @@ json service::cancel_replay(const json& req) {
   if (r.state != "STARTING" && r.state != "RUNNING")
     throw aws_error("IllegalStatusException", "Replay " + r.name + " is not in a state that can be cancelled.");
   r.state = "CANCELLING";
-  return {{"ReplayArn", "arn:aws:events:" + region_ + ":" + account_ + ":replay/" + r.name}, {"State", "CANCELLING"}};
+  return {{"ReplayArn", arn("replay/" + r.name)}, {"State", "CANCELLING"}};
 }
 
 }  // namespace emu::bus

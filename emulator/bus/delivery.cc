@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "emulator/bus/request.h"
 #include "emulator/bus/service.h"
 #include "emulator/core/error.h"
 #include "emulator/core/jsonpath.h"
@@ -136,8 +137,7 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   std::string trace_id = trace_hint;
   if (trace_id.empty() && detail.contains("trace_id") && detail["trace_id"].is_string()) trace_id = detail["trace_id"];
   if (trace_id.empty() && e.contains("TraceHeader") && e["TraceHeader"].is_string()) trace_id = e["TraceHeader"];
-  std::string bus = bus_name_or_arn;
-  if (bus.rfind("arn:", 0) == 0 && bus.find(":event-bus/") != std::string::npos) bus = bus.substr(bus.find(":event-bus/") + 11);
+  std::string bus = request::bus_name_in(bus_name_or_arn);
   auto it = buses_.find(bus);
   auto seq = rt_.trace().record("event.put", "bus",
                                 {{"bus", bus}, {"id", id}, {"source", source}, {"detail-type", e["DetailType"]},
@@ -211,7 +211,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
     std::string svc = tg.arn.size() > 8 ? tg.arn.substr(tg.arn.find(':', 4) + 1) : "";
     svc = svc.substr(0, svc.find(':'));
     if (svc == "events") {
-      std::string target_bus = tg.arn.substr(tg.arn.find(":event-bus/") == std::string::npos ? tg.arn.size() : tg.arn.find(":event-bus/") + 11);
+      std::string target_bus = request::bus_name_in(tg.arn);
       auto tb = buses_.find(target_bus);
       if (tb == buses_.end()) throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
       accept(tb->second, envelope, trace_id, cause);

@@ -34,6 +34,12 @@ inline std::optional<std::string> optional_string(const json& req, const char* n
   return v->get<std::string>();
 }
 
+// The bus name in "arn:aws:events:…:event-bus/NAME"; anything else is returned as it is.
+inline std::string bus_name_in(const std::string& name_or_arn) {
+  auto at = name_or_arn.find(":event-bus/");
+  return name_or_arn.rfind("arn:", 0) == 0 && at != std::string::npos ? name_or_arn.substr(at + 11) : name_or_arn;
+}
+
 // Timestamps in JSON 1.1 are epoch seconds.
 inline double epoch_seconds(instant t) { return double(t.time_since_epoch().count()) / 1000.0; }
 

@@ -45,12 +45,9 @@ void check_name(const std::string& v, const char* wire, const char* re, std::siz
 
 // Accepts a bus name or ARN ("arn:aws:events:us-east-1:000000000000:event-bus/name").
 std::string bus_name_of(const std::string& name_or_arn) {
-  if (name_or_arn.rfind("arn:", 0) == 0) {
-    auto slash = name_or_arn.find(":event-bus/");
-    if (slash == std::string::npos) throw aws_error::validation("Parameter EventBusName is not valid.");
-    return name_or_arn.substr(slash + 11);
-  }
-  return name_or_arn;
+  if (name_or_arn.rfind("arn:", 0) == 0 && name_or_arn.find(":event-bus/") == std::string::npos)
+    throw aws_error::validation("Parameter EventBusName is not valid.");
+  return request::bus_name_in(name_or_arn);
 }
 
 int limit_of(const json& req, int max) {
@@ -97,12 +94,14 @@ service::service(runtime& rt, std::string account, std::string region)
   buses_["default"] = std::move(def);
 }
 
-std::string service::bus_arn(const std::string& bus) const {
-  return "arn:aws:events:" + region_ + ":" + account_ + ":event-bus/" + bus;
+std::string service::arn(const std::string& resource) const {
+  return "arn:aws:events:" + region_ + ":" + account_ + ":" + resource;
 }
 
+std::string service::bus_arn(const std::string& bus) const { return arn("event-bus/" + bus); }
+
 std::string service::rule_arn(const std::string& bus, const std::string& rule) const {
-  return "arn:aws:events:" + region_ + ":" + account_ + ":rule/" + (bus == "default" ? "" : bus + "/") + rule;
+  return arn("rule/" + (bus == "default" ? "" : bus + "/") + rule);
 }
 
 event_bus& service::bus_for(const json& req, const char* name) {

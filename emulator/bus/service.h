@@ -177,6 +177,8 @@ class service {
   json metrics() const;
   bool has_bus(const std::string& name) const { return buses_.count(name) > 0; }
 
+  // "arn:aws:events:<region>:<account>:<resource>", e.g. resource "archive/name".
+  std::string arn(const std::string& resource) const;
   std::string bus_arn(const std::string& bus) const;
   std::string rule_arn(const std::string& bus, const std::string& rule) const;
   const std::string& account() const { return account_; }

@@ -68,17 +68,23 @@ match_spec read_match(const YAML::Node& n, const std::string& file, const std::s
   return m;
 }
 
-struct events_check {
-  std::string bus;
+// `events` and `invocations`: how many of a subject's items (a bus's events, a function's
+// input events) match a pattern.
+struct counted_check {
+  std::string subject;  // the bus or the function, stage-less
   std::optional<match_spec> match;
   count_spec counts;
 };
 
-struct invocations_check {
-  std::string function;
-  std::optional<match_spec> match;
-  count_spec counts;
-};
+std::shared_ptr<const void> read_counted(const YAML::Node& spec, const std::string& file, const std::string& path,
+                                         const char* subject_key) {
+  require_keys(spec, file, path, {subject_key, "match", "count", "min", "max"}, {subject_key});
+  auto c = std::make_shared<counted_check>();
+  c->subject = spec[subject_key].Scalar();
+  if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
+  c->counts = read_counts(spec, file, path);
+  return c;
+}
 
 std::string summary(const json& v) {
   std::string s = v.dump();
@@ -212,17 +218,12 @@ void add_bus_steps(registry& reg) {
 
   reg.add_expect({"events", "events put on a bus: {bus, match, count | min | max}",
                   [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
-                    require_keys(spec, file, path, {"bus", "match", "count", "min", "max"}, {"bus"});
-                    auto c = std::make_shared<events_check>();
-                    c->bus = spec["bus"].Scalar();
-                    if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
-                    c->counts = read_counts(spec, file, path);
-                    return std::static_pointer_cast<const void>(c);
+                    return read_counted(spec, file, path, "bus");
                   },
                   [](world& w, const void* compiled, const match_env& env) {
-                    const auto& c = *static_cast<const events_check*>(compiled);
+                    const auto& c = *static_cast<const counted_check*>(compiled);
                     auto pattern = c.match ? c.match->get(env) : std::nullopt;
-                    std::string bus = w.qualified(c.bus);
+                    std::string bus = w.qualified(c.subject);
                     std::vector<const json*> seen;
                     std::size_t hits = 0;
                     for (const auto& e : w.bus().events(bus)) {
@@ -235,22 +236,17 @@ void add_bus_steps(registry& reg) {
 
   reg.add_expect({"invocations", "function invocations and their events: {function, match, count | min | max}",
                   [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
-                    require_keys(spec, file, path, {"function", "match", "count", "min", "max"}, {"function"});
-                    auto c = std::make_shared<invocations_check>();
-                    c->function = spec["function"].Scalar();
-                    if (spec["match"]) c->match = read_match(spec["match"], file, path + ".match");
-                    c->counts = read_counts(spec, file, path);
-                    return std::static_pointer_cast<const void>(c);
+                    return read_counted(spec, file, path, "function");
                   },
                   [](world& w, const void* compiled, const match_env& env) {
-                    const auto& c = *static_cast<const invocations_check*>(compiled);
+                    const auto& c = *static_cast<const counted_check*>(compiled);
                     auto pattern = c.match ? c.match->get(env) : std::nullopt;
-                    std::string qualified = w.qualified(c.function);
+                    std::string qualified = w.qualified(c.subject);
                     std::vector<json> events;
                     for (const auto& e : w.rt->trace().since(w.trace_start)) {
                       if (e.kind != "invoke") continue;
                       const std::string& f = e.data["function"].get_ref<const std::string&>();
-                      if (f == c.function || f == qualified) events.push_back(e.data["event"]);
+                      if (f == c.subject || f == qualified) events.push_back(e.data["event"]);
                     }
                     std::vector<const json*> seen;
                     std::size_t hits = 0;
@@ -258,7 +254,7 @@ void add_bus_steps(registry& reg) {
                       seen.push_back(&ev);
                       hits += !pattern || (ev.is_object() && pattern->matches(ev));
                     }
-                    return verdict(c.counts, seen, hits, "matching invocation(s) of " + c.function);
+                    return verdict(c.counts, seen, hits, "matching invocation(s) of " + c.subject);
                   }});
 }
 
