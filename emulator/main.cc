@@ -143,18 +143,29 @@ int serve(const std::vector<std::string>& argv) {
   emu::realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
   std::unique_ptr<emu::bellyfed::instance> system;
   try {
-    system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages);
+    system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages, a.value("data-dir"));
   } catch (const emu::aws_error& e) {
     std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
     return 2;
   }
   emu::edge::router router(*rt, stages);
-  emu::edge::json_service events{"AWSEvents", emu::edge::json_protocol::v1_1, "", {}};
+  emu::edge::json_service events{"AWSEvents", emu::edge::json_protocol::v1_1, "", {}, {}, false};
   for (const auto& [name, op] : emu::bus::operations())
     events.operations[name] = [&bus = system->bus(), op = op](const emu::json& in, const emu::edge::request&) {
       return (bus.*op)(in);
     };
   router.add_json_service(std::move(events));
+  emu::edge::json_service dynamodb{"DynamoDB_20120810", emu::edge::json_protocol::v1_0, "com.amazonaws.dynamodb.v20120810#", {}, {}, false};
+  dynamodb.error_type_prefixes = {{"ValidationException", "com.amazon.coral.validate#"},
+                                  {"SerializationException", "com.amazon.coral.service#"},
+                                  {"UnknownOperationException", "com.amazon.coral.service#"},
+                                  {"InternalServerError", "com.amazon.coral.service#"}};
+  dynamodb.crc32_header = true;
+  for (const auto& [name, op] : emu::dynamo::operations())
+    dynamodb.operations[name] = [&db = system->dynamo(), op = op](const emu::json& in, const emu::edge::request&) {
+      return (db.*op)(in);
+    };
+  router.add_json_service(std::move(dynamodb));
   router.add_admin("GET", "/_emu/events", [&](const emu::edge::request& req) {
     std::string bus = "default";
     for (const auto& [k, v] : req.query)

@@ -2,6 +2,8 @@
 
 #include "emulator/core/error.h"
 
+#include <map>
+
 namespace emu::bellyfed {
 namespace {
 
@@ -15,8 +17,8 @@ std::string function_name(const std::string& arn) {
 
 }  // namespace
 
-instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages)
-    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region) {
+instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir)
+    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region), dynamo_(rt, def.account, def.region, data_dir) {
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
   bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
@@ -38,7 +40,50 @@ std::string instance::queue_arn(const std::string& name) const {
   return "arn:aws:sqs:" + def_.region + ":" + def_.account + ":" + name;
 }
 
+namespace {
+
+// CreateTable's request for a table of the system definition.
+json create_table_request(const table_def& t, const std::string& name) {
+  std::map<std::string, std::string> attrs;
+  auto key_schema = [&](const key_attr& h, const std::optional<key_attr>& r) {
+    attrs[h.name] = h.type;
+    json ks = json::array({{{"AttributeName", h.name}, {"KeyType", "HASH"}}});
+    if (r) {
+      attrs[r->name] = r->type;
+      ks.push_back({{"AttributeName", r->name}, {"KeyType", "RANGE"}});
+    }
+    return ks;
+  };
+  json req = {{"TableName", name}, {"KeySchema", key_schema(t.hash, t.range)}, {"BillingMode", "PAY_PER_REQUEST"}};
+  json gsis = json::array(), lsis = json::array();
+  for (const auto& ix : t.indexes) {
+    json proj = {{"ProjectionType", ix.projection}};
+    if (!ix.non_key_attributes.empty()) proj["NonKeyAttributes"] = ix.non_key_attributes;
+    json e = {{"IndexName", ix.name}, {"KeySchema", key_schema(ix.hash, ix.range)}, {"Projection", proj}};
+    (ix.global ? gsis : lsis).push_back(e);
+  }
+  json defs = json::array();
+  for (const auto& [n, ty] : attrs) defs.push_back({{"AttributeName", n}, {"AttributeType", ty}});
+  req["AttributeDefinitions"] = defs;
+  if (!gsis.empty()) req["GlobalSecondaryIndexes"] = gsis;
+  if (!lsis.empty()) req["LocalSecondaryIndexes"] = lsis;
+  return req;
+}
+
+}  // namespace
+
 void instance::create_stage(const std::string& stage) {
+  for (const auto& t : def_.tables) {
+    std::string name = resource_name(t.name, stage);
+    if (dynamo_.has_table(name)) continue;  // persisted from an earlier run (--data-dir)
+    try {
+      dynamo_.create_table(create_table_request(t, name));
+      if (t.ttl_attribute)
+        dynamo_.update_time_to_live({{"TableName", name}, {"TimeToLiveSpecification", {{"AttributeName", *t.ttl_attribute}, {"Enabled", true}}}});
+    } catch (const aws_error& e) {
+      throw aws_error(e.type(), def_.file + ":" + std::to_string(t.line) + ": tables." + t.name + ": " + e.message());
+    }
+  }
   for (const auto& b : def_.buses) bus_.create_event_bus({{"Name", resource_name(b.name, stage)}});
   for (const auto& r : def_.rules) {
     std::string bus = r.bus == "default" ? "default" : resource_name(r.bus, stage);

@@ -1,5 +1,5 @@
 // A running copy of the system definition: the components, created for the given stages and
-// wired together (bus targets → functions, log groups; later queues and tables). `run` builds
+// wired together (tables; bus targets → functions, log groups; later queues). `run` builds
 // one per scenario, `serve` one for the process. Not thread-safe: callers hold the world lock.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include "emulator/bus/service.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
+#include "emulator/dynamo/service.h"
 #include "emulator/functions/registry.h"
 
 namespace emu::bellyfed {
@@ -17,10 +18,13 @@ class instance {
  public:
   // Creates every stage's buses and rules (with their targets) from `def`. Throws aws_error if
   // the definition cannot be instantiated (e.g. a pattern EventBridge rejects).
-  instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages);
+  // `data_dir` empty keeps the DynamoDB store in memory; otherwise it persists there and a
+  // restart finds every table and item again.
+  instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir = "");
 
   bus::service& bus() { return bus_; }
   functions::registry& functions() { return functions_; }
+  dynamo::service& dynamo() { return dynamo_; }
   const system_def& definition() const { return def_; }
 
   std::string function_arn(const std::string& qualified_name) const;
@@ -33,6 +37,7 @@ class instance {
   const system_def& def_;
   functions::registry functions_;
   bus::service bus_;
+  dynamo::service dynamo_;
 };
 
 }  // namespace emu::bellyfed

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "emulator/core/json.h"
+
 namespace emu {
 
 class aws_error : public std::runtime_error {
@@ -16,6 +18,12 @@ class aws_error : public std::runtime_error {
   const std::string& type() const { return type_; }
   std::string message() const { return what(); }
   int http_status() const { return http_status_; }
+  // Extra members of the error body some errors carry (DynamoDB's CancellationReasons, Item).
+  const json& details() const { return details_; }
+  aws_error& with(const std::string& member, json value) {
+    details_[member] = std::move(value);
+    return *this;
+  }
 
   static aws_error validation(std::string msg) { return {"ValidationException", std::move(msg)}; }
   static aws_error serialization(std::string msg) { return {"SerializationException", std::move(msg)}; }
@@ -28,11 +36,13 @@ class aws_error : public std::runtime_error {
   static aws_error access_denied(std::string msg) { return {"AccessDeniedException", std::move(msg)}; }
   static aws_error unknown_operation(std::string msg) { return {"UnknownOperationException", std::move(msg)}; }
   static aws_error request_too_large(std::string msg) { return {"RequestEntityTooLarge", std::move(msg), 413}; }
+  static aws_error transaction_canceled(std::string msg) { return {"TransactionCanceledException", std::move(msg)}; }
   static aws_error internal(std::string msg) { return {"InternalServerError", std::move(msg), 500}; }
 
  private:
   std::string type_;
   int http_status_;
+  json details_ = json::object();
 };
 
 }  // namespace emu

@@ -61,12 +61,15 @@ json parse_json_body(const std::string& body) {
   }
 }
 
-response json_error(int status, const std::string& type, const std::string& message, json_protocol p) {
+response json_error(int status, const std::string& type, const std::string& message, json_protocol p, const json& details) {
   response r;
   r.status = status;
   r.content_type = p == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
   r.headers.emplace_back("x-amzn-ErrorType", type);
-  r.body = json{{"__type", type}, {"message", message}}.dump();
+  json body = {{"__type", type}, {"message", message}};
+  if (details.is_object())
+    for (const auto& [k, v] : details.items()) body[k] = v;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -136,12 +139,17 @@ response router::handle_json(const request& req, const std::string& target) cons
                           "' is not emulated by bellyfed-emu");
   }
   proto = svc->second.protocol;
-  const std::string& tp = svc->second.error_type_prefix;
+  const json_service& service = svc->second;
   std::string request_id = rt_.ids().uuid();
-  auto fail = [&](const aws_error& e) {
-    response r = json_error(e.http_status(), tp + e.type(), e.message(), proto);
+  auto finish = [&](response r) {
     r.headers.emplace_back("x-amzn-RequestId", request_id);
+    if (service.crc32_header) r.headers.emplace_back("x-amz-crc32", std::to_string(crc32(r.body)));
     return r;
+  };
+  auto fail = [&](const aws_error& e) {
+    auto special = service.error_type_prefixes.find(e.type());
+    const std::string& tp = special != service.error_type_prefixes.end() ? special->second : service.error_type_prefix;
+    return finish(json_error(e.http_status(), tp + e.type(), e.message(), proto, e.details()));
   };
   try {
     auto it = svc->second.operations.find(op);
@@ -150,9 +158,8 @@ response router::handle_json(const request& req, const std::string& target) cons
     json out = it->second(parse_json_body(req.body), req);
     response r;
     r.content_type = proto == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
-    r.headers.emplace_back("x-amzn-RequestId", request_id);
     r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
-    return r;
+    return finish(std::move(r));
   } catch (const aws_error& e) {
     return fail(e);
   } catch (const std::exception& e) {

@@ -54,6 +54,10 @@ struct json_service {
   json_protocol protocol = json_protocol::v1_0;
   std::string error_type_prefix;  // "com.amazonaws.dynamodb.v20120810#" for DynamoDB, or ""
   std::map<std::string, json_operation> operations;
+  // Error types rendered with another prefix (DynamoDB: "com.amazon.coral.validate#" for
+  // ValidationException, "com.amazon.coral.service#" for protocol errors).
+  std::map<std::string, std::string> error_type_prefixes;
+  bool crc32_header = false;  // send `x-amz-crc32` (DynamoDB; SDKs verify it)
 };
 
 // A query-protocol operation gets the decoded parameters and returns the XML body.
@@ -107,6 +111,6 @@ std::string url_decode(const std::string& text);
 json parse_json_body(const std::string& body);
 // A JSON error response in the AWS JSON protocol's shape.
 response json_error(int status, const std::string& type, const std::string& message,
-                    json_protocol p = json_protocol::v1_0);
+                    json_protocol p = json_protocol::v1_0, const json& details = json());
 
 }  // namespace emu::edge

@@ -12,7 +12,7 @@ struct fixture {
                                                                 emu::log_level::off, nullptr);
   emu::edge::router r{*rt, {"dev", "qa"}};
   fixture() {
-    emu::edge::json_service ddb{"DynamoDB_20120810", emu::edge::json_protocol::v1_0, "com.amazonaws.dynamodb.v20120810#", {}};
+    emu::edge::json_service ddb{"DynamoDB_20120810", emu::edge::json_protocol::v1_0, "com.amazonaws.dynamodb.v20120810#", {}, {}, false};
     ddb.operations["ListTables"] = [](const emu::json& in, const emu::edge::request&) {
       return emu::json{{"TableNames", emu::json::array()}, {"Echo", in}};
     };

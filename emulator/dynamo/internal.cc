@@ -1,0 +1,320 @@
+#include "emulator/dynamo/internal.h"
+
+#include "emulator/dynamo/value.h"
+
+namespace emu::dynamo::detail {
+
+const json* member(const json& req, const char* name) {
+  if (!req.is_object()) throw aws_error::serialization("The request body must be a JSON object");
+  auto it = req.find(name);
+  return it == req.end() || it->is_null() ? nullptr : &*it;
+}
+
+void missing(const char* wire_name) {
+  throw aws_error::validation(std::string("1 validation error detected: Value null at '") + wire_name +
+                              "' failed to satisfy constraint: Member must not be null");
+}
+
+std::string required_string(const json& req, const char* name, const char* wire_name) {
+  const json* v = member(req, name);
+  if (!v) missing(wire_name);
+  if (!v->is_string()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
+  return v->get<std::string>();
+}
+
+std::optional<std::string> optional_string(const json& req, const char* name) {
+  const json* v = member(req, name);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
+  return v->get<std::string>();
+}
+
+std::optional<bool> optional_bool(const json& req, const char* name) {
+  const json* v = member(req, name);
+  if (!v) return std::nullopt;
+  if (!v->is_boolean()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a boolean");
+  return v->get<bool>();
+}
+
+std::string enum_member(const json& req, const char* name, const char* wire_name,
+                        std::initializer_list<const char*> allowed, const char* fallback) {
+  auto v = optional_string(req, name);
+  if (!v) return fallback;
+  std::string set;
+  for (const char* a : allowed) {
+    if (*v == a) return *v;
+    set += (set.empty() ? "" : ", ") + std::string(a);
+  }
+  throw aws_error::validation("1 validation error detected: Value '" + *v + "' at '" + wire_name +
+                              "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
+}
+
+std::string table_name(const json& req, const char* name, const char* wire_name) {
+  std::string n = required_string(req, name, wire_name);
+  auto fail = [&](const std::string& constraint) {
+    throw aws_error::validation("1 validation error detected: Value '" + n + "' at '" + wire_name +
+                                "' failed to satisfy constraint: " + constraint);
+  };
+  if (n.size() < 3) fail("Member must have length greater than or equal to 3");
+  if (n.size() > 255) fail("Member must have length less than or equal to 255");
+  for (char c : n)
+    if (!(std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-'))
+      fail("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  return n;
+}
+
+namespace {
+
+std::string key_part(const key_def& k, const json& av, bool hash) {
+  const std::string& t = type_of(av);
+  if (t != k.type)
+    throw aws_error::validation("One or more parameter values were invalid: Type mismatch for key " + k.name +
+                                " expected: " + k.type + " actual: " + t);
+  std::string bytes = key_bytes(av);
+  if (bytes.empty() && t != "N")
+    throw aws_error::validation("One or more parameter values are not valid. The AttributeValue for a key attribute "
+                                "cannot contain an empty " + std::string(t == "S" ? "string" : "binary") + " value. Key: " + k.name);
+  std::size_t raw = value_size(av);
+  if (hash && raw > 2048)
+    throw aws_error::validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
+  if (!hash && raw > 1024)
+    throw aws_error::validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+  return bytes;
+}
+
+}  // namespace
+
+encoded_key item_key(const table_info& t, const json& item) {
+  encoded_key k;
+  auto h = item.find(t.hash.name);
+  if (h == item.end()) throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.hash.name + " in the item");
+  k.pk = key_part(t.hash, *h, true);
+  if (t.range) {
+    auto r = item.find(t.range->name);
+    if (r == item.end()) throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.range->name + " in the item");
+    k.sk = key_part(*t.range, *r, false);
+  }
+  return k;
+}
+
+encoded_key exact_key(const table_info& t, json& key) {
+  if (!key.is_object()) throw aws_error::serialization("Unexpected value type in payload: Key must be a map");
+  for (auto& [name, v] : key.items()) normalise_value(v, 1);
+  std::size_t want = t.range ? 2 : 1;
+  if (key.size() != want || !key.contains(t.hash.name) || (t.range && !key.contains(t.range->name)))
+    throw aws_error::validation("The provided key element does not match the schema");
+  for (const auto& [name, v] : key.items()) {
+    const key_def& d = name == t.hash.name ? t.hash : *t.range;
+    if (type_of(v) != d.type) throw aws_error::validation("The provided key element does not match the schema");
+  }
+  return item_key(t, key);
+}
+
+json key_of(const table_info& t, const json& item, const index_info* ix) {
+  json k = json::object();
+  auto copy = [&](const std::string& n) {
+    auto it = item.find(n);
+    if (it != item.end()) k[n] = *it;
+  };
+  copy(t.hash.name);
+  if (t.range) copy(t.range->name);
+  if (ix) {
+    copy(ix->hash.name);
+    if (ix->range) copy(ix->range->name);
+  }
+  return k;
+}
+
+void check_index_keys(const table_info& t, const json& item) {
+  for (const auto& ix : t.indexes) {
+    for (const key_def* k : {&ix.hash, ix.range ? &*ix.range : nullptr}) {
+      if (!k) continue;
+      auto it = item.find(k->name);
+      if (it == item.end()) continue;
+      const std::string& ty = type_of(*it);
+      if (ty != k->type)
+        throw aws_error::validation("One or more parameter values were invalid: Type mismatch for Index Key " + k->name +
+                                    " Expected: " + k->type + " Actual: " + ty + " IndexName: " + ix.name);
+      if (ty != "N" && key_bytes(*it).empty())
+        throw aws_error::validation("One or more parameter values are not valid. A value specified for a secondary index key "
+                                    "is not supported. The AttributeValue for a key attribute cannot contain an empty " +
+                                    std::string(ty == "S" ? "string" : "binary") + " value. IndexName: " + ix.name +
+                                    ", IndexKey: " + k->name);
+    }
+  }
+}
+
+exprs::exprs(const json& req) {
+  if (const json* n = member(req, "ExpressionAttributeNames")) {
+    if (!n->is_object()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames must be a map");
+    for (const auto& [k, v] : n->items()) {
+      if (!v.is_string()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames values must be strings");
+      if (k.empty() || k[0] != '#')
+        throw aws_error::validation("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
+      if (v.get_ref<const std::string&>().empty())
+        throw aws_error::validation("ExpressionAttributeNames contains invalid value: Empty attribute name; for key: \"" + k + "\"");
+    }
+    names = *n;
+    scope.names = &names;
+  }
+  if (const json* v = member(req, "ExpressionAttributeValues")) {
+    if (!v->is_object()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeValues must be a map");
+    values = *v;
+    if (values.empty()) throw aws_error::validation("ExpressionAttributeValues must not be empty");
+    for (auto& [k, av] : values.items()) {
+      if (k.empty() || k[0] != ':')
+        throw aws_error::validation("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"");
+      try {
+        normalise_value(av, 1);
+      } catch (const aws_error& e) {
+        if (e.type() != "ValidationException") throw;
+        throw aws_error::validation("ExpressionAttributeValues contains invalid value: " + e.message() + " for key " + k);
+      }
+    }
+    scope.values = &values;
+  }
+  if (names.is_object() && names.empty()) throw aws_error::validation("ExpressionAttributeNames must not be empty");
+}
+
+void not_both(const json& req, const char* legacy, const char* expression) {
+  if (member(req, legacy) && member(req, expression))
+    throw aws_error::validation(std::string("Can not use both expression and non-expression parameters in the same request: "
+                                            "Non-expression parameters: {") + legacy + "} Expression parameters: {" + expression + "}");
+}
+
+namespace {
+
+expr_node path_node(const std::string& attr) {
+  expr_node n;
+  n.k = expr_node::kind::path;
+  n.path = {{attr, -1}};
+  return n;
+}
+
+expr_node value_node(const json& v) {
+  expr_node n;
+  n.k = expr_node::kind::value;
+  n.value = &v;
+  return n;
+}
+
+expr_node join(expr_node::kind k, std::optional<expr_node> a, expr_node b) {
+  if (!a) return b;
+  expr_node n;
+  n.k = k;
+  n.kids.push_back(std::move(*a));
+  n.kids.push_back(std::move(b));
+  return n;
+}
+
+}  // namespace
+
+std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator, const char* member_name) {
+  if (!conds.is_object()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " must be a map");
+  expr_node::kind joiner = conditional_operator == "OR" ? expr_node::kind::or_ : expr_node::kind::and_;
+  std::optional<expr_node> out;
+  for (auto& [attr, c] : conds.items()) {
+    if (!c.is_object()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " entries must be maps");
+    expr_node leaf;
+    json* list = c.contains("AttributeValueList") ? &c["AttributeValueList"] : nullptr;
+    if (list) {
+      if (!list->is_array()) throw aws_error::serialization("Unexpected value type in payload: AttributeValueList must be a list");
+      for (auto& v : *list) normalise_value(v, 1);
+    }
+    if (c.contains("Value")) normalise_value(c["Value"], 1);
+    std::string op = c.value("ComparisonOperator", "");
+    if (op.empty()) {
+      // Expected's older form: {Value} or {Exists: false}.
+      bool exists = c.value("Exists", true);
+      if (!exists) {
+        if (c.contains("Value"))
+          throw aws_error::validation("One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: " + attr);
+        leaf.k = expr_node::kind::attribute_not_exists;
+        leaf.kids.push_back(path_node(attr));
+      } else {
+        if (!c.contains("Value"))
+          throw aws_error::validation("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: " + attr);
+        leaf.k = expr_node::kind::compare;
+        leaf.op = "=";
+        leaf.kids.push_back(path_node(attr));
+        leaf.kids.push_back(value_node(c["Value"]));
+      }
+      out = join(joiner, std::move(out), std::move(leaf));
+      continue;
+    }
+    std::size_t have = list ? list->size() : 0;
+    auto need = [&](std::size_t n) {
+      if (have != n)
+        throw aws_error::validation("One or more parameter values were invalid: Invalid number of argument(s) for the " + op +
+                                    " ComparisonOperator");
+    };
+    static const std::map<std::string, std::string> cmp = {{"EQ", "="}, {"NE", "<>"}, {"LE", "<="}, {"LT", "<"}, {"GE", ">="}, {"GT", ">"}};
+    if (auto it = cmp.find(op); it != cmp.end()) {
+      need(1);
+      leaf.k = expr_node::kind::compare;
+      leaf.op = it->second;
+      leaf.kids.push_back(path_node(attr));
+      leaf.kids.push_back(value_node((*list)[0]));
+    } else if (op == "NOT_NULL" || op == "NULL") {
+      need(0);
+      leaf.k = op == "NULL" ? expr_node::kind::attribute_not_exists : expr_node::kind::attribute_exists;
+      leaf.kids.push_back(path_node(attr));
+    } else if (op == "CONTAINS" || op == "NOT_CONTAINS" || op == "BEGINS_WITH") {
+      need(1);
+      leaf.k = op == "BEGINS_WITH" ? expr_node::kind::begins_with : expr_node::kind::contains;
+      leaf.kids.push_back(path_node(attr));
+      leaf.kids.push_back(value_node((*list)[0]));
+      if (op == "NOT_CONTAINS") {
+        // NOT_CONTAINS holds only for an attribute that exists.
+        expr_node neg;
+        neg.k = expr_node::kind::not_;
+        neg.kids.push_back(std::move(leaf));
+        expr_node ex;
+        ex.k = expr_node::kind::attribute_exists;
+        ex.kids.push_back(path_node(attr));
+        leaf = join(expr_node::kind::and_, std::move(ex), std::move(neg));
+      }
+    } else if (op == "IN") {
+      if (have == 0) need(1);
+      leaf.k = expr_node::kind::in;
+      leaf.kids.push_back(path_node(attr));
+      for (auto& v : *list) leaf.kids.push_back(value_node(v));
+    } else if (op == "BETWEEN") {
+      need(2);
+      leaf.k = expr_node::kind::between;
+      leaf.kids.push_back(path_node(attr));
+      leaf.kids.push_back(value_node((*list)[0]));
+      leaf.kids.push_back(value_node((*list)[1]));
+    } else {
+      throw aws_error::validation("1 validation error detected: Value '" + op + "' at '" + member_name + "." + attr +
+                                  ".member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: "
+                                  "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]");
+    }
+    out = join(joiner, std::move(out), std::move(leaf));
+  }
+  return out;
+}
+
+std::optional<expr_node> write_condition(json& req, exprs& e) {
+  not_both(req, "Expected", "ConditionExpression");
+  if (auto c = optional_string(req, "ConditionExpression")) return parse_condition(*c, "ConditionExpression", e.scope);
+  if (req.contains("Expected") && !req["Expected"].is_null())
+    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected");
+  return std::nullopt;
+}
+
+std::vector<doc_path> projection(json& req, exprs& e) {
+  not_both(req, "AttributesToGet", "ProjectionExpression");
+  if (auto p = optional_string(req, "ProjectionExpression")) return parse_projection(*p, e.scope);
+  std::vector<doc_path> out;
+  if (const json* a = member(req, "AttributesToGet")) {
+    if (!a->is_array()) throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must be a list");
+    for (const auto& n : *a) {
+      if (!n.is_string()) throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must hold strings");
+      out.push_back({{n.get<std::string>(), -1}});
+    }
+  }
+  return out;
+}
+
+}  // namespace emu::dynamo::detail

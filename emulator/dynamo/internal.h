@@ -1,0 +1,66 @@
+// Internal to the DynamoDB component: request-member readers with AWS's validation wording,
+// key extraction and checks, and the legacy (pre-expression) parameters turned into
+// expression trees.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "emulator/core/error.h"
+#include "emulator/core/json.h"
+#include "emulator/dynamo/expr.h"
+#include "emulator/dynamo/service.h"
+
+namespace emu::dynamo::detail {
+
+// The member, or null when absent or JSON null.
+const json* member(const json& req, const char* name);
+// "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: …"
+[[noreturn]] void missing(const char* wire_name);
+std::string required_string(const json& req, const char* name, const char* wire_name);
+std::optional<std::string> optional_string(const json& req, const char* name);
+std::optional<bool> optional_bool(const json& req, const char* name);
+// Checks one of the listed values; AWS's enum message otherwise.
+std::string enum_member(const json& req, const char* name, const char* wire_name,
+                        std::initializer_list<const char*> allowed, const char* fallback);
+// TableName: 3–255 characters of [a-zA-Z0-9_.-].
+std::string table_name(const json& req, const char* name = "TableName", const char* wire_name = "tableName");
+
+// The encoded primary key of an item (PutItem: "Missing the key …", type mismatches, empty
+// strings, key size limits).
+struct encoded_key {
+  std::string pk, sk;
+  bool operator<(const encoded_key& o) const { return pk != o.pk ? pk < o.pk : sk < o.sk; }
+  bool operator==(const encoded_key& o) const { return pk == o.pk && sk == o.sk; }
+};
+encoded_key item_key(const table_info& t, const json& item);
+// A `Key` parameter: exactly the key attributes ("The provided key element does not match the
+// schema" otherwise). Normalises the key in place.
+encoded_key exact_key(const table_info& t, json& key);
+// Only the key attributes of an item (of the table, plus an index's when given).
+json key_of(const table_info& t, const json& item, const index_info* ix = nullptr);
+// Checks the index key attributes an item carries have the declared types.
+void check_index_keys(const table_info& t, const json& item);
+
+// Expressions and their placeholders, parsed once per request.
+struct exprs {
+  expr_scope scope;
+  json names, values;  // copies the scope points into (values normalised)
+  explicit exprs(const json& req);
+  exprs(const exprs&) = delete;
+};
+
+// ConditionExpression or the legacy Expected (+ ConditionalOperator) of a write request.
+std::optional<expr_node> write_condition(json& req, exprs& e);
+// ProjectionExpression or the legacy AttributesToGet, as paths (empty: everything).
+std::vector<doc_path> projection(json& req, exprs& e);
+// Legacy QueryFilter/ScanFilter/KeyConditions/Expected: {attr: {ComparisonOperator,
+// AttributeValueList}} joined by `conditional_operator` (AND/OR).
+std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator, const char* member_name);
+
+// "Can not use both expression and non-expression parameters in the same request: …"
+void not_both(const json& req, const char* legacy, const char* expression);
+
+inline std::int64_t epoch_ms(instant t) { return t.time_since_epoch().count(); }
+
+}  // namespace emu::dynamo::detail

@@ -1,0 +1,588 @@
+// Item writes and reads: PutItem, GetItem, UpdateItem, DeleteItem, BatchGetItem,
+// BatchWriteItem, TransactWriteItems, TransactGetItems, and the TTL sweep.
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "emulator/dynamo/internal.h"
+#include "emulator/dynamo/number.h"
+#include "emulator/dynamo/service.h"
+#include "emulator/dynamo/value.h"
+
+namespace emu::dynamo {
+
+using namespace detail;
+
+namespace {
+
+constexpr std::size_t max_batch_get = 100;
+constexpr std::size_t max_batch_write = 25;
+constexpr std::size_t max_transact = 100;
+constexpr std::int64_t token_lifetime_ms = 10 * 60 * 1000;  // ClientRequestToken idempotency window
+
+enum class write_op { put, update, del, check };
+
+}  // namespace
+
+// One validated write (or condition check), ready to be evaluated against the stored item.
+struct service::write_plan {
+  write_op op = write_op::put;
+  table_info* t = nullptr;
+  encoded_key key;
+  json key_json;                     // the key attributes
+  std::unique_ptr<exprs> ex;         // owns the placeholders the expressions point into
+  std::optional<expr_node> cond;
+  json item;                         // put: the new item
+  std::vector<update_action> actions;
+  json legacy_updates;               // UpdateItem's AttributeUpdates
+  std::string return_values = "NONE";
+  bool old_on_failure = false;       // ReturnValuesOnConditionCheckFailure = ALL_OLD
+  // Evaluation results.
+  std::optional<json> old_item, new_item;
+};
+
+std::vector<index_row> service::index_rows(const table_info& t, const json& item) const {
+  std::vector<index_row> rows;
+  for (const auto& ix : t.indexes) {
+    auto h = item.find(ix.hash.name);
+    if (h == item.end() || type_of(*h) != ix.hash.type) continue;
+    std::string isk;
+    if (ix.range) {
+      auto r = item.find(ix.range->name);
+      if (r == item.end() || type_of(*r) != ix.range->type) continue;
+      isk = key_bytes(*r);
+    }
+    rows.push_back({ix.id, key_bytes(*h), std::move(isk)});
+  }
+  return rows;
+}
+
+std::optional<json> service::load(const table_info& t, const std::string& pk, const std::string& sk) {
+  auto text = store_.get(t.id, pk, sk);
+  if (!text) return std::nullopt;
+  return json::parse(*text);
+}
+
+void service::write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item) {
+  std::vector<index_row> old_rows = old_item ? index_rows(t, *old_item) : std::vector<index_row>{};
+  if (new_item) store_.put(t.id, pk, sk, new_item->dump(), old_rows, index_rows(t, *new_item));
+  else store_.erase(t.id, pk, sk, old_rows);
+}
+
+namespace {
+
+void check_item_size(const json& item) {
+  if (item_size(item) > max_item_bytes) throw aws_error::validation("Item size has exceeded the maximum allowed size");
+}
+
+json consumed(const table_info& t, const json& req, double units) {
+  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
+  if (mode != "TOTAL" && mode != "INDEXES") return nullptr;
+  json c = {{"TableName", t.name}, {"CapacityUnits", units}};
+  if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
+  return c;
+}
+
+double write_units(const json* a, const json* b) {
+  std::size_t sz = std::max(a ? item_size(*a) : 0, b ? item_size(*b) : 0);
+  return std::max(1.0, std::ceil(double(sz) / 1024.0));
+}
+
+// Rejects update paths that touch a key attribute.
+void check_no_key_update(const table_info& t, const std::vector<doc_path>& paths) {
+  for (const auto& p : paths)
+    if (p[0].name == t.hash.name || (t.range && p[0].name == t.range->name))
+      throw aws_error::validation("One or more parameter values were invalid: Cannot update attribute " + p[0].name +
+                                  ". This attribute is part of the key");
+}
+
+// UpdateItem's legacy AttributeUpdates applied to `item`.
+json apply_legacy_updates(const table_info& t, json item, json& updates) {
+  for (auto& [name, u] : updates.items()) {
+    check_no_key_update(t, {{{name, -1}}});
+    std::string action = u.value("Action", "PUT");
+    bool has_value = u.contains("Value") && !u["Value"].is_null();
+    if (has_value) normalise_value(u["Value"], 1);
+    if (action == "PUT") {
+      if (!has_value) throw aws_error::validation("One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified");
+      item[name] = u["Value"];
+    } else if (action == "DELETE") {
+      if (!has_value) {
+        item.erase(name);
+        continue;
+      }
+      std::vector<update_action> a(1);
+      a[0].k = update_action::kind::del;
+      a[0].path = {{name, -1}};
+      a[0].value.k = expr_node::kind::value;
+      a[0].value.value = &u["Value"];
+      item = apply_update(item, a);
+    } else if (action == "ADD") {
+      if (!has_value) throw aws_error::validation("One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified");
+      std::vector<update_action> a(1);
+      a[0].k = update_action::kind::add;
+      a[0].path = {{name, -1}};
+      a[0].value.k = expr_node::kind::value;
+      a[0].value.value = &u["Value"];
+      item = apply_update(item, a);
+    } else {
+      throw aws_error::validation("1 validation error detected: Value '" + action + "' at 'attributeUpdates." + name +
+                                  ".member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]");
+    }
+  }
+  return item;
+}
+
+std::vector<doc_path> action_paths(const std::vector<update_action>& actions) {
+  std::vector<doc_path> out;
+  for (const auto& a : actions) out.push_back(a.path);
+  return out;
+}
+
+std::string reasons_list(const json& reasons) {
+  std::string s;
+  for (const auto& r : reasons) s += (s.empty() ? "" : ", ") + r["Code"].get<std::string>();
+  return s;
+}
+
+}  // namespace
+
+// ---- building plans from request members (PutItem's, Put inside a transaction, …) ----
+
+namespace {
+
+std::string return_values(const json& req, std::initializer_list<const char*> allowed) {
+  auto v = optional_string(req, "ReturnValues");
+  if (!v) return "NONE";
+  for (const char* a : allowed)
+    if (*v == a) return *v;
+  throw aws_error::validation("Return values set to invalid value");
+}
+
+}  // namespace
+
+namespace plan {
+
+std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
+  auto p = std::make_unique<service::write_plan>();
+  p->op = op;
+  p->t = &t;
+  p->ex = std::make_unique<exprs>(r);
+  if (op == write_op::put) {
+    const json* item = member(r, "Item");
+    if (!item) missing("item");
+    p->item = *item;
+    normalise_item(p->item);
+    p->key = item_key(t, p->item);
+    check_index_keys(t, p->item);
+    check_item_size(p->item);
+    p->key_json = key_of(t, p->item);
+  } else {
+    json* key = r.contains("Key") && !r["Key"].is_null() ? &r["Key"] : nullptr;
+    if (!key) missing("key");
+    p->key = exact_key(t, *key);
+    p->key_json = *key;
+  }
+  if (op == write_op::check) {
+    auto c = optional_string(r, "ConditionExpression");
+    if (!c) missing("conditionExpression");
+    p->cond = parse_condition(*c, "ConditionExpression", p->ex->scope);
+  } else {
+    p->cond = write_condition(r, *p->ex);
+  }
+  if (op == write_op::update) {
+    not_both(r, "AttributeUpdates", "UpdateExpression");
+    if (auto u = optional_string(r, "UpdateExpression")) {
+      p->actions = parse_update(*u, p->ex->scope);
+      check_no_key_update(t, action_paths(p->actions));
+    } else if (r.contains("AttributeUpdates") && !r["AttributeUpdates"].is_null()) {
+      p->legacy_updates = r["AttributeUpdates"];
+    }
+  }
+  p->ex->scope.check_all_used();
+  auto on_fail = optional_string(r, "ReturnValuesOnConditionCheckFailure");
+  if (on_fail && *on_fail != "ALL_OLD" && *on_fail != "NONE")
+    throw aws_error::validation("1 validation error detected: Value '" + *on_fail +
+                                "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
+  p->old_on_failure = on_fail && *on_fail == "ALL_OLD";
+  return p;
+}
+
+}  // namespace plan
+
+namespace {
+
+// Evaluates a plan against the stored item: fills old_item/new_item, returns false when the
+// condition fails. Throws ValidationException for update operand errors.
+bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
+  p.old_item = stored;
+  static const json empty = json::object();
+  if (p.cond && !evaluate(*p.cond, stored ? *stored : empty)) return false;
+  switch (p.op) {
+    case write_op::put: p.new_item = p.item; break;
+    case write_op::del: p.new_item.reset(); break;
+    case write_op::check: p.new_item = stored; break;
+    case write_op::update: {
+      json base = stored ? *stored : p.key_json;
+      json next = p.legacy_updates.is_object() ? apply_legacy_updates(*p.t, base, p.legacy_updates)
+                                               : apply_update(base, p.actions);
+      normalise_item(next);
+      check_index_keys(*p.t, next);
+      check_item_size(next);
+      p.new_item = std::move(next);
+      break;
+    }
+  }
+  return true;
+}
+
+aws_error condition_failed(const service::write_plan& p) {
+  aws_error e = aws_error::conditional_check_failed();
+  if (p.old_on_failure && p.old_item) e.with("Item", *p.old_item);
+  return e;
+}
+
+}  // namespace
+
+json service::put_item(json req) {
+  std::string name = table_name(req);
+  std::string rv = return_values(req, {"NONE", "ALL_OLD"});
+  table_info& t = table(name);
+  auto p = plan::make(write_op::put, t, req);
+  p->return_values = rv;
+  store_txn tx(store_);
+  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
+  write(t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  tx.commit();
+  rt_.trace().record("dynamodb.put", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
+  if (hook_) hook_(name, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  json out = json::object();
+  if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
+}
+
+json service::update_item(json req) {
+  std::string name = table_name(req);
+  std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
+  table_info& t = table(name);
+  auto p = plan::make(write_op::update, t, req);
+  store_txn tx(store_);
+  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
+  write(t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  tx.commit();
+  rt_.trace().record("dynamodb.update", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
+  if (hook_) hook_(name, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  json out = json::object();
+  std::vector<doc_path> changed = action_paths(p->actions);
+  if (p->legacy_updates.is_object())
+    for (const auto& [n, u] : p->legacy_updates.items()) changed.push_back({{n, -1}});
+  json attrs;
+  if (rv == "ALL_OLD" && p->old_item) attrs = *p->old_item;
+  if (rv == "ALL_NEW") attrs = *p->new_item;
+  if (rv == "UPDATED_OLD" && p->old_item) attrs = project(*p->old_item, changed);
+  if (rv == "UPDATED_NEW") attrs = project(*p->new_item, changed);
+  if (attrs.is_object() && !attrs.empty()) out["Attributes"] = attrs;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
+}
+
+json service::delete_item(json req) {
+  std::string name = table_name(req);
+  std::string rv = return_values(req, {"NONE", "ALL_OLD"});
+  table_info& t = table(name);
+  auto p = plan::make(write_op::del, t, req);
+  store_txn tx(store_);
+  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
+  if (p->old_item) write(t, p->key.pk, p->key.sk, &*p->old_item, nullptr);
+  tx.commit();
+  if (p->old_item) {
+    rt_.trace().record("dynamodb.delete", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
+    if (hook_) hook_(name, &*p->old_item, nullptr);
+  }
+  json out = json::object();
+  if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, nullptr)); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
+}
+
+json service::get_item(json req) {
+  std::string name = table_name(req);
+  exprs e(req);
+  std::vector<doc_path> proj = projection(req, e);
+  optional_bool(req, "ConsistentRead");
+  if (!req.contains("Key") || req["Key"].is_null()) missing("key");
+  e.scope.check_all_used();
+  table_info& t = table(name);
+  encoded_key k = exact_key(t, req["Key"]);
+  auto text = store_.get(t.id, k.pk, k.sk);
+  json out = json::object();
+  if (text) {
+    json item = json::parse(*text);
+    double units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) * (req.value("ConsistentRead", false) ? 1.0 : 0.5);
+    out["Item"] = proj.empty() ? std::move(item) : project(item, proj);
+    if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  } else if (json c = consumed(t, req, 0.5); !c.is_null()) {
+    out["ConsumedCapacity"] = c;
+  }
+  return out;
+}
+
+json service::batch_get_item(json req) {
+  const json* ri = member(req, "RequestItems");
+  if (!ri) missing("requestItems");
+  if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
+  if (ri->empty())
+    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  json items = *ri;
+  std::size_t total = 0;
+  for (auto& [name, spec] : items.items()) {
+    if (!spec.contains("Keys") || !spec["Keys"].is_array()) missing(("requestItems." + name + ".member.keys").c_str());
+    total += spec["Keys"].size();
+    if (spec["Keys"].empty())
+      throw aws_error::validation("1 validation error detected: Value '[]' at 'requestItems." + name +
+                                  ".member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  }
+  if (total > max_batch_get) throw aws_error::validation("Too many items requested for the BatchGetItem call");
+  json responses = json::object();
+  for (auto& [name, spec] : items.items()) {
+    table_info& t = table(name);
+    exprs e(spec);
+    std::vector<doc_path> proj = projection(spec, e);
+    e.scope.check_all_used();
+    std::set<encoded_key> seen;
+    json& out = responses[name] = json::array();
+    for (auto& key : spec["Keys"]) {
+      encoded_key k = exact_key(t, key);
+      if (!seen.insert(k).second) throw aws_error::validation("Provided list of item keys contains duplicates");
+    }
+    for (auto& key : spec["Keys"]) {
+      encoded_key k = item_key(t, key);
+      if (auto text = store_.get(t.id, k.pk, k.sk)) {
+        json item = json::parse(*text);
+        out.push_back(proj.empty() ? std::move(item) : project(item, proj));
+      }
+    }
+  }
+  return {{"Responses", responses}, {"UnprocessedKeys", json::object()}};
+}
+
+json service::batch_write_item(json req) {
+  const json* ri = member(req, "RequestItems");
+  if (!ri) missing("requestItems");
+  if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
+  if (ri->empty())
+    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  json items = *ri;
+  std::size_t total = 0;
+  for (auto& [name, list] : items.items()) {
+    if (!list.is_array()) throw aws_error::serialization("Unexpected value type in payload: RequestItems values must be lists");
+    total += list.size();
+  }
+  if (total > max_batch_write) throw aws_error::validation("Too many items requested for the BatchWriteItem call");
+  // Validate everything first: one bad request fails the whole batch and writes nothing.
+  struct one {
+    table_info* t;
+    encoded_key key;
+    std::optional<json> item;  // put; nullopt = delete
+    json key_json;
+  };
+  std::vector<one> writes;
+  for (auto& [name, list] : items.items()) {
+    table_info& t = table(name);
+    std::set<encoded_key> seen;
+    for (auto& w : list) {
+      bool put = w.contains("PutRequest"), del = w.contains("DeleteRequest");
+      if (put == del)
+        throw aws_error::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
+      one o{&t, {}, std::nullopt, {}};
+      if (put) {
+        json& item = w["PutRequest"]["Item"];
+        if (item.is_null()) missing("requestItems.member.putRequest.item");
+        normalise_item(item);
+        o.key = item_key(t, item);
+        check_index_keys(t, item);
+        check_item_size(item);
+        o.key_json = key_of(t, item);
+        o.item = item;
+      } else {
+        json& key = w["DeleteRequest"]["Key"];
+        if (key.is_null()) missing("requestItems.member.deleteRequest.key");
+        o.key = exact_key(t, key);
+        o.key_json = key;
+      }
+      if (!seen.insert(o.key).second) throw aws_error::validation("Provided list of item keys contains duplicates");
+      writes.push_back(std::move(o));
+    }
+  }
+  std::vector<std::pair<std::string, std::pair<std::optional<json>, std::optional<json>>>> changes;
+  {
+    store_txn tx(store_);
+    for (auto& w : writes) {
+      std::optional<json> old = load(*w.t, w.key.pk, w.key.sk);
+      if (!w.item && !old) continue;
+      write(*w.t, w.key.pk, w.key.sk, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
+      changes.push_back({w.t->name, {std::move(old), w.item}});
+    }
+    tx.commit();
+  }
+  for (auto& w : writes)
+    rt_.trace().record(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb", {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
+  if (hook_)
+    for (auto& [name, c] : changes) hook_(name, c.first ? &*c.first : nullptr, c.second ? &*c.second : nullptr);
+  return {{"UnprocessedItems", json::object()}};
+}
+
+json service::transact_write_items(json req) {
+  const json* ti = member(req, "TransactItems");
+  if (!ti) missing("transactItems");
+  if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
+  if (ti->empty() || ti->size() > max_transact)
+    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
+                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  auto token = optional_string(req, "ClientRequestToken");
+  std::string fingerprint = ti->dump();
+  std::int64_t now = epoch_ms(rt_.clock().now());
+  if (token) {
+    if (token->empty() || token->size() > 36)
+      throw aws_error::validation("1 validation error detected: Value '" + *token +
+                                  "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36");
+    for (auto it = tokens_.begin(); it != tokens_.end();) it = it->second.expires_ms <= now ? tokens_.erase(it) : std::next(it);
+    auto it = tokens_.find(*token);
+    if (it != tokens_.end()) {
+      if (it->second.fingerprint != fingerprint)
+        throw aws_error("IdempotentParameterMismatchException",
+                        "Request idempotency token was reused with different parameters");
+      return it->second.response;  // the same request again: done already, nothing is re-applied
+    }
+  }
+  json items = *ti;
+  std::vector<std::unique_ptr<write_plan>> plans;
+  std::set<std::pair<std::string, encoded_key>> seen;
+  for (auto& entry : items) {
+    if (!entry.is_object() || entry.size() != 1)
+      throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    std::string kind = entry.begin().key();
+    json& r = entry.begin().value();
+    write_op op = kind == "Put" ? write_op::put : kind == "Update" ? write_op::update : kind == "Delete" ? write_op::del
+                : kind == "ConditionCheck" ? write_op::check : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    std::string name = table_name(r);
+    table_info& t = table(name);
+    auto p = plan::make(op, t, r);
+    if (op == write_op::update) p->return_values = "NONE";
+    if (!seen.insert({name, p->key}).second)
+      throw aws_error::validation("Transaction request cannot include multiple operations on one item");
+    plans.push_back(std::move(p));
+  }
+  // Evaluate every condition against the current items; nothing is written unless all hold.
+  json reasons = json::array();
+  bool cancelled = false;
+  for (auto& p : plans) {
+    try {
+      if (evaluate_plan(*p, load(*p->t, p->key.pk, p->key.sk))) {
+        reasons.push_back({{"Code", "None"}});
+      } else {
+        cancelled = true;
+        json r = {{"Code", "ConditionalCheckFailed"}, {"Message", "The conditional request failed"}};
+        if (p->old_on_failure && p->old_item) r = {{"Item", *p->old_item}, {"Code", "ConditionalCheckFailed"}, {"Message", "The conditional request failed"}};
+        reasons.push_back(r);
+      }
+    } catch (const aws_error& e) {
+      if (e.type() != "ValidationException") throw;
+      cancelled = true;
+      reasons.push_back({{"Code", "ValidationError"}, {"Message", e.message()}});
+    }
+  }
+  if (cancelled) {
+    aws_error e = aws_error::transaction_canceled("Transaction cancelled, please refer cancellation reasons for specific reasons [" +
+                                                  reasons_list(reasons) + "]");
+    e.with("CancellationReasons", reasons);
+    throw e;
+  }
+  {
+    store_txn tx(store_);
+    for (auto& p : plans) {
+      if (p->op == write_op::check) continue;
+      if (!p->new_item && !p->old_item) continue;
+      write(*p->t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
+    }
+    tx.commit();
+  }
+  for (auto& p : plans) {
+    if (p->op == write_op::check) continue;
+    rt_.trace().record(p->op == write_op::del ? "dynamodb.delete" : p->op == write_op::put ? "dynamodb.put" : "dynamodb.update",
+                       "dynamodb", {{"table", p->t->name}, {"key", item_to_plain(p->key_json)}, {"transaction", true}});
+    if (hook_ && (p->old_item || p->new_item))
+      hook_(p->t->name, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
+  }
+  json out = json::object();
+  if (token) tokens_[*token] = {fingerprint, now + token_lifetime_ms, out};
+  return out;
+}
+
+json service::transact_get_items(json req) {
+  const json* ti = member(req, "TransactItems");
+  if (!ti) missing("transactItems");
+  if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
+  if (ti->empty() || ti->size() > max_transact)
+    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
+                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  json items = *ti;
+  json responses = json::array();
+  std::vector<std::tuple<table_info*, encoded_key, std::vector<doc_path>>> gets;
+  std::vector<std::unique_ptr<exprs>> keep;
+  for (auto& entry : items) {
+    if (!entry.contains("Get")) throw aws_error::validation("TransactItems can only contain Get");
+    json& g = entry["Get"];
+    table_info& t = table(table_name(g));
+    keep.push_back(std::make_unique<exprs>(g));
+    std::vector<doc_path> proj = projection(g, *keep.back());
+    keep.back()->scope.check_all_used();
+    if (!g.contains("Key")) missing("transactItems.member.get.key");
+    gets.emplace_back(&t, exact_key(t, g["Key"]), std::move(proj));
+  }
+  for (auto& [t, k, proj] : gets) {
+    auto text = store_.get(t->id, k.pk, k.sk);
+    if (!text) {
+      responses.push_back(json::object());
+      continue;
+    }
+    json item = json::parse(*text);
+    responses.push_back({{"Item", proj.empty() ? std::move(item) : project(item, proj)}});
+  }
+  return {{"Responses", responses}};
+}
+
+std::size_t service::sweep_ttl() {
+  std::int64_t now_s = epoch_ms(rt_.clock().now()) / 1000;
+  // AWS ignores expiry times more than five years in the past (they are probably not seconds).
+  std::int64_t oldest = now_s - 5LL * 365 * 24 * 3600;
+  std::size_t deleted = 0;
+  for (auto& [name, t] : tables_) {
+    if (!t.ttl) continue;
+    std::vector<std::tuple<std::string, std::string, json>> expired;
+    store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view text) {
+      json item = json::parse(text);
+      auto it = item.find(*t.ttl);
+      if (it == item.end() || type_of(*it) != "N") return true;
+      number at = number::parse((*it)["N"].get<std::string>());
+      if (at <= number::parse(std::to_string(now_s)) && at >= number::parse(std::to_string(oldest)))
+        expired.emplace_back(std::string(pk), std::string(sk), std::move(item));
+      return true;
+    });
+    if (expired.empty()) continue;
+    {
+      store_txn tx(store_);
+      for (auto& [pk, sk, item] : expired) write(t, pk, sk, &item, nullptr);
+      tx.commit();
+    }
+    for (auto& [pk, sk, item] : expired) {
+      rt_.trace().record("dynamodb.ttl_delete", "dynamodb", {{"table", name}, {"key", item_to_plain(key_of(t, item))}});
+      if (hook_) hook_(name, &item, nullptr);
+    }
+    deleted += expired.size();
+  }
+  return deleted;
+}
+
+}  // namespace emu::dynamo

@@ -1,0 +1,379 @@
+// Query and Scan: key conditions to key ranges, paging (Limit, ExclusiveStartKey, the 1 MB
+// rule), filters, projections, Select and parallel scan segments.
+#include <cmath>
+
+#include "emulator/dynamo/internal.h"
+#include "emulator/dynamo/service.h"
+#include "emulator/dynamo/value.h"
+
+namespace emu::dynamo {
+
+using namespace detail;
+
+namespace {
+
+constexpr std::size_t page_bytes = 1024 * 1024;
+
+[[noreturn]] void kce(const std::string& msg) { throw aws_error::validation(msg); }
+
+// The value of a key condition leaf compared with `attr`.
+struct key_cond {
+  std::string attr;
+  std::string op;  // =, <, <=, >, >=, BETWEEN, begins_with
+  const json* a = nullptr;
+  const json* b = nullptr;
+};
+
+void flatten_and(const expr_node& n, std::vector<const expr_node*>& out) {
+  if (n.k == expr_node::kind::and_) {
+    flatten_and(n.kids[0], out);
+    flatten_and(n.kids[1], out);
+  } else {
+    out.push_back(&n);
+  }
+}
+
+key_cond leaf(const expr_node& n) {
+  key_cond c;
+  auto attr_of = [&](const expr_node& x) -> std::string {
+    if (x.k != expr_node::kind::path) return "";
+    if (x.path.size() != 1 || x.path[0].index >= 0) kce("Key condition expressions must only contain top-level attributes");
+    return x.path[0].name;
+  };
+  auto val_of = [](const expr_node& x) -> const json* { return x.k == expr_node::kind::value ? x.value : nullptr; };
+  switch (n.k) {
+    case expr_node::kind::compare: {
+      if (n.op == "<>") kce("Invalid operator used in KeyConditionExpression: <>");
+      std::string l = attr_of(n.kids[0]), r = attr_of(n.kids[1]);
+      const json* lv = val_of(n.kids[0]);
+      const json* rv = val_of(n.kids[1]);
+      if (!l.empty() && rv) {
+        c = {l, n.op, rv, nullptr};
+      } else if (!r.empty() && lv) {
+        // ":v < a" is "a > :v".
+        static const std::map<std::string, std::string> flip = {{"=", "="}, {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
+        c = {r, flip.at(n.op), lv, nullptr};
+      } else {
+        kce("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
+      }
+      return c;
+    }
+    case expr_node::kind::between: {
+      std::string a = attr_of(n.kids[0]);
+      if (a.empty() || !val_of(n.kids[1]) || !val_of(n.kids[2])) kce("Invalid KeyConditionExpression: Incorrect operand type for BETWEEN");
+      return {a, "BETWEEN", val_of(n.kids[1]), val_of(n.kids[2])};
+    }
+    case expr_node::kind::begins_with: {
+      std::string a = attr_of(n.kids[0]);
+      if (a.empty() || !val_of(n.kids[1])) kce("Invalid KeyConditionExpression: Incorrect operand type for begins_with");
+      return {a, "begins_with", val_of(n.kids[1]), nullptr};
+    }
+    case expr_node::kind::or_: kce("Invalid operator used in KeyConditionExpression: OR");
+    case expr_node::kind::not_: kce("Invalid operator used in KeyConditionExpression: NOT");
+    case expr_node::kind::in: kce("Invalid operator used in KeyConditionExpression: IN");
+    default: kce("Invalid operator used in KeyConditionExpression: " + std::string(n.k == expr_node::kind::contains ? "contains" : "function"));
+  }
+}
+
+// The smallest byte string greater than every string starting with `p`, if any.
+std::optional<std::string> successor(std::string p) {
+  while (!p.empty() && (unsigned char)p.back() == 0xFF) p.pop_back();
+  if (p.empty()) return std::nullopt;
+  p.back() = char((unsigned char)p.back() + 1);
+  return p;
+}
+
+range sort_range(const key_cond& c, const key_def& k) {
+  if (type_of(*c.a) != k.type || (c.b && type_of(*c.b) != k.type))
+    kce("One or more parameter values were invalid: Condition parameter type does not match schema type");
+  if (c.op == "begins_with" && k.type == "N")
+    kce("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
+  std::string a = key_bytes(*c.a);
+  range r;
+  if (c.op == "=") r.lo = bound{a, true}, r.hi = bound{a, true};
+  else if (c.op == "<") r.hi = bound{a, false};
+  else if (c.op == "<=") r.hi = bound{a, true};
+  else if (c.op == ">") r.lo = bound{a, false};
+  else if (c.op == ">=") r.lo = bound{a, true};
+  else if (c.op == "BETWEEN") {
+    std::string b = key_bytes(*c.b);
+    if (a > b)
+      kce("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
+          "lower bound operand: AttributeValue: {" + k.type + ":" + c.a->begin().value().get<std::string>() +
+          "}, upper bound operand: AttributeValue: {" + k.type + ":" + c.b->begin().value().get<std::string>() + "}");
+    r.lo = bound{a, true}, r.hi = bound{b, true};
+  } else {  // begins_with
+    r.lo = bound{a, true};
+    if (auto s = successor(a)) r.hi = bound{*s, false};
+  }
+  return r;
+}
+
+std::string select_member(const json& req, bool has_projection, bool on_index) {
+  std::string s = enum_member(req, "Select", "select", {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
+  if (s.empty()) return has_projection ? "SPECIFIC_ATTRIBUTES" : on_index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+  if (s == "ALL_PROJECTED_ATTRIBUTES" && !on_index)
+    throw aws_error::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  if (has_projection && s != "SPECIFIC_ATTRIBUTES")
+    throw aws_error::validation("Cannot specify the AttributesToGet when choosing to get " + s);
+  return s;
+}
+
+int limit_member(const json& req) {
+  const json* l = member(req, "Limit");
+  if (!l) return 0;
+  if (!l->is_number_integer()) throw aws_error::serialization("Unexpected value type in payload: Limit must be an integer");
+  long long v = l->get<long long>();
+  if (v < 1)
+    throw aws_error::validation("1 validation error detected: Value '" + std::to_string(v) +
+                                "' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  return int(std::min<long long>(v, 1 << 30));
+}
+
+// What an index query returns of an item: its projection.
+json index_projection(const table_info& t, const index_info& ix, const json& item) {
+  if (ix.projection == "ALL") return item;
+  json out = key_of(t, item, &ix);
+  if (ix.projection == "INCLUDE")
+    for (const auto& n : ix.non_key)
+      if (auto it = item.find(n); it != item.end()) out[n] = *it;
+  return out;
+}
+
+// Results accumulate here page by page.
+struct page {
+  json items = json::array();
+  std::size_t count = 0, scanned = 0, bytes = 0;
+  json last_key;
+};
+
+std::uint32_t fnv1a(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ std::uint8_t(c)) * 16777619u;
+  return h;
+}
+
+// The encoded form of a start key member; ValidationException when it does not fit.
+std::string start_part(json& esk, const key_def& k) {
+  auto it = esk.find(k.name);
+  if (it == esk.end() || type_of(*it) != k.type)
+    throw aws_error::validation("The provided starting key is invalid: The provided key element does not match the schema");
+  return key_bytes(*it);
+}
+
+}  // namespace
+
+json service::query(json req) {
+  std::string name = table_name(req);
+  exprs e(req);
+  auto index_name = optional_string(req, "IndexName");
+  not_both(req, "KeyConditions", "KeyConditionExpression");
+  not_both(req, "QueryFilter", "FilterExpression");
+  std::optional<expr_node> key_expr;
+  if (auto k = optional_string(req, "KeyConditionExpression")) key_expr = parse_condition(*k, "KeyConditionExpression", e.scope);
+  else if (req.contains("KeyConditions") && !req["KeyConditions"].is_null()) key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions");
+  if (!key_expr) throw aws_error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  std::optional<expr_node> filter;
+  if (auto f = optional_string(req, "FilterExpression")) filter = parse_condition(*f, "FilterExpression", e.scope);
+  else if (req.contains("QueryFilter") && !req["QueryFilter"].is_null())
+    filter = legacy_conditions(req["QueryFilter"], req.value("ConditionalOperator", "AND"), "queryFilter");
+  std::vector<doc_path> proj = projection(req, e);
+  std::string select = select_member(req, !proj.empty(), index_name.has_value());
+  int limit = limit_member(req);
+  bool forward = optional_bool(req, "ScanIndexForward").value_or(true);
+  bool consistent = optional_bool(req, "ConsistentRead").value_or(false);
+  e.scope.check_all_used();
+
+  table_info& t = table(name);
+  const index_info* ix = nullptr;
+  if (index_name) {
+    ix = t.index(*index_name);
+    if (!ix)
+      throw aws_error::validation("The table does not have the specified index: " + *index_name);
+    if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
+  }
+  const key_def& hk = ix ? ix->hash : t.hash;
+  const std::optional<key_def>& rk = ix ? ix->range : t.range;
+
+  std::vector<const expr_node*> leaves;
+  flatten_and(*key_expr, leaves);
+  if (leaves.size() > 2) kce("Conditions can be of length 1 or 2 only");
+  std::optional<key_cond> hash_c, range_c;
+  for (const expr_node* n : leaves) {
+    key_cond c = leaf(*n);
+    if (c.attr == hk.name) {
+      if (hash_c) kce("KeyConditionExpressions must only contain one condition per key");
+      if (c.op != "=") kce("Query key condition not supported");
+      hash_c = c;
+    } else if (rk && c.attr == rk->name) {
+      if (range_c) kce("KeyConditionExpressions must only contain one condition per key");
+      range_c = c;
+    } else {
+      kce("Query condition missed key schema element: " + (rk ? rk->name : hk.name));
+    }
+  }
+  if (!hash_c) kce("Query condition missed key schema element: " + hk.name);
+  if (type_of(*hash_c->a) != hk.type)
+    kce("One or more parameter values were invalid: Condition parameter type does not match schema type");
+  std::string pk = key_bytes(*hash_c->a);
+  range sk_range = range_c ? sort_range(*range_c, *rk) : range{};
+
+  // ExclusiveStartKey: the table key, plus the index key for index queries.
+  std::optional<std::string> after_sk;
+  std::optional<store::index_pos> after_ix;
+  if (req.contains("ExclusiveStartKey") && !req["ExclusiveStartKey"].is_null()) {
+    json& esk = req["ExclusiveStartKey"];
+    if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
+    for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+    std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
+    if (ix) {
+      if (start_part(esk, ix->hash) != pk)
+        throw aws_error::validation("The provided starting key is invalid: The provided key element does not match the schema");
+      after_ix = store::index_pos{ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
+    } else {
+      if (tpk != pk) throw aws_error::validation("The provided starting key is outside query boundaries based on provided conditions");
+      after_sk = tsk;
+    }
+  }
+
+  page pg;
+  static const json empty = json::object();
+  auto take = [&](std::string_view, std::string_view, std::string_view text) {
+    json item = json::parse(text);
+    pg.scanned++;
+    pg.bytes += item_size(item);
+    json visible = ix ? index_projection(t, *ix, item) : std::move(item);
+    bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
+    if (stop) pg.last_key = key_of(t, visible, ix);
+    if (!filter || evaluate(*filter, visible)) {
+      pg.count++;
+      if (select != "COUNT") pg.items.push_back(proj.empty() ? std::move(visible) : project(visible, proj));
+    }
+    return !stop;
+  };
+  if (ix) store_.query_index(t.id, ix->id, pk, sk_range, forward, after_ix, take);
+  else store_.query(t.id, pk, sk_range, forward, after_sk, take);
+
+  json out = json::object();
+  if (select != "COUNT") out["Items"] = std::move(pg.items);
+  out["Count"] = pg.count;
+  out["ScannedCount"] = pg.scanned;
+  if (!pg.last_key.is_null()) out["LastEvaluatedKey"] = pg.last_key;
+  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
+  if (mode == "TOTAL" || mode == "INDEXES")
+    out["ConsumedCapacity"] = {{"TableName", t.name},
+                               {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (consistent ? 1.0 : 0.5)}};
+  return out;
+}
+
+json service::scan(json req) {
+  std::string name = table_name(req);
+  exprs e(req);
+  auto index_name = optional_string(req, "IndexName");
+  not_both(req, "ScanFilter", "FilterExpression");
+  std::optional<expr_node> filter;
+  if (auto f = optional_string(req, "FilterExpression")) filter = parse_condition(*f, "FilterExpression", e.scope);
+  else if (req.contains("ScanFilter") && !req["ScanFilter"].is_null())
+    filter = legacy_conditions(req["ScanFilter"], req.value("ConditionalOperator", "AND"), "scanFilter");
+  std::vector<doc_path> proj = projection(req, e);
+  std::string select = select_member(req, !proj.empty(), index_name.has_value());
+  int limit = limit_member(req);
+  bool consistent = optional_bool(req, "ConsistentRead").value_or(false);
+  const json* seg = member(req, "Segment");
+  const json* total = member(req, "TotalSegments");
+  if (seg && !total) throw aws_error::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+  if (total && !seg) throw aws_error::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+  long long segment = 0, segments = 1;
+  if (seg) {
+    if (!seg->is_number_integer() || !total->is_number_integer()) throw aws_error::serialization("Unexpected value type in payload: Segment and TotalSegments must be integers");
+    segment = seg->get<long long>(), segments = total->get<long long>();
+    if (segments < 1 || segments > 1000000)
+      throw aws_error::validation("1 validation error detected: Value '" + std::to_string(segments) +
+                                  "' at 'totalSegments' failed to satisfy constraint: Member must have value " +
+                                  (segments < 1 ? "greater than or equal to 1" : "less than or equal to 1000000"));
+    if (segment < 0) throw aws_error::validation("1 validation error detected: Value '" + std::to_string(segment) +
+                                                 "' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    if (segment >= segments)
+      throw aws_error::validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+                                  std::to_string(segment) + " is not less than TotalSegments: " + std::to_string(segments));
+  }
+  e.scope.check_all_used();
+
+  table_info& t = table(name);
+  const index_info* ix = nullptr;
+  if (index_name) {
+    ix = t.index(*index_name);
+    if (!ix) throw aws_error::validation("The table does not have the specified index: " + *index_name);
+    if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
+  }
+  std::optional<std::pair<std::string, std::string>> after;
+  std::optional<std::vector<std::string>> after_ix;
+  if (req.contains("ExclusiveStartKey") && !req["ExclusiveStartKey"].is_null()) {
+    json& esk = req["ExclusiveStartKey"];
+    if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
+    for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+    std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
+    if (ix) after_ix = std::vector<std::string>{start_part(esk, ix->hash), ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
+    else after = std::make_pair(tpk, tsk);
+  }
+
+  page pg;
+  auto take = [&](std::string_view pk, std::string_view, std::string_view text) {
+    // Segments split the key space by a hash of the partition key, as DynamoDB does.
+    if (segments > 1 && fnv1a(pk) % std::uint32_t(segments) != std::uint32_t(segment)) return true;
+    json item = json::parse(text);
+    pg.scanned++;
+    pg.bytes += item_size(item);
+    json visible = ix ? index_projection(t, *ix, item) : std::move(item);
+    bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
+    if (stop) pg.last_key = key_of(t, visible, ix);
+    if (!filter || evaluate(*filter, visible)) {
+      pg.count++;
+      if (select != "COUNT") pg.items.push_back(proj.empty() ? std::move(visible) : project(visible, proj));
+    }
+    return !stop;
+  };
+  if (ix) store_.scan_index(t.id, ix->id, after_ix, take);
+  else store_.scan(t.id, after, take);
+
+  json out = json::object();
+  if (select != "COUNT") out["Items"] = std::move(pg.items);
+  out["Count"] = pg.count;
+  out["ScannedCount"] = pg.scanned;
+  if (!pg.last_key.is_null()) out["LastEvaluatedKey"] = pg.last_key;
+  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
+  if (mode == "TOTAL" || mode == "INDEXES")
+    out["ConsumedCapacity"] = {{"TableName", t.name},
+                               {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (consistent ? 1.0 : 0.5)}};
+  return out;
+}
+
+const std::map<std::string, operation>& operations() {
+  static const std::map<std::string, operation> ops = {
+      {"CreateTable", &service::create_table},
+      {"DescribeTable", &service::describe_table},
+      {"ListTables", &service::list_tables},
+      {"DeleteTable", &service::delete_table},
+      {"UpdateTable", &service::update_table},
+      {"PutItem", &service::put_item},
+      {"GetItem", &service::get_item},
+      {"UpdateItem", &service::update_item},
+      {"DeleteItem", &service::delete_item},
+      {"Query", &service::query},
+      {"Scan", &service::scan},
+      {"BatchGetItem", &service::batch_get_item},
+      {"BatchWriteItem", &service::batch_write_item},
+      {"TransactWriteItems", &service::transact_write_items},
+      {"TransactGetItems", &service::transact_get_items},
+      {"UpdateTimeToLive", &service::update_time_to_live},
+      {"DescribeTimeToLive", &service::describe_time_to_live},
+      {"TagResource", &service::tag_resource},
+      {"UntagResource", &service::untag_resource},
+      {"ListTagsOfResource", &service::list_tags_of_resource},
+      {"DescribeEndpoints", &service::describe_endpoints},
+      {"DescribeLimits", &service::describe_limits},
+  };
+  return ops;
+}
+
+}  // namespace emu::dynamo

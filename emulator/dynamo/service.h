@@ -1,0 +1,136 @@
+// DynamoDB: tables, items, queries, batches, transactions and TTL over the SQLite store, as the
+// JSON 1.0 API sees them (request JSON in, response JSON out, aws_error thrown). The wire layer
+// (edge) only routes; the scenario runner and built-in functions call the same methods.
+//
+// Requests are validated in AWS's order — shape first, then the table, then the item — and
+// every item is normalised before anything is written. Each write runs in one SQLite
+// transaction; TransactWriteItems checks every condition before it writes anything.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/core/json.h"
+#include "emulator/core/runtime.h"
+#include "emulator/dynamo/store.h"
+
+namespace emu::dynamo {
+
+struct key_def {
+  std::string name;
+  std::string type;  // "S", "N" or "B"
+};
+
+struct index_info {
+  std::string name;
+  bool global = true;
+  key_def hash;
+  std::optional<key_def> range;
+  std::string projection = "ALL";  // ALL, KEYS_ONLY, INCLUDE
+  std::vector<std::string> non_key;
+  int id = 0;          // the store's index table number
+  json throughput;     // ProvisionedThroughput as given (GSIs)
+};
+
+struct table_info {
+  int id = 0;
+  std::string name;
+  key_def hash;
+  std::optional<key_def> range;
+  std::vector<index_info> indexes;
+  json attribute_definitions = json::array();
+  std::string billing_mode = "PAY_PER_REQUEST";
+  json throughput;                    // ProvisionedThroughput as given
+  double created = 0;                 // epoch seconds
+  std::string table_id;               // TableId (a UUID)
+  std::optional<std::string> ttl;     // TTL attribute when enabled
+  json tags = json::array();          // [{Key, Value}]
+  json stream;                        // StreamSpecification as given, or null
+  bool deletion_protection = false;
+  int next_index_id = 1;
+
+  const index_info* index(const std::string& name) const;
+  json to_meta() const;
+  static table_info from_meta(int id, const std::string& name, const json& meta);
+};
+
+// Called after every committed item write: the old and new item (null when absent). The one
+// place DynamoDB Streams would attach.
+using write_hook = std::function<void(const std::string& table, const json* old_item, const json* new_item)>;
+
+class service {
+ public:
+  // `data_dir` empty: in memory; otherwise `<data_dir>/dynamodb.sqlite3`.
+  service(runtime& rt, std::string account, std::string region, const std::string& data_dir = "");
+  ~service();
+
+  void set_write_hook(write_hook h) { hook_ = std::move(h); }
+
+  // ---- DynamoDB API ----
+  json create_table(json req);
+  json describe_table(json req);
+  json list_tables(json req);
+  json delete_table(json req);
+  json update_table(json req);
+  json put_item(json req);
+  json get_item(json req);
+  json update_item(json req);
+  json delete_item(json req);
+  json query(json req);
+  json scan(json req);
+  json batch_get_item(json req);
+  json batch_write_item(json req);
+  json transact_write_items(json req);
+  json transact_get_items(json req);
+  json update_time_to_live(json req);
+  json describe_time_to_live(json req);
+  json tag_resource(json req);
+  json untag_resource(json req);
+  json list_tags_of_resource(json req);
+  json describe_endpoints(json req);
+  json describe_limits(json req);
+
+  // ---- for scenarios, fixtures, functions and /_emu ----
+  bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
+  std::vector<std::string> table_names() const;
+  // Deletes expired TTL items now (the scheduled sweep calls this); returns how many.
+  std::size_t sweep_ttl();
+  std::string table_arn(const std::string& name) const;
+
+  // The parts of an item operation shared by the single-item calls and transactions.
+  struct write_plan;
+
+ private:
+  table_info& table(const std::string& name);
+  const table_info& table_for_arn(const std::string& arn);
+  void save_meta(const table_info& t);
+  std::vector<index_row> index_rows(const table_info& t, const json& item) const;
+  std::optional<json> load(const table_info& t, const std::string& pk, const std::string& sk);
+  void write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item);
+  void schedule_ttl();
+  json describe(const table_info& t);
+
+  runtime& rt_;
+  std::string account_, region_;
+  store store_;
+  std::map<std::string, table_info> tables_;
+  write_hook hook_;
+  bool ttl_scheduled_ = false;
+  // ClientRequestToken → (request fingerprint, expiry ms, response) for idempotent transactions.
+  struct token_entry {
+    std::string fingerprint;
+    std::int64_t expires_ms;
+    json response;
+  };
+  std::map<std::string, token_entry> tokens_;
+};
+
+// Operation name → member, for the wire layer and the scenario `aws` step.
+using operation = json (service::*)(json);
+const std::map<std::string, operation>& operations();
+
+}  // namespace emu::dynamo

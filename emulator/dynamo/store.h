@@ -1,0 +1,119 @@
+// The DynamoDB store on SQLite (research/dynamodb.md §1.1, §5). One SQLite table per DynamoDB
+// table and one per secondary index, named by number — never by the DynamoDB name, which is
+// case-sensitive where SQLite identifiers are not — with the names in a catalog:
+//
+//   catalog(id INTEGER PRIMARY KEY, name TEXT UNIQUE (BINARY collation), meta TEXT)
+//   t<id>(pk BLOB, sk BLOB, item TEXT, PRIMARY KEY(pk, sk)) WITHOUT ROWID
+//   t<id>_x<n>(ipk BLOB, isk BLOB, pk BLOB, sk BLOB, PRIMARY KEY(ipk, isk, pk, sk)) WITHOUT ROWID
+//
+// Keys are stored in the order-preserving encoding of value.h (memcmp = DynamoDB's order); a
+// table without a sort key stores an empty sk. An index row exists only for items that have
+// the index's key attributes, so indexes are sparse for free. Items are DynamoDB JSON text.
+// In memory by default; with a path, WAL mode and synchronous=FULL, so an acknowledged write
+// survives a crash. The store knows nothing of DynamoDB's API; it is rows and ranges.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace emu::dynamo {
+
+// One end of a key range: the bound's bytes and whether it is inclusive. No value = unbounded.
+struct bound {
+  std::string bytes;
+  bool inclusive = true;
+};
+
+struct range {
+  std::optional<bound> lo, hi;
+};
+
+struct index_row {
+  int index_id;
+  std::string ipk, isk;
+};
+
+class store {
+ public:
+  // `path` empty: an in-memory database.
+  explicit store(const std::string& path = "");
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // --- catalog ---
+  struct table_entry {
+    int id;
+    std::string name;
+    std::string meta;
+  };
+  std::vector<table_entry> tables();
+  int create_table(const std::string& name, const std::string& meta);
+  void set_meta(int table_id, const std::string& meta);
+  void drop_table(int table_id, const std::vector<int>& index_ids);
+  void create_index(int table_id, int index_id);
+  void drop_index(int table_id, int index_id);
+
+  // --- items ---
+  std::optional<std::string> get(int table_id, std::string_view pk, std::string_view sk);
+  // Writes the item and replaces its index rows (old ones are those of `old_rows`).
+  void put(int table_id, std::string_view pk, std::string_view sk, const std::string& item,
+           const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows);
+  void erase(int table_id, std::string_view pk, std::string_view sk, const std::vector<index_row>& old_rows);
+  std::int64_t count(int table_id);
+
+  // Rows of one partition in sort-key order; `after` (sk) resumes past a previous page. The
+  // callback returns false to stop.
+  using row_fn = std::function<bool(std::string_view pk, std::string_view sk, std::string_view item)>;
+  void query(int table_id, std::string_view pk, const range& sk, bool forward,
+             const std::optional<std::string>& after_sk, const row_fn& fn);
+  // The same over an index: rows in (isk, pk, sk) order; `after` is (isk, pk, sk).
+  struct index_pos {
+    std::string isk, pk, sk;
+  };
+  void query_index(int table_id, int index_id, std::string_view ipk, const range& isk, bool forward,
+                   const std::optional<index_pos>& after, const row_fn& fn);
+  // Every row in (pk, sk) order, resuming past `after`.
+  void scan(int table_id, const std::optional<std::pair<std::string, std::string>>& after, const row_fn& fn);
+  // Every index row in (ipk, isk, pk, sk) order, resuming past `after` = (ipk, isk, pk, sk).
+  void scan_index(int table_id, int index_id, const std::optional<std::vector<std::string>>& after, const row_fn& fn);
+
+  // A transaction around several writes; nested use is a programming error.
+  void begin();
+  void commit();
+  void rollback();
+
+ private:
+  sqlite3_stmt* prepare(const std::string& sql);
+  void exec(const std::string& sql);
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+};
+
+// Commits on commit(), rolls back when destroyed without it (an exception on the way out).
+class store_txn {
+ public:
+  explicit store_txn(store& s) : s_(s) { s_.begin(); }
+  ~store_txn() {
+    if (!done_) s_.rollback();
+  }
+  void commit() {
+    s_.commit();
+    done_ = true;
+  }
+
+ private:
+  store& s_;
+  bool done_ = false;
+};
+
+}  // namespace emu::dynamo

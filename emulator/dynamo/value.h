@@ -1,0 +1,45 @@
+// Attribute values as they travel: DynamoDB JSON (`{"S": "x"}`, `{"N": "1"}`, `{"M": {…}}`, …)
+// held in emu::json. Items are validated and normalised once on the way in (numbers
+// normalised, sets checked), so everything after that may assume well-formed values.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "emulator/core/json.h"
+
+namespace emu::dynamo {
+
+// Documents nest at most this deep (AWS: 32 levels).
+inline constexpr int max_document_depth = 32;
+inline constexpr std::size_t max_item_bytes = 400 * 1024;
+
+// The value's type tag: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
+const std::string& type_of(const json& av);
+
+// Validates one attribute value and normalises it in place (numbers, number sets). `what`
+// names the value in messages. Throws ValidationException / SerializationException.
+void normalise_value(json& av, int depth = 0);
+// Every attribute of an item (a JSON object of attribute values).
+void normalise_item(json& item);
+
+// DynamoDB's size accounting (names + values), used for the 400 KB limit and 1 MB pages.
+std::size_t value_size(const json& av);
+std::size_t item_size(const json& item);
+
+// Deep equality (sets compare as sets; numbers numerically).
+bool equal(const json& a, const json& b);
+// Ordering for <, <=, >, >=, BETWEEN: only N, S and B, and only within one type.
+std::optional<int> compare(const json& a, const json& b);
+
+// Bytes whose memcmp order is the key order of a scalar key value (S, N or B).
+std::string key_bytes(const json& av);
+
+// Plain JSON ↔ attribute values, for scenarios and fixtures: strings, numbers, booleans, null,
+// arrays (lists) and objects (maps).
+json to_plain(const json& av);
+json item_to_plain(const json& item);
+json from_plain(const json& v);
+json item_from_plain(const json& v);
+
+}  // namespace emu::dynamo
