@@ -3,6 +3,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "emulator/core/error.h"
@@ -145,74 +146,55 @@ bool evaluate(const expr_node& n, const json& item) {
 }
 
 
-json project(const json& item, const std::vector<doc_path>& paths) {
-  // Build a tree of the requested paths, then copy what exists. List elements keep their order
-  // but are compacted (a[3] alone gives a one-element list), as DynamoDB returns them.
-  json out = json::object();
-  std::set<std::string> whole;  // top-level attributes projected entire
-  for (const auto& p : paths)
-    if (p.size() == 1) whole.insert(p[0].name);
-  for (const auto& p : paths) {
-    const json* src = find_path(item, doc_path{p[0]});
-    if (!src) continue;
-    if (p.size() == 1) {
-      out[p[0].name] = *src;
-      continue;
-    }
-    if (whole.count(p[0].name)) continue;
-    if (!find_path(item, p)) continue;
-    // Walk the source and the output side by side.
-    json* dst = &out[p[0].name];
-    const json* cur = src;
-    for (std::size_t i = 1; i < p.size(); ++i) {
-      const json& inner = cur->begin().value();
-      if (p[i].index >= 0) {
-        if (dst->is_null()) *dst = json{{"L", json::array()}};
-        if (type_of(*dst) != "L") break;  // already fully projected by a shorter path
-        json& list = (*dst)["L"];
-        const json& elem = inner[std::size_t(p[i].index)];
-        // Keep the element's place among the chosen ones: remember source indexes in a side
-        // member while building, stripped at the end.
-        json& idx = (*dst)["__idx"];
-        if (idx.is_null()) idx = json::array();
-        std::size_t slot = 0;
-        bool found = false;
-        for (; slot < idx.size(); ++slot) {
-          long at = idx[slot].get<long>();
-          if (at == p[i].index) { found = true; break; }
-          if (at > p[i].index) break;
-        }
-        if (!found) {
-          idx.insert(idx.begin() + long(slot), p[i].index);
-          list.insert(list.begin() + long(slot), i + 1 == p.size() ? elem : json());
-        } else if (i + 1 == p.size()) {
-          list[slot] = elem;
-        }
-        dst = &list[slot];
-        cur = &elem;
-      } else {
-        if (dst->is_null()) *dst = json{{"M", json::object()}};
-        if (type_of(*dst) != "M" || dst->contains("__idx")) break;
-        json& m = (*dst)["M"];
-        const json& elem = inner.at(p[i].name);
-        if (i + 1 == p.size()) m[p[i].name] = elem;
-        dst = &m[p[i].name];
-        cur = &elem;
-      }
-    }
+namespace {
+
+// The requested paths as a tree: a node is wanted whole, or by some of its keys or elements.
+struct path_tree {
+  bool whole = false;
+  std::map<std::string, path_tree> keys;
+  std::map<long, path_tree> elems;
+};
+
+std::optional<json> extract(const json& av, const path_tree& t) {
+  if (t.whole) return av;
+  const std::string& ty = type_of(av);
+  const json& inner = av.begin().value();
+  if (ty == "M" && !t.keys.empty()) {
+    json m = json::object();
+    for (const auto& [k, sub] : t.keys)
+      if (auto it = inner.find(k); it != inner.end())
+        if (auto v = extract(*it, sub)) m[k] = std::move(*v);
+    if (m.empty()) return std::nullopt;
+    return json{{"M", std::move(m)}};
   }
-  // Strip the bookkeeping.
-  std::function<void(json&)> strip = [&](json& v) {
-    if (!v.is_object()) return;
-    v.erase("__idx");
-    for (auto& [k, e] : v.items()) {
-      if (e.is_array())
-        for (auto& x : e) strip(x);
-      else
-        strip(e);
+  if (ty == "L" && !t.elems.empty()) {
+    // Chosen elements keep their order and are compacted: l[3] alone gives a one-element list.
+    json l = json::array();
+    for (const auto& [i, sub] : t.elems)
+      if (std::size_t(i) < inner.size())
+        if (auto v = extract(inner[std::size_t(i)], sub)) l.push_back(std::move(*v));
+    if (l.empty()) return std::nullopt;
+    return json{{"L", std::move(l)}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+json project(const json& item, const std::vector<doc_path>& paths) {
+  path_tree root;
+  for (const auto& p : paths) {
+    path_tree* node = &root;
+    for (const auto& step : p) {
+      if (node->whole) break;
+      node = step.index >= 0 ? &node->elems[step.index] : &node->keys[step.name];
     }
-  };
-  for (auto& [k, v] : out.items()) strip(v);
+    node->whole = true;
+  }
+  json out = json::object();
+  for (const auto& [name, sub] : root.keys)
+    if (auto it = item.find(name); it != item.end())
+      if (auto v = extract(*it, sub)) out[name] = std::move(*v);
   return out;
 }
 
