@@ -5,6 +5,7 @@ Starts the server on a free loopback port, checks health, admin endpoints, dispa
 each protocol's dialect, the body cap and clean shutdown on SIGTERM, then stops it.
 """
 import json
+import zlib
 import os
 import re
 import signal
@@ -40,7 +41,7 @@ def main():
         health = json.loads(body)
         assert status == 200 and health["status"] == "ok", body
         assert health["stages"] == ["dev", "qa"], body
-        assert "tables (3)" in health["not_emulated"], body
+        assert "queues (3)" in health["not_emulated"] and not any("tables" in s for s in health["not_emulated"]), body
 
         status, _, body = request(base, "/_emu/traces?since=0")
         assert status == 200 and "traces" in json.loads(body), body
@@ -53,8 +54,16 @@ def main():
 
         # JSON protocols: an unknown service or operation answers UnknownOperationException.
         status, headers, body = request(base, "/", "POST", b"{}", {
-            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+            "X-Amz-Target": "AmazonSSM.GetParameter", "Content-Type": "application/x-amz-json-1.1"})
         assert status == 400 and json.loads(body)["__type"] == "UnknownOperationException", body
+        status, headers, body = request(base, "/", "POST", b"{}", {
+            "X-Amz-Target": "DynamoDB_20120810.Teleport", "Content-Type": "application/x-amz-json-1.0"})
+        assert status == 400 and json.loads(body)["__type"] == "com.amazon.coral.service#UnknownOperationException", body
+        # DynamoDB sends x-amz-crc32 of the exact body bytes on every answer.
+        status, headers, body = request(base, "/", "POST", b"{}", {
+            "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+        assert status == 200 and "FoodEstablishment-dev" in json.loads(body)["TableNames"], body
+        assert int(headers["x-amz-crc32"]) == zlib.crc32(body.encode()), headers
         # Query protocol: an unknown Action answers the XML ErrorResponse with InvalidAction.
         status, _, body = request(base, "/", "POST", b"Action=ListQueues&Version=2012-11-05",
                                   {"Content-Type": "application/x-www-form-urlencoded"})

@@ -101,19 +101,6 @@ std::vector<mismatch> verdict(const count_spec& c, const std::vector<const json*
                     std::to_string(seen.size()) + " seen" + (seen.empty() ? ")" : "):" + list)}};
 }
 
-// Scenario resource names are stage-less: a bus the system defines gets the scenario's stage.
-void qualify_buses(world& w, json& params) {
-  auto fix = [&](json& obj, const char* key) {
-    if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return;
-    std::string n = obj[key];
-    for (const auto& b : w.sys.buses)
-      if (b.name == n) obj[key] = w.qualified(n);
-  };
-  fix(params, "EventBusName");
-  if (params.contains("Entries") && params["Entries"].is_array())
-    for (auto& e : params["Entries"]) fix(e, "EventBusName");
-}
-
 struct metrics_check {
   std::string name;
   std::shared_ptr<const expected> value;
@@ -165,29 +152,6 @@ void add_bus_steps(registry& reg) {
                     match(*c.value, &v, "$." + c.name, env, out);
                     return out;
                   }});
-
-  reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service, action, params}",
-                [&reg](const YAML::Node& p, const std::string& file, const std::string& path) {
-                  require_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
-                  std::string svc = p["service"].Scalar(), action = p["action"].Scalar();
-                  if (svc == "dynamodb" || svc == "sqs")
-                    throw load_error(file, p["service"].Mark(), path + ".service",
-                                     "service '" + svc + "' is not emulated yet (issue " + (svc == "sqs" ? "#5" : "#4") + ")");
-                  if (svc != "events")
-                    throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: events, dynamodb, sqs)");
-                  if (!bus::operations().count(action)) {
-                    std::string known;
-                    for (const auto& [k, v] : bus::operations()) known += (known.empty() ? "" : ", ") + k;
-                    throw load_error(file, p["action"].Mark(), path + ".action", "unknown events action '" + action + "' (known: " + known + ")");
-                  }
-                  (void)reg;
-                },
-                [](world& w, const json& p) -> json {
-                  json params = p.value("params", json::object());
-                  qualify_buses(w, params);
-                  auto op = bus::operations().at(p["action"].get<std::string>());
-                  return (w.bus().*op)(params);
-                }});
 
   reg.set_pattern([](const json& p, const json& value, std::string& error) {
     try {

@@ -81,6 +81,47 @@ check compile_check(const std::string& name, const YAML::Node& spec, const regis
   return c;
 }
 
+// A fixture file: `tables: {TABLE: [item, …]}` with plain JSON items, TABLE as the system
+// definition names it (the scenario's stage is added). Paths are relative to the scenario
+// file's folder, else to the working directory (the repository root).
+void read_fixture(const YAML::Node& ref, const std::string& file, const std::string& path, const system_def& sys,
+                  std::vector<fixture_items>& out) {
+  if (!ref.IsScalar() || ref.Scalar().empty()) throw load_error(file, ref.Mark(), path, "is a fixture file's path");
+  std::filesystem::path rel(ref.Scalar());
+  std::filesystem::path beside = std::filesystem::path(file).parent_path() / rel;
+  std::string fx = std::filesystem::exists(beside) ? beside.string() : rel.string();
+  if (!std::filesystem::exists(fx))
+    throw load_error(file, ref.Mark(), path, "fixture file '" + ref.Scalar() + "' not found (looked beside the scenario and in the working directory)");
+  YAML::Node root = load_yaml_file(fx);
+  if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables:");
+  for (const auto& kv : root) {
+    std::string k = kv.first.Scalar();
+    if (k == "rows") throw load_error(fx, kv.first.Mark(), k, "outbox store rows are not emulated yet (issue #7)");
+    if (k != "tables") throw load_error(fx, kv.first.Mark(), k, "unknown key (expected: tables)");
+  }
+  YAML::Node tables = root["tables"];
+  if (!tables || !tables.IsMap()) throw load_error(fx, root.Mark(), "tables", "is a map of table names to lists of items");
+  for (const auto& kv : tables) {
+    std::string table = kv.first.Scalar();
+    bool defined = false;
+    for (const auto& t : sys.tables) defined |= t.name == table;
+    if (!defined) {
+      std::string names;
+      for (const auto& t : sys.tables) names += (names.empty() ? "" : ", ") + t.name;
+      throw load_error(fx, kv.first.Mark(), "tables." + table, "no such table in the system definition (it has: " + names + ")");
+    }
+    fixture_items f;
+    f.file = fx;
+    f.line = kv.first.Mark().line + 1;
+    f.table = table;
+    f.items = yaml_to_json(kv.second, fx, "tables." + table);
+    if (!f.items.is_array()) throw load_error(fx, kv.second.Mark(), "tables." + table, "is a list of items (maps of plain values)");
+    for (const auto& it : f.items)
+      if (!it.is_object()) throw load_error(fx, kv.second.Mark(), "tables." + table, "each item is a map of attribute names to plain values");
+    out.push_back(std::move(f));
+  }
+}
+
 }  // namespace
 
 scenario load_scenario(const std::string& file, const registry& reg, const system_def& sys) {
@@ -124,9 +165,10 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
       throw load_error(file, sd.Mark(), "seed", "must be a whole number ≥ 0");
     s.seed = std::uint64_t(v.get<long long>());
   }
-  if (auto fx = root["fixtures"]; fx && !(fx.IsSequence() && fx.size() == 0))
-    throw load_error(file, fx.Mark(), "fixtures",
-                     "fixtures are not emulated yet: they load DynamoDB items and outbox rows (issues #4 and #7)");
+  if (auto fx = root["fixtures"]) {
+    if (!fx.IsSequence()) throw load_error(file, fx.Mark(), "fixtures", "must be a list of fixture files");
+    for (std::size_t i = 0; i < fx.size(); ++i) read_fixture(fx[i], file, "fixtures[" + std::to_string(i) + "]", sys, s.fixtures);
+  }
   if (auto v = root["vars"]) {
     s.vars = yaml_to_json(v, file, "vars");
     if (!s.vars.is_object()) throw load_error(file, v.Mark(), "vars", "must be a map of names to values");

@@ -38,6 +38,14 @@ struct step {
   std::vector<check> checks;  // for kind "expect"
 };
 
+// Items a fixture file loads into one table before the first step (plain JSON values).
+struct fixture_items {
+  std::string file;   // the fixture file, for messages
+  int line = 0;       // the table's line in it
+  std::string table;  // stage-less, as written
+  json items = json::array();
+};
+
 struct scenario {
   std::string file;
   std::string name;
@@ -46,7 +54,7 @@ struct scenario {
   std::string stage = "dev";
   instant start;
   std::uint64_t seed = 0;
-  std::vector<std::string> fixtures;
+  std::vector<fixture_items> fixtures;
   json vars = json::object();
   std::vector<step> steps;
 };

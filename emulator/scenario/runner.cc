@@ -8,6 +8,7 @@
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/core/jsonpath.h"
+#include "emulator/dynamo/value.h"
 #include "emulator/scenario/templates.h"
 
 namespace emu::scenario {
@@ -51,6 +52,25 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
   out.tags = s.tags;
   world w(sys, s.stage, s.start, s.seed);
   json vars = s.vars;
+  for (const auto& fx : s.fixtures) {
+    std::string table = w.qualified(fx.table);
+    for (std::size_t i = 0; i < fx.items.size(); ++i) {
+      try {
+        w.system->dynamo().put_item({{"TableName", table}, {"Item", dynamo::item_from_plain(fx.items[i])}});
+      } catch (const aws_error& e) {
+        step_outcome so;
+        so.name = so.kind = "fixtures";
+        so.ran = true;
+        so.result = status::error;
+        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": tables." + fx.table + "[" + std::to_string(i) +
+                             "]: " + e.type() + ": " + e.message());
+        out.steps.push_back(std::move(so));
+        out.result = status::error;
+        return out;
+      }
+    }
+  }
+  w.trace_start = w.rt->trace().last_seq();  // fixtures are setup, not part of the trace
 
   int depth = 0;
   lookup_fn lookup;

@@ -140,6 +140,7 @@ registry::registry() {
               },
               check_trace});
   add_bus_steps(*this);
+  add_aws_steps(*this);
 }
 
 const step_kind* registry::step(const std::string& name) const {
@@ -157,8 +158,7 @@ std::string registry::not_emulated(const std::string& name, bool is_expect) cons
       {"http", "#6 (API Gateway)"},    {"sqs.send", "#5 (SQS)"},
       {"action", "#7 (server actions)"}, {"import", "#5 (SQS import)"}, {"outbox", "#7 (outbox)"}};
   static const std::map<std::string, std::string> expects = {
-      {"item", "#4 (DynamoDB)"},
-      {"query", "#4 (DynamoDB)"},     {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
+      {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
       {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"}};
   const auto& table = is_expect ? expects : steps;
   auto it = table.find(name);

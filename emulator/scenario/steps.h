@@ -64,6 +64,8 @@ void require_keys(const YAML::Node& n, const std::string& file, const std::strin
 class registry;
 // Registers events.put, fault targets, expect events/invocations and !pattern (bus_steps.cc).
 void add_bus_steps(registry& reg);
+// Registers the `aws` step (every emulated service) and expect item/query (aws_steps.cc).
+void add_aws_steps(registry& reg);
 
 class registry {
  public:

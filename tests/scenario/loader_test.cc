@@ -56,8 +56,10 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
   CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") == "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
   CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, invoke, settle, expect)"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q, body: x}\n"), Catch::Contains("not emulated yet (issue #5"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("expectation 'item' is not emulated yet (issue #4"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, metrics, trace)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("steps[0].expect.item.key: is required"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {queue: {queue: q}}\n"), Catch::Contains("expectation 'queue' is not emulated yet (issue #5"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - aws: {service: dynamodb, action: PutThing}\n"), Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, metrics, query, trace)"));
   CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
   CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
   CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));
@@ -69,7 +71,7 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
   CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {now: $.x}\n"), Catch::Contains("capture names"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {function: echo, fail: 0}\n"), Catch::Contains("whole number from 1"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {outbox: crash-after-publish}\n"), Catch::Contains("not emulated yet (issue #7"));
-  CHECK_THAT(load("scenario: x\nfixtures: [a.yaml]\nsteps: [{advance: 1s}]\n"), Catch::Contains("fixtures are not emulated yet"));
+  CHECK_THAT(load("scenario: x\nfixtures: [a.yaml]\nsteps: [{advance: 1s}]\n"), Catch::Contains("fixture file 'a.yaml' not found"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {trace: [], within: soon}\n"), Catch::Contains("within: must be a duration"));
   CHECK_THAT(load("scenario: [unclosed\n"), Catch::Contains("end of sequence flow not found"));
 }
