@@ -80,28 +80,11 @@ def main():
         env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
                    AWS_PAGER="", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
         if os.path.exists("/usr/bin/aws"):
-            r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "dynamodb", "list-tables"],
-                               capture_output=True, text=True, env=env, timeout=60)
-            assert r.returncode != 0 and "UnknownOperationException" in r.stderr, r.stderr
             r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "sqs", "list-queues"],
                                capture_output=True, text=True, env=env, timeout=60)
             assert r.returncode != 0 and "InvalidAction" in r.stderr, r.stderr
         else:
             print("serve_test: /usr/bin/aws missing, AWS CLI checks skipped")
-        try:
-            sys.path.insert(0, "/usr/lib/python3/dist-packages")
-            import boto3  # Debian's python3-boto3
-            import botocore.exceptions
-            client = boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1",
-                                  aws_access_key_id="x", aws_secret_access_key="x")
-            try:
-                client.list_tables()
-                raise AssertionError("ListTables should fail until DynamoDB exists")
-            except botocore.exceptions.ClientError as e:
-                assert e.response["Error"]["Code"] == "UnknownOperationException", e.response
-        except ImportError:
-            print("serve_test: boto3 missing, boto3 checks skipped")
-
         # One access-log line per request, as JSON.
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=10)

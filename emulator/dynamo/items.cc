@@ -67,6 +67,8 @@ void service::write(const table_info& t, const std::string& pk, const std::strin
   std::vector<index_row> old_rows = old_item ? index_rows(t, *old_item) : std::vector<index_row>{};
   if (new_item) store_.put(t.id, pk, sk, new_item->dump(), old_rows, index_rows(t, *new_item));
   else store_.erase(t.id, pk, sk, old_rows);
+  if (new_item && t.ttl)
+    if (auto e = expiry_ms(t, *new_item)) expire_at(*e);
 }
 
 namespace {

@@ -97,7 +97,8 @@ class service {
   // ---- for scenarios, fixtures, functions and /_emu ----
   bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
   std::vector<std::string> table_names() const;
-  // Deletes expired TTL items now (the scheduled sweep calls this); returns how many.
+  // Deletes expired TTL items now; returns how many. A sweep is scheduled for the moment the
+  // next item expires, so expiry happens on time in virtual time and costs nothing otherwise.
   std::size_t sweep_ttl();
   std::string table_arn(const std::string& name) const;
 
@@ -111,7 +112,10 @@ class service {
   std::vector<index_row> index_rows(const table_info& t, const json& item) const;
   std::optional<json> load(const table_info& t, const std::string& pk, const std::string& sk);
   void write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item);
-  void schedule_ttl();
+  // When `item` expires under the table's TTL, in epoch ms; nullopt if it never does.
+  std::optional<std::int64_t> expiry_ms(const table_info& t, const json& item) const;
+  void expire_at(std::int64_t ms);  // a sweep no later than `ms`
+  void schedule_next_expiry();      // finds the earliest expiry of all TTL tables
   json describe(const table_info& t);
 
   runtime& rt_;
@@ -119,7 +123,7 @@ class service {
   store store_;
   std::map<std::string, table_info> tables_;
   write_hook hook_;
-  bool ttl_scheduled_ = false;
+  std::optional<std::pair<std::int64_t, std::uint64_t>> ttl_task_;  // (due ms, scheduler task id)
   // ClientRequestToken → (request fingerprint, expiry ms, response) for idempotent transactions.
   struct token_entry {
     std::string fingerprint;

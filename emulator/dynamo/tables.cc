@@ -1,5 +1,6 @@
 // Control plane: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable, TTL, tags.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "emulator/core/time_format.h"
@@ -174,11 +175,12 @@ service::service(runtime& rt, std::string account, std::string region, const std
     : rt_(rt), account_(std::move(account)), region_(std::move(region)),
       store_(data_dir.empty() ? std::string() : data_dir + "/dynamodb.sqlite3") {
   for (const auto& e : store_.tables()) tables_.emplace(e.name, table_info::from_meta(e.id, e.name, json::parse(e.meta)));
-  for (const auto& [n, t] : tables_)
-    if (t.ttl) schedule_ttl();
+  schedule_next_expiry();
 }
 
-service::~service() = default;
+service::~service() {
+  if (ttl_task_) rt_.sched().cancel(ttl_task_->second);
+}
 
 std::string service::table_arn(const std::string& name) const {
   return "arn:aws:dynamodb:" + region_ + ":" + account_ + ":table/" + name;
@@ -462,7 +464,7 @@ json service::update_time_to_live(json req) {
   if (*enabled) t.ttl = attr;
   else t.ttl.reset();
   save_meta(t);
-  if (t.ttl) schedule_ttl();
+  if (t.ttl) schedule_next_expiry();
   return {{"TimeToLiveSpecification", {{"AttributeName", attr}, {"Enabled", *enabled}}}};
 }
 
@@ -526,17 +528,40 @@ json service::describe_limits(json) {
           {"TableMaxReadCapacityUnits", 40000}, {"TableMaxWriteCapacityUnits", 40000}};
 }
 
-void service::schedule_ttl() {
-  if (ttl_scheduled_) return;
-  ttl_scheduled_ = true;
-  // DynamoDB deletes expired items in the background, typically within days; the emulator
-  // sweeps once a (virtual) minute so scenarios can observe expiry with `advance`.
-  rt_.sched().after(std::chrono::minutes(1), "dynamodb.ttl", [this] {
-    ttl_scheduled_ = false;
+std::optional<std::int64_t> service::expiry_ms(const table_info& t, const json& item) const {
+  if (!t.ttl) return std::nullopt;
+  auto it = item.find(*t.ttl);
+  if (it == item.end() || type_of(*it) != "N") return std::nullopt;
+  double seconds = std::stod((*it)["N"].get<std::string>());
+  double now_s = double(epoch_ms(rt_.clock().now())) / 1000.0;
+  // AWS ignores expiry times more than five years in the past; far-future ones never come.
+  if (seconds < now_s - 5.0 * 365 * 24 * 3600 || seconds > 1e12) return std::nullopt;
+  return std::int64_t(std::ceil(seconds)) * 1000;
+}
+
+void service::expire_at(std::int64_t ms) {
+  if (ttl_task_ && ttl_task_->first <= ms) return;
+  if (ttl_task_) rt_.sched().cancel(ttl_task_->second);
+  instant when{std::chrono::milliseconds(ms)};
+  std::uint64_t id = rt_.sched().at(when, "dynamodb.ttl", [this] {
+    ttl_task_.reset();
     sweep_ttl();
-    for (const auto& [n, t] : tables_)
-      if (t.ttl) return schedule_ttl();
+    schedule_next_expiry();
   });
+  ttl_task_ = std::make_pair(ms, id);
+}
+
+void service::schedule_next_expiry() {
+  std::optional<std::int64_t> next;
+  for (const auto& [n, t] : tables_) {
+    if (!t.ttl) continue;
+    store_.scan(t.id, std::nullopt, [&](std::string_view, std::string_view, std::string_view text) {
+      if (text.find(*t.ttl) == std::string_view::npos) return true;  // cheap pre-check before parsing
+      if (auto e = expiry_ms(t, json::parse(text)); e && (!next || *e < *next)) next = e;
+      return true;
+    });
+  }
+  if (next) expire_at(*next);
 }
 
 }  // namespace emu::dynamo
