@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""The DynamoDB API of `bellyfed-emu serve` through real clients: Debian's boto3 (1.26, which
+verifies x-amz-crc32) and AWS CLI (2.9). Every operation, its errors, pagination with the SDK's
+paginators, transactions, TTL, tags, and persistence across a restart with --data-dir."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+
+sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's boto3, whatever python3 runs this
+import boto3  # noqa: E402
+import botocore.exceptions  # noqa: E402
+from boto3.dynamodb.conditions import Attr, Key  # noqa: E402
+
+EMU = sys.argv[1]
+
+
+def expect_error(code, fn, *args, contains=None, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        got = e.response["Error"]["Code"]
+        assert got == code, "expected %s, got %s: %s" % (code, got, e.response["Error"])
+        if contains:
+            assert contains in e.response["Error"]["Message"], e.response["Error"]["Message"]
+        return e
+    raise AssertionError("expected %s from %s" % (code, fn.__name__))
+
+
+def start(data_dir=None):
+    cmd = [EMU, "serve", "--port", "0", "--log-level", "warn"]
+    if data_dir:
+        cmd += ["--data-dir", data_dir]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
+    assert m, "serve did not start"
+    return proc, m.group(1)
+
+
+def stop(proc):
+    proc.terminate()
+    assert proc.wait(timeout=10) == 0
+
+
+def client(base):
+    return boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def cli(base, *args):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
+               AWS_PAGER="", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "--output", "json", "dynamodb"] + list(args),
+                       capture_output=True, text=True, env=env, timeout=120)
+    return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
+
+
+def tables_and_items(db, base):
+    assert {"FoodEstablishment-dev", "MenuItem-dev", "Review-dev"} <= set(db.list_tables()["TableNames"])
+    db.create_table(TableName="Orders", BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                          {"AttributeName": "sk", "AttributeType": "N"},
+                                          {"AttributeName": "status", "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    GlobalSecondaryIndexes=[{"IndexName": "ByStatus",
+                                             "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                                             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["amount"]}}])
+    db.get_waiter("table_exists").wait(TableName="Orders")
+    d = db.describe_table(TableName="Orders")["Table"]
+    assert d["TableStatus"] == "ACTIVE" and d["TableArn"] == "arn:aws:dynamodb:us-east-1:000000000000:table/Orders", d
+    assert d["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"] == ["amount"], d
+    expect_error("ResourceInUseException", db.create_table, TableName="Orders", BillingMode="PAY_PER_REQUEST",
+                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], contains="Table already exists: Orders")
+    expect_error("ValidationException", db.create_table, TableName="Bad", BillingMode="PAY_PER_REQUEST",
+                 AttributeDefinitions=[{"AttributeName": "x", "AttributeType": "S"}],
+                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                 contains="Some index key attributes are not defined in AttributeDefinitions")
+    expect_error("ResourceNotFoundException", db.describe_table, TableName="Nope")
+
+    # PutItem / GetItem / UpdateItem / DeleteItem with conditions and ReturnValues.
+    for i in range(30):
+        db.put_item(TableName="Orders", Item={"pk": {"S": "cust#1"}, "sk": {"N": str(i)}, "amount": {"N": "%d.50" % i},
+                                              "status": {"S": "open" if i % 3 else "paid"}, "note": {"S": "x" * 10}})
+    got = db.get_item(TableName="Orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "3.0"}},
+                      ProjectionExpression="amount, #s", ExpressionAttributeNames={"#s": "status"})
+    assert got["Item"] == {"amount": {"N": "3.5"}, "status": {"S": "paid"}}, got
+    expect_error("ConditionalCheckFailedException", db.put_item, TableName="Orders",
+                 Item={"pk": {"S": "cust#1"}, "sk": {"N": "1"}}, ConditionExpression="attribute_not_exists(pk)")
+    out = db.update_item(TableName="Orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "1"}},
+                         UpdateExpression="SET amount = amount + :d, tags = list_append(if_not_exists(tags, :e), :t) REMOVE note",
+                         ConditionExpression="#s = :open", ExpressionAttributeNames={"#s": "status"},
+                         ExpressionAttributeValues={":d": {"N": "0.25"}, ":e": {"L": []}, ":t": {"L": [{"S": "vip"}]},
+                                                    ":open": {"S": "open"}},
+                         ReturnValues="UPDATED_NEW")
+    assert out["Attributes"] == {"amount": {"N": "1.75"}, "tags": {"L": [{"S": "vip"}]}}, out
+    expect_error("ValidationException", db.update_item, TableName="Orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "1"}},
+                 UpdateExpression="SET amount = :v", ExpressionAttributeValues={":v": {"N": "1"}, ":unused": {"N": "2"}},
+                 contains="Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+    expect_error("ValidationException", db.get_item, TableName="Orders", Key={"pk": {"S": "cust#1"}},
+                 contains="The provided key element does not match the schema")
+    expect_error("ValidationException", db.put_item, TableName="Orders", Item={"pk": {"S": "a"}, "sk": {"N": "1e200"}},
+                 contains="Number overflow")
+    # (ReturnValuesOnConditionCheckFailure is newer than boto3 1.26; the JS SDK test covers it.)
+    expect_error("ConditionalCheckFailedException", db.delete_item, TableName="Orders",
+                 Key={"pk": {"S": "cust#1"}, "sk": {"N": "2"}}, ConditionExpression="amount > :big",
+                 ExpressionAttributeValues={":big": {"N": "1000"}})
+    old = db.delete_item(TableName="Orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "29"}}, ReturnValues="ALL_OLD")
+    assert old["Attributes"]["amount"] == {"N": "29.5"}, old
+
+    # Query with the paginator (Limit 7 → pages), filters, index queries, Scan segments.
+    pages = db.get_paginator("query").paginate(TableName="Orders", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+                                               ExpressionAttributeValues={":p": {"S": "cust#1"}, ":a": {"N": "5"}, ":b": {"N": "25"}},
+                                               PaginationConfig={"PageSize": 7})
+    seen = [int(it["sk"]["N"]) for page in pages for it in page["Items"]]
+    assert seen == list(range(5, 26)), seen
+    desc = db.query(TableName="Orders", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "cust#1"}},
+                    ScanIndexForward=False, Limit=2)
+    assert [it["sk"]["N"] for it in desc["Items"]] == ["28", "27"] and "LastEvaluatedKey" in desc, desc
+    paid = db.query(TableName="Orders", IndexName="ByStatus", KeyConditionExpression="#s = :paid",
+                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":paid": {"S": "paid"}})
+    assert paid["Count"] == 10 and set(paid["Items"][0]) == {"pk", "sk", "status", "amount"}, paid
+    filtered = db.query(TableName="Orders", KeyConditionExpression="pk = :p", FilterExpression="amount > :t",
+                        ExpressionAttributeValues={":p": {"S": "cust#1"}, ":t": {"N": "20"}}, Select="COUNT")
+    assert filtered["Count"] == 9 and filtered["ScannedCount"] == 29, filtered
+    expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="sk = :s",
+                 ExpressionAttributeValues={":s": {"N": "1"}}, contains="Query condition missed key schema element: pk")
+    total = sum(db.scan(TableName="Orders", Segment=s, TotalSegments=3, Select="COUNT")["Count"] for s in range(3))
+    assert total == 29, total
+    scanned = [it for page in db.get_paginator("scan").paginate(TableName="Orders", PaginationConfig={"PageSize": 4})
+               for it in page["Items"]]
+    assert len(scanned) == 29
+
+    # The resource layer and its condition builders (what most Python code uses).
+    table = boto3.resource("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="t",
+                           aws_secret_access_key="t").Table("Orders")
+    table.put_item(Item={"pk": "cust#2", "sk": 1, "amount": Decimal("9.99"), "items": {"a": [1, 2]}, "flags": {"x", "y"}})
+    r = table.query(KeyConditionExpression=Key("pk").eq("cust#2") & Key("sk").gte(1), FilterExpression=Attr("flags").contains("x"))
+    assert r["Items"][0]["amount"] == Decimal("9.99") and r["Items"][0]["flags"] == {"x", "y"}, r
+
+    # Batches.
+    req = {"Orders": [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": str(i)}}}} for i in range(25)]}
+    assert db.batch_write_item(RequestItems=req)["UnprocessedItems"] == {}
+    req["Orders"].append({"DeleteRequest": {"Key": {"pk": {"S": "b"}, "sk": {"N": "99"}}}})
+    expect_error("ValidationException", db.batch_write_item, RequestItems=req, contains="Too many items requested for the BatchWriteItem call")
+    got = db.batch_get_item(RequestItems={"Orders": {"Keys": [{"pk": {"S": "b"}, "sk": {"N": str(i)}} for i in range(5)]}})
+    assert len(got["Responses"]["Orders"]) == 5 and got["UnprocessedKeys"] == {}, got
+
+    # Transactions.
+    e = expect_error("TransactionCanceledException", db.transact_write_items, TransactItems=[
+        {"Put": {"TableName": "Orders", "Item": {"pk": {"S": "t"}, "sk": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": "Orders", "Key": {"pk": {"S": "cust#1"}, "sk": {"N": "0"}},
+                            "ConditionExpression": "#s = :open", "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {":open": {"S": "open"}}}}],
+        contains="[None, ConditionalCheckFailed]")
+    assert [r["Code"] for r in e.response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"], e.response
+    assert "Item" not in db.get_item(TableName="Orders", Key={"pk": {"S": "t"}, "sk": {"N": "1"}})
+    db.transact_write_items(ClientRequestToken="tok-1", TransactItems=[
+        {"Put": {"TableName": "Orders", "Item": {"pk": {"S": "t"}, "sk": {"N": "1"}}}},
+        {"Update": {"TableName": "Orders", "Key": {"pk": {"S": "cust#1"}, "sk": {"N": "0"}},
+                    "UpdateExpression": "ADD visits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    got = db.transact_get_items(TransactItems=[{"Get": {"TableName": "Orders", "Key": {"pk": {"S": "t"}, "sk": {"N": "1"}}}},
+                                               {"Get": {"TableName": "Orders", "Key": {"pk": {"S": "cust#1"}, "sk": {"N": "0"}}}}])
+    assert got["Responses"][1]["Item"]["visits"] == {"N": "1"}, got
+
+    # TTL, tags, UpdateTable.
+    db.update_time_to_live(TableName="Orders", TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True})
+    assert db.describe_time_to_live(TableName="Orders")["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+    arn = d["TableArn"]
+    db.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "food"}])
+    assert db.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "food"}]
+    db.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert db.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+    db.update_table(TableName="Orders", AttributeDefinitions=[{"AttributeName": "amount", "AttributeType": "N"}],
+                    GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "ByTotal",
+                                                             "KeySchema": [{"AttributeName": "amount", "KeyType": "HASH"}],
+                                                             "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    r = db.query(TableName="Orders", IndexName="ByTotal", KeyConditionExpression="amount = :t",
+                 ExpressionAttributeValues={":t": {"N": "4.5"}})
+    assert r["Count"] == 1, r
+    names = [t for page in db.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2}) for t in page["TableNames"]]
+    assert names == sorted(names) and "Orders" in names, names
+
+
+def aws_cli(base):
+    if not os.path.exists("/usr/bin/aws"):
+        print("dynamodb_boto3_test: /usr/bin/aws missing, CLI checks skipped")
+        return
+    rc, out, err = cli(base, "put-item", "--table-name", "Review-dev",
+                       "--item", '{"PK": {"S": "EST#1"}, "SK": {"S": "REVIEW#1"}, "rating": {"N": "5"}}')
+    assert rc == 0, err
+    rc, out, err = cli(base, "query", "--table-name", "Review-dev", "--key-condition-expression", "PK = :p",
+                       "--expression-attribute-values", '{":p": {"S": "EST#1"}}')
+    assert rc == 0 and out["Count"] == 1 and out["Items"][0]["rating"] == {"N": "5"}, (out, err)
+    rc, out, err = cli(base, "scan", "--table-name", "Orders", "--page-size", "5", "--select", "COUNT")
+    assert rc == 0 and out["Count"] > 29, (out, err)  # the CLI follows LastEvaluatedKey itself
+    rc, out, err = cli(base, "get-item", "--table-name", "Nope-dev", "--key", '{"PK": {"S": "x"}}')
+    assert rc != 0 and "ResourceNotFoundException" in err, err
+    rc, out, err = cli(base, "describe-table", "--table-name", "FoodEstablishment-dev")
+    assert rc == 0 and [i["IndexName"] for i in out["Table"]["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"], out
+
+
+def persistence():
+    d = tempfile.mkdtemp(prefix="emu-dynamo-")
+    try:
+        proc, base = start(d)
+        db = client(base)
+        db.put_item(TableName="MenuItem-dev", Item={"PK": {"S": "EST#7"}, "SK": {"S": "ITEM#1"}, "price": {"N": "12.00"}})
+        stop(proc)
+        proc, base = start(d)
+        got = client(base).get_item(TableName="MenuItem-dev", Key={"PK": {"S": "EST#7"}, "SK": {"S": "ITEM#1"}})
+        assert got["Item"]["price"] == {"N": "12"}, got
+        stop(proc)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main():
+    proc, base = start()
+    try:
+        tables_and_items(client(base), base)
+        aws_cli(base)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    persistence()
+    print("dynamodb_boto3_test: ok")
+
+
+if __name__ == "__main__":
+    main()
