@@ -149,13 +149,19 @@ int serve(const std::vector<std::string>& argv) {
     return 2;
   }
   emu::edge::router router(*rt, stages);
-  emu::edge::json_service events{"AWSEvents", emu::edge::json_protocol::v1_1, "", {}, {}, false};
+  emu::edge::json_service events;
+  events.target_prefix = "AWSEvents";
+  events.protocol = emu::edge::json_protocol::v1_1;
+  events.error_type_prefix = "";
   for (const auto& [name, op] : emu::bus::operations())
     events.operations[name] = [&bus = system->bus(), op = op](const emu::json& in, const emu::edge::request&) {
       return (bus.*op)(in);
     };
   router.add_json_service(std::move(events));
-  emu::edge::json_service dynamodb{"DynamoDB_20120810", emu::edge::json_protocol::v1_0, "com.amazonaws.dynamodb.v20120810#", {}, {}, false};
+  emu::edge::json_service dynamodb;
+  dynamodb.target_prefix = "DynamoDB_20120810";
+  dynamodb.protocol = emu::edge::json_protocol::v1_0;
+  dynamodb.error_type_prefix = "com.amazonaws.dynamodb.v20120810#";
   dynamodb.error_type_prefixes = {{"ValidationException", "com.amazon.coral.validate#"},
                                   {"SerializationException", "com.amazon.coral.service#"},
                                   {"UnknownOperationException", "com.amazon.coral.service#"},
@@ -163,6 +169,13 @@ int serve(const std::vector<std::string>& argv) {
   dynamodb.crc32_header = true;
   for (const auto& [name, op] : emu::dynamo::operations())
     dynamodb.operations[name] = [&db = system->dynamo(), op = op](const emu::json& in, const emu::edge::request&) {
+      return (db.*op)(in);
+    };
+  // Reads answer text so stored items go out verbatim (no parse and re-serialise per item).
+  using wire_op = std::string (emu::dynamo::service::*)(emu::json);
+  for (auto [name, op] : {std::pair<const char*, wire_op>{"GetItem", &emu::dynamo::service::get_item_wire},
+                          {"Query", &emu::dynamo::service::query_wire}, {"Scan", &emu::dynamo::service::scan_wire}})
+    dynamodb.text_operations[name] = [&db = system->dynamo(), op = op](const emu::json& in, const emu::edge::request&) {
       return (db.*op)(in);
     };
   router.add_json_service(std::move(dynamodb));

@@ -65,7 +65,7 @@ std::optional<json> service::load(const table_info& t, const std::string& pk, co
 
 void service::write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item) {
   std::vector<index_row> old_rows = old_item ? index_rows(t, *old_item) : std::vector<index_row>{};
-  if (new_item) store_.put(t.id, pk, sk, new_item->dump(), old_rows, index_rows(t, *new_item));
+  if (new_item) store_.put(t.id, pk, sk, new_item->dump(), item_size(*new_item), old_rows, index_rows(t, *new_item));
   else store_.erase(t.id, pk, sk, old_rows);
   if (new_item && t.ttl)
     if (auto e = expiry_ms(t, *new_item)) expire_at(*e);
@@ -308,26 +308,42 @@ json service::delete_item(json req) {
   return out;
 }
 
-json service::get_item(json req) {
+std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& proj, const table_info*& t) {
   std::string name = table_name(req);
   exprs e(req);
-  std::vector<doc_path> proj = projection(req, e);
+  proj = projection(req, e);
   optional_bool(req, "ConsistentRead");
   if (!req.contains("Key") || req["Key"].is_null()) missing("key");
   e.scope.check_all_used();
-  table_info& t = table(name);
-  encoded_key k = exact_key(t, req["Key"]);
-  auto text = store_.get(t.id, k.pk, k.sk);
+  t = &table(name);
+  encoded_key k = exact_key(*t, req["Key"]);
+  return store_.get(t->id, k.pk, k.sk);
+}
+
+json service::get_item(json req) {
+  std::vector<doc_path> proj;
+  const table_info* t = nullptr;
+  auto text = get_text(req, proj, t);
   json out = json::object();
+  double units = 0.5;
   if (text) {
     json item = json::parse(*text);
-    double units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) * (req.value("ConsistentRead", false) ? 1.0 : 0.5);
+    units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) * (req.value("ConsistentRead", false) ? 1.0 : 0.5);
     out["Item"] = proj.empty() ? std::move(item) : project(item, proj);
-    if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
-  } else if (json c = consumed(t, req, 0.5); !c.is_null()) {
-    out["ConsumedCapacity"] = c;
   }
+  if (json c = consumed(*t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
+}
+
+std::string service::get_item_wire(json req) {
+  std::string mode = req.is_object() ? req.value("ReturnConsumedCapacity", "NONE") : "NONE";
+  if (mode == "TOTAL" || mode == "INDEXES") return get_item(std::move(req)).dump();
+  std::vector<doc_path> proj;
+  const table_info* t = nullptr;
+  auto text = get_text(req, proj, t);
+  if (!text) return "{}";
+  if (!proj.empty()) return json{{"Item", project(json::parse(*text), proj)}}.dump();
+  return "{\"Item\":" + *text + "}";  // as stored: no parse, no re-serialisation
 }
 
 json service::batch_get_item(json req) {
@@ -563,7 +579,7 @@ std::size_t service::sweep_ttl() {
   for (auto& [name, t] : tables_) {
     if (!t.ttl) continue;
     std::vector<std::tuple<std::string, std::string, json>> expired;
-    store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view text) {
+    store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view text, std::size_t) {
       json item = json::parse(text);
       auto it = item.find(*t.ttl);
       if (it == item.end() || type_of(*it) != "N") return true;

@@ -140,13 +140,6 @@ json index_projection(const table_info& t, const index_info& ix, const json& ite
   return out;
 }
 
-// Results accumulate here page by page.
-struct page {
-  json items = json::array();
-  std::size_t count = 0, scanned = 0, bytes = 0;
-  json last_key;
-};
-
 std::uint32_t fnv1a(std::string_view s) {
   std::uint32_t h = 2166136261u;
   for (char c : s) h = (h ^ std::uint8_t(c)) * 16777619u;
@@ -163,7 +156,106 @@ std::string start_part(json& esk, const key_def& k) {
 
 }  // namespace
 
+// One page of a Query or Scan. In-process callers get parsed items; the wire (`raw`) gets JSON
+// text, and an item that needs no filter or projection goes out exactly as stored, unparsed.
+struct service::page {
+  bool raw = false;
+  std::string select;
+  bool consistent = false;
+  json items = json::array();
+  std::vector<std::string> texts;
+  std::size_t count = 0, scanned = 0, bytes = 0;
+  json last_key;
+  std::string table;
+  json capacity_mode;
+};
+
+namespace {
+
+// Adds one stored row to the page; false: the page is full (Limit or 1 MB), stop reading.
+bool take_row(service::page& pg, const table_info& t, const index_info* ix, const std::optional<expr_node>& filter,
+              const std::vector<doc_path>& proj, int limit, std::string_view text, std::size_t size) {
+  pg.scanned++;
+  pg.bytes += size;
+  bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
+  if (pg.raw && !stop && !filter && proj.empty() && (!ix || ix->projection == "ALL")) {
+    pg.count++;
+    if (pg.select != "COUNT") pg.texts.emplace_back(text);
+    return true;
+  }
+  json item = json::parse(text);
+  json visible = ix && ix->projection != "ALL" ? index_projection(t, *ix, item) : std::move(item);
+  if (stop) pg.last_key = key_of(t, visible, ix);
+  if (!filter || evaluate(*filter, visible)) {
+    pg.count++;
+    if (pg.select != "COUNT") {
+      json out = proj.empty() ? std::move(visible) : project(visible, proj);
+      if (pg.raw) pg.texts.push_back(out.dump());
+      else pg.items.push_back(std::move(out));
+    }
+  }
+  return !stop;
+}
+
+json capacity_of(const service::page& pg) {
+  std::string mode = pg.capacity_mode.is_string() ? pg.capacity_mode.get<std::string>() : "NONE";
+  if (mode != "TOTAL" && mode != "INDEXES") return nullptr;
+  return {{"TableName", pg.table},
+          {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (pg.consistent ? 1.0 : 0.5)}};
+}
+
+json page_json(service::page& pg) {
+  json out = json::object();
+  if (pg.select != "COUNT") out["Items"] = std::move(pg.items);
+  out["Count"] = pg.count;
+  out["ScannedCount"] = pg.scanned;
+  if (!pg.last_key.is_null()) out["LastEvaluatedKey"] = pg.last_key;
+  if (json c = capacity_of(pg); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
+}
+
+std::string page_text(service::page& pg) {
+  std::string out = "{";
+  if (pg.select != "COUNT") {
+    std::size_t n = 16;
+    for (const auto& t : pg.texts) n += t.size() + 1;
+    out.reserve(n + 128);
+    out += "\"Items\":[";
+    for (std::size_t i = 0; i < pg.texts.size(); ++i) {
+      if (i) out += ',';
+      out += pg.texts[i];
+    }
+    out += "],";
+  }
+  out += "\"Count\":" + std::to_string(pg.count) + ",\"ScannedCount\":" + std::to_string(pg.scanned);
+  if (!pg.last_key.is_null()) out += ",\"LastEvaluatedKey\":" + pg.last_key.dump();
+  if (json c = capacity_of(pg); !c.is_null()) out += ",\"ConsumedCapacity\":" + c.dump();
+  return out + "}";
+}
+
+}  // namespace
+
 json service::query(json req) {
+  page pg = query_page(req, false);
+  return page_json(pg);
+}
+
+std::string service::query_wire(json req) {
+  page pg = query_page(req, true);
+  return page_text(pg);
+}
+
+json service::scan(json req) {
+  page pg = scan_page(req, false);
+  return page_json(pg);
+}
+
+std::string service::scan_wire(json req) {
+  page pg = scan_page(req, true);
+  return page_text(pg);
+}
+
+service::page service::query_page(json& req, bool raw) {
   std::string name = table_name(req);
   exprs e(req);
   auto index_name = optional_string(req, "IndexName");
@@ -237,36 +329,20 @@ json service::query(json req) {
   }
 
   page pg;
-  static const json empty = json::object();
-  auto take = [&](std::string_view, std::string_view, std::string_view text) {
-    json item = json::parse(text);
-    pg.scanned++;
-    pg.bytes += item_size(item);
-    json visible = ix ? index_projection(t, *ix, item) : std::move(item);
-    bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
-    if (stop) pg.last_key = key_of(t, visible, ix);
-    if (!filter || evaluate(*filter, visible)) {
-      pg.count++;
-      if (select != "COUNT") pg.items.push_back(proj.empty() ? std::move(visible) : project(visible, proj));
-    }
-    return !stop;
+  pg.raw = raw;
+  pg.select = select;
+  pg.consistent = consistent;
+  pg.table = t.name;
+  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  auto take = [&](std::string_view, std::string_view, std::string_view text, std::size_t size) {
+    return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
   if (ix) store_.query_index(t.id, ix->id, pk, sk_range, forward, after_ix, take);
   else store_.query(t.id, pk, sk_range, forward, after_sk, take);
-
-  json out = json::object();
-  if (select != "COUNT") out["Items"] = std::move(pg.items);
-  out["Count"] = pg.count;
-  out["ScannedCount"] = pg.scanned;
-  if (!pg.last_key.is_null()) out["LastEvaluatedKey"] = pg.last_key;
-  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
-  if (mode == "TOTAL" || mode == "INDEXES")
-    out["ConsumedCapacity"] = {{"TableName", t.name},
-                               {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (consistent ? 1.0 : 0.5)}};
-  return out;
+  return pg;
 }
 
-json service::scan(json req) {
+service::page service::scan_page(json& req, bool raw) {
   std::string name = table_name(req);
   exprs e(req);
   auto index_name = optional_string(req, "IndexName");
@@ -318,34 +394,19 @@ json service::scan(json req) {
   }
 
   page pg;
-  auto take = [&](std::string_view pk, std::string_view, std::string_view text) {
+  pg.raw = raw;
+  pg.select = select;
+  pg.consistent = consistent;
+  pg.table = t.name;
+  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  auto take = [&](std::string_view pk, std::string_view, std::string_view text, std::size_t size) {
     // Segments split the key space by a hash of the partition key, as DynamoDB does.
     if (segments > 1 && fnv1a(pk) % std::uint32_t(segments) != std::uint32_t(segment)) return true;
-    json item = json::parse(text);
-    pg.scanned++;
-    pg.bytes += item_size(item);
-    json visible = ix ? index_projection(t, *ix, item) : std::move(item);
-    bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
-    if (stop) pg.last_key = key_of(t, visible, ix);
-    if (!filter || evaluate(*filter, visible)) {
-      pg.count++;
-      if (select != "COUNT") pg.items.push_back(proj.empty() ? std::move(visible) : project(visible, proj));
-    }
-    return !stop;
+    return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
   if (ix) store_.scan_index(t.id, ix->id, after_ix, take);
   else store_.scan(t.id, after, take);
-
-  json out = json::object();
-  if (select != "COUNT") out["Items"] = std::move(pg.items);
-  out["Count"] = pg.count;
-  out["ScannedCount"] = pg.scanned;
-  if (!pg.last_key.is_null()) out["LastEvaluatedKey"] = pg.last_key;
-  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
-  if (mode == "TOTAL" || mode == "INDEXES")
-    out["ConsumedCapacity"] = {{"TableName", t.name},
-                               {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (consistent ? 1.0 : 0.5)}};
-  return out;
+  return pg;
 }
 
 const std::map<std::string, operation>& operations() {

@@ -16,6 +16,7 @@
 
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
+#include "emulator/dynamo/expr.h"
 #include "emulator/dynamo/store.h"
 
 namespace emu::dynamo {
@@ -93,6 +94,11 @@ class service {
   json list_tags_of_resource(json req);
   json describe_endpoints(json req);
   json describe_limits(json req);
+  // The same reads answering JSON text for the wire: items that need no filter or projection
+  // are copied as stored, never parsed (Query and Scan pages, GetItem).
+  std::string query_wire(json req);
+  std::string scan_wire(json req);
+  std::string get_item_wire(json req);
 
   // ---- for scenarios, fixtures, functions and /_emu ----
   bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
@@ -104,6 +110,8 @@ class service {
 
   // The parts of an item operation shared by the single-item calls and transactions.
   struct write_plan;
+  // One page of a Query or Scan (read.cc).
+  struct page;
 
  private:
   table_info& table(const std::string& name);
@@ -117,6 +125,10 @@ class service {
   void expire_at(std::int64_t ms);  // a sweep no later than `ms`
   void schedule_next_expiry();      // finds the earliest expiry of all TTL tables
   json describe(const table_info& t);
+  page query_page(json& req, bool raw);
+  // GetItem's validation and lookup: the stored text, the projection, the table.
+  std::optional<std::string> get_text(json& req, std::vector<doc_path>& proj, const table_info*& t);
+  page scan_page(json& req, bool raw);
 
   runtime& rt_;
   std::string account_, region_;

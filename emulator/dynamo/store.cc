@@ -109,7 +109,7 @@ int store::create_table(const std::string& name, const std::string& meta) {
     step_done(db_, s);
   }
   int id = int(sqlite3_last_insert_rowid(db_));
-  exec("CREATE TABLE " + tbl(id) + "(pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, PRIMARY KEY(pk, sk)) WITHOUT ROWID");
+  exec("CREATE TABLE " + tbl(id) + "(pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(pk, sk)) WITHOUT ROWID");
   return id;
 }
 
@@ -150,14 +150,15 @@ std::optional<std::string> store::get(int table_id, std::string_view pk, std::st
   return std::string(column(s, 0));
 }
 
-void store::put(int table_id, std::string_view pk, std::string_view sk, const std::string& item,
+void store::put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
                 const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows) {
   {
-    sqlite3_stmt* s = prepare("INSERT OR REPLACE INTO " + tbl(table_id) + "(pk, sk, item) VALUES(?1, ?2, ?3)");
+    sqlite3_stmt* s = prepare("INSERT OR REPLACE INTO " + tbl(table_id) + "(pk, sk, item, size) VALUES(?1, ?2, ?3, ?4)");
     stmt_use u{s};
     bind_bytes(s, 1, pk);
     bind_bytes(s, 2, sk);
-    sqlite3_bind_text(s, 3, item.data(), int(item.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, item.data(), int(item.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, sqlite3_int64(size));
     step_done(db_, s);
   }
   for (const auto& r : old_rows) {
@@ -202,7 +203,7 @@ std::int64_t store::count(int table_id) {
 void store::query(int table_id, std::string_view pk, const range& sk, bool forward,
                   const std::optional<std::string>& after_sk, const row_fn& fn) {
   std::vector<std::string> args{std::string(pk)};
-  std::string sql = "SELECT pk, sk, item FROM " + tbl(table_id) + " WHERE pk = ?1";
+  std::string sql = "SELECT pk, sk, item, size FROM " + tbl(table_id) + " WHERE pk = ?1";
   range_sql(sk, "sk", sql, args);
   if (after_sk) {
     args.push_back(*after_sk);
@@ -213,13 +214,13 @@ void store::query(int table_id, std::string_view pk, const range& sk, bool forwa
   stmt_use u{s};
   for (std::size_t i = 0; i < args.size(); ++i) bind_bytes(s, int(i + 1), args[i]);
   while (sqlite3_step(s) == SQLITE_ROW)
-    if (!fn(column(s, 0), column(s, 1), column(s, 2))) break;
+    if (!fn(column(s, 0), column(s, 1), column(s, 2), std::size_t(sqlite3_column_int64(s, 3)))) break;
 }
 
 void store::query_index(int table_id, int index_id, std::string_view ipk, const range& isk, bool forward,
                         const std::optional<index_pos>& after, const row_fn& fn) {
   std::vector<std::string> args{std::string(ipk)};
-  std::string sql = "SELECT x.pk, x.sk, t.item, x.isk FROM " + idx(table_id, index_id) + " x JOIN " + tbl(table_id) +
+  std::string sql = "SELECT x.pk, x.sk, t.item, t.size FROM " + idx(table_id, index_id) + " x JOIN " + tbl(table_id) +
                     " t ON t.pk = x.pk AND t.sk = x.sk WHERE x.ipk = ?1";
   range_sql(isk, "x.isk", sql, args);
   if (after) {
@@ -233,20 +234,20 @@ void store::query_index(int table_id, int index_id, std::string_view ipk, const 
   stmt_use u{s};
   for (std::size_t i = 0; i < args.size(); ++i) bind_bytes(s, int(i + 1), args[i]);
   while (sqlite3_step(s) == SQLITE_ROW)
-    if (!fn(column(s, 0), column(s, 1), column(s, 2))) break;
+    if (!fn(column(s, 0), column(s, 1), column(s, 2), std::size_t(sqlite3_column_int64(s, 3)))) break;
 }
 
 void store::scan(int table_id, const std::optional<std::pair<std::string, std::string>>& after, const row_fn& fn) {
-  std::string sql = "SELECT pk, sk, item FROM " + tbl(table_id) + (after ? " WHERE (pk, sk) > (?1, ?2)" : "") + " ORDER BY pk, sk";
+  std::string sql = "SELECT pk, sk, item, size FROM " + tbl(table_id) + (after ? " WHERE (pk, sk) > (?1, ?2)" : "") + " ORDER BY pk, sk";
   sqlite3_stmt* s = prepare(sql);
   stmt_use u{s};
   if (after) bind_bytes(s, 1, after->first), bind_bytes(s, 2, after->second);
   while (sqlite3_step(s) == SQLITE_ROW)
-    if (!fn(column(s, 0), column(s, 1), column(s, 2))) break;
+    if (!fn(column(s, 0), column(s, 1), column(s, 2), std::size_t(sqlite3_column_int64(s, 3)))) break;
 }
 
 void store::scan_index(int table_id, int index_id, const std::optional<std::vector<std::string>>& after, const row_fn& fn) {
-  std::string sql = "SELECT x.pk, x.sk, t.item FROM " + idx(table_id, index_id) + " x JOIN " + tbl(table_id) +
+  std::string sql = "SELECT x.pk, x.sk, t.item, t.size FROM " + idx(table_id, index_id) + " x JOIN " + tbl(table_id) +
                     " t ON t.pk = x.pk AND t.sk = x.sk" + (after ? " WHERE (x.ipk, x.isk, x.pk, x.sk) > (?1, ?2, ?3, ?4)" : "") +
                     " ORDER BY x.ipk, x.isk, x.pk, x.sk";
   sqlite3_stmt* s = prepare(sql);
@@ -254,7 +255,7 @@ void store::scan_index(int table_id, int index_id, const std::optional<std::vect
   if (after)
     for (int i = 0; i < 4; ++i) bind_bytes(s, i + 1, (*after)[std::size_t(i)]);
   while (sqlite3_step(s) == SQLITE_ROW)
-    if (!fn(column(s, 0), column(s, 1), column(s, 2))) break;
+    if (!fn(column(s, 0), column(s, 1), column(s, 2), std::size_t(sqlite3_column_int64(s, 3)))) break;
 }
 
 void store::begin() { exec("BEGIN IMMEDIATE"); }

@@ -3,12 +3,13 @@
 // case-sensitive where SQLite identifiers are not — with the names in a catalog:
 //
 //   catalog(id INTEGER PRIMARY KEY, name TEXT UNIQUE (BINARY collation), meta TEXT)
-//   t<id>(pk BLOB, sk BLOB, item TEXT, PRIMARY KEY(pk, sk)) WITHOUT ROWID
+//   t<id>(pk BLOB, sk BLOB, item TEXT, size INTEGER, PRIMARY KEY(pk, sk)) WITHOUT ROWID
 //   t<id>_x<n>(ipk BLOB, isk BLOB, pk BLOB, sk BLOB, PRIMARY KEY(ipk, isk, pk, sk)) WITHOUT ROWID
 //
 // Keys are stored in the order-preserving encoding of value.h (memcmp = DynamoDB's order); a
 // table without a sort key stores an empty sk. An index row exists only for items that have
-// the index's key attributes, so indexes are sparse for free. Items are DynamoDB JSON text.
+// the index's key attributes, so indexes are sparse for free. Items are DynamoDB JSON text, with
+// their DynamoDB size (for the 1 MB page rule) beside them so reads need not parse to count.
 // In memory by default; with a path, WAL mode and synchronous=FULL, so an acknowledged write
 // survives a crash. The store knows nothing of DynamoDB's API; it is rows and ranges.
 #pragma once
@@ -65,14 +66,14 @@ class store {
   // --- items ---
   std::optional<std::string> get(int table_id, std::string_view pk, std::string_view sk);
   // Writes the item and replaces its index rows (old ones are those of `old_rows`).
-  void put(int table_id, std::string_view pk, std::string_view sk, const std::string& item,
+  void put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
            const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows);
   void erase(int table_id, std::string_view pk, std::string_view sk, const std::vector<index_row>& old_rows);
   std::int64_t count(int table_id);
 
   // Rows of one partition in sort-key order; `after` (sk) resumes past a previous page. The
   // callback returns false to stop.
-  using row_fn = std::function<bool(std::string_view pk, std::string_view sk, std::string_view item)>;
+  using row_fn = std::function<bool(std::string_view pk, std::string_view sk, std::string_view item, std::size_t size)>;
   void query(int table_id, std::string_view pk, const range& sk, bool forward,
              const std::optional<std::string>& after_sk, const row_fn& fn);
   // The same over an index: rows in (isk, pk, sk) order; `after` is (isk, pk, sk).

@@ -434,13 +434,13 @@ json service::update_table(json req) {
     for (const auto& ix : created) {
       store_.create_index(t.id, ix.id);
       std::vector<std::tuple<std::string, std::string, json>> rows;
-      store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view item) {
+      store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view item, std::size_t) {
         rows.emplace_back(std::string(pk), std::string(sk), json::parse(item));
         return true;
       });
       table_info only = next;
       only.indexes = {ix};
-      for (const auto& [pk, sk, item] : rows) store_.put(t.id, pk, sk, item.dump(), {}, index_rows(only, item));
+      for (const auto& [pk, sk, item] : rows) store_.put(t.id, pk, sk, item.dump(), item_size(item), {}, index_rows(only, item));
     }
     store_.set_meta(t.id, next.to_meta().dump());
     tx.commit();
@@ -555,7 +555,7 @@ void service::schedule_next_expiry() {
   std::optional<std::int64_t> next;
   for (const auto& [n, t] : tables_) {
     if (!t.ttl) continue;
-    store_.scan(t.id, std::nullopt, [&](std::string_view, std::string_view, std::string_view text) {
+    store_.scan(t.id, std::nullopt, [&](std::string_view, std::string_view, std::string_view text, std::size_t) {
       if (text.find(*t.ttl) == std::string_view::npos) return true;  // cheap pre-check before parsing
       if (auto e = expiry_ms(t, json::parse(text)); e && (!next || *e < *next)) next = e;
       return true;

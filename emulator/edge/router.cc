@@ -152,12 +152,16 @@ response router::handle_json(const request& req, const std::string& target) cons
     return finish(json_error(e.http_status(), tp + e.type(), e.message(), proto, e.details()));
   };
   try {
-    auto it = svc->second.operations.find(op);
-    if (it == svc->second.operations.end())
-      throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
-    json out = it->second(parse_json_body(req.body), req);
     response r;
     r.content_type = proto == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+    if (auto t = service.text_operations.find(op); t != service.text_operations.end()) {
+      r.body = t->second(parse_json_body(req.body), req);
+      return finish(std::move(r));
+    }
+    auto it = service.operations.find(op);
+    if (it == service.operations.end())
+      throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
+    json out = it->second(parse_json_body(req.body), req);
     r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
     return finish(std::move(r));
   } catch (const aws_error& e) {

@@ -48,6 +48,8 @@ struct response {
 enum class json_protocol { v1_0, v1_1 };
 
 using json_operation = std::function<json(const json& input, const request& req)>;
+// An operation that answers JSON text itself (DynamoDB reads copy stored items verbatim).
+using text_operation = std::function<std::string(const json& input, const request& req)>;
 
 struct json_service {
   std::string target_prefix;      // "DynamoDB_20120810", "AmazonSQS", "AWSEvents"
@@ -58,6 +60,7 @@ struct json_service {
   // ValidationException, "com.amazon.coral.service#" for protocol errors).
   std::map<std::string, std::string> error_type_prefixes;
   bool crc32_header = false;  // send `x-amz-crc32` (DynamoDB; SDKs verify it)
+  std::map<std::string, text_operation> text_operations;  // checked before `operations`
 };
 
 // A query-protocol operation gets the decoded parameters and returns the XML body.

@@ -32,6 +32,7 @@ struct http_server::impl {
     hres.status = res.status;
     for (const auto& [k, v] : res.headers) hres.set_header(k, v);
     hres.set_content(res.body, res.content_type);
+    if (!log.enabled(log_level::info)) return;  // building the line costs more than the request
     json fields = {{"method", req.method}, {"path", req.path}, {"status", res.status},
                    {"bytes_in", req.body.size()}, {"bytes_out", res.body.size()},
                    {"remote", req.remote_addr}};
@@ -44,6 +45,10 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
     : impl_(new impl{r, driver, log, std::move(opts), {}, -1}) {
   auto& s = impl_->server;
   s.set_payload_max_length(impl_->opts.max_body_bytes);
+  // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
+  // add ~40 ms per keep-alive request. SDKs reuse connections, so do not close them every 5.
+  s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(10000);
   int threads = impl_->opts.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   auto h = [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); };

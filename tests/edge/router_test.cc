@@ -12,7 +12,10 @@ struct fixture {
                                                                 emu::log_level::off, nullptr);
   emu::edge::router r{*rt, {"dev", "qa"}};
   fixture() {
-    emu::edge::json_service ddb{"DynamoDB_20120810", emu::edge::json_protocol::v1_0, "com.amazonaws.dynamodb.v20120810#", {}, {}, false};
+    emu::edge::json_service ddb;
+    ddb.target_prefix = "DynamoDB_20120810";
+    ddb.protocol = emu::edge::json_protocol::v1_0;
+    ddb.error_type_prefix = "com.amazonaws.dynamodb.v20120810#";
     ddb.operations["ListTables"] = [](const emu::json& in, const emu::edge::request&) {
       return emu::json{{"TableNames", emu::json::array()}, {"Echo", in}};
     };
