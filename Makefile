@@ -18,7 +18,10 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
                 libyaml-cpp-dev catch2 libpq-dev python3 awscli python3-boto3
 
-.PHONY: run test bench format deps build build-asan clean
+# Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
+BENCH_PACKAGES := wrk openjdk-17-jre-headless
+
+.PHONY: run test bench format deps bench-deps build build-asan clean
 
 deps:
 	@missing=""; \
@@ -34,6 +37,16 @@ deps:
 	  echo "==> installing Debian packages: nodejs npm"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends nodejs npm; \
+	fi
+
+bench-deps: deps
+	@missing=""; \
+	for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "==> installing Debian packages for benchmarks:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 build: deps
@@ -53,15 +66,17 @@ test: build
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-bench: deps
+bench: bench-deps
 	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench pattern_bench
+	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench pattern_bench dynamo_bench
 	./$(BENCH)/tests/bench/runtime_bench
 	@test -s $(BENCH)/citylots.jsonl || { echo "==> generating 200,000 citylots-shaped events"; \
 	  /usr/bin/python3 tests/bench/gen_citylots.py 200000 42 > $(BENCH)/citylots.jsonl; }
 	./$(BENCH)/tests/bench/pattern_bench $(BENCH)/citylots.jsonl tests/data/eventbridge/event-ruler-citylots2-benchmark-rules.json
 	/usr/bin/python3 tests/bench/serve_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/runner_bench.py ./$(BENCH)/bellyfed-emu
+	./$(BENCH)/tests/bench/dynamo_bench
+	/usr/bin/python3 tests/bench/dynamodb_bench.py ./$(BENCH)/bellyfed-emu
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -30,6 +30,13 @@ expect_contains("${OUT}" "$.extra: expected any value, got nothing (missing)")
 expect_contains("${OUT}" "1 scenarios: 0 passed, 1 failed, 0 errors")
 emu(4 run --no-color tests/failing/trace_absent.yaml)
 expect_contains("${OUT}" "expected nothing to match within 30s")
+emu(4 run --no-color tests/failing/dynamodb_item.yaml)
+expect_contains("${OUT}" "tests/failing/dynamodb_item.yaml:7: $.city: expected string \"Portland\", got string \"Seattle\"")
+expect_contains("${OUT}" "$.rating: expected a number > 5.0, got number 4.5")
+expect_contains("${OUT}" "$.count: expected number 2, got number 3")
+# A fixture item DynamoDB rejects is a runtime error naming the fixture file, line and item.
+emu(3 run --no-color tests/errors/bad_fixture.yaml)
+expect_contains("${OUT}" "bad_fixture.yaml:3: tables.MenuItem[1]: ValidationException: One or more parameter values were invalid: Missing the key SK in the item")
 
 # --fail-fast stops after the first failure.
 emu(4 run --no-color --fail-fast tests/failing)

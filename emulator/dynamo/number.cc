@@ -83,20 +83,31 @@ std::string number::to_string() const {
   if (digits_.empty()) return "0";
   std::string out = negative_ ? "-" : "";
   int n = int(digits_.size());
+  // Scientific notation only for extreme magnitudes: d.ddd E±x.
+  auto scientific = [&](const char* sign) {
+    out += digits_[0];
+    if (n > 1) {
+      out += '.';
+      out.append(digits_, 1, std::string::npos);
+    }
+    out += 'E';
+    out += sign;
+    out += std::to_string(exp_ - 1);
+    return out;
+  };
   if (exp_ <= 0) {
-    // 0.000ddd
-    if (-exp_ + n > 60) return out + digits_.substr(0, 1) + (n > 1 ? "." + digits_.substr(1) : "") + "E" + std::to_string(exp_ - 1);
-    out += "0.";
+    if (-exp_ + n > 60) return scientific("");
+    out += "0.";  // 0.000ddd
     out.append(std::size_t(-exp_), '0');
     out += digits_;
   } else if (exp_ >= n) {
-    if (exp_ > 60) return out + digits_.substr(0, 1) + (n > 1 ? "." + digits_.substr(1) : "") + "E+" + std::to_string(exp_ - 1);
+    if (exp_ > 60) return scientific("+");
     out += digits_;
     out.append(std::size_t(exp_ - n), '0');
   } else {
-    out += digits_.substr(0, std::size_t(exp_));
+    out.append(digits_, 0, std::size_t(exp_));
     out += '.';
-    out += digits_.substr(std::size_t(exp_));
+    out.append(digits_, std::size_t(exp_), std::string::npos);
   }
   return out;
 }

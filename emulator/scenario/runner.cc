@@ -66,6 +66,7 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
                              "]: " + e.type() + ": " + e.message());
         out.steps.push_back(std::move(so));
         out.result = status::error;
+        out.virtual_elapsed = "0s";
         return out;
       }
     }

@@ -285,3 +285,26 @@ TEST_CASE("a data directory keeps tables and items across restarts") {
   CHECK(r["Item"]["v"]["S"] == "x");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("legacy parameters: Expected, AttributeUpdates, KeyConditions, QueryFilter, AttributesToGet") {
+  fixture f;
+  for (int i = 0; i < 5; ++i) f.put({{"PK", "p"}, {"SK", "s" + std::to_string(i)}, {"n", i}, {"tag", i % 2 ? "odd" : "even"}});
+  json key = emu::dynamo::item_from_plain({{"PK", "p"}, {"SK", "s1"}});
+  CHECK(f.error_of([&] {
+    f.db.put_item({{"TableName", "Tbl"}, {"Item", key}, {"Expected", {{"PK", {{"Exists", false}}}}}});
+  }) == "ConditionalCheckFailedException: The conditional request failed");
+  f.db.update_item({{"TableName", "Tbl"}, {"Key", key},
+                    {"AttributeUpdates", {{"n", {{"Action", "ADD"}, {"Value", {{"N", "10"}}}}}, {"tag", {{"Action", "DELETE"}}}}},
+                    {"Expected", {{"n", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"N", "1"}}}}}}}}});
+  json got = f.db.get_item({{"TableName", "Tbl"}, {"Key", key}, {"AttributesToGet", {"n", "tag"}}});
+  CHECK(emu::dynamo::item_to_plain(got["Item"]) == json{{"n", 11}});
+  json q = f.db.query({{"TableName", "Tbl"},
+                       {"KeyConditions", {{"PK", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "p"}}}}}},
+                                          {"SK", {{"ComparisonOperator", "BETWEEN"}, {"AttributeValueList", {{{"S", "s1"}}, {{"S", "s3"}}}}}}}},
+                       {"QueryFilter", {{"tag", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "odd"}}}}}}}}});
+  CHECK(q["Count"] == 1);  // s1 lost its tag; s3 is odd
+  CHECK(q["ScannedCount"] == 3);
+  CHECK(f.error_of([&] {
+    f.db.get_item({{"TableName", "Tbl"}, {"Key", key}, {"AttributesToGet", {"n"}}, {"ProjectionExpression", "n"}});
+  }).find("Can not use both expression and non-expression parameters in the same request") != std::string::npos);
+}
