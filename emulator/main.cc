@@ -15,6 +15,7 @@
 #include "emulator/edge/admin.h"
 #include "emulator/edge/server.h"
 #include "emulator/scenario/cli.h"
+#include "emulator/sqs/query.h"
 
 namespace {
 
@@ -179,6 +180,31 @@ int serve(const std::vector<std::string>& argv) {
       return (db.*op)(in);
     };
   router.add_json_service(std::move(dynamodb));
+  // SQS speaks both protocols on the one port: AWS JSON 1.0 (current SDKs) and the query
+  // protocol (Debian's boto3 and AWS CLI). Queue URLs are built from the request's Host.
+  emu::edge::json_service sqs;
+  sqs.target_prefix = "AmazonSQS";
+  sqs.protocol = emu::edge::json_protocol::v1_0;
+  sqs.error_type_prefix = "com.amazonaws.sqs#";
+  emu::edge::query_service sqs_query;
+  sqs_query.name = "sqs";
+  sqs_query.xmlns = emu::sqs::xml_namespace;
+  for (const auto& [name, op] : emu::sqs::operations()) {
+    sqs.operations[name] = [&q = system->sqs(), op = op](const emu::json& in, const emu::edge::request& r) {
+      return (q.*op)(in, emu::sqs::call{r.header("host"), r.poll_deadline});
+    };
+    sqs_query.operations[name] = [&q = system->sqs(), &rt = *rt, op = op, action = name](const emu::edge::params& p,
+                                                                                        const emu::edge::request& r) {
+      emu::json in = emu::sqs::from_query(p);
+      // Older SDKs post to the queue's URL instead of passing QueueUrl.
+      if (!in.contains("QueueUrl") && std::count(r.path.begin(), r.path.end(), '/') == 2 && r.path.size() > 3)
+        in["QueueUrl"] = "http://" + r.header("host") + r.path;
+      emu::json out = (q.*op)(in, emu::sqs::call{r.header("host"), r.poll_deadline});
+      return emu::sqs::to_xml(action, out, rt.ids().uuid());
+    };
+  }
+  router.add_json_service(std::move(sqs));
+  router.add_query_service(std::move(sqs_query));
   router.add_admin("GET", "/_emu/events", [&](const emu::edge::request& req) {
     std::string bus = "default";
     for (const auto& [k, v] : req.query)
@@ -192,7 +218,7 @@ int serve(const std::vector<std::string>& argv) {
   });
   router.add_admin("GET", "/_emu/metrics", [&](const emu::edge::request&) {
     emu::edge::response r;
-    r.body = emu::json{{"buses", system->bus().metrics()}}.dump();
+    r.body = emu::json{{"buses", system->bus().metrics()}, {"queues", system->sqs().metrics()}}.dump();
     return r;
   });
   std::string notice = emu::bellyfed::not_emulated_notice(sys);

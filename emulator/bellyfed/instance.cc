@@ -18,7 +18,8 @@ std::string function_name(const std::string& arn) {
 }  // namespace
 
 instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir)
-    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region), dynamo_(rt, def.account, def.region, data_dir) {
+    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region), dynamo_(rt, def.account, def.region, data_dir),
+      sqs_(rt, def.account, def.region) {
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
   bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
@@ -28,6 +29,20 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
     std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
     rt_.trace().record("log", "logs", {{"log_group", group}, {"message", payload}}, trace_id);
     rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", payload}}, trace_id);
+  });
+  // Queue targets and dead-letter queues: the event (or the dead-letter copy with its
+  // RULE_ARN, ERROR_CODE, … attributes) becomes one SQS message.
+  bus_.set_delivery("sqs", [this](const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id) {
+    std::string name = arn.substr(arn.find_last_of(':') + 1);
+    if (!sqs_.find(name)) throw bus::delivery_error("SQS.NonExistentQueue", "queue " + name + " does not exist", false);
+    sqs::message_attributes attrs;
+    if (attributes.is_object())
+      for (const auto& [k, v] : attributes.items()) attrs[k] = {"String", v.is_string() ? v.get<std::string>() : v.dump(), ""};
+    sqs::queue* q = sqs_.find(name);
+    std::string body = payload.is_string() ? payload.get<std::string>() : payload.dump();
+    std::string group = q->fifo ? "eventbridge" : "";
+    std::string dedup = q->fifo ? rt_.ids().uuid() : "";
+    sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
   });
   for (const auto& s : stages) create_stage(s);
 }
@@ -73,6 +88,22 @@ json create_table_request(const table_def& t, const std::string& name) {
 }  // namespace
 
 void instance::create_stage(const std::string& stage) {
+  for (const auto& q : def_.queues) {
+    std::string name = resource_name(q.name, stage);
+    auto seconds = [](duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()); };
+    json attrs = {{"VisibilityTimeout", seconds(q.visibility_timeout)}, {"DelaySeconds", seconds(q.delay)},
+                  {"MessageRetentionPeriod", seconds(q.retention)}, {"ReceiveMessageWaitTimeSeconds", seconds(q.receive_wait)},
+                  {"MaximumMessageSize", std::to_string(q.max_message_size)}};
+    if (q.fifo) attrs["FifoQueue"] = "true", attrs["ContentBasedDeduplication"] = q.content_based_deduplication ? "true" : "false";
+    if (q.dlq)
+      attrs["RedrivePolicy"] = json{{"deadLetterTargetArn", queue_arn(resource_name(*q.dlq, stage))},
+                                    {"maxReceiveCount", q.max_receive_count}}.dump();
+    try {
+      sqs_.define_queue(name, attrs);
+    } catch (const aws_error& e) {
+      throw aws_error(e.type(), def_.file + ":" + std::to_string(q.line) + ": queues." + q.name + ": " + e.message());
+    }
+  }
   for (const auto& t : def_.tables) {
     std::string name = resource_name(t.name, stage);
     if (dynamo_.has_table(name)) continue;  // persisted from an earlier run (--data-dir)

@@ -10,6 +10,7 @@
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/dynamo/service.h"
+#include "emulator/sqs/service.h"
 #include "emulator/functions/registry.h"
 
 namespace emu::bellyfed {
@@ -25,6 +26,7 @@ class instance {
   bus::service& bus() { return bus_; }
   functions::registry& functions() { return functions_; }
   dynamo::service& dynamo() { return dynamo_; }
+  sqs::service& sqs() { return sqs_; }
   const system_def& definition() const { return def_; }
 
   std::string function_arn(const std::string& qualified_name) const;
@@ -38,6 +40,7 @@ class instance {
   functions::registry functions_;
   bus::service bus_;
   dynamo::service dynamo_;
+  sqs::service sqs_;
 };
 
 }  // namespace emu::bellyfed

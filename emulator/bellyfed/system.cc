@@ -37,7 +37,7 @@ system_def load_system(const std::string& path) {
 
 const std::vector<std::string>& emulated_sections() {
   // functions: only the built-in echo exists yet, so they stay "not emulated".
-  static const std::vector<std::string> sections = {"tables", "buses", "rules"};
+  static const std::vector<std::string> sections = {"tables", "queues", "buses", "rules"};
   return sections;
 }
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "emulator/core/clock.h"
 #include "emulator/core/json.h"
 
 namespace emu {
@@ -22,6 +23,15 @@ class aws_error : public std::runtime_error {
   const json& details() const { return details_; }
   aws_error& with(const std::string& member, json value) {
     details_[member] = std::move(value);
+    return *this;
+  }
+  // The code the query protocol uses when it differs from the JSON type (SQS:
+  // QueueDoesNotExist → AWS.SimpleQueueService.NonExistentQueue). JSON answers carry it in
+  // `x-amzn-query-error`, as SQS does for query-compatible clients.
+  const std::string& query_code() const { return legacy_code_.empty() ? type_ : legacy_code_; }
+  bool has_query_code() const { return !legacy_code_.empty(); }
+  aws_error& legacy_code(std::string code) {
+    legacy_code_ = std::move(code);
     return *this;
   }
 
@@ -43,6 +53,14 @@ class aws_error : public std::runtime_error {
   std::string type_;
   int http_status_;
   json details_ = json::object();
+  std::string legacy_code_;
+};
+
+// Thrown by an operation with nothing to answer yet that may wait for it (SQS long polling):
+// `serve` retries the request, without the world lock, whenever something changes, until
+// `until`; then the operation is called with the deadline passed and answers what it has.
+struct poll_later {
+  instant until;
 };
 
 }  // namespace emu

@@ -114,11 +114,33 @@ void realtime_driver::wake() {
   cv_.notify_all();
 }
 
+void realtime_driver::changed() {
+  {
+    std::lock_guard lock(change_mu_);
+    ++generation_;
+  }
+  change_cv_.notify_all();
+}
+
+std::uint64_t realtime_driver::generation() const {
+  std::lock_guard lock(change_mu_);
+  return generation_;
+}
+
+void realtime_driver::wait_for_change(std::uint64_t seen, instant until) {
+  std::unique_lock lock(change_mu_);
+  auto wait = until - sched_.time().now();
+  if (wait.count() <= 0) return;
+  // The runtime's clock is the wall clock in serve; bounded so a long poll re-checks at least
+  // once a second.
+  change_cv_.wait_for(lock, std::min<duration>(wait, std::chrono::seconds(1)), [&] { return generation_ != seen; });
+}
+
 void realtime_driver::loop() {
   for (;;) {
     try {
       std::lock_guard lock(world_);
-      sched_.run_until_idle();
+      if (sched_.run_until_idle() > 0) changed();
     } catch (const std::exception& e) {
       log_error_(e.what());
     }

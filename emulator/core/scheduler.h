@@ -92,13 +92,31 @@ class realtime_driver {
 
   template <class F>
   auto exclusive(F&& f) {
+    changed_on_exit bump{*this};
     std::lock_guard lock(world_);
     return f();
   }
 
+  // The same without counting as a change (a long poll's retry).
+  template <class F>
+  auto exclusive_quiet(F&& f) {
+    std::lock_guard lock(world_);
+    return f();
+  }
+
+  // Long polls (SQS ReceiveMessage): the number of exclusive sections and task runs so far, and
+  // a wait — without the world lock — until that number moves past `seen` or `until` passes.
+  std::uint64_t generation() const;
+  void wait_for_change(std::uint64_t seen, instant until);
+
  private:
   void loop();
   void wake();
+  void changed();
+  struct changed_on_exit {
+    realtime_driver& d;
+    ~changed_on_exit() { d.changed(); }
+  };
 
   scheduler& sched_;
   std::function<void(const std::string&)> log_error_;
@@ -108,6 +126,9 @@ class realtime_driver {
   bool woken_ = false;
   bool stopping_ = false;
   std::thread thread_;
+  mutable std::mutex change_mu_;
+  std::condition_variable change_cv_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace emu

@@ -149,7 +149,10 @@ response router::handle_json(const request& req, const std::string& target) cons
   auto fail = [&](const aws_error& e) {
     auto special = service.error_type_prefixes.find(e.type());
     const std::string& tp = special != service.error_type_prefixes.end() ? special->second : service.error_type_prefix;
-    return finish(json_error(e.http_status(), tp + e.type(), e.message(), proto, e.details()));
+    response r = json_error(e.http_status(), tp + e.type(), e.message(), proto, e.details());
+    if (e.has_query_code())
+      r.headers.emplace_back("x-amzn-query-error", e.query_code() + (e.http_status() >= 500 ? ";Receiver" : ";Sender"));
+    return finish(std::move(r));
   };
   try {
     response r;
@@ -164,6 +167,10 @@ response router::handle_json(const request& req, const std::string& target) cons
     json out = it->second(parse_json_body(req.body), req);
     r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
     return finish(std::move(r));
+  } catch (const poll_later& wait) {
+    response r;
+    r.wait_until = wait.until;
+    return r;
   } catch (const aws_error& e) {
     return fail(e);
   } catch (const std::exception& e) {
@@ -184,7 +191,7 @@ response router::handle_query(const request& req, const params& p) const {
     r.content_type = "text/xml";
     std::string xmlns = svc ? svc->xmlns : "http://queue.amazonaws.com/doc/2012-11-05/";
     r.body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + xmlns + "\"><Error><Type>" +
-             (e.http_status() >= 500 ? "Receiver" : "Sender") + "</Type><Code>" + xml_escape(e.type()) +
+             (e.http_status() >= 500 ? "Receiver" : "Sender") + "</Type><Code>" + xml_escape(e.query_code()) +
              "</Code><Message>" + xml_escape(e.message()) + "</Message><Detail/></Error><RequestId>" +
              request_id + "</RequestId></ErrorResponse>";
     return r;
@@ -199,6 +206,10 @@ response router::handle_query(const request& req, const params& p) const {
     response r;
     r.content_type = "text/xml";
     r.body = (*op)(p, req);
+    return r;
+  } catch (const poll_later& wait) {
+    response r;
+    r.wait_until = wait.until;
     return r;
   } catch (const aws_error& e) {
     return fail(e);

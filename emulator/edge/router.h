@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,8 @@ struct request {
   std::map<std::string, std::string> headers;  // keys lower-case
   std::string body;
   std::string remote_addr = "127.0.0.1";
+  // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).
+  std::optional<instant> poll_deadline;
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -42,6 +45,8 @@ struct response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // The operation has nothing yet and may wait until this instant (emu::poll_later).
+  std::optional<instant> wait_until;
 };
 
 // AWS JSON protocol versions, as sent in Content-Type.

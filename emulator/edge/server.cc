@@ -29,6 +29,18 @@ struct http_server::impl {
     req.body = hreq.body;
     req.remote_addr = hreq.remote_addr;
     response res = driver.exclusive([&] { return rt.handle(req); });
+    // A long poll with nothing to answer yet: wait outside the world lock until something
+    // changes, then ask again; past the deadline the operation answers what it has.
+    std::uint64_t seen = driver.generation();
+    while (res.wait_until) {
+      req.poll_deadline = res.wait_until;
+      driver.wait_for_change(seen, *res.wait_until);
+      // Retries that find nothing change nothing, so they do not wake other pollers.
+      res = driver.exclusive_quiet([&] {
+        seen = driver.generation();
+        return rt.handle(req);
+      });
+    }
     hres.status = res.status;
     for (const auto& [k, v] : res.headers) hres.set_header(k, v);
     hres.set_content(res.body, res.content_type);
