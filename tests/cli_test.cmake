@@ -55,9 +55,9 @@ file(READ ${WORK}/a.xml x)
 expect_contains("${x}" "<testsuites name=\"bellyfed-emu\"")
 
 # A scenario that uses a component not built yet names the issue.
-file(WRITE ${WORK}/sqs.yaml "scenario: sqs\nsteps:\n  - aws: {service: sqs, action: ListQueues}\n")
-emu(2 check ${WORK}/sqs.yaml)
-expect_contains("${ERR}" "service 'sqs' is not emulated yet (issue #5)")
+file(WRITE ${WORK}/http.yaml "scenario: http\nsteps:\n  - http: {method: GET, path: /dev/restaurants}\n")
+emu(2 check ${WORK}/http.yaml)
+expect_contains("${ERR}" "not emulated yet (issue #6")
 
 # Golden traces: write, then compare clean; a changed golden fails with the differing line.
 emu(0 run --quiet scenarios/runner --golden ${WORK}/golden --update-golden)

@@ -41,7 +41,7 @@ def main():
         health = json.loads(body)
         assert status == 200 and health["status"] == "ok", body
         assert health["stages"] == ["dev", "qa"], body
-        assert "queues (3)" in health["not_emulated"] and not any("tables" in s for s in health["not_emulated"]), body
+        assert "gateway (4)" in health["not_emulated"] and not any("tables" in s or "queues" in s for s in health["not_emulated"]), body
 
         status, _, body = request(base, "/_emu/traces?since=0")
         assert status == 200 and "traces" in json.loads(body), body
@@ -65,7 +65,7 @@ def main():
         assert status == 200 and "FoodEstablishment-dev" in json.loads(body)["TableNames"], body
         assert int(headers["x-amz-crc32"]) == zlib.crc32(body.encode()), headers
         # Query protocol: an unknown Action answers the XML ErrorResponse with InvalidAction.
-        status, _, body = request(base, "/", "POST", b"Action=ListQueues&Version=2012-11-05",
+        status, _, body = request(base, "/", "POST", b"Action=ListTopics&Version=2010-03-31",
                                   {"Content-Type": "application/x-www-form-urlencoded"})
         assert status == 400 and "<Code>InvalidAction</Code>" in body, body
         # Malformed JSON never reaches a handler; oversized bodies get 413.
@@ -80,7 +80,7 @@ def main():
         env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
                    AWS_PAGER="", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
         if os.path.exists("/usr/bin/aws"):
-            r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "sqs", "list-queues"],
+            r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "sns", "list-topics"],
                                capture_output=True, text=True, env=env, timeout=60)
             assert r.returncode != 0 and "InvalidAction" in r.stderr, r.stderr
         else:

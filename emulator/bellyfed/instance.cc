@@ -1,6 +1,7 @@
 #include "emulator/bellyfed/instance.h"
 
 #include "emulator/core/error.h"
+#include "emulator/bellyfed/handlers.h"
 
 #include <map>
 
@@ -46,6 +47,8 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   });
   for (const auto& s : stages) create_stage(s);
 }
+
+instance::~instance() = default;
 
 std::string instance::function_arn(const std::string& name) const {
   return "arn:aws:lambda:" + def_.region + ":" + def_.account + ":function:" + name;
@@ -145,6 +148,22 @@ void instance::create_stage(const std::string& stage) {
       targets.push_back(x);
     }
     bus_.put_targets({{"Rule", r.name}, {"EventBusName", bus}, {"Targets", targets}});
+  }
+  // Functions with a built-in handler, each with its permission-checked view of the services.
+  for (const auto& f : def_.functions) {
+    if (f.builtin.empty() || f.builtin == "echo") continue;
+    auto env = std::make_unique<function_env>(rt_, def_, f, stage, dynamo_, sqs_, bus_);
+    functions::handler h = make_builtin(f.builtin, *env);
+    if (!h) continue;  // not in this build yet: invoking it answers ResourceNotFoundException
+    functions_.add(resource_name(f.name, stage), std::move(h), f.timeout);
+    envs_.push_back(std::move(env));
+  }
+  for (const auto& m : def_.mappings) {
+    std::string fn = resource_name(m.function, stage);
+    sqs::mapping_config cfg{resource_name(m.queue, stage), fn, m.batch_size, m.batching_window, m.report_batch_item_failures, m.enabled};
+    mappings_.push_back(std::make_unique<sqs::mapping>(rt_, sqs_, cfg, [this, fn](const json& event) {
+      return functions_.invoke(fn, event);
+    }));
   }
 }
 

@@ -10,10 +10,13 @@
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/dynamo/service.h"
+#include "emulator/sqs/mapping.h"
 #include "emulator/sqs/service.h"
 #include "emulator/functions/registry.h"
 
 namespace emu::bellyfed {
+
+class function_env;
 
 class instance {
  public:
@@ -22,6 +25,7 @@ class instance {
   // `data_dir` empty keeps the DynamoDB store in memory; otherwise it persists there and a
   // restart finds every table and item again.
   instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir = "");
+  ~instance();
 
   bus::service& bus() { return bus_; }
   functions::registry& functions() { return functions_; }
@@ -41,6 +45,8 @@ class instance {
   bus::service bus_;
   dynamo::service dynamo_;
   sqs::service sqs_;
+  std::vector<std::unique_ptr<function_env>> envs_;
+  std::vector<std::unique_ptr<sqs::mapping>> mappings_;
 };
 
 }  // namespace emu::bellyfed

@@ -36,13 +36,16 @@ system_def load_system(const std::string& path) {
 }
 
 const std::vector<std::string>& emulated_sections() {
-  // functions: only the built-in echo exists yet, so they stay "not emulated".
-  static const std::vector<std::string> sections = {"tables", "queues", "buses", "rules"};
+  // functions: those whose built-in this build lacks are named by not_emulated_notice.
+  static const std::vector<std::string> sections = {"tables", "queues", "buses", "rules", "functions", "mappings"};
   return sections;
 }
 
 std::string not_emulated_notice(const system_def& def) {
   auto missing = sections_not_emulated(def, emulated_sections());
+  for (const auto& f : def.functions)
+    for (const auto& b : functions::builtins())
+      if (!f.builtin.empty() && b.name == f.builtin && !b.available) missing.push_back("function " + f.name + " (" + b.summary + ")");
   if (missing.empty()) return {};
   std::string s = "defined but not emulated yet: ";
   for (std::size_t i = 0; i < missing.size(); ++i) s += (i ? ", " : "") + missing[i];

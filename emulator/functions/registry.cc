@@ -9,8 +9,8 @@ namespace emu::functions {
 const std::vector<builtin_info>& builtins() {
   static const std::vector<builtin_info> list = {
       {"echo", true, "returns its event unchanged"},
-      {"event-processor", false, "SQS records and gateway requests to standard events (issue #5)"},
-      {"dynamodb-import", false, "writes imported restaurants to DynamoDB (issue #5)"},
+      {"event-processor", true, "SQS records to standard RESTAURANT_IMPORT events (gateway requests: issue #6)"},
+      {"dynamodb-import", true, "writes imported restaurants, menus and reviews to DynamoDB"},
       {"query-handler", false, "answers the gateway's queries from DynamoDB (issue #6)"},
       {"event-consumer", false, "projects outbox events into DynamoDB (issue #7)"},
   };

@@ -5,6 +5,7 @@
 #include "emulator/core/yaml_json.h"
 #include "emulator/dynamo/service.h"
 #include "emulator/dynamo/value.h"
+#include "emulator/sqs/service.h"
 #include "emulator/scenario/steps.h"
 
 namespace emu::scenario {
@@ -69,23 +70,37 @@ json expand_strings(const json& v, const match_env& env) {
 }  // namespace
 
 void add_aws_steps(registry& reg) {
-  reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service: events | dynamodb, action, params}",
+  reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service: events | dynamodb | sqs, action, params}",
                 [](const YAML::Node& p, const std::string& file, const std::string& path) {
                   require_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
                   std::string svc = p["service"].Scalar(), action = p["action"].Scalar();
-                  if (svc == "sqs")
-                    throw load_error(file, p["service"].Mark(), path + ".service", "service 'sqs' is not emulated yet (issue #5)");
-                  if (svc != "events" && svc != "dynamodb")
+                  if (svc != "events" && svc != "dynamodb" && svc != "sqs")
                     throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: events, dynamodb, sqs)");
-                  bool known = svc == "events" ? bus::operations().count(action) > 0 : dynamo::operations().count(action) > 0;
+                  bool known = svc == "events" ? bus::operations().count(action) > 0
+                               : svc == "sqs"  ? sqs::operations().count(action) > 0
+                                               : dynamo::operations().count(action) > 0;
                   if (!known)
                     throw load_error(file, p["action"].Mark(), path + ".action",
                                      "unknown " + svc + " action '" + action + "' (known: " +
-                                         (svc == "events" ? names_of(bus::operations()) : names_of(dynamo::operations())) + ")");
+                                         (svc == "events" ? names_of(bus::operations())
+                                          : svc == "sqs"  ? names_of(sqs::operations())
+                                                          : names_of(dynamo::operations())) + ")");
                 },
                 [](world& w, const json& p) -> json {
                   json params = p.value("params", json::object());
                   const std::string& action = p["action"].get_ref<const std::string&>();
+                  if (p["service"] == "sqs") {
+                    // Queues the system defines are named without their stage; a bare name in
+                    // QueueUrl stands for that queue's URL.
+                    for (const auto& q : w.sys.queues) {
+                      if (params.value("QueueName", "") == q.name) params["QueueName"] = w.qualified(q.name);
+                      if (params.value("QueueUrl", "") == q.name) params["QueueUrl"] = w.system->sqs().url(w.qualified(q.name));
+                    }
+                    if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
+                        params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
+                      params["QueueUrl"] = w.system->sqs().url(params["QueueUrl"].get<std::string>());
+                    return (w.system->sqs().*sqs::operations().at(action))(params, sqs::call{});
+                  }
                   if (p["service"] == "dynamodb") {
                     qualify_dynamo(w, params);
                     return (w.system->dynamo().*dynamo::operations().at(action))(std::move(params));

@@ -129,7 +129,10 @@ registry::registry() {
                 w.bus().inject_target_failures(t.substr(0, t.find('/')), t.substr(t.find('/') + 1), p["fail"].get<int>());
                 return json{{"target", t}, {"fail", p["fail"]}};
               }
-              w.fns().inject_failures(p["function"].get<std::string>(), p["fail"].get<int>(),
+              // A function of the system definition is named without its stage.
+              std::string fn = p["function"].get<std::string>();
+              if (w.sys.find_function(fn)) fn = w.qualified(fn);
+              w.fns().inject_failures(fn, p["fail"].get<int>(),
                                       p.value("error", std::string("injected failure")));
               return json{{"function", p["function"]}, {"fail", p["fail"]}};
             }});
@@ -141,6 +144,7 @@ registry::registry() {
               check_trace});
   add_bus_steps(*this);
   add_aws_steps(*this);
+  add_sqs_steps(*this);
 }
 
 const step_kind* registry::step(const std::string& name) const {
@@ -155,10 +159,9 @@ const expect_kind* registry::expectation(const std::string& name) const {
 
 std::string registry::not_emulated(const std::string& name, bool is_expect) const {
   static const std::map<std::string, std::string> steps = {
-      {"http", "#6 (API Gateway)"},    {"sqs.send", "#5 (SQS)"},
-      {"action", "#7 (server actions)"}, {"import", "#5 (SQS import)"}, {"outbox", "#7 (outbox)"}};
+      {"http", "#6 (API Gateway)"}, {"action", "#7 (server actions)"}, {"outbox", "#7 (outbox)"}};
   static const std::map<std::string, std::string> expects = {
-      {"queue", "#5 (SQS)"},           {"outbox", "#7 (outbox)"},
+      {"outbox", "#7 (outbox)"},
       {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"}};
   const auto& table = is_expect ? expects : steps;
   auto it = table.find(name);

@@ -66,6 +66,8 @@ class registry;
 void add_bus_steps(registry& reg);
 // Registers the `aws` step (every emulated service) and expect item/query (aws_steps.cc).
 void add_aws_steps(registry& reg);
+// Registers sqs.send, import and expect queue (sqs_steps.cc).
+void add_sqs_steps(registry& reg);
 
 class registry {
  public:

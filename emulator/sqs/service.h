@@ -91,6 +91,7 @@ class service {
   // Creates a queue from the system definition (attributes as CreateQueue takes them).
   void define_queue(const std::string& name, const json& attributes);
   queue* find(const std::string& name);
+  const std::string& region() const { return region_; }
   std::string arn(const std::string& name) const { return "arn:aws:sqs:" + region_ + ":" + account_ + ":" + name; }
   std::string url(const std::string& name, const std::string& host = "localhost:4566") const;
   // Sends as SendMessage would; returns the MessageId.

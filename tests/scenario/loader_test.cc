@@ -54,12 +54,13 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
         "3:1: extra: unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
   CHECK(load("scenario: x\nsteps:\n  - advance: 1 hour\n") == "3:14: steps[0].advance: '1 hour' is not a duration (use 250ms, 30s, 5m or 1h)");
   CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") == "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
-  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, invoke, settle, expect)"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q, body: x}\n"), Catch::Contains("not emulated yet (issue #5"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, import, invoke, settle, sqs.send, expect)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - http: {method: GET, path: /dev/restaurants}\n"), Catch::Contains("not emulated yet (issue #6"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q}\n"), Catch::Contains("steps[0].sqs.send.body: is required"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("steps[0].expect.item.key: is required"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {queue: {queue: q}}\n"), Catch::Contains("expectation 'queue' is not emulated yet (issue #5"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {rows: {table: t}}\n"), Catch::Contains("expectation 'rows' is not emulated yet (issue #7"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - aws: {service: dynamodb, action: PutThing}\n"), Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, metrics, query, trace)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, metrics, query, queue, trace)"));
   CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
   CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
   CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));

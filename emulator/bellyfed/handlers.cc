@@ -1,0 +1,193 @@
+#include "emulator/bellyfed/handlers.h"
+
+#include <algorithm>
+#include <regex>
+
+#include "emulator/core/error.h"
+#include "emulator/core/event.h"
+#include "emulator/core/time_format.h"
+#include "emulator/dynamo/value.h"
+
+namespace emu::bellyfed {
+
+function_env::function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage, dynamo::service& db,
+                           sqs::service& sqs, bus::service& bus)
+    : rt_(rt), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), db_(db), sqs_(sqs), bus_(bus),
+      account_(def.account), region_(def.region) {}
+
+void function_env::deny(const std::string& action, const std::string& resource_arn) const {
+  throw aws_error::access_denied("User: arn:aws:sts::" + account_ + ":assumed-role/" + qualified_ + "-role/" + qualified_ +
+                                 " is not authorized to perform: " + action + " on resource: " + resource_arn +
+                                 " because no identity-based policy allows the " + action + " action");
+}
+
+json function_env::dynamo(const std::string& action, json request) {
+  auto granted = [&](const std::string& table) {
+    for (const auto& t : fn_.tables)
+      if (resource_name(t, stage_) == table) return true;
+    return false;
+  };
+  auto check = [&](const std::string& table) {
+    if (!granted(table)) deny("dynamodb:" + action, "arn:aws:dynamodb:" + region_ + ":" + account_ + ":table/" + table);
+  };
+  if (request.contains("TableName")) check(request["TableName"].get<std::string>());
+  if (request.contains("RequestItems"))
+    for (const auto& [t, v] : request["RequestItems"].items()) check(t);
+  if (request.contains("TransactItems"))
+    for (const auto& e : request["TransactItems"])
+      for (const auto& [k, v] : e.items()) check(v.value("TableName", ""));
+  auto op = dynamo::operations().find(action);
+  if (op == dynamo::operations().end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
+  return (db_.*(op->second))(std::move(request));
+}
+
+json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {
+  if (std::find(fn_.buses.begin(), fn_.buses.end(), bus) == fn_.buses.end())
+    deny("events:PutEvents", bus_.bus_arn(resource_name(bus, stage_)));
+  return bus_.put_one(resource_name(bus, stage_), entry, trace_id);
+}
+
+namespace {
+
+// The seed's Event Processor for SQS: every record becomes a standard RESTAURANT_IMPORT event
+// on the stage's bus, with the record's trace id (message attribute `trace_id`, then the
+// AWSTraceHeader Root, then one in the body) or a new one. A record that cannot become an
+// event is reported as a batch item failure; the others go on.
+functions::handler event_processor(function_env& env) {
+  return [&env](const json& event, const functions::context& ctx) -> json {
+    if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array())
+      throw std::runtime_error("EventProcessor: expected an SQS event with Records (API Gateway requests arrive with issue #6)");
+    json failures = json::array();
+    for (const auto& r : event["Records"]) {
+      std::string id = r.value("messageId", "");
+      try {
+        json body = json::parse(r.value("body", ""), nullptr, false);
+        if (body.is_discarded() || !body.is_object()) throw std::runtime_error("the message body is not a JSON object");
+        std::string trace_id;
+        if (r.contains("messageAttributes") && r["messageAttributes"].contains("trace_id"))
+          trace_id = r["messageAttributes"]["trace_id"].value("stringValue", "");
+        if (trace_id.empty() && r.contains("attributes") && r["attributes"].contains("AWSTraceHeader")) {
+          std::string h = r["attributes"]["AWSTraceHeader"];
+          if (auto p = h.find("Root="); p != std::string::npos) trace_id = h.substr(p + 5, h.find(';', p) - p - 5);
+        }
+        if (trace_id.empty() && body.contains("trace_id") && body["trace_id"].is_string()) trace_id = body["trace_id"];
+        if (trace_id.empty()) trace_id = env.rt().ids().uuid();
+        standard_event e;
+        e.event_id = env.rt().ids().uuid();
+        e.timestamp = iso8601_ms(env.rt().clock().now());
+        e.event_type = "RESTAURANT_IMPORT";
+        e.source = "import-processor";
+        e.trace_id = trace_id;
+        e.payload = body;
+        json result = env.put_event("bellyfed", {{"Source", "import-processor"}, {"DetailType", "RESTAURANT_IMPORT"},
+                                                 {"Detail", to_json(e).dump()}}, trace_id);
+        if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
+      } catch (const std::exception& x) {
+        env.rt().log().log(log_level::warn, "EventProcessor", "record failed",
+                           {{"function", env.name()}, {"message_id", id}, {"error", x.what()}, {"request_id", ctx.request_id}});
+        failures.push_back({{"itemIdentifier", id}});
+      }
+    }
+    return {{"batchItemFailures", failures}};
+  };
+}
+
+// Validation of one imported restaurant; the first problem found, naming the field.
+std::string invalid_record(const json& r) {
+  static const std::regex id_re("[A-Za-z0-9_-]{1,64}");
+  auto text = [&](const json& o, const char* k, bool required) -> std::string {
+    if (!o.contains(k) || o[k].is_null()) return required ? std::string(k) + ": is required" : "";
+    if (!o[k].is_string() || o[k].get<std::string>().empty()) return std::string(k) + ": must be a non-empty string";
+    return "";
+  };
+  if (!r.is_object()) return "the record must be a JSON object";
+  for (const char* k : {"id", "name", "city", "cuisineType"})
+    if (auto e = text(r, k, true); !e.empty()) return e;
+  if (!std::regex_match(r["id"].get<std::string>(), id_re)) return "id: must be 1–64 letters, digits, '-' or '_'";
+  if (r.contains("rating") && !(r["rating"].is_number() && r["rating"].get<double>() >= 0 && r["rating"].get<double>() <= 5))
+    return "rating: must be a number from 0 to 5";
+  for (const char* list : {"menu", "reviews"}) {
+    if (!r.contains(list)) continue;
+    if (!r[list].is_array()) return std::string(list) + ": must be a list";
+    for (std::size_t i = 0; i < r[list].size(); ++i) {
+      const json& x = r[list][i];
+      std::string at = std::string(list) + "[" + std::to_string(i) + "].";
+      if (!x.is_object()) return at.substr(0, at.size() - 1) + ": must be an object";
+      if (auto e = text(x, "id", true); !e.empty()) return at + e;
+      if (!std::regex_match(x["id"].get<std::string>(), id_re)) return at + "id: must be 1–64 letters, digits, '-' or '_'";
+      if (std::string(list) == "menu") {
+        if (auto e = text(x, "name", true); !e.empty()) return at + e;
+        if (!x.contains("price") || !x["price"].is_number() || x["price"].get<double>() < 0) return at + "price: must be a number ≥ 0";
+      } else if (!x.contains("rating") || !x["rating"].is_number_integer() || x["rating"].get<int>() < 1 || x["rating"].get<int>() > 5) {
+        return at + "rating: must be a whole number from 1 to 5";
+      }
+    }
+  }
+  std::size_t n = (r.contains("menu") ? r["menu"].size() : 0) + (r.contains("reviews") ? r["reviews"].size() : 0);
+  if (n > 99) return "menu and reviews: at most 99 together in one record (they are written in one transaction)";
+  return "";
+}
+
+// DynamoDB Import: a RESTAURANT_IMPORT event's restaurant, menu and reviews in one transaction,
+// keys exactly as the seed. Idempotent: a restaurant that exists already is left as it is, so a
+// redelivered event writes nothing new. An invalid record fails the invocation with the reason
+// (EventBridge retries it and then dead-letters it); nothing is half-written.
+functions::handler dynamodb_import(function_env& env) {
+  return [&env](const json& event, const functions::context& ctx) -> json {
+    json detail = event.is_object() && event.contains("detail") ? event["detail"] : event;
+    json e = detail.is_string() ? json::parse(detail.get<std::string>(), nullptr, false) : detail;
+    json r = e.is_object() && e.contains("payload") ? e["payload"] : json();
+    if (std::string why = invalid_record(r); !why.empty()) {
+      env.rt().log().log(log_level::error, "DynamoDBImport", "invalid restaurant record",
+                         {{"function", env.name()}, {"reason", why}, {"request_id", ctx.request_id}}, ctx.trace_id);
+      throw aws_error::validation("invalid restaurant record: " + why);
+    }
+    std::string id = r["id"], name = r["name"], city = r["city"], cuisine = r["cuisineType"];
+    json est = r;
+    est.erase("menu");
+    est.erase("reviews");
+    est["PK"] = "EST#" + id;
+    est["SK"] = "META#" + id;
+    est["GSI1PK"] = "LOC#" + city;
+    est["GSI1SK"] = "EST#" + name + "#" + id;
+    est["GSI2PK"] = "CUISINE#" + cuisine;
+    est["GSI2SK"] = "EST#" + name + "#" + id;
+    if (e.contains("trace_id")) est["trace_id"] = e["trace_id"];
+    json items = json::array({{{"Put", {{"TableName", env.table("FoodEstablishment")}, {"Item", dynamo::item_from_plain(est)},
+                                        {"ConditionExpression", "attribute_not_exists(PK)"}}}}});
+    for (const auto& m : r.value("menu", json::array())) {
+      json it = m;
+      it["PK"] = "EST#" + id;
+      it["SK"] = "ITEM#" + m["id"].get<std::string>();
+      items.push_back({{"Put", {{"TableName", env.table("MenuItem")}, {"Item", dynamo::item_from_plain(it)}}}});
+    }
+    for (const auto& v : r.value("reviews", json::array())) {
+      json it = v;
+      it["PK"] = "EST#" + id;
+      it["SK"] = "REVIEW#" + v["id"].get<std::string>();
+      items.push_back({{"Put", {{"TableName", env.table("Review")}, {"Item", dynamo::item_from_plain(it)}}}});
+    }
+    try {
+      env.dynamo("TransactWriteItems", {{"TransactItems", items}});
+    } catch (const aws_error& x) {
+      bool exists = x.type() == "TransactionCanceledException" &&
+                    x.details()["CancellationReasons"][0].value("Code", "") == "ConditionalCheckFailed";
+      if (!exists) throw;
+      env.rt().log().log(log_level::info, "DynamoDBImport", "restaurant already imported",
+                         {{"function", env.name()}, {"id", id}}, ctx.trace_id);
+      return {{"imported", false}, {"id", id}, {"reason", "already imported"}};
+    }
+    return {{"imported", true}, {"id", id}, {"menu_items", r.value("menu", json::array()).size()},
+            {"reviews", r.value("reviews", json::array()).size()}};
+  };
+}
+
+}  // namespace
+
+functions::handler make_builtin(const std::string& builtin, function_env& env) {
+  if (builtin == "event-processor") return event_processor(env);
+  if (builtin == "dynamodb-import") return dynamodb_import(env);
+  return {};
+}
+
+}  // namespace emu::bellyfed

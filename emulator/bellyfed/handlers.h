@@ -1,0 +1,47 @@
+// BellyFed's built-in Lambda handlers (seed "Event Processor Lambda", Figure 1) and the
+// permission-checked view of the emulated services each one gets: a function may only touch
+// the tables, queues and buses its definition grants ("fine-grained IAM permissions"); anything
+// else fails with AccessDeniedException, worded as IAM words it.
+#pragma once
+
+#include <string>
+
+#include "emulator/bus/service.h"
+#include "emulator/core/json.h"
+#include "emulator/core/runtime.h"
+#include "emulator/core/system_def.h"
+#include "emulator/dynamo/service.h"
+#include "emulator/functions/registry.h"
+#include "emulator/sqs/service.h"
+
+namespace emu::bellyfed {
+
+class function_env {
+ public:
+  function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage, dynamo::service& db,
+               sqs::service& sqs, bus::service& bus);
+
+  // DynamoDB through the API (the request's table names must be granted).
+  json dynamo(const std::string& action, json request);
+  // PutEvents of one entry onto a granted bus (stage-less name).
+  json put_event(const std::string& bus, const json& entry, const std::string& trace_id);
+  std::string table(const std::string& stage_less) const { return resource_name(stage_less, stage_); }
+  runtime& rt() { return rt_; }
+  const std::string& name() const { return qualified_; }
+
+ private:
+  [[noreturn]] void deny(const std::string& action, const std::string& resource_arn) const;
+
+  runtime& rt_;
+  const function_def& fn_;
+  std::string stage_, qualified_;
+  dynamo::service& db_;
+  sqs::service& sqs_;
+  bus::service& bus_;
+  std::string account_, region_;
+};
+
+// The handler for a `builtin:` name, or an empty handler when this build has none.
+functions::handler make_builtin(const std::string& builtin, function_env& env);
+
+}  // namespace emu::bellyfed
