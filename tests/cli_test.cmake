@@ -72,7 +72,7 @@ expect_contains("${OUT}" "golden trace differs")
 
 # Filters and shards.
 emu(0 run --no-color scenarios --tag smoke)
-expect_contains("${OUT}" "3 scenarios: 3 passed")
+expect_contains("${OUT}" "4 scenarios: 4 passed")
 emu(0 run --no-color scenarios --exclude-tag smoke --filter matcher)
 expect_contains("${OUT}" "1 scenarios: 1 passed")
 emu(0 run --quiet --shard 1/2 scenarios)
