@@ -15,6 +15,7 @@
 #include "emulator/edge/admin.h"
 #include "emulator/edge/server.h"
 #include "emulator/scenario/cli.h"
+#include "emulator/import_cmd.h"
 #include "emulator/sqs/query.h"
 
 namespace {
@@ -28,6 +29,7 @@ commands:
   run [PATH ...]     run scenario files (default: scenarios/) and report; see `run --help`
   check [PATH ...]   validate scenario files and system definitions without running them
   serve              serve the AWS APIs, API Gateway stages and /_emu admin on one port
+  import FILE        the import script: restaurant records to the import queue (see `import --help`)
   version            print the version
   help               this text
 
@@ -264,6 +266,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") return emu::scenario::run_command(args, std::cout, std::cerr);
     if (cmd == "check") return emu::scenario::check_command(args, std::cout, std::cerr);
     if (cmd == "serve") return serve(args);
+    if (cmd == "import") return emu::import_command(args, std::cout, std::cerr);
     if (cmd == "version" || cmd == "--version") {
       std::cout << "bellyfed-emu " << EMU_VERSION << "\n";
       return 0;

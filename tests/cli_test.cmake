@@ -59,6 +59,21 @@ file(WRITE ${WORK}/http.yaml "scenario: http\nsteps:\n  - http: {method: GET, pa
 emu(2 check ${WORK}/http.yaml)
 expect_contains("${ERR}" "not emulated yet (issue #6")
 
+# The import command: in process through the whole flow; bad files and endpoints exit 2 and 3.
+emu(0 import fixtures/import/three_restaurants.jsonl --in-process)
+expect_contains("${OUT}" "imported 3 of 3 records into FoodEstablishment-dev")
+file(WRITE ${WORK}/bad.jsonl "{\"id\": \"r-1\", \"name\": \"No City\", \"cuisineType\": \"Thai\"}\nnot json\n")
+emu(2 import ${WORK}/bad.jsonl --in-process)
+expect_contains("${ERR}" "bad.jsonl:2: not valid JSON")
+file(WRITE ${WORK}/bad.jsonl "{\"id\": \"r-1\", \"name\": \"No City\", \"cuisineType\": \"Thai\"}\n")
+emu(4 import ${WORK}/bad.jsonl --in-process)
+expect_contains("${OUT}" "imported 0 of 1 records")
+expect_contains("${OUT}" "bellyfed-events-dlq-dev")
+emu(3 import fixtures/import/three_restaurants.jsonl --endpoint http://127.0.0.1:1)
+expect_contains("${ERR}" "cannot reach http://127.0.0.1:1")
+emu(0 import --help)
+expect_contains("${OUT}" "--in-process")
+
 # Golden traces: write, then compare clean; a changed golden fails with the differing line.
 emu(0 run --quiet scenarios/runner --golden ${WORK}/golden --update-golden)
 emu(0 run --quiet scenarios/runner --golden ${WORK}/golden)

@@ -1,9 +1,6 @@
 // SQS in scenarios: `sqs.send`, `import` (the import script: one message per record of a JSON
 // or JSON-lines file), and `expect: {queue}` (visible, in-flight, delayed and dead-letter counts).
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "emulator/bellyfed/import.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
@@ -30,32 +27,6 @@ struct queue_check {
 };
 
 }  // namespace
-
-// The records of an import file: a JSON array, or one JSON value per line (JSON lines).
-json read_import_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read import file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  json whole = json::parse(text, nullptr, false);
-  if (!whole.is_discarded()) {
-    if (!whole.is_array()) throw std::runtime_error(path + ": an import file is a JSON array of records or JSON lines");
-    return whole;
-  }
-  json out = json::array();
-  std::istringstream lines(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(lines, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json v = json::parse(line, nullptr, false);
-    if (v.is_discarded()) throw std::runtime_error(path + ":" + std::to_string(n) + ": not valid JSON");
-    out.push_back(v);
-  }
-  return out;
-}
 
 void add_sqs_steps(registry& reg) {
   reg.add_step({"sqs.send", "SendMessage: {queue, body, attributes, delay, group, dedup}; a map body is sent as JSON text",
@@ -86,7 +57,7 @@ void add_sqs_steps(registry& reg) {
                 },
                 [](world& w, const json& p) -> json {
                   std::string f = p["file"];
-                  json records = read_import_file(f);
+                  json records = bellyfed::read_import_file(f);
                   sqs::queue& q = need_queue(w, p.value("queue", "restaurant-import"));
                   for (const auto& r : records) w.system->sqs().send(q.name, r.dump());
                   return {{"sent", records.size()}, {"queue", q.name}};
