@@ -11,6 +11,7 @@
 #include "emulator/core/error.h"
 #include "emulator/core/args.h"
 #include "emulator/core/runtime.h"
+#include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/edge/admin.h"
 #include "emulator/edge/server.h"
@@ -216,6 +217,22 @@ int serve(const std::vector<std::string>& argv) {
     for (const auto& e : system->bus().events(bus)) list.push_back(e.envelope);
     emu::edge::response r;
     r.body = emu::json{{"bus", bus}, {"events", list}}.dump();
+    return r;
+  });
+  router.add_admin("GET", "/_emu/logs", [&](const emu::edge::request& req) {
+    std::string fn;
+    for (const auto& [k, v] : req.query)
+      if (k == "function") fn = v;
+    emu::edge::response r;
+    if (fn.empty()) {
+      r.body = emu::json{{"functions", system->functions().names()}}.dump();
+      return r;
+    }
+    if (!system->functions().has(fn)) throw emu::aws_error::resource_not_found("Function not found: " + fn);
+    emu::json lines = emu::json::array();
+    for (const auto& l : system->functions().logs(fn))
+      lines.push_back({{"timestamp", emu::iso8601_ms(l.at)}, {"request_id", l.request_id}, {"message", l.message}});
+    r.body = emu::json{{"logGroupName", "/aws/lambda/" + fn}, {"events", lines}}.dump();
     return r;
   });
   router.add_admin("GET", "/_emu/metrics", [&](const emu::edge::request&) {

@@ -82,9 +82,9 @@ functions::handler event_processor(function_env& env) {
         json result = env.put_event("bellyfed", {{"Source", "import-processor"}, {"DetailType", "RESTAURANT_IMPORT"},
                                                  {"Detail", to_json(e).dump()}}, trace_id);
         if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
+        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + e.event_id + " (trace " + trace_id + ")");
       } catch (const std::exception& x) {
-        env.rt().log().log(log_level::warn, "EventProcessor", "record failed",
-                           {{"function", env.name()}, {"message_id", id}, {"error", x.what()}, {"request_id", ctx.request_id}});
+        ctx.log("record " + id + " failed: " + x.what());
         failures.push_back({{"itemIdentifier", id}});
       }
     }
@@ -138,8 +138,7 @@ functions::handler dynamodb_import(function_env& env) {
     json e = detail.is_string() ? json::parse(detail.get<std::string>(), nullptr, false) : detail;
     json r = e.is_object() && e.contains("payload") ? e["payload"] : json();
     if (std::string why = invalid_record(r); !why.empty()) {
-      env.rt().log().log(log_level::error, "DynamoDBImport", "invalid restaurant record",
-                         {{"function", env.name()}, {"reason", why}, {"request_id", ctx.request_id}}, ctx.trace_id);
+      ctx.log("invalid restaurant record: " + why);
       throw aws_error::validation("invalid restaurant record: " + why);
     }
     std::string id = r["id"], name = r["name"], city = r["city"], cuisine = r["cuisineType"];
@@ -173,10 +172,11 @@ functions::handler dynamodb_import(function_env& env) {
       bool exists = x.type() == "TransactionCanceledException" &&
                     x.details()["CancellationReasons"][0].value("Code", "") == "ConditionalCheckFailed";
       if (!exists) throw;
-      env.rt().log().log(log_level::info, "DynamoDBImport", "restaurant already imported",
-                         {{"function", env.name()}, {"id", id}}, ctx.trace_id);
+      ctx.log("restaurant " + id + " already imported; nothing written");
       return {{"imported", false}, {"id", id}, {"reason", "already imported"}};
     }
+    ctx.log("imported restaurant " + id + " with " + std::to_string(r.value("menu", json::array()).size()) + " menu items and " +
+            std::to_string(r.value("reviews", json::array()).size()) + " reviews");
     return {{"imported", true}, {"id", id}, {"menu_items", r.value("menu", json::array()).size()},
             {"reviews", r.value("reviews", json::array()).size()}};
   };

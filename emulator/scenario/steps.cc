@@ -105,7 +105,9 @@ registry::registry() {
             },
             [](world& w, const json& p) {
               if (!p["function"].is_string()) throw aws_error::validation("invoke: function must be a string");
-              return w.fns().invoke(p["function"].get<std::string>(), p.value("event", json::object()));
+              std::string fn = p["function"].get<std::string>();
+              if (w.sys.find_function(fn)) fn = w.qualified(fn);  // system functions are named without their stage
+              return w.fns().invoke(fn, p.value("event", json::object()));
             }});
   add_step({"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
             [this](const YAML::Node& p, const std::string& file, const std::string& path) {
@@ -117,11 +119,14 @@ registry::registry() {
                 if (t.find('/') == std::string::npos || t.front() == '/' || t.back() == '/')
                   throw load_error(file, p["target"].Mark(), path + ".target", "must be RULE/TARGET_ID, e.g. restaurant-import/dynamodb-import");
               } else {
-                require_keys(p, file, path, {"function", "fail", "error"}, {"function", "fail"});
+                require_keys(p, file, path, {"function", "fail", "error", "timeout"}, {"function"});
+                if (!p["fail"] == !p["timeout"])
+                  throw load_error(file, p.Mark(), path, "a function fault takes fail: N (errors) or timeout: N (timeouts)");
               }
-              json n = plain_scalar(p["fail"].Scalar());
+              const char* count_key = p["fail"] ? "fail" : "timeout";
+              json n = plain_scalar(p[count_key].Scalar());
               if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)
-                throw load_error(file, p["fail"].Mark(), path + ".fail", "must be a whole number from 1 to 1000000");
+                throw load_error(file, p[count_key].Mark(), path + "." + count_key, "must be a whole number from 1 to 1000000");
             },
             [](world& w, const json& p) {
               if (p.contains("target")) {
@@ -132,6 +137,10 @@ registry::registry() {
               // A function of the system definition is named without its stage.
               std::string fn = p["function"].get<std::string>();
               if (w.sys.find_function(fn)) fn = w.qualified(fn);
+              if (p.contains("timeout")) {
+                w.fns().inject_timeouts(fn, p["timeout"].get<int>());
+                return json{{"function", p["function"]}, {"timeout", p["timeout"]}};
+              }
               w.fns().inject_failures(fn, p["fail"].get<int>(),
                                       p.value("error", std::string("injected failure")));
               return json{{"function", p["function"]}, {"fail", p["fail"]}};
@@ -142,6 +151,25 @@ registry::registry() {
                 return std::static_pointer_cast<const void>(compile_expected(spec, file, path, have_pattern));
               },
               check_trace});
+  add_expect({"logs", "lines in a function's log group: {function, contains}",
+              [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+                require_keys(spec, file, path, {"function", "contains"}, {"function", "contains"});
+                return std::static_pointer_cast<const void>(std::make_shared<std::pair<std::string, std::string>>(
+                    spec["function"].Scalar(), spec["contains"].Scalar()));
+              },
+              [](world& w, const void* compiled, const match_env& env) {
+                const auto& [fn_name, text] = *static_cast<const std::pair<std::string, std::string>*>(compiled);
+                std::string fn = w.sys.find_function(fn_name) ? w.qualified(fn_name) : fn_name;
+                json want = env.resolve(text);
+                std::string needle = want.is_string() ? want.get<std::string>() : want.dump();
+                const auto& lines = w.fns().logs(fn);
+                for (const auto& l : lines)
+                  if (l.message.find(needle) != std::string::npos) return std::vector<mismatch>{};
+                std::string seen;
+                for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) seen += "\n      " + lines[i].message;
+                return std::vector<mismatch>{{"$", "no line of /aws/lambda/" + fn + " contains \"" + needle + "\" (" +
+                                                      std::to_string(lines.size()) + " lines" + (seen.empty() ? ")" : "; the last:" + seen + ")")}};
+              }});
   add_bus_steps(*this);
   add_aws_steps(*this);
   add_sqs_steps(*this);
@@ -162,7 +190,7 @@ std::string registry::not_emulated(const std::string& name, bool is_expect) cons
       {"http", "#6 (API Gateway)"}, {"action", "#7 (server actions)"}, {"outbox", "#7 (outbox)"}};
   static const std::map<std::string, std::string> expects = {
       {"outbox", "#7 (outbox)"},
-      {"rows", "#7 (outbox store)"},  {"logs", "#5 (function logs)"}};
+      {"rows", "#7 (outbox store)"}};
   const auto& table = is_expect ? expects : steps;
   auto it = table.find(name);
   return it == table.end() ? std::string() : "not emulated yet (issue " + it->second + ")";

@@ -60,7 +60,7 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("steps[0].expect.item.key: is required"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {rows: {table: t}}\n"), Catch::Contains("expectation 'rows' is not emulated yet (issue #7"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - aws: {service: dynamodb, action: PutThing}\n"), Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, metrics, query, queue, trace)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, logs, metrics, query, queue, trace)"));
   CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
   CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
   CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));
