@@ -61,7 +61,8 @@ int in_process(const json& records, const parsed_args& a, std::ostream& out, std
     err << "bellyfed-emu import: unknown stage '" << stage << "'\n";
     return 1;
   }
-  auto rt = runtime::make_virtual(*parse_iso8601("2024-12-01T00:00:00Z"), 0, log_level::off, nullptr);
+  // A bounded trace: an import of 100,000 records would otherwise keep millions of entries.
+  auto rt = runtime::make_virtual(*parse_iso8601("2024-12-01T00:00:00Z"), 0, log_level::off, nullptr, 10'000);
   bellyfed::instance system(*rt, sys, {stage});
   std::string queue = resource_name(a.value("queue", "restaurant-import"), stage);
   if (!system.sqs().find(queue)) {
@@ -81,11 +82,13 @@ int in_process(const json& records, const parsed_args& a, std::ostream& out, std
   rt->sched().run_until(rt->clock().now() + std::chrono::hours(2));
   bar.update(records.size());
   std::size_t imported = 0, failed = 0;
-  for (const auto& e : rt->trace().since(0)) {
-    if (e.kind == "invoke.result" && e.data.value("function", "") == resource_name("DynamoDBImport", stage) &&
-        e.data["result"].value("imported", false))
-      ++imported;
-  }
+  json page = {{"LastEvaluatedKey", nullptr}};
+  json req = {{"TableName", resource_name("FoodEstablishment", stage)}, {"Select", "COUNT"}};
+  do {
+    if (!page["LastEvaluatedKey"].is_null()) req["ExclusiveStartKey"] = page["LastEvaluatedKey"];
+    page = system.dynamo().scan(req);
+    imported += page["Count"].get<std::size_t>();
+  } while (page.contains("LastEvaluatedKey"));
   json dlqs = json::object();
   json queues = system.sqs().metrics();  // items() must not outlive it
   for (auto& [name, counts] : queues.items()) {

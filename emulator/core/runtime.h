@@ -17,9 +17,10 @@ class runtime {
  public:
   // A virtual-time runtime starting at `start` (scenarios, tests).
   static std::unique_ptr<runtime> make_virtual(instant start, std::uint64_t seed,
-                                               log_level level, std::ostream* log_out) {
+                                               log_level level, std::ostream* log_out,
+                                               std::size_t trace_capacity = 100'000) {
     return std::unique_ptr<runtime>(
-        new runtime(std::make_unique<manual_clock>(start), seed, level, log_out));
+        new runtime(std::make_unique<manual_clock>(start), seed, level, log_out, trace_capacity));
   }
   // A wall-clock runtime (serve). It runs for days, so its trace keeps only the newest
   // `trace_capacity` entries (about 0.5 KB each): bounded memory under any load.

@@ -258,9 +258,16 @@ queue& service::resolve(const json& req) {
 }
 
 void service::expire(queue& q) {
-  std::int64_t cutoff = now_ms() - q.attr_long("MessageRetentionPeriod", 345600) * 1000;
-  q.messages.remove_if([&](const message& m) { return m.sent_ms < cutoff; });
-  for (auto it = q.dedup.begin(); it != q.dedup.end();) it = it->second.first <= now_ms() ? q.dedup.erase(it) : std::next(it);
+  // Messages are kept in send order, so expired ones are at the front: O(expired), not O(n).
+  // (A message redriven from another queue keeps its older SentTimestamp and may wait behind
+  // newer ones; it expires when it reaches the front.)
+  std::int64_t now = now_ms(), cutoff = now - q.attr_long("MessageRetentionPeriod", 345600) * 1000;
+  while (!q.messages.empty() && q.messages.front().sent_ms < cutoff) q.messages.pop_front();
+  while (!q.dedup_order.empty() && q.dedup_order.front().first <= now) {
+    auto it = q.dedup.find(q.dedup_order.front().second);
+    if (it != q.dedup.end() && it->second.first <= now) q.dedup.erase(it);
+    q.dedup_order.pop_front();
+  }
 }
 
 void service::notify(queue& q) {
@@ -401,6 +408,7 @@ std::string service::send(const std::string& queue_name, const std::string& body
     m.sequence_number = std::to_string(10000000000000000000ULL + q.next_sequence++);
     m.id = rt_.ids().uuid();
     q.dedup[key] = {now_ms() + dedup_window_ms, m.id};
+    q.dedup_order.emplace_back(now_ms() + dedup_window_ms, key);
   } else {
     m.id = rt_.ids().uuid();
     m.group_id = group_id;  // fair queues: accepted and stored

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <list>
 #include <map>
@@ -49,6 +50,7 @@ struct queue {
   std::int64_t created_s = 0, modified_s = 0;
   std::list<message> messages;                    // in send order
   std::map<std::string, std::pair<std::int64_t, std::string>> dedup;  // dedup key → (expiry ms, MessageId)
+  std::deque<std::pair<std::int64_t, std::string>> dedup_order;        // (expiry ms, key), oldest first
   std::uint64_t next_sequence = 1;
   std::int64_t purged_ms = -1;
   std::map<std::string, std::string> tags;
