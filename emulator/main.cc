@@ -42,7 +42,7 @@ const char* const serve_help = R"(usage: bellyfed-emu serve [options]
 Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
 Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
 (GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock,
-/_emu/events?bus=NAME, /_emu/metrics). Time is the wall
+/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME). Time is the wall
 clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
 
 options:
@@ -52,6 +52,9 @@ options:
   --data-dir DIR       where stores persist (created if missing); in memory when absent
   --system FILE        system definition (default: the built-in BellyFed one)
   --max-body BYTES     largest request body accepted (default 16777216); larger gets 413
+  --sqs-max-message-bytes N
+                       default MaximumMessageSize of queues created through the API (default
+                       262144; AWS now allows up to 1048576)
   --seed N             seed for generated ids (default 0)
   --log-level LEVEL    debug, info, warn, error or off (default info)
   --log-file FILE      append JSON log lines to FILE instead of stderr
@@ -75,6 +78,7 @@ int serve(const std::vector<std::string>& argv) {
   try {
     a = emu::parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true},
                                {"system", true}, {"max-body", true}, {"seed", true}, {"log-level", true},
+                               {"sqs-max-message-bytes", true},
                                {"log-file", true}});
     if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
   } catch (const std::invalid_argument& e) {
@@ -91,16 +95,18 @@ int serve(const std::vector<std::string>& argv) {
   };
   emu::edge::server_options opts;
   opts.host = a.value("host", "127.0.0.1");
-  long long port = -1, max_body = 0, seed = 0;
+  long long port = -1, max_body = 0, seed = 0, sqs_max = 262144;
   try {
     port = std::stoll(a.value("port", "4566"));
     max_body = std::stoll(a.value("max-body", std::to_string(emu::edge::default_max_body_bytes)));
+    sqs_max = std::stoll(a.value("sqs-max-message-bytes", "262144"));
     seed = std::stoll(a.value("seed", "0"));
   } catch (...) {
-    return usage("--port, --max-body and --seed take whole numbers");
+    return usage("--port, --max-body, --seed and --sqs-max-message-bytes take whole numbers");
   }
   if (port < 0 || port > 65535) return usage("--port must be 0 to 65535");
   if (max_body < 1 || max_body > (1LL << 31)) return usage("--max-body must be 1 to 2147483648 bytes");
+  if (sqs_max < 1024 || sqs_max > 1048576) return usage("--sqs-max-message-bytes must be 1024 to 1048576 (AWS's range)");
   if (seed < 0) return usage("--seed must be 0 or more");
   opts.port = int(port);
   opts.max_body_bytes = std::size_t(max_body);
@@ -148,6 +154,7 @@ int serve(const std::vector<std::string>& argv) {
   std::unique_ptr<emu::bellyfed::instance> system;
   try {
     system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages, a.value("data-dir"));
+    system->sqs().max_message_bytes = std::size_t(sqs_max);
   } catch (const emu::aws_error& e) {
     std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
     return 2;
