@@ -180,14 +180,14 @@ int serve(const std::vector<std::string>& argv) {
   dynamodb.crc32_header = true;
   for (const auto& [name, op] : emu::dynamo::operations())
     dynamodb.operations[name] = [&db = system->dynamo(), op = op](const emu::json& in, const emu::edge::request&) {
-      return (db.*op)(in);
+      return emu::dynamo::guarded([&] { return (db.*op)(in); });
     };
   // Reads answer text so stored items go out verbatim (no parse and re-serialise per item).
   using wire_op = std::string (emu::dynamo::service::*)(emu::json);
   for (auto [name, op] : {std::pair<const char*, wire_op>{"GetItem", &emu::dynamo::service::get_item_wire},
                           {"Query", &emu::dynamo::service::query_wire}, {"Scan", &emu::dynamo::service::scan_wire}})
     dynamodb.text_operations[name] = [&db = system->dynamo(), op = op](const emu::json& in, const emu::edge::request&) {
-      return (db.*op)(in);
+      return emu::dynamo::guarded([&] { return (db.*op)(in); });
     };
   router.add_json_service(std::move(dynamodb));
   // SQS speaks both protocols on the one port: AWS JSON 1.0 (current SDKs) and the query
@@ -201,7 +201,7 @@ int serve(const std::vector<std::string>& argv) {
   sqs_query.xmlns = emu::sqs::xml_namespace;
   for (const auto& [name, op] : emu::sqs::operations()) {
     sqs.operations[name] = [&q = system->sqs(), op = op](const emu::json& in, const emu::edge::request& r) {
-      return (q.*op)(in, emu::sqs::call{r.header("host"), r.poll_deadline});
+      return emu::sqs::run(q, op, in, emu::sqs::call{r.header("host"), r.poll_deadline});
     };
     sqs_query.operations[name] = [&q = system->sqs(), &rt = *rt, op = op, action = name](const emu::edge::params& p,
                                                                                         const emu::edge::request& r) {
@@ -209,7 +209,7 @@ int serve(const std::vector<std::string>& argv) {
       // Older SDKs post to the queue's URL instead of passing QueueUrl.
       if (!in.contains("QueueUrl") && std::count(r.path.begin(), r.path.end(), '/') == 2 && r.path.size() > 3)
         in["QueueUrl"] = "http://" + r.header("host") + r.path;
-      emu::json out = (q.*op)(in, emu::sqs::call{r.header("host"), r.poll_deadline});
+      emu::json out = emu::sqs::run(q, op, in, emu::sqs::call{r.header("host"), r.poll_deadline});
       return emu::sqs::to_xml(action, out, rt.ids().uuid());
     };
   }

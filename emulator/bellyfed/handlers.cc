@@ -38,7 +38,7 @@ json function_env::dynamo(const std::string& action, json request) {
       for (const auto& [k, v] : e.items()) check(v.value("TableName", ""));
   auto op = dynamo::operations().find(action);
   if (op == dynamo::operations().end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
-  return (db_.*(op->second))(std::move(request));
+  return dynamo::guarded([&] { return (db_.*(op->second))(std::move(request)); });
 }
 
 json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {

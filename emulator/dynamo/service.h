@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/error.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/dynamo/expr.h"
@@ -148,5 +149,17 @@ class service {
 // Operation name → member, for the wire layer and the scenario `aws` step.
 using operation = json (service::*)(json);
 const std::map<std::string, operation>& operations();
+
+// Runs an operation as every caller should: a member of the wrong JSON type anywhere in the
+// request (which the operation's own checks may miss deep inside) becomes AWS's
+// SerializationException instead of escaping as an internal error.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what());
+  }
+}
 
 }  // namespace emu::dynamo

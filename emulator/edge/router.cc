@@ -173,6 +173,9 @@ response router::handle_json(const request& req, const std::string& target) cons
     return r;
   } catch (const aws_error& e) {
     return fail(e);
+  } catch (const json::exception& e) {
+    // A member of an unexpected JSON type that an operation did not check itself.
+    return fail(aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what()));
   } catch (const std::exception& e) {
     rt_.log().error("edge", "internal error", {{"target", target}, {"error", e.what()}});
     return fail(aws_error::internal(std::string("Internal error: ") + e.what()));

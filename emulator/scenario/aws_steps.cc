@@ -99,11 +99,11 @@ void add_aws_steps(registry& reg) {
                     if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
                         params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
                       params["QueueUrl"] = w.system->sqs().url(params["QueueUrl"].get<std::string>());
-                    return (w.system->sqs().*sqs::operations().at(action))(params, sqs::call{});
+                    return sqs::run(w.system->sqs(), sqs::operations().at(action), params, sqs::call{});
                   }
                   if (p["service"] == "dynamodb") {
                     qualify_dynamo(w, params);
-                    return (w.system->dynamo().*dynamo::operations().at(action))(std::move(params));
+                    return dynamo::guarded([&] { return (w.system->dynamo().*dynamo::operations().at(action))(std::move(params)); });
                   }
                   qualify(w, params, "EventBusName", false);
                   if (params.contains("Entries") && params["Entries"].is_array())

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/error.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 
@@ -131,5 +132,17 @@ class service {
 // Operation name → member, for the JSON wire, the query wire and the scenario `aws` step.
 using operation = json (service::*)(const json&, const call&);
 const std::map<std::string, operation>& operations();
+
+// Runs an operation: a member of an unexpected JSON type becomes InvalidParameterValue (a 400)
+// instead of escaping as an internal error.
+inline json run(service& s, operation op, const json& req, const call& c) {
+  try {
+    return (s.*op)(req, c);
+  } catch (const nlohmann::json::exception& e) {
+    aws_error x("InvalidParameterValue", std::string("A parameter has a value of the wrong type: ") + e.what());
+    x.legacy_code("InvalidParameterValue");
+    throw x;
+  }
+}
 
 }  // namespace emu::sqs
