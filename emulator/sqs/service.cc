@@ -477,6 +477,7 @@ std::vector<message*> service::receive(queue& q, int max, std::optional<int> vis
     json p = json::parse(rp->second, nullptr, false);
     std::string target = p.value("deadLetterTargetArn", "");
     dlq = find(target.substr(target.find_last_of(':') + 1));
+    if (dlq == &q) dlq = nullptr;  // a queue cannot be its own dead-letter queue
     max_receives = p["maxReceiveCount"].is_string() ? std::stol(p["maxReceiveCount"].get<std::string>()) : p["maxReceiveCount"].get<long>();
   }
   std::set<std::string> locked;  // FIFO groups with a message in flight (or an earlier hidden one)
