@@ -459,7 +459,7 @@ json service::transact_write_items(json req) {
     throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
                                 std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
   auto token = optional_string(req, "ClientRequestToken");
-  std::string fingerprint = ti->dump();
+  std::string fingerprint = token ? ti->dump() : std::string();  // only tokens need it
   std::int64_t now = epoch_ms(rt_.clock().now());
   if (token) {
     if (token->empty() || token->size() > 36)
