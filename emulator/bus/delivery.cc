@@ -263,7 +263,7 @@ void service::dead_letter(rule& r, const target& t, const json& envelope, const 
   if (t.dead_letter_arn) {
     auto d = delivery_.find("sqs");
     try {
-      if (d == delivery_.end()) throw std::runtime_error("SQS is not emulated yet (issue #5)");
+      if (d == delivery_.end()) throw std::runtime_error("no SQS delivery is wired to this bus");
       d->second(*t.dead_letter_arn, envelope, attrs, trace_id);
       ++r.dead_lettered;
       rt_.trace().record("delivery.dlq", "bus", {{"rule", r.name}, {"target", t.id}, {"dlq", *t.dead_letter_arn}, {"attributes", attrs}},
