@@ -1,7 +1,7 @@
 #include "emulator/bellyfed/handlers.h"
 
 #include <algorithm>
-#include <regex>
+#include <cctype>
 
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
@@ -93,8 +93,15 @@ functions::handler event_processor(function_env& env) {
 }
 
 // Validation of one imported restaurant; the first problem found, naming the field.
+// An id of 1–64 letters, digits, '-' or '_' (a loop: std::regex cost 8 % of an import).
+bool valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!(std::isalnum((unsigned char)c) || c == '-' || c == '_')) return false;
+  return true;
+}
+
 std::string invalid_record(const json& r) {
-  static const std::regex id_re("[A-Za-z0-9_-]{1,64}");
   auto text = [&](const json& o, const char* k, bool required) -> std::string {
     if (!o.contains(k) || o[k].is_null()) return required ? std::string(k) + ": is required" : "";
     if (!o[k].is_string() || o[k].get<std::string>().empty()) return std::string(k) + ": must be a non-empty string";
@@ -103,7 +110,7 @@ std::string invalid_record(const json& r) {
   if (!r.is_object()) return "the record must be a JSON object";
   for (const char* k : {"id", "name", "city", "cuisineType"})
     if (auto e = text(r, k, true); !e.empty()) return e;
-  if (!std::regex_match(r["id"].get<std::string>(), id_re)) return "id: must be 1–64 letters, digits, '-' or '_'";
+  if (!valid_id(r["id"].get<std::string>())) return "id: must be 1–64 letters, digits, '-' or '_'";
   if (r.contains("rating") && !(r["rating"].is_number() && r["rating"].get<double>() >= 0 && r["rating"].get<double>() <= 5))
     return "rating: must be a number from 0 to 5";
   for (const char* list : {"menu", "reviews"}) {
@@ -114,7 +121,7 @@ std::string invalid_record(const json& r) {
       std::string at = std::string(list) + "[" + std::to_string(i) + "].";
       if (!x.is_object()) return at.substr(0, at.size() - 1) + ": must be an object";
       if (auto e = text(x, "id", true); !e.empty()) return at + e;
-      if (!std::regex_match(x["id"].get<std::string>(), id_re)) return at + "id: must be 1–64 letters, digits, '-' or '_'";
+      if (!valid_id(x["id"].get<std::string>())) return at + "id: must be 1–64 letters, digits, '-' or '_'";
       if (std::string(list) == "menu") {
         if (auto e = text(x, "name", true); !e.empty()) return at + e;
         if (!x.contains("price") || !x["price"].is_number() || x["price"].get<double>() < 0) return at + "price: must be a number ≥ 0";
