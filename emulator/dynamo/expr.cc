@@ -235,13 +235,38 @@ class parser {
 
   bool at_function() const { return peek().t == token::type::ident && peek(1).t == token::type::punct && peek(1).text == "("; }
 
-  std::vector<expr_node> arguments(std::string_view fname, bool in_update) {
+  std::vector<expr_node> arguments(bool in_update) {
     std::vector<expr_node> args;
     if (!punct("(")) syntax(peek());
     do args.push_back(in_update ? set_operand() : operand()); while (punct(","));
     if (!punct(")")) syntax(peek());
-    (void)fname;
     return args;
+  }
+
+  // The function call at the current token, once the caller has allowed `k` here.
+  expr_node call(std::string_view fname, expr_node::kind k, bool in_update, std::size_t operands) {
+    next();
+    count_operator();
+    expr_node n;
+    n.k = k;
+    n.kids = arguments(in_update);
+    arity(fname, n.kids, operands);
+    return n;
+  }
+
+  // The function name at the current token; "Invalid function name" for an unknown one.
+  expr_node::kind function_at(std::string_view fname) const {
+    expr_node::kind k;
+    if (!function_kind(fname, k)) fail("Invalid function name; function: " + std::string(fname));
+    return k;
+  }
+
+  expr_node path_or_value() {
+    if (peek().t == token::type::value_ref) return value_ref();
+    expr_node n;
+    n.k = expr_node::kind::path;
+    n.path = path();
+    return n;
   }
 
   void arity(std::string_view fname, const std::vector<expr_node>& args, std::size_t want) const {
@@ -258,17 +283,11 @@ class parser {
   expr_node predicate() {
     if (at_function()) {
       std::string_view fname = peek().text;
-      expr_node::kind k;
-      if (!function_kind(fname, k)) fail("Invalid function name; function: " + std::string(fname));
+      expr_node::kind k = function_at(fname);
       if (k == expr_node::kind::if_not_exists || k == expr_node::kind::list_append)
         fail("The function is not allowed in a condition expression; function: " + std::string(fname));
       if (k != expr_node::kind::size) {
-        next();
-        count_operator();
-        expr_node n;
-        n.k = k;
-        n.kids = arguments(fname, false);
-        arity(fname, n.kids, k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
+        expr_node n = call(fname, k, false, k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
         if (k != expr_node::kind::contains && k != expr_node::kind::begins_with) want_path(fname, n.kids[0]);
         if (k == expr_node::kind::attribute_type) {
           const json* t = n.kids[1].value;
@@ -317,24 +336,14 @@ class parser {
   expr_node operand() {
     if (at_function()) {
       std::string_view fname = peek().text;
-      expr_node::kind k;
-      if (!function_kind(fname, k)) fail("Invalid function name; function: " + std::string(fname));
+      expr_node::kind k = function_at(fname);
       if (k != expr_node::kind::size)
         fail("The function is not allowed to be used this way in an expression; function: " + std::string(fname));
-      next();
-      count_operator();
-      expr_node n;
-      n.k = k;
-      n.kids = arguments(fname, false);
-      arity(fname, n.kids, 1);
+      expr_node n = call(fname, k, false, 1);
       want_path(fname, n.kids[0]);
       return n;
     }
-    if (peek().t == token::type::value_ref) return value_ref();
-    expr_node n;
-    n.k = expr_node::kind::path;
-    n.path = path();
-    return n;
+    return path_or_value();
   }
 
   // Operands of SET: paths, values, if_not_exists and list_append (no size, no comparisons).
@@ -342,24 +351,14 @@ class parser {
     depth_guard g(*this);
     if (at_function()) {
       std::string_view fname = peek().text;
-      expr_node::kind k;
-      if (!function_kind(fname, k)) fail("Invalid function name; function: " + std::string(fname));
+      expr_node::kind k = function_at(fname);
       if (k != expr_node::kind::if_not_exists && k != expr_node::kind::list_append)
         fail("The function is not allowed in an update expression; function: " + std::string(fname));
-      next();
-      count_operator();
-      expr_node n;
-      n.k = k;
-      n.kids = arguments(fname, true);
-      arity(fname, n.kids, 2);
+      expr_node n = call(fname, k, true, 2);
       if (k == expr_node::kind::if_not_exists) want_path(fname, n.kids[0]);
       return n;
     }
-    if (peek().t == token::type::value_ref) return value_ref();
-    expr_node n;
-    n.k = expr_node::kind::path;
-    n.path = path();
-    return n;
+    return path_or_value();
   }
 
   expr_node set_value() {

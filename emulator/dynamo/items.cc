@@ -141,6 +141,27 @@ std::vector<doc_path> action_paths(const std::vector<update_action>& actions) {
   return out;
 }
 
+// RequestItems of BatchGetItem / BatchWriteItem: a non-empty map.
+const json& request_items(const json& req) {
+  const json* ri = member(req, "RequestItems");
+  if (!ri) missing("requestItems");
+  if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
+  if (ri->empty())
+    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+  return *ri;
+}
+
+// TransactItems of TransactWriteItems / TransactGetItems: a list of 1 to 100.
+const json& transact_items(const json& req) {
+  const json* ti = member(req, "TransactItems");
+  if (!ti) missing("transactItems");
+  if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
+  if (ti->empty() || ti->size() > max_transact)
+    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
+                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  return *ti;
+}
+
 std::string reasons_list(const json& reasons) {
   std::string s;
   for (const auto& r : reasons) s += (s.empty() ? "" : ", ") + r["Code"].get<std::string>();
@@ -347,12 +368,7 @@ std::string service::get_item_wire(json req) {
 }
 
 json service::batch_get_item(json req) {
-  const json* ri = member(req, "RequestItems");
-  if (!ri) missing("requestItems");
-  if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
-  if (ri->empty())
-    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
-  json items = *ri;
+  json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, spec] : items.items()) {
     if (!spec.contains("Keys") || !spec["Keys"].is_array()) missing(("requestItems." + name + ".member.keys").c_str());
@@ -369,13 +385,13 @@ json service::batch_get_item(json req) {
     std::vector<doc_path> proj = projection(spec, e);
     e.scope.check_all_used();
     std::set<encoded_key> seen;
+    std::vector<encoded_key> keys;
     json& out = responses[name] = json::array();
     for (auto& key : spec["Keys"]) {
-      encoded_key k = exact_key(t, key);
-      if (!seen.insert(k).second) throw aws_error::validation("Provided list of item keys contains duplicates");
+      keys.push_back(exact_key(t, key));
+      if (!seen.insert(keys.back()).second) throw aws_error::validation("Provided list of item keys contains duplicates");
     }
-    for (auto& key : spec["Keys"]) {
-      encoded_key k = item_key(t, key);
+    for (const encoded_key& k : keys) {
       if (auto text = store_.get(t.id, k.pk, k.sk)) {
         json item = json::parse(*text);
         out.push_back(proj.empty() ? std::move(item) : project(item, proj));
@@ -386,12 +402,7 @@ json service::batch_get_item(json req) {
 }
 
 json service::batch_write_item(json req) {
-  const json* ri = member(req, "RequestItems");
-  if (!ri) missing("requestItems");
-  if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
-  if (ri->empty())
-    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
-  json items = *ri;
+  json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, list] : items.items()) {
     if (!list.is_array()) throw aws_error::serialization("Unexpected value type in payload: RequestItems values must be lists");
@@ -452,12 +463,7 @@ json service::batch_write_item(json req) {
 }
 
 json service::transact_write_items(json req) {
-  const json* ti = member(req, "TransactItems");
-  if (!ti) missing("transactItems");
-  if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
-  if (ti->empty() || ti->size() > max_transact)
-    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
-                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  const json* ti = &transact_items(req);
   auto token = optional_string(req, "ClientRequestToken");
   std::string fingerprint = token ? ti->dump() : std::string();  // only tokens need it
   std::int64_t now = epoch_ms(rt_.clock().now());
@@ -539,12 +545,7 @@ json service::transact_write_items(json req) {
 }
 
 json service::transact_get_items(json req) {
-  const json* ti = member(req, "TransactItems");
-  if (!ti) missing("transactItems");
-  if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
-  if (ti->empty() || ti->size() > max_transact)
-    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
-                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  const json* ti = &transact_items(req);
   json items = *ti;
   json responses = json::array();
   std::vector<std::tuple<table_info*, encoded_key, std::vector<doc_path>>> gets;

@@ -255,20 +255,58 @@ std::string service::scan_wire(json req) {
   return page_text(pg);
 }
 
+namespace {
+
+// FilterExpression, or the legacy QueryFilter/ScanFilter (`legacy`, `legacy_wire` in messages).
+std::optional<expr_node> filter_of(json& req, exprs& e, const char* legacy, const char* legacy_wire) {
+  not_both(req, legacy, "FilterExpression");
+  if (auto f = optional_string(req, "FilterExpression")) return parse_condition(*f, "FilterExpression", e.scope);
+  if (req.contains(legacy) && !req[legacy].is_null())
+    return legacy_conditions(req[legacy], req.value("ConditionalOperator", "AND"), legacy_wire);
+  return std::nullopt;
+}
+
+// The index a Query or Scan names (null for the table itself).
+const index_info* index_of(const table_info& t, const std::optional<std::string>& name, bool consistent) {
+  if (!name) return nullptr;
+  const index_info* ix = t.index(*name);
+  if (!ix) throw aws_error::validation("The table does not have the specified index: " + *name);
+  if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
+  return ix;
+}
+
+// ExclusiveStartKey, normalised, or null when absent.
+json* start_key(json& req) {
+  if (!req.contains("ExclusiveStartKey") || req["ExclusiveStartKey"].is_null()) return nullptr;
+  json& esk = req["ExclusiveStartKey"];
+  if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
+  for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+  return &esk;
+}
+
+service::page new_page(bool raw, std::string select, bool consistent, const table_info& t, const json& req) {
+  service::page pg;
+  pg.raw = raw;
+  pg.select = std::move(select);
+  pg.consistent = consistent;
+  pg.table = t.name;
+  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  return pg;
+}
+
+}  // namespace
+
 service::page service::query_page(json& req, bool raw) {
   std::string name = table_name(req);
   exprs e(req);
   auto index_name = optional_string(req, "IndexName");
   not_both(req, "KeyConditions", "KeyConditionExpression");
-  not_both(req, "QueryFilter", "FilterExpression");
+  not_both(req, "QueryFilter", "FilterExpression");  // before the key condition's errors, as AWS checks
   std::optional<expr_node> key_expr;
   if (auto k = optional_string(req, "KeyConditionExpression")) key_expr = parse_condition(*k, "KeyConditionExpression", e.scope);
   else if (req.contains("KeyConditions") && !req["KeyConditions"].is_null()) key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions");
   if (!key_expr) throw aws_error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-  std::optional<expr_node> filter;
-  if (auto f = optional_string(req, "FilterExpression")) filter = parse_condition(*f, "FilterExpression", e.scope);
-  else if (req.contains("QueryFilter") && !req["QueryFilter"].is_null())
-    filter = legacy_conditions(req["QueryFilter"], req.value("ConditionalOperator", "AND"), "queryFilter");
+  std::optional<expr_node> filter = filter_of(req, e, "QueryFilter", "queryFilter");
   std::vector<doc_path> proj = projection(req, e);
   std::string select = select_member(req, !proj.empty(), index_name.has_value());
   int limit = limit_member(req);
@@ -277,13 +315,7 @@ service::page service::query_page(json& req, bool raw) {
   e.scope.check_all_used();
 
   table_info& t = table(name);
-  const index_info* ix = nullptr;
-  if (index_name) {
-    ix = t.index(*index_name);
-    if (!ix)
-      throw aws_error::validation("The table does not have the specified index: " + *index_name);
-    if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
-  }
+  const index_info* ix = index_of(t, index_name, consistent);
   const key_def& hk = ix ? ix->hash : t.hash;
   const std::optional<key_def>& rk = ix ? ix->range : t.range;
 
@@ -313,10 +345,8 @@ service::page service::query_page(json& req, bool raw) {
   // ExclusiveStartKey: the table key, plus the index key for index queries.
   std::optional<std::string> after_sk;
   std::optional<store::index_pos> after_ix;
-  if (req.contains("ExclusiveStartKey") && !req["ExclusiveStartKey"].is_null()) {
-    json& esk = req["ExclusiveStartKey"];
-    if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
-    for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+  if (json* start = start_key(req)) {
+    json& esk = *start;
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
     if (ix) {
       if (start_part(esk, ix->hash) != pk)
@@ -328,12 +358,7 @@ service::page service::query_page(json& req, bool raw) {
     }
   }
 
-  page pg;
-  pg.raw = raw;
-  pg.select = select;
-  pg.consistent = consistent;
-  pg.table = t.name;
-  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  page pg = new_page(raw, select, consistent, t, req);
   auto take = [&](std::string_view, std::string_view, std::string_view text, std::size_t size) {
     return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
@@ -346,11 +371,7 @@ service::page service::scan_page(json& req, bool raw) {
   std::string name = table_name(req);
   exprs e(req);
   auto index_name = optional_string(req, "IndexName");
-  not_both(req, "ScanFilter", "FilterExpression");
-  std::optional<expr_node> filter;
-  if (auto f = optional_string(req, "FilterExpression")) filter = parse_condition(*f, "FilterExpression", e.scope);
-  else if (req.contains("ScanFilter") && !req["ScanFilter"].is_null())
-    filter = legacy_conditions(req["ScanFilter"], req.value("ConditionalOperator", "AND"), "scanFilter");
+  std::optional<expr_node> filter = filter_of(req, e, "ScanFilter", "scanFilter");
   std::vector<doc_path> proj = projection(req, e);
   std::string select = select_member(req, !proj.empty(), index_name.has_value());
   int limit = limit_member(req);
@@ -376,29 +397,17 @@ service::page service::scan_page(json& req, bool raw) {
   e.scope.check_all_used();
 
   table_info& t = table(name);
-  const index_info* ix = nullptr;
-  if (index_name) {
-    ix = t.index(*index_name);
-    if (!ix) throw aws_error::validation("The table does not have the specified index: " + *index_name);
-    if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
-  }
+  const index_info* ix = index_of(t, index_name, consistent);
   std::optional<std::pair<std::string, std::string>> after;
   std::optional<std::vector<std::string>> after_ix;
-  if (req.contains("ExclusiveStartKey") && !req["ExclusiveStartKey"].is_null()) {
-    json& esk = req["ExclusiveStartKey"];
-    if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
-    for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+  if (json* start = start_key(req)) {
+    json& esk = *start;
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
     if (ix) after_ix = std::vector<std::string>{start_part(esk, ix->hash), ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
     else after = std::make_pair(tpk, tsk);
   }
 
-  page pg;
-  pg.raw = raw;
-  pg.select = select;
-  pg.consistent = consistent;
-  pg.table = t.name;
-  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  page pg = new_page(raw, select, consistent, t, req);
   auto take = [&](std::string_view pk, std::string_view, std::string_view text, std::size_t size) {
     // Segments split the key space by a hash of the partition key, as DynamoDB does.
     if (segments > 1 && fnv1a(pk) % std::uint32_t(segments) != std::uint32_t(segment)) return true;
