@@ -2,48 +2,24 @@
 """The DynamoDB API of `bellyfed-emu serve` through real clients: Debian's boto3 (1.26, which
 verifies x-amz-crc32) and AWS CLI (2.9). Every operation, its errors, pagination with the SDK's
 paginators, transactions, TTL, tags, and persistence across a restart with --data-dir."""
-import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from decimal import Decimal
 
-sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's boto3, whatever python3 runs this
-import boto3  # noqa: E402
-import botocore.exceptions  # noqa: E402
+from wire import aws_cli as wire_cli, boto3, expect_error, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
 from boto3.dynamodb.conditions import Attr, Key  # noqa: E402
 
 EMU = sys.argv[1]
 
 
-def expect_error(code, fn, *args, contains=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, "expected %s, got %s: %s" % (code, got, e.response["Error"])
-        if contains:
-            assert contains in e.response["Error"]["Message"], e.response["Error"]["Message"]
-        return e
-    raise AssertionError("expected %s from %s" % (code, fn.__name__))
-
-
 def start(data_dir=None):
-    cmd = [EMU, "serve", "--port", "0", "--log-level", "warn"]
-    if data_dir:
-        cmd += ["--data-dir", data_dir]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    m = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-    assert m, "serve did not start"
-    return proc, m.group(1)
+    return start_serve(EMU, *(["--data-dir", data_dir] if data_dir else []))
 
 
 def stop(proc):
-    proc.terminate()
-    assert proc.wait(timeout=10) == 0
+    stop_serve(proc, check=True)
 
 
 def client(base):
@@ -52,11 +28,7 @@ def client(base):
 
 
 def cli(base, *args):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
-               AWS_PAGER="", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "--output", "json", "dynamodb"] + list(args),
-                       capture_output=True, text=True, env=env, timeout=120)
-    return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
+    return wire_cli(base, "dynamodb", *args)
 
 
 def tables_and_items(db, base):
@@ -225,8 +197,7 @@ def main():
         tables_and_items(client(base), base)
         aws_cli(base)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
     persistence()
     print("dynamodb_boto3_test: ok")
 

@@ -9,34 +9,15 @@ import sys
 import time
 import urllib.request
 
-sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's boto3, whatever python3 runs this
-import boto3  # noqa: E402
-import botocore.exceptions  # noqa: E402
+from wire import client, expect_error, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
 
 EMU = sys.argv[1]
 
 
-def expect_error(code, fn, *args, contains=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, "expected %s, got %s: %s" % (code, got, e.response["Error"])
-        if contains:
-            assert contains in e.response["Error"]["Message"], e.response["Error"]["Message"]
-        return e
-    raise AssertionError("expected %s from %s" % (code, fn.__name__))
-
-
 def main():
-    proc = subprocess.Popen([EMU, "serve", "--port", "0", "--log-level", "warn"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base = start_serve(EMU)
     try:
-        m = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
-        assert m, "serve did not start"
-        base = m.group(1)
-        eb = boto3.client("events", endpoint_url=base, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
+        eb = client("events", base)
 
         names = [b["Name"] for b in eb.list_event_buses()["EventBuses"]]
         assert "default" in names and "bellyfed-dev" in names, names
@@ -168,8 +149,7 @@ def main():
                                                                            "restaurant-import"], out.stdout
         print("events_boto3_test: ok")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
 
 
 if __name__ == "__main__":

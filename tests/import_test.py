@@ -3,27 +3,23 @@
 SQS → Event Processor → EventBridge → DynamoDB Import, and Debian's boto3 then finds every
 restaurant with GetItem, its menu and reviews with Query, and each city through GSI1."""
 import json
-import re
 import subprocess
 import sys
 import time
 
-sys.path.insert(0, "/usr/lib/python3/dist-packages")
-import boto3  # noqa: E402
+from wire import client, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
 
 EMU, FIXTURE = sys.argv[1], sys.argv[2]
 
 
 def main():
     records = [json.loads(line) for line in open(FIXTURE) if line.strip()]
-    proc = subprocess.Popen([EMU, "serve", "--port", "0", "--log-level", "warn"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base = start_serve(EMU)
     try:
-        base = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline()).group(1)
         r = subprocess.run([EMU, "import", FIXTURE, "--endpoint", base], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         assert "sent %d of %d records" % (len(records), len(records)) in r.stdout, r.stdout
-        ddb = boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        ddb = client("dynamodb", base)
         deadline = time.time() + 60
         while time.time() < deadline:
             if ddb.scan(TableName="FoodEstablishment-dev", Select="COUNT")["Count"] == len(records):
@@ -50,8 +46,7 @@ def main():
             assert got == n, (city, got, n)
         print("import_test: %d restaurants in %d cities found" % (len(records), len(by_city)))
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
 
 
 if __name__ == "__main__":

@@ -5,45 +5,23 @@ batches, long polling, FIFO, redrive, errors in the query dialect, and the impor
 (the system's restaurant-import queue through to DynamoDB)."""
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
-sys.path.insert(0, "/usr/lib/python3/dist-packages")  # Debian's boto3, whatever python3 runs this
-import boto3  # noqa: E402
-import botocore.exceptions  # noqa: E402
+from wire import aws_cli, boto3, expect_error, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
 
 EMU = sys.argv[1]
 
 
-def expect_error(code, fn, *args, contains=None, **kwargs):
-    try:
-        fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
-        got = e.response["Error"]["Code"]
-        assert got == code, "expected %s, got %s: %s" % (code, got, e.response["Error"])
-        if contains:
-            assert contains in e.response["Error"]["Message"], e.response["Error"]["Message"]
-        return e
-    raise AssertionError("expected %s from %s" % (code, fn.__name__))
-
-
 def cli(base, *args):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
-               AWS_PAGER="", AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    r = subprocess.run(["/usr/bin/aws", "--endpoint-url", base, "--output", "json", "sqs"] + list(args),
-                       capture_output=True, text=True, env=env, timeout=120)
-    return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None), r.stderr
+    return aws_cli(base, "sqs", *args)
 
 
 def main():
-    proc = subprocess.Popen([EMU, "serve", "--port", "0", "--log-level", "warn"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, base = start_serve(EMU)
     try:
-        m = re.search(r"(http://127\.0\.0\.1:(\d+))", proc.stdout.readline())
-        assert m, "serve did not start"
-        base, port = m.group(1), m.group(2)
+        port = base.rsplit(":", 1)[1]
         sqs = boto3.client("sqs", endpoint_url=base, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
 
@@ -149,8 +127,7 @@ def main():
         expect_error("AWS.SimpleQueueService.NonExistentQueue", sqs.send_message, QueueUrl=q, MessageBody="x")
         print("sqs_boto3_test: ok")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 // client (JSON 1.0, current protocol code) and the document client of @aws-sdk/lib-dynamodb,
 // including errors, pagination helpers and transactions.
 // Usage: node dynamodb_sdk_test.mjs path/to/bellyfed-emu
-import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
+import { expectError, startServe } from "./harness.mjs";
 import {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, GetItemCommand, DeleteItemCommand,
   ListTablesCommand, paginateQuery, paginateScan, BatchWriteItemCommand, BatchGetItemCommand,
@@ -15,27 +15,7 @@ import {
   BatchGetCommand, paginateQuery as paginateDocQuery,
 } from "@aws-sdk/lib-dynamodb";
 
-const emu = process.argv[2];
-const server = spawn(emu, ["serve", "--port", "0", "--log-level", "off"], { stdio: ["ignore", "pipe", "inherit"] });
-const base = await new Promise((resolve, reject) => {
-  server.stdout.on("data", (d) => {
-    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(String(d));
-    if (m) resolve(m[1]);
-  });
-  server.on("exit", (code) => reject(new Error(`serve exited ${code}`)));
-});
-
-async function expectError(name, promise, fragment) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (fragment) assert.ok(e.message.includes(fragment), e.message);
-    assert.equal(e.$metadata.httpStatusCode, 400);
-    return e;
-  }
-  assert.fail(`expected ${name}`);
-}
+const { server, base } = await startServe(process.argv[2]);
 
 const client = new DynamoDBClient({
   endpoint: base, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" },

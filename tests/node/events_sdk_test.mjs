@@ -1,34 +1,14 @@
 // The EventBridge API of `bellyfed-emu serve` through the AWS SDK for JavaScript v3 (current
 // JSON 1.1 protocol code). Usage: node events_sdk_test.mjs path/to/bellyfed-emu
-import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
+import { expectError, startServe } from "./harness.mjs";
 import {
   EventBridgeClient, CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, PutEventsCommand,
   ListRulesCommand, DescribeRuleCommand, TestEventPatternCommand, DeleteRuleCommand, RemoveTargetsCommand,
   ListEventBusesCommand, DeleteEventBusCommand,
 } from "@aws-sdk/client-eventbridge";
 
-const emu = process.argv[2];
-const server = spawn(emu, ["serve", "--port", "0", "--log-level", "off"], { stdio: ["ignore", "pipe", "inherit"] });
-const base = await new Promise((resolve, reject) => {
-  server.stdout.on("data", (d) => {
-    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(String(d));
-    if (m) resolve(m[1]);
-  });
-  server.on("exit", (code) => reject(new Error(`serve exited ${code}`)));
-});
-
-async function expectError(name, promise, fragment) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (fragment) assert.ok(e.message.includes(fragment), e.message);
-    assert.equal(e.$metadata.httpStatusCode, 400);
-    return;
-  }
-  assert.fail(`expected ${name}`);
-}
+const { server, base } = await startServe(process.argv[2]);
 
 try {
   const eb = new EventBridgeClient({ endpoint: base, region: "us-east-1",

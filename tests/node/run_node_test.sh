@@ -8,5 +8,5 @@ cp "$src/package.json" "$src/package-lock.json" "$work/"
 if [ ! -d "$work/node_modules/@aws-sdk" ] || [ "$src/package-lock.json" -nt "$work/node_modules" ]; then
   (cd "$work" && npm ci --no-audit --no-fund --silent)
 fi
-cp "$src/$test" "$work/"
+cp "$src/$test" "$src/harness.mjs" "$work/"
 cd "$work" && exec node "$test" "$emu"

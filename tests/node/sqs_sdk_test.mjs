@@ -1,23 +1,15 @@
 // The SQS API of `bellyfed-emu serve` through the AWS SDK for JavaScript v3, which speaks AWS
 // JSON 1.0 with query-compatible errors and verifies MD5OfMessageBody (a wrong one throws).
 // Usage: node sqs_sdk_test.mjs path/to/bellyfed-emu
-import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
+import { startServe } from "./harness.mjs";
 import {
   SQSClient, CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, SendMessageBatchCommand, ReceiveMessageCommand,
   DeleteMessageCommand, ChangeMessageVisibilityCommand, GetQueueAttributesCommand, QueueDoesNotExist,
   DeleteMessageBatchCommand, PurgeQueueCommand, ListQueuesCommand,
 } from "@aws-sdk/client-sqs";
 
-const emu = process.argv[2];
-const server = spawn(emu, ["serve", "--port", "0", "--log-level", "off"], { stdio: ["ignore", "pipe", "inherit"] });
-const base = await new Promise((resolve, reject) => {
-  server.stdout.on("data", (d) => {
-    const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(String(d));
-    if (m) resolve(m[1]);
-  });
-  server.on("exit", (code) => reject(new Error(`serve exited ${code}`)));
-});
+const { server, base } = await startServe(process.argv[2]);
 
 const sqs = new SQSClient({ endpoint: base, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
 
