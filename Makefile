@@ -23,15 +23,21 @@ BENCH_PACKAGES := wrk openjdk-17-jre-headless
 
 .PHONY: run test bench format deps bench-deps build build-asan clean
 
-deps:
+# Installs those of the Debian packages $(1) that are missing (as root, else through sudo);
+# $(2) says what for.
+define apt_install
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "==> installing Debian packages:$$missing"; \
+	  echo "==> installing Debian packages$(2):$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEB_PACKAGES),)
 	@# The JavaScript SDK wire tests need Node.js and npm; this machine kind ships Node 20.
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 	  echo "==> installing Debian packages: nodejs npm"; \
@@ -40,14 +46,7 @@ deps:
 	fi
 
 bench-deps: deps
-	@missing=""; \
-	for p in $(BENCH_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "==> installing Debian packages for benchmarks:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
-	  $$sudo apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call apt_install,$(BENCH_PACKAGES), for benchmarks)
 
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

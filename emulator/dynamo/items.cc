@@ -35,7 +35,6 @@ struct service::write_plan {
   json item;                         // put: the new item
   std::vector<update_action> actions;
   json legacy_updates;               // UpdateItem's AttributeUpdates
-  std::string return_values = "NONE";
   bool old_on_failure = false;       // ReturnValuesOnConditionCheckFailure = ALL_OLD
   // Evaluation results.
   std::optional<json> old_item, new_item;
@@ -267,18 +266,27 @@ aws_error condition_failed(const service::write_plan& p) {
 
 }  // namespace
 
+// One conditional write of PutItem, UpdateItem or DeleteItem: evaluated and written in one
+// store transaction, then traced and handed to the write hook (nothing when nothing changed).
+void service::run_single(write_plan& p, const std::string& table, const char* trace_kind) {
+  const table_info& t = *p.t;
+  store_txn tx(store_);
+  if (!evaluate_plan(p, load(t, p.key.pk, p.key.sk))) throw condition_failed(p);
+  const json* old_item = p.old_item ? &*p.old_item : nullptr;
+  const json* new_item = p.new_item ? &*p.new_item : nullptr;
+  if (old_item || new_item) write(t, p.key.pk, p.key.sk, old_item, new_item);
+  tx.commit();
+  if (!old_item && !new_item) return;
+  rt_.trace().record(trace_kind, "dynamodb", {{"table", table}, {"key", item_to_plain(p.key_json)}});
+  if (hook_) hook_(table, old_item, new_item);
+}
+
 json service::put_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
   auto p = plan::make(write_op::put, t, req);
-  p->return_values = rv;
-  store_txn tx(store_);
-  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
-  write(t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
-  tx.commit();
-  rt_.trace().record("dynamodb.put", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
-  if (hook_) hook_(name, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  run_single(*p, name, "dynamodb.put");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
   if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null()) out["ConsumedCapacity"] = c;
@@ -290,12 +298,7 @@ json service::update_item(json req) {
   std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
   table_info& t = table(name);
   auto p = plan::make(write_op::update, t, req);
-  store_txn tx(store_);
-  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
-  write(t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
-  tx.commit();
-  rt_.trace().record("dynamodb.update", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
-  if (hook_) hook_(name, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  run_single(*p, name, "dynamodb.update");
   json out = json::object();
   std::vector<doc_path> changed = action_paths(p->actions);
   if (p->legacy_updates.is_object())
@@ -315,14 +318,7 @@ json service::delete_item(json req) {
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
   auto p = plan::make(write_op::del, t, req);
-  store_txn tx(store_);
-  if (!evaluate_plan(*p, load(t, p->key.pk, p->key.sk))) throw condition_failed(*p);
-  if (p->old_item) write(t, p->key.pk, p->key.sk, &*p->old_item, nullptr);
-  tx.commit();
-  if (p->old_item) {
-    rt_.trace().record("dynamodb.delete", "dynamodb", {{"table", name}, {"key", item_to_plain(p->key_json)}});
-    if (hook_) hook_(name, &*p->old_item, nullptr);
-  }
+  run_single(*p, name, "dynamodb.delete");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
   if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, nullptr)); !c.is_null()) out["ConsumedCapacity"] = c;
@@ -493,7 +489,6 @@ json service::transact_write_items(json req) {
     std::string name = table_name(r);
     table_info& t = table(name);
     auto p = plan::make(op, t, r);
-    if (op == write_op::update) p->return_values = "NONE";
     if (!seen.insert({name, p->key}).second)
       throw aws_error::validation("Transaction request cannot include multiple operations on one item");
     plans.push_back(std::move(p));

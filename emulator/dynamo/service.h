@@ -126,6 +126,7 @@ class service {
   void expire_at(std::int64_t ms);  // a sweep no later than `ms`
   void schedule_next_expiry();      // finds the earliest expiry of all TTL tables
   json describe(const table_info& t);
+  void run_single(write_plan& p, const std::string& table, const char* trace_kind);
   page query_page(json& req, bool raw);
   // GetItem's validation and lookup: the stored text, the projection, the table.
   std::optional<std::string> get_text(json& req, std::vector<doc_path>& proj, const table_info*& t);

@@ -150,6 +150,13 @@ std::optional<std::string> store::get(int table_id, std::string_view pk, std::st
   return std::string(column(s, 0));
 }
 
+void store::erase_index_row(int table_id, const index_row& r, std::string_view pk, std::string_view sk) {
+  sqlite3_stmt* s = prepare("DELETE FROM " + idx(table_id, r.index_id) + " WHERE ipk = ?1 AND isk = ?2 AND pk = ?3 AND sk = ?4");
+  stmt_use u{s};
+  bind_bytes(s, 1, r.ipk), bind_bytes(s, 2, r.isk), bind_bytes(s, 3, pk), bind_bytes(s, 4, sk);
+  step_done(db_, s);
+}
+
 void store::put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
                 const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows) {
   {
@@ -165,10 +172,7 @@ void store::put(int table_id, std::string_view pk, std::string_view sk, const st
     bool same = false;
     for (const auto& n : new_rows) same |= n.index_id == r.index_id && n.ipk == r.ipk && n.isk == r.isk;
     if (same) continue;
-    sqlite3_stmt* s = prepare("DELETE FROM " + idx(table_id, r.index_id) + " WHERE ipk = ?1 AND isk = ?2 AND pk = ?3 AND sk = ?4");
-    stmt_use u{s};
-    bind_bytes(s, 1, r.ipk), bind_bytes(s, 2, r.isk), bind_bytes(s, 3, pk), bind_bytes(s, 4, sk);
-    step_done(db_, s);
+    erase_index_row(table_id, r, pk, sk);
   }
   for (const auto& r : new_rows) {
     sqlite3_stmt* s = prepare("INSERT OR IGNORE INTO " + idx(table_id, r.index_id) + "(ipk, isk, pk, sk) VALUES(?1, ?2, ?3, ?4)");
@@ -186,12 +190,7 @@ void store::erase(int table_id, std::string_view pk, std::string_view sk, const 
     bind_bytes(s, 2, sk);
     step_done(db_, s);
   }
-  for (const auto& r : old_rows) {
-    sqlite3_stmt* s = prepare("DELETE FROM " + idx(table_id, r.index_id) + " WHERE ipk = ?1 AND isk = ?2 AND pk = ?3 AND sk = ?4");
-    stmt_use u{s};
-    bind_bytes(s, 1, r.ipk), bind_bytes(s, 2, r.isk), bind_bytes(s, 3, pk), bind_bytes(s, 4, sk);
-    step_done(db_, s);
-  }
+  for (const auto& r : old_rows) erase_index_row(table_id, r, pk, sk);
 }
 
 std::int64_t store::count(int table_id) {

@@ -95,6 +95,7 @@ class store {
  private:
   sqlite3_stmt* prepare(const std::string& sql);
   void exec(const std::string& sql);
+  void erase_index_row(int table_id, const index_row& r, std::string_view pk, std::string_view sk);
 
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> stmts_;

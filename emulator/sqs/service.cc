@@ -1,6 +1,7 @@
 #include "emulator/sqs/service.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "emulator/core/digest.h"
@@ -205,6 +206,22 @@ const json& batch_entries(const json& req, const char* member_name, const char* 
 
 json failure(const std::string& id, const aws_error& e) {
   return {{"Id", id}, {"SenderFault", e.http_status() < 500}, {"Code", e.query_code()}, {"Message", e.message()}};
+}
+
+// Runs `one` for every entry of a batch: each succeeds or fails on its own, as SQS answers
+// batches (HTTP 200 with Successful and Failed).
+json each_entry(const json& entries, const std::function<json(const json& entry)>& one) {
+  json ok = json::array(), failed = json::array();
+  for (const auto& e : entries) {
+    try {
+      json r = one(e);
+      r["Id"] = e["Id"];
+      ok.push_back(std::move(r));
+    } catch (const aws_error& x) {
+      failed.push_back(failure(e["Id"], x));
+    }
+  }
+  return {{"Successful", ok}, {"Failed", failed}};
 }
 
 }  // namespace
@@ -451,19 +468,11 @@ json service::send_message_batch(const json& req, const call& c) {
   if (long(total) > max)
     throw err("BatchRequestTooLong", "Batch requests cannot be longer than " + std::to_string(max) + " bytes. You have sent " +
               std::to_string(total) + " bytes.", "AWS.SimpleQueueService.BatchRequestTooLong");
-  json ok = json::array(), failed = json::array();
-  for (const auto& e : entries) {
+  return each_entry(entries, [&](const json& e) {
     json one = e;
     one["QueueUrl"] = req["QueueUrl"];
-    try {
-      json r = send_message(one, c);
-      r["Id"] = e["Id"];
-      ok.push_back(r);
-    } catch (const aws_error& x) {
-      failed.push_back(failure(e["Id"], x));
-    }
-  }
-  return {{"Successful", ok}, {"Failed", failed}};
+    return send_message(one, c);
+  });
 }
 
 std::vector<message*> service::receive(queue& q, int max, std::optional<int> visibility_timeout) {
@@ -613,16 +622,10 @@ json service::delete_message(const json& req, const call&) {
 json service::delete_message_batch(const json& req, const call& c) {
   resolve(req);
   const json& entries = batch_entries(req, "Entries", "DeleteMessageBatchRequestEntry");
-  json ok = json::array(), failed = json::array();
-  for (const auto& e : entries) {
-    try {
-      delete_message({{"QueueUrl", req["QueueUrl"]}, {"ReceiptHandle", e.value("ReceiptHandle", "")}}, c);
-      ok.push_back({{"Id", e["Id"]}});
-    } catch (const aws_error& x) {
-      failed.push_back(failure(e["Id"], x));
-    }
-  }
-  return {{"Successful", ok}, {"Failed", failed}};
+  return each_entry(entries, [&](const json& e) {
+    delete_message({{"QueueUrl", req["QueueUrl"]}, {"ReceiptHandle", e.value("ReceiptHandle", "")}}, c);
+    return json::object();
+  });
 }
 
 json service::change_message_visibility(const json& req, const call&) {
@@ -647,17 +650,11 @@ json service::change_message_visibility(const json& req, const call&) {
 json service::change_message_visibility_batch(const json& req, const call& c) {
   resolve(req);
   const json& entries = batch_entries(req, "Entries", "ChangeMessageVisibilityBatchRequestEntry");
-  json ok = json::array(), failed = json::array();
-  for (const auto& e : entries) {
-    try {
-      change_message_visibility({{"QueueUrl", req["QueueUrl"]}, {"ReceiptHandle", e.value("ReceiptHandle", "")},
-                                 {"VisibilityTimeout", e.contains("VisibilityTimeout") ? e["VisibilityTimeout"] : json()}}, c);
-      ok.push_back({{"Id", e["Id"]}});
-    } catch (const aws_error& x) {
-      failed.push_back(failure(e["Id"], x));
-    }
-  }
-  return {{"Successful", ok}, {"Failed", failed}};
+  return each_entry(entries, [&](const json& e) {
+    change_message_visibility({{"QueueUrl", req["QueueUrl"]}, {"ReceiptHandle", e.value("ReceiptHandle", "")},
+                               {"VisibilityTimeout", e.contains("VisibilityTimeout") ? e["VisibilityTimeout"] : json()}}, c);
+    return json::object();
+  });
 }
 
 json service::purge_queue(const json& req, const call&) {
