@@ -114,7 +114,9 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
   auto call = [&](const std::string& op, const json& body, json& result) -> std::string {
     httplib::Headers h = {{"X-Amz-Target", "AmazonSQS." + op}};
     auto res = client.Post("/", h, body.dump(), "application/x-amz-json-1.0");
-    if (!res) return "cannot reach " + endpoint + ": " + httplib::to_string(res.error());
+    if (!res)
+      return "cannot reach " + endpoint + ": " + httplib::to_string(res.error()) +
+             " error (is `bellyfed-emu serve` running there? --endpoint names another, --in-process needs none)";
     result = json::parse(res->body, nullptr, false);
     if (res->status != 200)
       return result.is_object() ? result.value("__type", "error") + ": " + result.value("message", res->body) : res->body;
