@@ -1,6 +1,7 @@
 // bellyfed-emu: parse the command line, build the runtime and the services, hand over.
 #include <pthread.h>
 #include <signal.h>
+#include <strings.h>
 
 #include <filesystem>
 #include <iostream>
@@ -226,13 +227,38 @@ int serve(const std::vector<std::string>& argv) {
     r.body = emu::json{{"bus", bus}, {"events", list}}.dump();
     return r;
   });
-  router.add_admin("GET", "/_emu/logs", [&](const emu::edge::request& req) {
-    std::string fn;
-    for (const auto& [k, v] : req.query)
-      if (k == "function") fn = v;
+  // API Gateway: /{stage}/… for every served stage.
+  router.set_stage_handler([&](const emu::edge::request& req) {
+    emu::gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};
+    emu::gateway::http_response out = system->gateway().handle(g);
     emu::edge::response r;
+    r.status = out.status;
+    for (auto& [k, v] : out.headers) {
+      if (strcasecmp(k.c_str(), "content-type") == 0) r.content_type = v;
+      else r.headers.emplace_back(k, v);
+    }
+    r.body = std::move(out.body);
+    return r;
+  });
+  router.add_admin("GET", "/_emu/logs", [&](const emu::edge::request& req) {
+    std::string fn, access;
+    for (const auto& [k, v] : req.query) {
+      if (k == "function") fn = v;
+      if (k == "access") access = v;
+    }
+    emu::edge::response r;
+    if (!access.empty()) {
+      if (std::find(stages.begin(), stages.end(), access) == stages.end())
+        throw emu::aws_error::resource_not_found("Stage " + access + " is not served");
+      emu::json lines = emu::json::array();
+      for (const auto& l : system->gateway().access_log(access))
+        lines.push_back({{"timestamp", emu::iso8601_ms(l.at)}, {"message", l.line}});
+      r.body = emu::json{{"logGroupName", "API-Gateway-Access-Logs_" + system->gateway().api_id(access) + "/" + access},
+                         {"events", lines}}.dump();
+      return r;
+    }
     if (fn.empty()) {
-      r.body = emu::json{{"functions", system->functions().names()}}.dump();
+      r.body = emu::json{{"functions", system->functions().names()}, {"access", stages}}.dump();
       return r;
     }
     if (!system->functions().has(fn)) throw emu::aws_error::resource_not_found("Function not found: " + fn);
@@ -244,7 +270,8 @@ int serve(const std::vector<std::string>& argv) {
   });
   router.add_admin("GET", "/_emu/metrics", [&](const emu::edge::request&) {
     emu::edge::response r;
-    r.body = emu::json{{"buses", system->bus().metrics()}, {"queues", system->sqs().metrics()}}.dump();
+    r.body = emu::json{{"buses", system->bus().metrics()}, {"queues", system->sqs().metrics()},
+                       {"gateway", system->gateway().metrics()}}.dump();
     return r;
   });
   std::string notice = emu::bellyfed::not_emulated_notice(sys);

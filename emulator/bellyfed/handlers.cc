@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <strings.h>
 
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
@@ -12,7 +13,7 @@ namespace emu::bellyfed {
 
 function_env::function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage, dynamo::service& db,
                            sqs::service& sqs, bus::service& bus)
-    : rt_(rt), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), db_(db), sqs_(sqs), bus_(bus),
+    : rt_(rt), def_(def), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), db_(db), sqs_(sqs), bus_(bus),
       account_(def.account), region_(def.region) {}
 
 void function_env::deny(const std::string& action, const std::string& resource_arn) const {
@@ -49,14 +50,80 @@ json function_env::put_event(const std::string& bus, const json& entry, const st
 
 namespace {
 
-// The seed's Event Processor for SQS: every record becomes a standard RESTAURANT_IMPORT event
-// on the stage's bus, with the record's trace id (message attribute `trace_id`, then the
-// AWSTraceHeader Root, then one in the body) or a new one. A record that cannot become an
-// event is reported as a batch item failure; the others go on.
+// The standard event for `payload`, checked against the schema before it goes on the bus
+// (seed: "EventBridge rules enforce event validation"); a problem throws, naming the field.
+json publish(function_env& env, const std::string& event_type, const std::string& source, const std::string& trace_id,
+             json payload, const functions::context& ctx) {
+  standard_event e;
+  e.event_id = env.rt().ids().uuid();
+  e.timestamp = iso8601_ms(env.rt().clock().now());
+  e.event_type = event_type;
+  e.source = source;
+  e.trace_id = trace_id;
+  e.payload = std::move(payload);
+  json detail = to_json(e);
+  if (auto problems = validate_standard_event(detail); !problems.empty()) {
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+    ctx.log("rejected a " + (event_type.empty() ? std::string("standard") : event_type) + " event: " + why);
+    throw aws_error::validation("the standard event is not valid: " + why);
+  }
+  json result = env.put_event("bellyfed", {{"Source", source}, {"DetailType", event_type}, {"Detail", detail.dump()}}, trace_id);
+  if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
+  return detail;
+}
+
+json proxy_answer(int status, const json& body) {
+  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", body.dump()}};
+}
+
+// An API Gateway request (Lambda proxy, payload 1.0) becomes the route's event type (GET_RESTAURANTS,
+// …) from source api-gateway, with the request's X-Amzn-Trace-Id root as trace id. Answers 202
+// once the event is on the bus; the reply comes from the function the bus routes it to.
+json api_request(function_env& env, const json& event, const functions::context& ctx) {
+  std::string method = event.value("httpMethod", ""), resource = event.value("resource", "");
+  std::string event_type;
+  for (const auto& r : env.definition().gateway.routes)
+    if (r.path == resource && (r.method == method || r.method == "ANY")) event_type = r.event_type;
+  if (event_type.empty()) {
+    ctx.log("no gateway route " + method + " " + resource + " in the system definition");
+    return proxy_answer(404, {{"message", "No route " + method + " " + resource}});
+  }
+  auto object_at = [&](const char* k) {
+    auto it = event.find(k);
+    return it != event.end() && it->is_object() ? *it : json::object();
+  };
+  std::string trace_id = ctx.trace_id;
+  json headers = object_at("headers");
+  for (const auto& [k, v] : headers.items())
+      if (k.size() == 15 && strcasecmp(k.c_str(), "x-amzn-trace-id") == 0 && v.is_string()) {
+        std::string h = v.get<std::string>();
+        if (auto p = h.find("Root="); p != std::string::npos) trace_id = h.substr(p + 5, h.find(';', p) - p - 5);
+      }
+  if (trace_id.empty()) trace_id = env.rt().ids().uuid();
+  json rc = object_at("requestContext");
+  json payload = {{"request_id", rc.value("requestId", "")},
+                  {"method", method},
+                  {"resource", resource},
+                  {"path", event.value("path", "")},
+                  {"path_parameters", object_at("pathParameters")},
+                  {"query", object_at("queryStringParameters")},
+                  {"source_ip", rc.contains("identity") && rc["identity"].is_object() ? rc["identity"].value("sourceIp", "") : ""}};
+  json detail = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
+  ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() + " (trace " +
+          trace_id + ")");
+  return proxy_answer(202, {{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}});
+}
+
+// The seed's Event Processor. SQS records: every record becomes a standard RESTAURANT_IMPORT
+// event on the stage's bus, with the record's trace id (message attribute `trace_id`, then the
+// AWSTraceHeader Root, then one in the body) or a new one; a record that cannot become an event
+// is reported as a batch item failure and the others go on. API Gateway requests: api_request.
 functions::handler event_processor(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
+    if (event.is_object() && event.contains("httpMethod") && event.contains("requestContext")) return api_request(env, event, ctx);
     if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array())
-      throw std::runtime_error("EventProcessor: expected an SQS event with Records (API Gateway requests arrive with issue #6)");
+      throw std::runtime_error("EventProcessor: expected an SQS event with Records or an API Gateway proxy event");
     json failures = json::array();
     for (const auto& r : event["Records"]) {
       std::string id = r.value("messageId", "");
@@ -72,17 +139,8 @@ functions::handler event_processor(function_env& env) {
         }
         if (trace_id.empty() && body.contains("trace_id") && body["trace_id"].is_string()) trace_id = body["trace_id"];
         if (trace_id.empty()) trace_id = env.rt().ids().uuid();
-        standard_event e;
-        e.event_id = env.rt().ids().uuid();
-        e.timestamp = iso8601_ms(env.rt().clock().now());
-        e.event_type = "RESTAURANT_IMPORT";
-        e.source = "import-processor";
-        e.trace_id = trace_id;
-        e.payload = body;
-        json result = env.put_event("bellyfed", {{"Source", "import-processor"}, {"DetailType", "RESTAURANT_IMPORT"},
-                                                 {"Detail", to_json(e).dump()}}, trace_id);
-        if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
-        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + e.event_id + " (trace " + trace_id + ")");
+        json detail = publish(env, "RESTAURANT_IMPORT", "import-processor", trace_id, std::move(body), ctx);
+        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + detail["event_id"].get<std::string>() + " (trace " + trace_id + ")");
       } catch (const std::exception& x) {
         ctx.log("record " + id + " failed: " + x.what());
         failures.push_back({{"itemIdentifier", id}});
@@ -92,7 +150,8 @@ functions::handler event_processor(function_env& env) {
   };
 }
 
-// Validation of one imported restaurant; the first problem found, naming the field.
+}  // namespace
+
 // An id of 1–64 letters, digits, '-' or '_' (a loop: std::regex cost 8 % of an import).
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -100,6 +159,10 @@ bool valid_id(const std::string& id) {
     if (!(std::isalnum((unsigned char)c) || c == '-' || c == '_')) return false;
   return true;
 }
+
+namespace {
+
+// Validation of one imported restaurant; the first problem found, naming the field.
 
 std::string invalid_record(const json& r) {
   auto text = [&](const json& o, const char* k, bool required) -> std::string {
@@ -194,6 +257,7 @@ functions::handler dynamodb_import(function_env& env) {
 functions::handler make_builtin(const std::string& builtin, function_env& env) {
   if (builtin == "event-processor") return event_processor(env);
   if (builtin == "dynamodb-import") return dynamodb_import(env);
+  if (builtin == "query-handler") return query_handler(env);
   return {};
 }
 

@@ -28,11 +28,14 @@ class function_env {
   std::string table(const std::string& stage_less) const { return resource_name(stage_less, stage_); }
   runtime& rt() { return rt_; }
   const std::string& name() const { return qualified_; }
+  const std::string& stage() const { return stage_; }
+  const system_def& definition() const { return def_; }
 
  private:
   [[noreturn]] void deny(const std::string& action, const std::string& resource_arn) const;
 
   runtime& rt_;
+  const system_def& def_;
   const function_def& fn_;
   std::string stage_, qualified_;
   dynamo::service& db_;
@@ -43,5 +46,13 @@ class function_env {
 
 // The handler for a `builtin:` name, or an empty handler when this build has none.
 functions::handler make_builtin(const std::string& builtin, function_env& env);
+
+// The Query Handler (seed Figure 2): answers GET_RESTAURANTS, GET_RESTAURANT,
+// GET_RESTAURANT_MENU and GET_RESTAURANT_REVIEWS events with API Gateway proxy responses
+// (query_handler.cc; the response shapes are in the README, "API Gateway").
+functions::handler query_handler(function_env& env);
+
+// A restaurant, menu or review id: 1–64 letters, digits, '-' or '_'.
+bool valid_id(const std::string& id);
 
 }  // namespace emu::bellyfed

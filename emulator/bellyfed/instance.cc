@@ -24,7 +24,15 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
   bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-    functions_.invoke(function_name(arn), payload, trace_id);
+    auto waiting = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
+    bool first = waiting != awaiting_.end() && !waiting->second.result && !waiting->second.error;
+    try {
+      json result = functions_.invoke(function_name(arn), payload, trace_id);
+      if (first) waiting->second.result = std::move(result);
+    } catch (const std::exception& e) {
+      if (first) waiting->second.error = e.what();
+      throw;
+    }
   });
   bus_.set_delivery("logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
     std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
@@ -46,6 +54,36 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
     sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
   });
   for (const auto& s : stages) create_stage(s);
+  gateway_ = std::make_unique<gateway::service>(rt_, def_, stages, [this](const std::string& fn, const json& event,
+                                                                          const std::string& trace_id) {
+    return request_reply(fn, event, trace_id);
+  });
+}
+
+json instance::request_reply(const std::string& function, const json& event, const std::string& trace_id) {
+  awaiting_[trace_id] = {};
+  struct forget {
+    std::map<std::string, reply>& m;
+    const std::string& id;
+    ~forget() { m.erase(id); }
+  } cleanup{awaiting_, trace_id};
+  json ack = functions_.invoke(function, event, trace_id);
+  if (!ack.is_object() || ack.value("statusCode", json()) != 202) return ack;  // the function answered itself
+  // Deliveries are due now; a task that throws is logged (as the real-time driver does) and the
+  // rest still run.
+  for (;;) {
+    try {
+      rt_.sched().run_until_idle();
+      break;
+    } catch (const std::exception& e) {
+      rt_.log().error("scheduler", "task failed", {{"error", e.what()}});
+    }
+  }
+  const reply& r = awaiting_[trace_id];
+  if (r.error) throw std::runtime_error(*r.error);
+  if (r.result) return *r.result;
+  throw gateway::no_reply("no function answered the request (trace " + trace_id +
+                          "); is a rule routing its event to a function enabled?");
 }
 
 instance::~instance() = default;

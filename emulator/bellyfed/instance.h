@@ -3,6 +3,8 @@
 // one per scenario, `serve` one for the process. Not thread-safe: callers hold the world lock.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "emulator/sqs/mapping.h"
 #include "emulator/sqs/service.h"
 #include "emulator/functions/registry.h"
+#include "emulator/gateway/gateway.h"
 
 namespace emu::bellyfed {
 
@@ -31,6 +34,7 @@ class instance {
   functions::registry& functions() { return functions_; }
   dynamo::service& dynamo() { return dynamo_; }
   sqs::service& sqs() { return sqs_; }
+  gateway::service& gateway() { return *gateway_; }
   const system_def& definition() const { return def_; }
 
   std::string function_arn(const std::string& qualified_name) const;
@@ -38,6 +42,14 @@ class instance {
 
  private:
   void create_stage(const std::string& stage);
+  // The gateway's integration (ARCHITECTURE.md, "Synchronous request/reply"): invokes the
+  // route's function; a 202 from it means "published to the bus", so the work due now runs and
+  // the first function result delivered with the request's trace id is the reply.
+  json request_reply(const std::string& function, const json& event, const std::string& trace_id);
+  struct reply {
+    std::optional<json> result;
+    std::optional<std::string> error;
+  };
 
   runtime& rt_;
   const system_def& def_;
@@ -47,6 +59,8 @@ class instance {
   sqs::service sqs_;
   std::vector<std::unique_ptr<function_env>> envs_;
   std::vector<std::unique_ptr<sqs::mapping>> mappings_;
+  std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
+  std::unique_ptr<gateway::service> gateway_;
 };
 
 }  // namespace emu::bellyfed

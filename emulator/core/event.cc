@@ -28,6 +28,11 @@ std::vector<std::string> validate_standard_event(const json& j) {
                                       !parse_iso8601(it->get_ref<const std::string&>()))
     problems.push_back("timestamp: must be an ISO 8601 time such as 2024-12-01T12:00:00.000Z");
   if (!j.contains("payload")) problems.push_back("payload: is required");
+  else if (!j["payload"].is_object()) problems.push_back("payload: must be a JSON object");
+  if (auto it = j.find("version"); it != j.end() && it->is_string() && *it != "1.0")
+    problems.push_back("version: must be \"1.0\"");
+  if (auto it = j.find("trace_id"); it != j.end() && it->is_string() && it->get_ref<const std::string&>().size() > 256)
+    problems.push_back("trace_id: must be at most 256 characters");
   for (auto& [k, v] : j.items()) {
     (void)v;
     bool known = k == "payload";

@@ -90,27 +90,19 @@ response router::handle(const request& req) const {
   std::string target = req.header("x-amz-target");
   if (!target.empty()) return handle_json(req, target);
 
+  // API Gateway: the first path segment is the stage (before Action=, which a form posted to a
+  // route may carry too).
+  std::string first = req.path.substr(1, req.path.find('/', 1) == std::string::npos
+                                               ? std::string::npos
+                                               : req.path.find('/', 1) - 1);
+  if (stage_handler_ && std::find(stages_.begin(), stages_.end(), first) != stages_.end()) return stage_handler_(req);
+
   // Query protocol: Action= in a form body (POST) or in the query string (GET).
   bool form = req.header("content-type").rfind("application/x-www-form-urlencoded", 0) == 0;
   params p = form ? parse_form(req.body) : params{};
   if (!form || p.empty()) p = req.query;
   for (const auto& [k, v] : p)
     if (k == "Action") return handle_query(req, p);
-
-  // API Gateway: the first path segment is the stage.
-  std::string first = req.path.substr(1, req.path.find('/', 1) == std::string::npos
-                                               ? std::string::npos
-                                               : req.path.find('/', 1) - 1);
-  for (const auto& s : stages_) {
-    if (s != first) continue;
-    if (!stage_handler_) {
-      response r;
-      r.status = 404;
-      r.body = json{{"message", "API Gateway routes are not emulated yet (issue #6); stage '" + s + "' is configured"}}.dump();
-      return r;
-    }
-    return stage_handler_(req);
-  }
 
   if (req.method == "POST" && req.path == "/")
     return json_error(400, "UnknownOperationException",

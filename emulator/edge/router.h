@@ -29,6 +29,7 @@ struct request {
   std::string path = "/";
   params query;                                // decoded query-string parameters, in order
   std::map<std::string, std::string> headers;  // keys lower-case
+  params header_list;                          // every header as sent (name case kept), in order
   std::string body;
   std::string remote_addr = "127.0.0.1";
   // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).

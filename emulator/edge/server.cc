@@ -22,6 +22,9 @@ struct http_server::impl {
     auto q = hreq.target.find('?');
     if (q != std::string::npos) req.query = parse_form(hreq.target.substr(q + 1));
     for (const auto& [k, v] : hreq.headers) {
+      // cpp-httplib files the peer's and its own address as headers; they were not sent.
+      if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
+      req.header_list.emplace_back(k, v);
       std::string lower = k;
       std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
       req.headers[lower] = v;

@@ -9,9 +9,9 @@ namespace emu::functions {
 const std::vector<builtin_info>& builtins() {
   static const std::vector<builtin_info> list = {
       {"echo", true, "returns its event unchanged"},
-      {"event-processor", true, "SQS records to standard RESTAURANT_IMPORT events (gateway requests: issue #6)"},
+      {"event-processor", true, "SQS records and API Gateway requests to standard events on the bus"},
       {"dynamodb-import", true, "writes imported restaurants, menus and reviews to DynamoDB"},
-      {"query-handler", false, "answers the gateway's queries from DynamoDB (issue #6)"},
+      {"query-handler", true, "answers the gateway's queries (GET_RESTAURANTS, …) from DynamoDB"},
       {"event-consumer", false, "projects outbox events into DynamoDB (issue #7)"},
   };
   return list;
