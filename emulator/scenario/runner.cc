@@ -85,6 +85,12 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
       return std::string(v);
     }
     auto it = vars.find(name);
+    if (it == vars.end() && name == "api_key")  // the first enabled key whose usage plan covers the stage
+      for (const auto& k : w.sys.gateway.api_keys)
+        for (const auto& u : w.sys.gateway.usage_plans)
+          if (k.enabled && u.name == k.plan &&
+              (u.stages.empty() || std::find(u.stages.begin(), u.stages.end(), w.stage) != u.stages.end()))
+            return k.value;
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
     // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
     if (it->is_string() && it->get_ref<const std::string&>().find("${") != std::string::npos) {
@@ -133,7 +139,10 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
         }
         if (so.details.empty()) {
           for (const auto& [name, path] : st.captures) {
-            auto v = eval_jsonpath(result, path);
+            // An http step's captures read its body unless they name status, headers or body.
+            bool whole = st.kind != "http" || path.rfind("$.status", 0) == 0 || path.rfind("$.headers", 0) == 0 ||
+                         path.rfind("$.body", 0) == 0;
+            auto v = eval_jsonpath(whole ? result : result.value("body", json()), path);
             if (!v) so.details.push_back("capture " + name + ": nothing at " + path + " in " + describe(&result));
             else vars[name] = *v;
           }

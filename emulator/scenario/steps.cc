@@ -151,28 +151,40 @@ registry::registry() {
                 return std::static_pointer_cast<const void>(compile_expected(spec, file, path, have_pattern));
               },
               check_trace});
-  add_expect({"logs", "lines in a function's log group: {function, contains}",
+  add_expect({"logs", "lines in a function's log group or the stage's API Gateway access log: {function | gateway: access, contains}",
               [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
-                require_keys(spec, file, path, {"function", "contains"}, {"function", "contains"});
+                require_keys(spec, file, path, {"function", "gateway", "contains"}, {"contains"});
+                if (!spec["function"] == !spec["gateway"]) throw load_error(file, spec.Mark(), path, "give one of function and gateway");
+                if (spec["gateway"] && spec["gateway"].Scalar() != "access")
+                  throw load_error(file, spec["gateway"].Mark(), path + ".gateway", "must be access (the stage's access log)");
                 return std::static_pointer_cast<const void>(std::make_shared<std::pair<std::string, std::string>>(
-                    spec["function"].Scalar(), spec["contains"].Scalar()));
+                    spec["function"] ? spec["function"].Scalar() : "", spec["contains"].Scalar()));
               },
               [](world& w, const void* compiled, const match_env& env) {
                 const auto& [fn_name, text] = *static_cast<const std::pair<std::string, std::string>*>(compiled);
-                std::string fn = w.sys.find_function(fn_name) ? w.qualified(fn_name) : fn_name;
                 json want = env.resolve(text);
                 std::string needle = want.is_string() ? want.get<std::string>() : want.dump();
-                const auto& lines = w.fns().logs(fn);
+                std::vector<std::string> lines;
+                std::string group;
+                if (fn_name.empty()) {
+                  group = "the " + w.stage + " access log";
+                  for (const auto& l : w.system->gateway().access_log(w.stage)) lines.push_back(l.line);
+                } else {
+                  std::string fn = w.sys.find_function(fn_name) ? w.qualified(fn_name) : fn_name;
+                  group = "/aws/lambda/" + fn;
+                  for (const auto& l : w.fns().logs(fn)) lines.push_back(l.message);
+                }
                 for (const auto& l : lines)
-                  if (l.message.find(needle) != std::string::npos) return std::vector<mismatch>{};
+                  if (l.find(needle) != std::string::npos) return std::vector<mismatch>{};
                 std::string seen;
-                for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) seen += "\n      " + lines[i].message;
-                return std::vector<mismatch>{{"$", "no line of /aws/lambda/" + fn + " contains \"" + needle + "\" (" +
+                for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) seen += "\n      " + lines[i];
+                return std::vector<mismatch>{{"$", "no line of " + group + " contains \"" + needle + "\" (" +
                                                       std::to_string(lines.size()) + " lines" + (seen.empty() ? ")" : "; the last:" + seen + ")")}};
               }});
   add_bus_steps(*this);
   add_aws_steps(*this);
   add_sqs_steps(*this);
+  add_gateway_steps(*this);
 }
 
 const step_kind* registry::step(const std::string& name) const {
@@ -187,7 +199,7 @@ const expect_kind* registry::expectation(const std::string& name) const {
 
 std::string registry::not_emulated(const std::string& name, bool is_expect) const {
   static const std::map<std::string, std::string> steps = {
-      {"http", "#6 (API Gateway)"}, {"action", "#7 (server actions)"}, {"outbox", "#7 (outbox)"}};
+      {"action", "#7 (server actions)"}, {"outbox", "#7 (outbox)"}};
   static const std::map<std::string, std::string> expects = {
       {"outbox", "#7 (outbox)"},
       {"rows", "#7 (outbox store)"}};

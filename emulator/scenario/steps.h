@@ -68,6 +68,8 @@ void add_bus_steps(registry& reg);
 void add_aws_steps(registry& reg);
 // Registers sqs.send, import and expect queue (sqs_steps.cc).
 void add_sqs_steps(registry& reg);
+// Registers http (http_steps.cc).
+void add_gateway_steps(registry& reg);
 
 class registry {
  public:

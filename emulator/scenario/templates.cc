@@ -37,7 +37,7 @@ void scan(const std::string& text, T on_text, N on_name) {
 }  // namespace
 
 bool is_builtin_name(const std::string& n) {
-  return n == "stage" || n == "now" || n == "uuid" || n.rfind("env:", 0) == 0;
+  return n == "stage" || n == "now" || n == "uuid" || n == "api_key" || n.rfind("env:", 0) == 0;
 }
 
 std::vector<std::string> template_names(const std::string& text) {

@@ -25,7 +25,7 @@ using lookup_fn = std::function<json(const std::string& name)>;
 json expand(const std::string& text, const lookup_fn& lookup);
 json expand_all(const json& value, const lookup_fn& lookup);
 
-// True for names the runner always knows: stage, now, uuid and env:*.
+// True for names the runner always knows: stage, now, uuid, api_key and env:*.
 bool is_builtin_name(const std::string& name);
 
 }  // namespace emu::scenario
