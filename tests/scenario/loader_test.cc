@@ -54,8 +54,10 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
         "3:1: extra: unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
   CHECK(load("scenario: x\nsteps:\n  - advance: 1 hour\n") == "3:14: steps[0].advance: '1 hour' is not a duration (use 250ms, 30s, 5m or 1h)");
   CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") == "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
-  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, import, invoke, settle, sqs.send, expect)"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - http: {method: GET, path: /dev/restaurants}\n"), Catch::Contains("not emulated yet (issue #6"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: advance, aws, events.put, fault, http, import, invoke, settle, sqs.send, expect)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - action: {name: createRestaurant}\n"), Catch::Contains("not emulated yet (issue #7"));
+  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, json: {}, form: {}}\n") == "3:11: steps[0].http: give at most one of body, json and form");
+  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, repeat: 0}\n") == "3:30: steps[0].http.repeat: must be a whole number from 1 to 10000");
   CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q}\n"), Catch::Contains("steps[0].sqs.send.body: is required"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("steps[0].expect.item.key: is required"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {rows: {table: t}}\n"), Catch::Contains("expectation 'rows' is not emulated yet (issue #7"));
