@@ -77,6 +77,7 @@ bench: bench-deps
 	./$(BENCH)/tests/bench/dynamo_bench
 	/usr/bin/python3 tests/bench/dynamodb_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/sqs_bench.py ./$(BENCH)/bellyfed-emu ./$(BENCH)/tests/bench/sqs_flow_bench
+	/usr/bin/python3 tests/bench/gateway_bench.py ./$(BENCH)/bellyfed-emu
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

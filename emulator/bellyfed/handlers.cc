@@ -22,7 +22,7 @@ void function_env::deny(const std::string& action, const std::string& resource_a
                                  " because no identity-based policy allows the " + action + " action");
 }
 
-json function_env::dynamo(const std::string& action, json request) {
+void function_env::check_tables(const std::string& action, const json& request) const {
   auto granted = [&](const std::string& table) {
     for (const auto& t : fn_.tables)
       if (resource_name(t, stage_) == table) return true;
@@ -37,9 +37,23 @@ json function_env::dynamo(const std::string& action, json request) {
   if (request.contains("TransactItems"))
     for (const auto& e : request["TransactItems"])
       for (const auto& [k, v] : e.items()) check(v.value("TableName", ""));
+}
+
+json function_env::dynamo(const std::string& action, json request) {
+  check_tables(action, request);
   auto op = dynamo::operations().find(action);
   if (op == dynamo::operations().end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
   return dynamo::guarded([&] { return (db_.*(op->second))(std::move(request)); });
+}
+
+std::string function_env::dynamo_text(const std::string& action, json request) {
+  check_tables(action, request);
+  return dynamo::guarded([&] {
+    if (action == "Query") return db_.query_wire(std::move(request));
+    if (action == "Scan") return db_.scan_wire(std::move(request));
+    if (action == "GetItem") return db_.get_item_wire(std::move(request));
+    throw aws_error::unknown_operation("No text answer for DynamoDB action " + action);
+  });
 }
 
 json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {

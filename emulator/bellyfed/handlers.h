@@ -23,6 +23,9 @@ class function_env {
 
   // DynamoDB through the API (the request's table names must be granted).
   json dynamo(const std::string& action, json request);
+  // The same for Query, Scan and GetItem, answering the wire text (stored items verbatim; see
+  // dynamo::split_page_text and append_plain_item for reading it without a document).
+  std::string dynamo_text(const std::string& action, json request);
   // PutEvents of one entry onto a granted bus (stage-less name).
   json put_event(const std::string& bus, const json& entry, const std::string& trace_id);
   std::string table(const std::string& stage_less) const { return resource_name(stage_less, stage_); }
@@ -33,6 +36,7 @@ class function_env {
 
  private:
   [[noreturn]] void deny(const std::string& action, const std::string& resource_arn) const;
+  void check_tables(const std::string& action, const json& request) const;
 
   runtime& rt_;
   const system_def& def_;

@@ -30,9 +30,11 @@ struct bad_request : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-json answer(int status, const json& body) {
-  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", body.dump()}};
+json answer_text(int status, std::string body) {
+  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", std::move(body)}};
 }
+
+json answer(int status, const json& body) { return answer_text(status, body.dump()); }
 
 // Base64url without padding, so a token needs no escaping in a query string.
 std::string encode_token(const json& t) {
@@ -52,11 +54,17 @@ json decode_token(std::string s) {
   return t;
 }
 
-// The API's view of an item: the stored attributes without the key and index attributes.
-json public_item(const json& av_item) {
-  json plain = dynamo::item_to_plain(av_item);
-  for (const char* k : {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id"}) plain.erase(k);
-  return plain;
+// The API's view of a stored item, as JSON text: its attributes without the key and index
+// attributes. Read from the stored text directly (a document per item cost ~9 µs).
+void append_public_item(std::string& out, std::string_view av_item) {
+  dynamo::append_plain_item(out, av_item, {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id"});
+}
+
+// {"items":[…],"count":n[,"nextToken":"…"]}, then `extra` (`,"restaurantId":"r-1"`).
+std::string page_body(const std::string& items, int count, const std::string& token, const std::string& extra = "") {
+  std::string out = "{\"items\":[" + items + "],\"count\":" + std::to_string(count);
+  if (!token.empty()) out += ",\"nextToken\":" + json(token).dump();
+  return out + extra + "}";
 }
 
 struct query_params {
@@ -92,10 +100,10 @@ std::string path_id(const json& payload) {
   return id;
 }
 
-// One page of a key-condition query: up to `limit` items after the token's key, and a token
-// when more follow. Asks for one item more than the page to know whether there is a next page.
-json query_page(function_env& env, json request, const std::vector<std::string>& key_names, const query_params& q,
-                const std::string& identity) {
+// One page of a key-condition query as the response body: up to `limit` items after the
+// token's key, and a token when more follow (found by reading one item past the page).
+std::string query_page(function_env& env, json request, const std::vector<std::string>& key_names, const query_params& q,
+                       const std::string& identity, const std::string& extra = "") {
   if (auto it = q.values.find("nextToken"); it != q.values.end()) {
     json t = decode_token(it->second);
     json k = t.value("k", json());
@@ -105,24 +113,34 @@ json query_page(function_env& env, json request, const std::vector<std::string>&
     request["ExclusiveStartKey"] = k;
   }
   bool filtered = request.contains("FilterExpression");
-  json items = json::array();
-  for (;;) {
-    int want = q.limit + 1 - int(items.size());
+  std::string items;
+  int taken = 0;
+  bool more = false;
+  json last;  // the key of the page's last item
+  while (!more) {
+    int want = q.limit + 1 - taken;
     request["Limit"] = filtered ? std::max(want, 100) : want;
-    json out = env.dynamo("Query", request);
-    for (auto& it : out["Items"]) items.push_back(std::move(it));
-    if (int(items.size()) > q.limit || !out.contains("LastEvaluatedKey")) break;
-    request["ExclusiveStartKey"] = out["LastEvaluatedKey"];
+    std::string text = env.dynamo_text("Query", request);
+    auto parts = dynamo::split_page_text(text);
+    for (auto item : parts.items) {
+      if (taken == q.limit) {
+        more = true;
+        break;
+      }
+      if (taken++) items += ',';
+      append_public_item(items, item);
+      if (taken == q.limit) last = json::parse(item);
+    }
+    if (parts.last_evaluated_key.empty()) break;
+    request["ExclusiveStartKey"] = json::parse(parts.last_evaluated_key);
   }
-  json page = {{"items", json::array()}};
-  for (int i = 0; i < std::min(int(items.size()), q.limit); ++i) page["items"].push_back(public_item(items[i]));
-  page["count"] = page["items"].size();
-  if (int(items.size()) > q.limit) {
-    json last = json::object();
-    for (const auto& n : key_names) last[n] = items[q.limit - 1][n];
-    page["nextToken"] = encode_token({{"q", identity}, {"k", last}});
+  std::string token;
+  if (more) {
+    json key = json::object();
+    for (const auto& n : key_names) key[n] = last[n];
+    token = encode_token({{"q", identity}, {"k", key}});
   }
-  return page;
+  return page_body(items, taken, token, extra);
 }
 
 json list_restaurants(function_env& env, const json& payload) {
@@ -144,7 +162,7 @@ json list_restaurants(function_env& env, const json& payload) {
     }
     std::string identity = "restaurants?city=" + (by_city ? q.values["city"] : "") + "&cuisine=" +
                            (has("cuisine") ? q.values["cuisine"] : "");
-    return answer(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
+    return answer_text(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
   }
   // No filter: every restaurant, sorted by the same key the indexes sort by. A scan of the
   // table per page; the filtered routes above are the ones a frontend pages through.
@@ -167,19 +185,26 @@ json list_restaurants(function_env& env, const json& payload) {
     req["ExclusiveStartKey"] = out["LastEvaluatedKey"];
   }
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  json page = {{"items", json::array()}};
-  for (int i = 0; i < std::min(int(rows.size()), q.limit); ++i) page["items"].push_back(public_item(rows[i].second));
-  page["count"] = page["items"].size();
-  if (int(rows.size()) > q.limit) page["nextToken"] = encode_token({{"q", "restaurants"}, {"after", rows[q.limit - 1].first}});
-  return answer(200, page);
+  std::string items;
+  int n = std::min(int(rows.size()), q.limit);
+  for (int i = 0; i < n; ++i) {
+    if (i) items += ',';
+    append_public_item(items, rows[i].second.dump());
+  }
+  std::string token = int(rows.size()) > q.limit ? encode_token({{"q", "restaurants"}, {"after", rows[q.limit - 1].first}}) : "";
+  return answer_text(200, page_body(items, n, token));
 }
 
-std::optional<json> restaurant(function_env& env, const std::string& id, bool whole) {
+// The restaurant's public JSON text, or nothing when it does not exist.
+std::optional<std::string> restaurant(function_env& env, const std::string& id, bool whole) {
   json req = {{"TableName", env.table("FoodEstablishment")}, {"Key", {{"PK", {{"S", "EST#" + id}}}, {"SK", {{"S", "META#" + id}}}}}};
   if (!whole) req["ProjectionExpression"] = "PK";
-  json out = env.dynamo("GetItem", req);
-  if (!out.contains("Item")) return std::nullopt;
-  return out["Item"];
+  std::string text = env.dynamo_text("GetItem", req);
+  auto parts = dynamo::split_page_text(text);
+  if (parts.items.empty()) return std::nullopt;
+  std::string out;
+  append_public_item(out, parts.items[0]);
+  return out;
 }
 
 json not_found(const std::string& id) { return answer(404, {{"message", "Restaurant " + id + " not found"}}); }
@@ -191,9 +216,7 @@ json children(function_env& env, const json& payload, const std::string& table, 
   json req = {{"TableName", env.table(table)},
               {"KeyConditionExpression", "PK = :pk"},
               {"ExpressionAttributeValues", {{":pk", {{"S", "EST#" + id}}}}}};
-  json page = query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id);
-  page["restaurantId"] = id;
-  return answer(200, page);
+  return answer_text(200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
 }
 
 }  // namespace
@@ -217,7 +240,7 @@ functions::handler query_handler(function_env& env) {
         std::string id = path_id(payload);
         read_query(payload.value("query", json::object()), {});
         auto item = restaurant(env, id, true);
-        r = item ? answer(200, public_item(*item)) : not_found(id);
+        r = item ? answer_text(200, std::move(*item)) : not_found(id);
       } else if (type == "GET_RESTAURANT_MENU") r = children(env, payload, "MenuItem", "menu");
       else if (type == "GET_RESTAURANT_REVIEWS") r = children(env, payload, "Review", "reviews");
       else {

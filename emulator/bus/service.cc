@@ -480,8 +480,8 @@ json service::list_tags_for_resource(const json& req) {
 
 // ---- Observation ----
 
-const std::vector<event_record>& service::events(const std::string& bus) const {
-  static const std::vector<event_record> none;
+const std::deque<event_record>& service::events(const std::string& bus) const {
+  static const std::deque<event_record> none;
   auto it = events_.find(bus);
   return it == events_.end() ? none : it->second;
 }

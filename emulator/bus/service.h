@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <deque>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -171,7 +172,7 @@ class service {
   // Puts one event as PutEvents would and returns its result entry ({EventId} or error).
   json put_one(const std::string& bus, const json& entry, const std::string& trace_id = {});
   // Events accepted on `bus` (the newest kept_events_per_bus), oldest first.
-  const std::vector<event_record>& events(const std::string& bus) const;
+  const std::deque<event_record>& events(const std::string& bus) const;
   // Makes the next `count` deliveries to target `target_id` of `rule_name` (on any bus) fail.
   void inject_target_failures(const std::string& rule_name, const std::string& target_id, int count);
   json metrics() const;
@@ -209,7 +210,7 @@ class service {
   runtime& rt_;
   std::string account_, region_;
   std::map<std::string, event_bus> buses_;
-  std::map<std::string, std::vector<event_record>> events_;
+  std::map<std::string, std::deque<event_record>> events_;
   std::map<std::string, deliver_fn> delivery_;
   std::map<std::string, archive> archives_;
   std::map<std::string, replay> replays_;

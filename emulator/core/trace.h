@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -41,7 +42,7 @@ class trace_recorder {
   const clock& clock_;
   std::size_t capacity_;
   mutable std::mutex mu_;
-  std::vector<trace_entry> entries_;
+  std::deque<trace_entry> entries_;
   std::uint64_t next_seq_ = 1;
 };
 

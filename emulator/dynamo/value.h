@@ -4,7 +4,10 @@
 #pragma once
 
 #include <optional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "emulator/core/json.h"
 
@@ -41,5 +44,20 @@ json to_plain(const json& av);
 json item_to_plain(const json& item);
 json from_plain(const json& v);
 json item_from_plain(const json& v);
+
+// The same conversion on text, without building documents (the Query Handler's read path):
+// appends `item_to_plain(parse(av_item)).dump()` (numbers may keep their decimal form, e.g.
+// 1E+5) leaving out the top-level attributes in `drop`. Throws std::invalid_argument on text
+// that is not an attribute-value item.
+void append_plain_item(std::string& out, std::string_view av_item, std::initializer_list<std::string_view> drop = {});
+
+// A Query, Scan or GetItem answer's text (query_wire, scan_wire, get_item_wire) split without a
+// document: the text of each item (GetItem: its one Item, if any) and of LastEvaluatedKey
+// (empty when absent).
+struct page_text_parts {
+  std::vector<std::string_view> items;
+  std::string_view last_evaluated_key;
+};
+page_text_parts split_page_text(std::string_view answer);
 
 }  // namespace emu::dynamo

@@ -116,3 +116,26 @@ TEST_CASE("plain JSON converts to attribute values and back") {
   CHECK(av["l"]["L"][1] == json{{"S", "a"}});
   CHECK(emu::dynamo::item_to_plain(av) == plain);
 }
+
+TEST_CASE("attribute-value text converts to plain text as item_to_plain does") {
+  json item = json::parse(R"({"PK":{"S":"EST#1"},"name":{"S":"Caf\u00e9 \"Q\"\\n"},"n":{"N":"4.5"},"big":{"N":"12345678901234567890.5"},
+    "neg":{"N":"-7"},"e":{"N":"1E+5"},"b":{"B":"aGk="},"t":{"BOOL":true},"z":{"NULL":true},"ss":{"SS":["a","b"]},
+    "ns":{"NS":["1","2.5"]},"bs":{"BS":["aGk="]},"l":{"L":[{"S":"x"},{"M":{"k":{"N":"3"}}},{"L":[]}]},"m":{"M":{}}})");
+  std::string text;
+  emu::dynamo::append_plain_item(text, item.dump(), {"PK"});
+  json want = emu::dynamo::item_to_plain(item);
+  want.erase("PK");
+  CHECK(json::parse(text) == want);
+  text.clear();
+  emu::dynamo::append_plain_item(text, " { \"a\" : { \"S\" : \"x\" } } ");
+  CHECK(text == R"({"a":"x"})");
+  for (const char* bad : {"", "{", R"({"a":{"Q":"x"}})", R"({"a":{"S":"x")", "[1]", R"({"a":{"L":[{"S":"x"})"}) {
+    text.clear();
+    CHECK_THROWS_AS(emu::dynamo::append_plain_item(text, bad), std::invalid_argument);
+  }
+  auto parts = emu::dynamo::split_page_text(R"({"Items":[{"a":{"S":"x"}},{"b":{"N":"1"}}],"Count":2,"LastEvaluatedKey":{"a":{"S":"x"}}})");
+  REQUIRE(parts.items.size() == 2);
+  CHECK(parts.items[1] == R"({"b":{"N":"1"}})");
+  CHECK(parts.last_evaluated_key == R"({"a":{"S":"x"}})");
+  CHECK(emu::dynamo::split_page_text(R"({"Items":[],"Count":0})").items.empty());
+}
