@@ -107,9 +107,12 @@ json api_request(function_env& env, const json& event, const functions::context&
     auto it = event.find(k);
     return it != event.end() && it->is_object() ? *it : json::object();
   };
+  // The gateway invokes with its request's trace id (the X-Amzn-Trace-Id it answers with);
+  // invoked otherwise, the event's own header counts.
   std::string trace_id = ctx.trace_id;
   json headers = object_at("headers");
-  for (const auto& [k, v] : headers.items())
+  if (trace_id.empty())
+    for (const auto& [k, v] : headers.items())
       if (k.size() == 15 && strcasecmp(k.c_str(), "x-amzn-trace-id") == 0 && v.is_string()) {
         std::string h = v.get<std::string>();
         if (auto p = h.find("Root="); p != std::string::npos) trace_id = h.substr(p + 5, h.find(';', p) - p - 5);

@@ -3,7 +3,7 @@
 // GSI1 query the Query Handler makes, (2) the Query Handler invoked with an API_REQUEST event,
 // (3) a whole gateway request (keys, throttles, proxy event, Event Processor, bus, Query
 // Handler, proxy response). Prints `name: value unit`. Wall-clock reads are fine here.
-// Usage: gateway_flow_bench [restaurants]
+// Usage: gateway_flow_bench [restaurants] [calls]
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
             {"ExpressionAttributeValues", {{":pk", {{"S", "LOC#Seattle"}}}}},
             {"Limit", 21}};
   if (system.dynamo().query(q)["Count"] != 21) return std::fprintf(stderr, "import failed\n"), 1;
-  const int calls = 3000;
+  const int calls = argc > 2 ? std::atoi(argv[2]) : 3000;  // a large count with `perf` shows where a request goes
   std::printf("gateway_flow_restaurants: %d\n", n);
   std::printf("gateway_flow_dynamo_query_21: %.1f us\n", micros_per_call(calls, [&](int) { system.dynamo().query(q); }));
   json ev = {{"detail-type", "GET_RESTAURANTS"},
