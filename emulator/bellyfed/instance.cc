@@ -18,9 +18,10 @@ std::string function_name(const std::string& arn) {
 
 }  // namespace
 
-instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir)
+instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir,
+                   const outbox_options& outbox)
     : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region), dynamo_(rt, def.account, def.region, data_dir),
-      sqs_(rt, def.account, def.region) {
+      sqs_(rt, def.account, def.region), data_dir_(data_dir), outbox_options_(outbox) {
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
   bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
@@ -58,6 +59,57 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
                                                                           const std::string& trace_id) {
     return request_reply(fn, event, trace_id);
   });
+}
+
+json instance::action(const std::string& stage, const std::string& name, const json& input, const std::string& trace_id) {
+  const action_def* a = nullptr;
+  for (const auto& x : def_.actions)
+    if (x.name == name) a = &x;
+  if (!a || !outboxes_.count(stage)) throw aws_error::resource_not_found("Server action " + name + " is not defined for stage " + stage);
+  auto& o = outboxes_.at(stage);
+  bool fail = o.fail_writes > 0;
+  if (fail) --o.fail_writes;
+  json result = outbox::run_action(*o.store, rt_, *a, input, trace_id, fail);
+  if (result.contains("data"))
+    for (auto& r : o.relays) r->wake();
+  return result;
+}
+
+outbox::store& instance::outbox_store(const std::string& stage) {
+  auto it = outboxes_.find(stage);
+  if (it == outboxes_.end()) throw aws_error::resource_not_found("Stage " + stage + " has no outbox");
+  return *it->second.store;
+}
+
+std::vector<outbox::relay*> instance::relays(const std::string& stage) {
+  std::vector<outbox::relay*> out;
+  if (auto it = outboxes_.find(stage); it != outboxes_.end())
+    for (auto& r : it->second.relays) out.push_back(r.get());
+  return out;
+}
+
+void instance::fail_next_writes(const std::string& stage, int count) {
+  outbox_store(stage);
+  outboxes_.at(stage).fail_writes += count;
+}
+
+void instance::crash_after_publish(const std::string& stage, int count) {
+  auto rs = relays(stage);
+  if (rs.empty()) throw aws_error::resource_not_found("Stage " + stage + " has no outbox relay");
+  for (int i = 0; i < count; ++i) rs[std::size_t(i) % rs.size()]->crash_after_publish(1);
+}
+
+json instance::outbox_metrics() {
+  json out = json::object();
+  for (auto& [stage, o] : outboxes_) {
+    json m = o.store->counts();
+    json relays = json::array();
+    for (auto& r : o.relays) relays.push_back(r->metrics());
+    m["relays"] = relays;
+    m["engine"] = o.store->is_postgres() ? "postgresql" : "sqlite";
+    out[stage] = m;
+  }
+  return out;
 }
 
 json instance::request_reply(const std::string& function, const json& event, const std::string& trace_id) {
@@ -195,6 +247,21 @@ void instance::create_stage(const std::string& stage) {
     if (!h) continue;  // not in this build yet: invoking it answers ResourceNotFoundException
     functions_.add(resource_name(f.name, stage), std::move(h), f.timeout);
     envs_.push_back(std::move(env));
+  }
+  if (def_.outbox.defined) {
+    stage_outbox o;
+    std::unique_ptr<outbox::sql_db> db;
+    if (!outbox_options_.postgres_url.empty()) db = outbox::open_postgres(outbox_options_.postgres_url, outbox_options_.schema_prefix + stage);
+    else db = outbox::open_sqlite(data_dir_.empty() ? "" : data_dir_ + "/outbox-" + stage + ".db");
+    o.store = std::make_unique<outbox::store>(std::move(db));
+    std::string bus = resource_name(def_.outbox.bus, stage);
+    for (int i = 1; i <= def_.outbox.relays; ++i) {
+      o.relays.push_back(std::make_unique<outbox::relay>(rt_, *o.store, def_.outbox, bus,
+                                                         [this](const json& req) { return bus_.put_events(req); },
+                                                         "OutboxProcessor-" + stage + (def_.outbox.relays > 1 ? "-" + std::to_string(i) : "")));
+      o.relays.back()->start(outbox_options_.poll_always);
+    }
+    outboxes_[stage] = std::move(o);
   }
   for (const auto& m : def_.mappings) {
     std::string fn = resource_name(m.function, stage);

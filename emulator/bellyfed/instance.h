@@ -16,10 +16,20 @@
 #include "emulator/sqs/service.h"
 #include "emulator/functions/registry.h"
 #include "emulator/gateway/gateway.h"
+#include "emulator/outbox/outbox.h"
 
 namespace emu::bellyfed {
 
 class function_env;
+
+// Where each stage's outbox store lives: SQLite in memory (default), SQLite files in
+// `data_dir` (outbox-<stage>.db), or a real PostgreSQL (`postgres_url`), one schema per stage
+// (`<schema_prefix><stage>`).
+struct outbox_options {
+  std::string postgres_url;
+  std::string schema_prefix = "bellyfed_";
+  bool poll_always = false;  // serve: relays poll even when idle (another writer may add rows)
+};
 
 class instance {
  public:
@@ -27,7 +37,8 @@ class instance {
   // the definition cannot be instantiated (e.g. a pattern EventBridge rejects).
   // `data_dir` empty keeps the DynamoDB store in memory; otherwise it persists there and a
   // restart finds every table and item again.
-  instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir = "");
+  instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir = "",
+           const outbox_options& outbox = {});
   ~instance();
 
   bus::service& bus() { return bus_; }
@@ -35,6 +46,19 @@ class instance {
   dynamo::service& dynamo() { return dynamo_; }
   sqs::service& sqs() { return sqs_; }
   gateway::service& gateway() { return *gateway_; }
+
+  // A Server Action of `stage`: {"data": …} or {"error": "…"}. Throws aws_error
+  // ResourceNotFoundException for an action the system does not define.
+  json action(const std::string& stage, const std::string& name, const json& input, const std::string& trace_id = "");
+  bool has_outbox(const std::string& stage) const { return outboxes_.count(stage) > 0; }
+  outbox::store& outbox_store(const std::string& stage);
+  std::vector<outbox::relay*> relays(const std::string& stage);
+  // Faults: the next `count` actions fail between their two writes; the next `count` relay
+  // batches are published and not marked processed (the relays take turns).
+  void fail_next_writes(const std::string& stage, int count);
+  void crash_after_publish(const std::string& stage, int count);
+  // Per stage: row counts per status, the oldest pending event and each relay's counters.
+  json outbox_metrics();
   const system_def& definition() const { return def_; }
 
   std::string function_arn(const std::string& qualified_name) const;
@@ -60,6 +84,14 @@ class instance {
   std::vector<std::unique_ptr<function_env>> envs_;
   std::vector<std::unique_ptr<sqs::mapping>> mappings_;
   std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
+  struct stage_outbox {
+    std::unique_ptr<outbox::store> store;
+    std::vector<std::unique_ptr<outbox::relay>> relays;
+    int fail_writes = 0;
+  };
+  std::map<std::string, stage_outbox> outboxes_;
+  std::string data_dir_;
+  outbox_options outbox_options_;
   std::unique_ptr<gateway::service> gateway_;
 };
 

@@ -376,7 +376,7 @@ void read_gateway(const map_reader& top, system_def& def) {
 void read_outbox(const map_reader& top, system_def& def) {
   map_reader r(top.get("outbox"), top.file(), "outbox",
                {"bus", "poll_interval", "batch_size", "lease", "max_attempts", "backoff_base",
-                "backoff_max", "retention"});
+                "backoff_max", "retention", "relays"});
   outbox_def& o = def.outbox;
   o.defined = true;
   o.bus = r.required_str("bus");
@@ -387,6 +387,7 @@ void read_outbox(const map_reader& top, system_def& def) {
   o.backoff_base = r.dur("backoff_base", o.backoff_base);
   o.backoff_max = r.dur("backoff_max", o.backoff_max);
   o.retention = r.dur("retention", o.retention);
+  o.relays = int(r.integer("relays", o.relays, 1, 16));
   if (o.poll_interval.count() == 0) r.fail("poll_interval", "must be more than 0");
   if (o.lease.count() == 0) r.fail("lease", "must be more than 0");
 }
@@ -434,7 +435,7 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
   if (r.has("gateway")) read_gateway(r, def);
   if (r.has("outbox")) read_outbox(r, def);
   r.each("actions", [&](const YAML::Node& n, const std::string& p) {
-    map_reader ar(n, file, p, {"name", "table", "event_type", "aggregate_type"});
+    map_reader ar(n, file, p, {"name", "table", "event_type", "aggregate_type", "mode"});
     action_def a;
     a.line = ar.line();
     a.name = ar.required_str("name");
@@ -443,6 +444,10 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
       ar.fail("table", "must be restaurants, reviews or import_jobs (the outbox store's business tables)");
     a.event_type = ar.required_str("event_type");
     a.aggregate_type = ar.str("aggregate_type", a.table);
+    std::string mode = ar.str("mode", a.name.rfind("update", 0) == 0 ? "update" : "create");
+    if (mode != "create" && mode != "update") ar.fail("mode", "must be create or update");
+    a.update = mode == "update";
+    if (a.update && a.table != "restaurants") ar.fail("mode", "only restaurants can be updated");
     def.actions.push_back(std::move(a));
   });
   validate_system_def(def);

@@ -158,6 +158,7 @@ struct outbox_def {
   duration backoff_base = std::chrono::seconds(1);
   duration backoff_max = std::chrono::minutes(5);
   duration retention = std::chrono::hours(24 * 7);
+  int relays = 1;  // Outbox Processors polling at once (per-aggregate order holds across them)
 };
 
 struct action_def {
@@ -165,6 +166,7 @@ struct action_def {
   std::string table;  // restaurants, reviews or import_jobs
   std::string event_type;
   std::string aggregate_type;
+  bool update = false;  // `mode: update` (default for names starting with "update"): changes an existing row
   int line = 0;
 };
 
