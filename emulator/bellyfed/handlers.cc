@@ -56,6 +56,12 @@ std::string function_env::dynamo_text(const std::string& action, json request) {
   });
 }
 
+std::string function_env::send_message(const std::string& queue, const std::string& body, const std::string& trace_id) {
+  if (std::find(fn_.queues.begin(), fn_.queues.end(), queue) == fn_.queues.end())
+    deny("sqs:SendMessage", "arn:aws:sqs:" + region_ + ":" + account_ + ":" + resource_name(queue, stage_));
+  return sqs_.send(resource_name(queue, stage_), body, {}, std::nullopt, "", "", trace_id.empty() ? "" : "Root=" + trace_id);
+}
+
 json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {
   if (std::find(fn_.buses.begin(), fn_.buses.end(), bus) == fn_.buses.end())
     deny("events:PutEvents", bus_.bus_arn(resource_name(bus, stage_)));
@@ -275,6 +281,7 @@ functions::handler make_builtin(const std::string& builtin, function_env& env) {
   if (builtin == "event-processor") return event_processor(env);
   if (builtin == "dynamodb-import") return dynamodb_import(env);
   if (builtin == "query-handler") return query_handler(env);
+  if (builtin == "event-consumer") return event_consumer(env);
   return {};
 }
 

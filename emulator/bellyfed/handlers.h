@@ -26,6 +26,8 @@ class function_env {
   // The same for Query, Scan and GetItem, answering the wire text (stored items verbatim; see
   // dynamo::split_page_text and append_plain_item for reading it without a document).
   std::string dynamo_text(const std::string& action, json request);
+  // SendMessage to a granted queue (stage-less name); returns the message id.
+  std::string send_message(const std::string& queue, const std::string& body, const std::string& trace_id);
   // PutEvents of one entry onto a granted bus (stage-less name).
   json put_event(const std::string& bus, const json& entry, const std::string& trace_id);
   std::string table(const std::string& stage_less) const { return resource_name(stage_less, stage_); }
@@ -55,6 +57,10 @@ functions::handler make_builtin(const std::string& builtin, function_env& env);
 // GET_RESTAURANT_MENU and GET_RESTAURANT_REVIEWS events with API Gateway proxy responses
 // (query_handler.cc; the response shapes are in the README, "API Gateway").
 functions::handler query_handler(function_env& env);
+
+// The Event Consumer (seed Figure 3): outbox events from the bus into DynamoDB and the import
+// queue, idempotently (event_consumer.cc).
+functions::handler event_consumer(function_env& env);
 
 // A restaurant, menu or review id: 1–64 letters, digits, '-' or '_'.
 bool valid_id(const std::string& id);

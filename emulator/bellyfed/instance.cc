@@ -138,7 +138,16 @@ json instance::request_reply(const std::string& function, const json& event, con
                           "); is a rule routing its event to a function enabled?");
 }
 
-instance::~instance() = default;
+instance::~instance() {
+  for (auto& [stage, o] : outboxes_) {
+    o.relays.clear();
+    if (outbox_options_.drop_schemas && o.store->is_postgres()) try {
+        o.store->db().exec("DROP SCHEMA IF EXISTS " + outbox_options_.schema_prefix + stage + " CASCADE");
+      } catch (const std::exception& e) {
+        rt_.log().log(log_level::warn, "outbox", "could not drop the scenario's schema", {{"error", e.what()}});
+      }
+  }
+}
 
 std::string instance::function_arn(const std::string& name) const {
   return "arn:aws:lambda:" + def_.region + ":" + def_.account + ":function:" + name;

@@ -29,6 +29,7 @@ struct outbox_options {
   std::string postgres_url;
   std::string schema_prefix = "bellyfed_";
   bool poll_always = false;  // serve: relays poll even when idle (another writer may add rows)
+  bool drop_schemas = false;  // PostgreSQL: drop the stage schemas when the instance ends (scenarios)
 };
 
 class instance {

@@ -37,7 +37,7 @@ system_def load_system(const std::string& path) {
 
 const std::vector<std::string>& emulated_sections() {
   // functions: those whose built-in this build lacks are named by not_emulated_notice.
-  static const std::vector<std::string> sections = {"tables", "queues", "buses", "rules", "functions", "mappings", "gateway"};
+  static const std::vector<std::string> sections = {"tables", "queues", "buses", "rules", "functions", "mappings", "gateway", "outbox", "actions"};
   return sections;
 }
 

@@ -12,7 +12,7 @@ const std::vector<builtin_info>& builtins() {
       {"event-processor", true, "SQS records and API Gateway requests to standard events on the bus"},
       {"dynamodb-import", true, "writes imported restaurants, menus and reviews to DynamoDB"},
       {"query-handler", true, "answers the gateway's queries (GET_RESTAURANTS, …) from DynamoDB"},
-      {"event-consumer", false, "projects outbox events into DynamoDB (issue #7)"},
+      {"event-consumer", true, "projects outbox events into DynamoDB and the import queue"},
   };
   return list;
 }

@@ -36,10 +36,16 @@ std::vector<std::string> schema(bool pg) {
   };
 }
 
-std::string columns(sql_db& db) {
-  return "id, event_id, aggregate_type, aggregate_id, event_type, payload, trace_id, status, attempts, " +
-         db.ts_out("available_at") + ", lease_owner, " + db.ts_out("lease_expires_at") + ", last_error, " +
-         db.ts_out("created_at") + ", " + db.ts_out("processed_at");
+// The event columns in event_row's order; `q` qualifies them ("o." in the claim's UPDATE … FROM).
+std::string columns(sql_db& db, const std::string& q = "") {
+  std::string out;
+  for (const char* c : {"id", "event_id", "aggregate_type", "aggregate_id", "event_type", "payload", "trace_id", "status", "attempts",
+                        "available_at", "lease_owner", "lease_expires_at", "last_error", "created_at", "processed_at"}) {
+    std::string col = q + c;
+    bool ts = std::string(c).find("_at") != std::string::npos;
+    out += (out.empty() ? "" : ", ") + (ts ? db.ts_out(col) : col);
+  }
+  return out;
 }
 
 event_row to_event(const sql_row& r) {
@@ -117,21 +123,7 @@ std::vector<event_row> store::claim(int batch, const std::string& owner, instant
                          due + " ORDER BY o.id LIMIT $1::int FOR UPDATE OF o SKIP LOCKED) "
                          "UPDATE outbox_events AS o SET status = 'processing', lease_owner = $2, lease_expires_at = " +
                          db_->ts_in("$4") + ", attempts = o.attempts + 1 FROM picked WHERE o.id = picked.id RETURNING " +
-                         [&] {
-                           std::string c = columns(*db_), out;
-                           // qualify with o. (the FROM list has picked.id too)
-                           std::size_t i = 0;
-                           while (i < c.size()) {
-                             std::size_t j = c.find(", ", i);
-                             std::string col = c.substr(i, j == std::string::npos ? std::string::npos : j - i);
-                             if (col.rfind("to_char(", 0) == 0) col.insert(8, "o.");
-                             else col = "o." + col;
-                             out += (out.empty() ? "" : ", ") + col;
-                             if (j == std::string::npos) break;
-                             i = j + 2;
-                           }
-                           return out;
-                         }(),
+                         columns(*db_, "o."),
                      p);
   } else {
     transaction([&] {

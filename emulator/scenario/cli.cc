@@ -1,4 +1,5 @@
 #include "emulator/scenario/cli.h"
+#include "emulator/outbox/sql.h"
 
 #include <unistd.h>
 
@@ -35,7 +36,9 @@ options:
   --json FILE          write a JSON report (byte-identical for identical runs)
   --golden DIR         compare each scenario's normalised trace with DIR/<file>.trace.json
   --update-golden      write the golden traces instead of comparing them
-  --target URL         run against a running `serve` (not available yet: needs the HTTP steps)
+  --postgres URL       keep the outbox store in this PostgreSQL (postgresql://user@127.0.0.1:5432/db)
+                       instead of SQLite; each scenario gets a schema of its own, dropped after it
+  --target URL         run against a running `serve` (not available yet)
   --fail-fast          stop after the first scenario that does not pass
   --verbose            list every step, passing or not
   --quiet              print only failures and the summary
@@ -160,7 +163,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   try {
     a = parse_args(argv, {{"system", true}, {"tag", true}, {"exclude-tag", true}, {"filter", true},
                           {"jobs", true}, {"shard", true}, {"junit", true}, {"json", true},
-                          {"golden", true}, {"update-golden", false}, {"target", true},
+                          {"golden", true}, {"update-golden", false}, {"target", true}, {"postgres", true},
                           {"fail-fast", false}, {"verbose", false}, {"quiet", false}, {"no-color", false}});
   } catch (const std::invalid_argument& e) {
     err << "bellyfed-emu run: " << e.what() << "\n";
@@ -255,10 +258,17 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   bool fail_fast = a.has("fail-fast");
   std::string golden = a.value("golden");
   bool update_golden = a.has("update-golden");
+  std::string postgres = a.value("postgres");
+  if (!postgres.empty()) try {
+      outbox::open_postgres(postgres);  // fail once, clearly, rather than in every scenario
+    } catch (const std::exception& e) {
+      err << "bellyfed-emu run: " << e.what() << "\n";
+      return 3;
+    }
   auto worker = [&] {
     for (std::size_t i; (i = next++) < selected.size();) {
       if (!stop) {
-        outcomes[i] = run_scenario(*selected[i], sys, reg);
+        outcomes[i] = run_scenario(*selected[i], sys, reg, postgres);
         if (!golden.empty() && outcomes[i].result == status::passed) apply_golden(outcomes[i], golden, update_golden);
         if (fail_fast && outcomes[i].result != status::passed) stop = true;
       }

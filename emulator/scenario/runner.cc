@@ -45,12 +45,12 @@ std::vector<mismatch> run_check(world& w, const check& c, const match_env& env) 
 
 }  // namespace
 
-scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg) {
+scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg, const std::string& postgres) {
   scenario_outcome out;
   out.file = s.file;
   out.name = s.name;
   out.tags = s.tags;
-  world w(sys, s.stage, s.start, s.seed);
+  world w(sys, s.stage, s.start, s.seed, postgres, s.file);
   json vars = s.vars;
   for (const auto& fx : s.fixtures) {
     std::string table = w.qualified(fx.table);

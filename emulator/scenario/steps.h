@@ -23,7 +23,9 @@ namespace emu::scenario {
 
 // Everything one scenario runs against: its own runtime and components, isolated from others.
 struct world {
-  world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed);
+  // `postgres` non-empty: the outbox store is that PostgreSQL, in a schema of this scenario's own.
+  world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed, const std::string& postgres = "",
+        const std::string& file = "");
   std::unique_ptr<runtime> rt;
   const system_def& sys;
   std::string stage;
@@ -70,6 +72,8 @@ void add_aws_steps(registry& reg);
 void add_sqs_steps(registry& reg);
 // Registers http (http_steps.cc).
 void add_gateway_steps(registry& reg);
+// Registers action, expect outbox and expect rows (outbox_steps.cc).
+void add_outbox_steps(registry& reg);
 
 class registry {
  public:
