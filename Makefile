@@ -16,7 +16,7 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # What building and testing need on Debian 12. awscli and python3-boto3 are the real AWS
 # clients the wire tests use (Debian's, at /usr/bin).
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
-                libyaml-cpp-dev catch2 libpq-dev python3 awscli python3-boto3
+                libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3
 
 # Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
 BENCH_PACKAGES := wrk openjdk-17-jre-headless
