@@ -18,6 +18,7 @@
 #include "emulator/edge/server.h"
 #include "emulator/scenario/cli.h"
 #include "emulator/import_cmd.h"
+#include "emulator/outbox_routes.h"
 #include "emulator/sqs/query.h"
 
 namespace {
@@ -43,7 +44,8 @@ const char* const serve_help = R"(usage: bellyfed-emu serve [options]
 Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
 Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
 (GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock,
-/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME). Time is the wall
+/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S,
+POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
 clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
 
 options:
@@ -51,6 +53,8 @@ options:
   --port N             port (default 4566; 0 picks a free one and prints it)
   --stages LIST        comma-separated stages to serve (default dev); each must be in the system
   --data-dir DIR       where stores persist (created if missing); in memory when absent
+  --postgres URL       keep the outbox store in this PostgreSQL (one schema per stage,
+                       bellyfed_<stage>) instead of SQLite, e.g. postgresql://app@127.0.0.1/bellyfed
   --system FILE        system definition (default: the built-in BellyFed one)
   --max-body BYTES     largest request body accepted (default 16777216); larger gets 413
   --sqs-max-message-bytes N
@@ -77,7 +81,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
 int serve(const std::vector<std::string>& argv) {
   emu::parsed_args a;
   try {
-    a = emu::parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true},
+    a = emu::parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true}, {"postgres", true},
                                {"system", true}, {"max-body", true}, {"seed", true}, {"log-level", true},
                                {"sqs-max-message-bytes", true},
                                {"log-file", true}});
@@ -154,11 +158,17 @@ int serve(const std::vector<std::string>& argv) {
   emu::realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
   std::unique_ptr<emu::bellyfed::instance> system;
   try {
-    system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages, a.value("data-dir"));
+    emu::bellyfed::outbox_options outbox;
+    outbox.postgres_url = a.value("postgres");
+    outbox.poll_always = true;  // rows may come from other writers (a real app on the same store)
+    system = std::make_unique<emu::bellyfed::instance>(*rt, sys, stages, a.value("data-dir"), outbox);
     system->sqs().max_message_bytes = std::size_t(sqs_max);
   } catch (const emu::aws_error& e) {
     std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
     return 2;
+  } catch (const std::exception& e) {  // the outbox store cannot be opened
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 3;
   }
   emu::edge::router router(*rt, stages);
   emu::edge::json_service events;
@@ -271,9 +281,10 @@ int serve(const std::vector<std::string>& argv) {
   router.add_admin("GET", "/_emu/metrics", [&](const emu::edge::request&) {
     emu::edge::response r;
     r.body = emu::json{{"buses", system->bus().metrics()}, {"queues", system->sqs().metrics()},
-                       {"gateway", system->gateway().metrics()}}.dump();
+                       {"gateway", system->gateway().metrics()}, {"outbox", system->outbox_metrics()}}.dump();
     return r;
   });
+  emu::add_outbox_endpoints(router, *system, stages);
   std::string notice = emu::bellyfed::not_emulated_notice(sys);
   emu::edge::add_admin_endpoints(router, *rt, {EMU_VERSION, stages, emu::sections_not_emulated(sys, emu::bellyfed::emulated_sections())});
   emu::edge::http_server server(router, driver, rt->log(), opts);

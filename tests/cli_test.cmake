@@ -56,8 +56,7 @@ expect_contains("${x}" "<testsuites name=\"bellyfed-emu\"")
 
 # A scenario that uses a component not built yet names the issue.
 file(WRITE ${WORK}/action.yaml "scenario: action\nsteps:\n  - action: {name: createRestaurant, input: {name: x}}\n")
-emu(2 check ${WORK}/action.yaml)
-expect_contains("${ERR}" "not emulated yet (issue #7")
+emu(0 check ${WORK}/action.yaml)
 
 # The import command: in process through the whole flow; bad files and endpoints exit 2 and 3.
 emu(0 import fixtures/import/three_restaurants.jsonl --in-process)
@@ -87,7 +86,7 @@ expect_contains("${OUT}" "golden trace differs")
 
 # Filters and shards.
 emu(0 run --no-color scenarios --tag smoke)
-expect_contains("${OUT}" "5 scenarios: 5 passed")
+expect_contains("${OUT}" "6 scenarios: 6 passed")
 emu(0 run --no-color scenarios --exclude-tag smoke --filter matcher)
 expect_contains("${OUT}" "1 scenarios: 1 passed")
 emu(0 run --quiet --shard 1/2 scenarios)
@@ -106,9 +105,11 @@ emu(1 frobnicate)
 file(WRITE ${WORK}/bad.yaml "scenario: bad\nsteps:\n  - advance: soon\n")
 emu(2 run ${WORK}/bad.yaml)
 expect_contains("${ERR}" "bad.yaml:3:14: steps[0].advance: 'soon' is not a duration")
-file(WRITE ${WORK}/later.yaml "scenario: later\nsteps:\n  - action: {name: createRestaurant}\n")
+file(WRITE ${WORK}/later.yaml "scenario: later\nsteps:\n  - fault: {outbox: crash-after-publish, count: 0}\n")
 emu(2 check ${WORK}/later.yaml)
-expect_contains("${ERR}" "step kind 'action' is not emulated yet (issue #7")
+expect_contains("${ERR}" "steps[0].fault.count: must be a whole number from 1 to 1000")
+emu(3 run scenarios/outbox --postgres postgresql://nobody@127.0.0.1:1/none)
+expect_contains("${ERR}" "cannot connect to PostgreSQL")
 file(WRITE ${WORK}/http.yaml "scenario: http\nsteps:\n  - http: {path: restaurants}\n")
 emu(2 check ${WORK}/http.yaml)
 expect_contains("${ERR}" "http.yaml:3:18: steps[0].http.path: must be a stage-relative path such as /restaurants")

@@ -30,6 +30,9 @@ struct request {
   params query;                                // decoded query-string parameters, in order
   std::map<std::string, std::string> headers;  // keys lower-case
   params header_list;                          // every header as sent (name case kept), in order
+  // multipart/form-data bodies arrive parsed (the server's HTTP library reads them): name →
+  // value; parts that were file uploads have their name prefixed with "file:".
+  params form_parts;
   std::string body;
   std::string remote_addr = "127.0.0.1";
   // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).

@@ -30,6 +30,7 @@ struct http_server::impl {
       req.headers[lower] = v;
     }
     req.body = hreq.body;
+    for (const auto& [name, part] : hreq.files) req.form_parts.emplace_back(part.filename.empty() ? name : "file:" + name, part.content);
     req.remote_addr = hreq.remote_addr;
     response res = driver.exclusive([&] { return rt.handle(req); });
     // A long poll with nothing to answer yet: wait outside the world lock until something
