@@ -195,19 +195,61 @@ std::vector<event_row> store::events() {
   return out;
 }
 
-json store::rows(const std::string& table, const std::optional<std::string>& id) {
-  struct col {
-    const char* name;
-    char type;  // s text, n number, i integer, t timestamp, j json
-  };
+namespace {
+
+struct col {
+  const char* name;
+  char type;  // s text, n number, i integer, t timestamp, j json
+};
+
+const std::vector<col>& business_columns(const std::string& table) {
   static const std::vector<col> restaurants = {{"id", 's'},       {"name", 's'},   {"address", 's'},    {"city", 's'},
                                                {"cuisine_type", 's'}, {"rating", 'n'}, {"created_at", 't'}, {"updated_at", 't'}};
   static const std::vector<col> reviews = {{"id", 's'},   {"restaurant_id", 's'}, {"rating", 'i'},
                                            {"text", 's'}, {"author", 's'},        {"created_at", 't'}};
   static const std::vector<col> jobs = {{"id", 's'}, {"records", 'j'}, {"record_count", 'i'}, {"status", 's'}, {"created_at", 't'}};
-  const std::vector<col>* cols = table == "restaurants" ? &restaurants : table == "reviews" ? &reviews
-                                 : table == "import_jobs" ? &jobs : nullptr;
-  if (!cols) throw sql_error("no business table " + table + " (restaurants, reviews, import_jobs)");
+  if (table == "restaurants") return restaurants;
+  if (table == "reviews") return reviews;
+  if (table == "import_jobs") return jobs;
+  throw sql_error("no business table " + table + " (restaurants, reviews, import_jobs)");
+}
+
+}  // namespace
+
+void store::insert_row(const std::string& table, const json& row, instant now) {
+  const auto& cols = business_columns(table);
+  if (!row.is_object()) throw sql_error("a " + table + " row is a map of columns to values");
+  json r = row;
+  for (const char* k : {"created_at", "updated_at"})
+    for (const auto& c : cols)
+      if (c.name == std::string(k) && !r.contains(k)) r[k] = iso(now);
+  if (table == "import_jobs" && !r.contains("record_count") && r.contains("records") && r["records"].is_array())
+    r["record_count"] = r["records"].size();
+  std::string names, values;
+  std::vector<sql_value> params;
+  for (const auto& [k, v] : r.items()) {
+    const col* c = nullptr;
+    for (const auto& x : cols)
+      if (k == x.name) c = &x;
+    if (!c) {
+      std::string list;
+      for (const auto& x : cols) list += (list.empty() ? "" : ", ") + std::string(x.name);
+      throw sql_error(table + " has no column " + k + " (columns: " + list + ")");
+    }
+    std::string p = "$" + std::to_string(params.size() + 1);
+    names += (names.empty() ? "" : ", ") + k;
+    if (c->type == 't') p = db_->ts_in(p);
+    else if (c->type == 'n') p = "CAST(" + p + " AS " + (db_->is_postgres() ? "double precision" : "REAL") + ")";
+    else if (c->type == 'i') p = "CAST(" + p + " AS integer)";
+    else if (c->type == 'j' && db_->is_postgres()) p += "::jsonb";
+    values += (values.empty() ? "" : ", ") + p;
+    params.push_back(v.is_null() ? sql_value() : sql_value(v.is_string() && c->type != 'j' ? v.get<std::string>() : v.dump()));
+  }
+  db_->exec("INSERT INTO " + table + " (" + names + ") VALUES (" + values + ")", params);
+}
+
+json store::rows(const std::string& table, const std::optional<std::string>& id) {
+  const std::vector<col>* cols = &business_columns(table);
   std::string sel;
   for (const auto& c : *cols) sel += (sel.empty() ? "" : ", ") + (c.type == 't' ? db_->ts_out(c.name) : std::string(c.name));
   json out = json::array();

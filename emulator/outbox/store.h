@@ -61,6 +61,9 @@ class store {
   int sweep_poison(instant now, int max_attempts);
   int delete_processed(instant before);
 
+  // Inserts a business row as given (scenario fixtures): known columns only; created_at and
+  // updated_at default to `now`. Throws sql_error naming the problem.
+  void insert_row(const std::string& table, const json& row, instant now);
   std::vector<event_row> events();
   bool has_open();  // any pending or processing row
   // A business table's rows as JSON objects (columns by name, numbers as numbers), by id; with

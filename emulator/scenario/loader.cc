@@ -96,11 +96,27 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
   if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables:");
   for (const auto& kv : root) {
     std::string k = kv.first.Scalar();
-    if (k == "rows") throw load_error(fx, kv.first.Mark(), k, "outbox store rows are not emulated yet (issue #7)");
-    if (k != "tables") throw load_error(fx, kv.first.Mark(), k, "unknown key (expected: tables)");
+    if (k != "tables" && k != "rows") throw load_error(fx, kv.first.Mark(), k, "unknown key (expected: tables, rows)");
+  }
+  if (YAML::Node rows = root["rows"]) {
+    if (!rows.IsMap()) throw load_error(fx, rows.Mark(), "rows", "is a map of outbox store tables to lists of rows");
+    for (const auto& kv : rows) {
+      std::string table = kv.first.Scalar();
+      if (table != "restaurants" && table != "reviews" && table != "import_jobs")
+        throw load_error(fx, kv.first.Mark(), "rows." + table, "must be restaurants, reviews or import_jobs");
+      fixture_items f;
+      f.file = fx;
+      f.line = kv.first.Mark().line + 1;
+      f.table = table;
+      f.outbox_rows = true;
+      f.items = yaml_to_json(kv.second, fx, "rows." + table);
+      if (!f.items.is_array()) throw load_error(fx, kv.second.Mark(), "rows." + table, "is a list of rows (maps of columns to values)");
+      out.push_back(std::move(f));
+    }
   }
   YAML::Node tables = root["tables"];
-  if (!tables || !tables.IsMap()) throw load_error(fx, root.Mark(), "tables", "is a map of table names to lists of items");
+  if (!tables) return;
+  if (!tables.IsMap()) throw load_error(fx, root.Mark(), "tables", "is a map of table names to lists of items");
   for (const auto& kv : tables) {
     std::string table = kv.first.Scalar();
     bool defined = false;

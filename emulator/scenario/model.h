@@ -43,6 +43,7 @@ struct fixture_items {
   std::string file;   // the fixture file, for messages
   int line = 0;       // the table's line in it
   std::string table;  // stage-less, as written
+  bool outbox_rows = false;  // `rows:`: a business table of the outbox store, not DynamoDB
   json items = json::array();
 };
 

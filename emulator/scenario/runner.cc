@@ -56,13 +56,22 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     std::string table = w.qualified(fx.table);
     for (std::size_t i = 0; i < fx.items.size(); ++i) {
       try {
+        if (fx.outbox_rows) {
+          if (!w.system->has_outbox(w.stage)) throw aws_error::validation("the system definition has no outbox");
+          try {
+            w.system->outbox_store(w.stage).insert_row(fx.table, fx.items[i], w.rt->clock().now());
+          } catch (const outbox::sql_error& e) {
+            throw aws_error::validation(e.what());
+          }
+          continue;
+        }
         w.system->dynamo().put_item({{"TableName", table}, {"Item", dynamo::item_from_plain(fx.items[i])}});
       } catch (const aws_error& e) {
         step_outcome so;
         so.name = so.kind = "fixtures";
         so.ran = true;
         so.result = status::error;
-        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": tables." + fx.table + "[" + std::to_string(i) +
+        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": " + (fx.outbox_rows ? "rows." : "tables.") + fx.table + "[" + std::to_string(i) +
                              "]: " + e.type() + ": " + e.message());
         out.steps.push_back(std::move(so));
         out.result = status::error;
