@@ -42,15 +42,7 @@ std::string text_of(const json& p, const char* k) {
 
 functions::handler event_consumer(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
-    json detail = event.is_object() && event.contains("detail") ? event["detail"] : event;
-    if (detail.is_string()) detail = json::parse(detail.get<std::string>(), nullptr, false);
-    if (auto problems = validate_standard_event(detail); !problems.empty()) {
-      std::string why;
-      for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
-      ctx.log("rejected the event: " + why);
-      throw aws_error::validation("EventConsumer: not a valid standard event: " + why);
-    }
-    standard_event e = standard_event_from_json(detail);
+    standard_event e = received_event(event, ctx, "EventConsumer");
     const json& p = e.payload;
     if (e.event_type == "RESTAURANT_CREATED" || e.event_type == "RESTAURANT_UPDATED") {
       std::string id = text_of(p, "id");

@@ -175,6 +175,18 @@ functions::handler event_processor(function_env& env) {
 
 }  // namespace
 
+standard_event received_event(const json& delivery, const functions::context& ctx, const char* who) {
+  json detail = delivery.is_object() && delivery.contains("detail") ? delivery["detail"] : delivery;
+  if (detail.is_string()) detail = json::parse(detail.get<std::string>(), nullptr, false);
+  if (auto problems = validate_standard_event(detail); !problems.empty()) {
+    std::string why;
+    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+    ctx.log("rejected the event: " + why);
+    throw aws_error::validation(std::string(who) + ": not a valid standard event: " + why);
+  }
+  return standard_event_from_json(detail);
+}
+
 // An id of 1–64 letters, digits, '-' or '_' (a loop: std::regex cost 8 % of an import).
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;

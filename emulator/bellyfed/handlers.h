@@ -7,6 +7,7 @@
 #include <string>
 
 #include "emulator/bus/service.h"
+#include "emulator/core/event.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
@@ -61,6 +62,11 @@ functions::handler query_handler(function_env& env);
 // The Event Consumer (seed Figure 3): outbox events from the bus into DynamoDB and the import
 // queue, idempotently (event_consumer.cc).
 functions::handler event_consumer(function_env& env);
+
+// The standard event an EventBridge delivery carries in `detail` (seed: "EventBridge rules
+// enforce event validation"): one that does not satisfy the schema is logged with the reason and
+// fails the invocation (`who` names the handler in the error).
+standard_event received_event(const json& delivery, const functions::context& ctx, const char* who);
 
 // A restaurant, menu or review id: 1–64 letters, digits, '-' or '_'.
 bool valid_id(const std::string& id);

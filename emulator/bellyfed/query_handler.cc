@@ -223,16 +223,9 @@ json children(function_env& env, const json& payload, const std::string& table, 
 
 functions::handler query_handler(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
-    json detail = event.is_object() && event.contains("detail") ? event["detail"] : event;
-    if (detail.is_string()) detail = json::parse(detail.get<std::string>(), nullptr, false);
-    if (auto problems = validate_standard_event(detail); !problems.empty()) {
-      std::string why;
-      for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
-      ctx.log("rejected the event: " + why);
-      throw aws_error::validation("QueryHandler: not a valid standard event: " + why);
-    }
-    std::string type = detail["event_type"];
-    const json& payload = detail["payload"];
+    standard_event request = received_event(event, ctx, "QueryHandler");
+    const std::string& type = request.event_type;
+    const json& payload = request.payload;
     try {
       json r;
       if (type == "GET_RESTAURANTS") r = list_restaurants(env, payload);
