@@ -69,6 +69,7 @@ def main():
         assert item["GSI2PK"]["S"] == "CUISINE#Vietnamese", item
         status, outbox = get(base, "/_emu/outbox?stage=dev")
         assert outbox["metrics"]["processed"] == 4 and outbox["metrics"]["pending"] == 0, outbox["metrics"]
+        assert outbox["metrics"]["oldest_pending_age_ms"] is None, outbox["metrics"]
         assert outbox["metrics"]["engine"] == ("postgresql" if extra else "sqlite"), outbox["metrics"]
         assert [e["event_type"] for e in outbox["events"]] == ["RESTAURANT_CREATED", "RESTAURANT_CREATED", "REVIEW_CREATED",
                                                               "RESTAURANT_UPDATED"], outbox["events"]

@@ -1,6 +1,7 @@
 #include "emulator/bellyfed/instance.h"
 
 #include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
 #include "emulator/bellyfed/handlers.h"
 
 #include <map>
@@ -103,6 +104,10 @@ json instance::outbox_metrics() {
   json out = json::object();
   for (auto& [stage, o] : outboxes_) {
     json m = o.store->counts();
+    m["oldest_pending_age_ms"] = nullptr;
+    if (m["oldest_pending_created_at"].is_string())
+      if (auto t = parse_iso8601(m["oldest_pending_created_at"].get<std::string>()))
+        m["oldest_pending_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(rt_.clock().now() - *t).count();
     json relays = json::array();
     for (auto& r : o.relays) relays.push_back(r->metrics());
     m["relays"] = relays;
