@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "emulator/core/digest.h"
 #include "emulator/core/error.h"
 #include "emulator/core/text.h"
 
@@ -67,8 +68,7 @@ std::string lower(std::string s) {
 // 6-character resource ids look.
 std::string short_id(const std::string& name, std::size_t len) {
   static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  std::uint64_t h = fnv1a64(name);
   std::string out;
   for (std::size_t i = 0; i < len; ++i) {
     out += digits[h % 36];

@@ -1,4 +1,5 @@
 #include "emulator/scenario/cli.h"
+#include "emulator/core/digest.h"
 #include "emulator/outbox/sql.h"
 
 #include <unistd.h>
@@ -64,12 +65,6 @@ exit status: 0 all valid; 1 usage error; 2 something does not parse or validate.
 )";
 
 namespace {
-
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h;
-}
 
 bool has_tag(const scenario& s, const std::string& t) {
   for (const auto& x : s.tags)
@@ -214,7 +209,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   if (shard_n > 1) {
     std::vector<std::string> mine;
     for (const auto& f : files)
-      if (fnv1a(f) % shard_n == shard_i) mine.push_back(f);
+      if (fnv1a64(f) % shard_n == shard_i) mine.push_back(f);
     files.swap(mine);
   }
 

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "emulator/core/digest.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
@@ -17,8 +18,7 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
   bellyfed::outbox_options o;
   if (!postgres.empty()) {
     // A schema per scenario and process: concurrent runs (ctest -j, --jobs) never share rows.
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : file) h = (h ^ c) * 1099511628211ULL;
+    std::uint64_t h = fnv1a64(file);
     char name[64];
     std::snprintf(name, sizeof name, "emu_%d_%012llx_", int(getpid()), (unsigned long long)(h & 0xffffffffffffULL));
     o.postgres_url = postgres;
