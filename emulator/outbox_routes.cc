@@ -1,6 +1,7 @@
 #include "emulator/outbox_routes.h"
 
 #include "emulator/core/error.h"
+#include "emulator/core/event.h"
 
 namespace emu {
 
@@ -25,9 +26,7 @@ void add_outbox_endpoints(edge::router& router, bellyfed::instance& system, cons
         input = req.body.empty() ? json::object() : edge::parse_json_body(req.body);
       }
       edge::response r;
-      std::string trace = req.header("x-amzn-trace-id");
-      if (auto p = trace.find("Root="); p != std::string::npos) trace = trace.substr(p + 5, trace.find(';', p) - p - 5);
-      r.body = system.action(stage, name, input, trace).dump();
+      r.body = system.action(stage, name, input, trace_root(req.header("x-amzn-trace-id"))).dump();
       return r;
     });
   }

@@ -119,10 +119,8 @@ json api_request(function_env& env, const json& event, const functions::context&
   json headers = object_at("headers");
   if (trace_id.empty())
     for (const auto& [k, v] : headers.items())
-      if (k.size() == 15 && strcasecmp(k.c_str(), "x-amzn-trace-id") == 0 && v.is_string()) {
-        std::string h = v.get<std::string>();
-        if (auto p = h.find("Root="); p != std::string::npos) trace_id = h.substr(p + 5, h.find(';', p) - p - 5);
-      }
+      if (strcasecmp(k.c_str(), "x-amzn-trace-id") == 0 && v.is_string())
+        if (std::string root = trace_root(v.get<std::string>()); !root.empty()) trace_id = root;
   if (trace_id.empty()) trace_id = env.rt().ids().uuid();
   json rc = object_at("requestContext");
   json payload = {{"request_id", rc.value("requestId", "")},
@@ -156,10 +154,8 @@ functions::handler event_processor(function_env& env) {
         std::string trace_id;
         if (r.contains("messageAttributes") && r["messageAttributes"].contains("trace_id"))
           trace_id = r["messageAttributes"]["trace_id"].value("stringValue", "");
-        if (trace_id.empty() && r.contains("attributes") && r["attributes"].contains("AWSTraceHeader")) {
-          std::string h = r["attributes"]["AWSTraceHeader"];
-          if (auto p = h.find("Root="); p != std::string::npos) trace_id = h.substr(p + 5, h.find(';', p) - p - 5);
-        }
+        if (trace_id.empty() && r.contains("attributes") && r["attributes"].contains("AWSTraceHeader"))
+          trace_id = trace_root(r["attributes"]["AWSTraceHeader"].get<std::string>());
         if (trace_id.empty() && body.contains("trace_id") && body["trace_id"].is_string()) trace_id = body["trace_id"];
         if (trace_id.empty()) trace_id = env.rt().ids().uuid();
         json detail = publish(env, "RESTAURANT_IMPORT", "import-processor", trace_id, std::move(body), ctx);

@@ -42,6 +42,13 @@ std::vector<std::string> validate_standard_event(const json& j) {
   return problems;
 }
 
+std::string trace_root(std::string_view header) {
+  auto p = header.find("Root=");
+  if (p == std::string_view::npos) return "";
+  std::string_view rest = header.substr(p + 5);
+  return std::string(rest.substr(0, rest.find(';')));
+}
+
 standard_event standard_event_from_json(const json& j) {
   auto problems = validate_standard_event(j);
   if (!problems.empty()) {

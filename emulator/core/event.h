@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/core/json.h"
@@ -21,6 +22,11 @@ struct standard_event {
   std::string status = "pending";
   json payload = nullptr;
 };
+
+// The Root of an X-Ray trace header ("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" →
+// "1-5759e988-bd862e3fe1be46a994272793"), as X-Amzn-Trace-Id and AWSTraceHeader carry it; ""
+// when there is none. Trace ids travel as this Root.
+std::string trace_root(std::string_view header);
 
 // Keys in the seed's order.
 json to_json(const standard_event& e);

@@ -7,6 +7,7 @@
 
 #include "emulator/core/digest.h"
 #include "emulator/core/error.h"
+#include "emulator/core/event.h"
 #include "emulator/core/text.h"
 
 namespace emu::gateway {
@@ -425,10 +426,7 @@ http_response service::handle(const http_request& req) {
 
     for (const auto& [k, v] : req.headers)
       if (iequal(k, "X-Amzn-Trace-Id"))
-        if (auto p = v.find("Root="); p != std::string::npos) {
-          std::string root = v.substr(p + 5, v.find(';', p) == std::string::npos ? std::string::npos : v.find(';', p) - p - 5);
-          if (valid_trace_root(root)) trace_id = root;
-        }
+        if (std::string root = trace_root(v); valid_trace_root(root)) trace_id = root;
     if (trace_id.empty()) {
       char epoch[9];
       std::snprintf(epoch, sizeof epoch, "%08llx",

@@ -38,3 +38,10 @@ TEST_CASE("standard event: validation names every bad field", "[core][event]") {
     CHECK(e.http_status() == 400);
   }
 }
+
+TEST_CASE("trace headers give their Root") {
+  CHECK(emu::trace_root("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1") == "1-5759e988-bd862e3fe1be46a994272793");
+  CHECK(emu::trace_root("Self=1-x;Root=1-abc") == "1-abc");
+  CHECK(emu::trace_root("Sampled=1") == "");
+  CHECK(emu::trace_root("") == "");
+}
