@@ -98,6 +98,13 @@ std::string clf_time(instant t) {
   return buf;
 }
 
+const std::string* http_request::header(std::string_view name) const {
+  const std::string* found = nullptr;
+  for (const auto& [k, v] : headers)
+    if (iequal(k, name)) found = &v;
+  return found;
+}
+
 std::string http_response::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
     if (iequal(k, name)) return v;
@@ -154,18 +161,24 @@ bool fits(const std::vector<std::string>& tmpl, const std::vector<std::string>& 
 }  // namespace
 
 const service::route* service::match(const std::string& method, const std::vector<std::string>& segs, json& params,
-                                     bool& path_known) const {
+                                     std::vector<std::string>& methods) const {
   const route* found = nullptr;
-  path_known = false;
+  std::vector<std::string> present;
   for (const auto& r : routes_) {
     json p = json::object();
     if (!fits(r.segments, segs, p)) continue;
-    path_known = true;
+    present.push_back(r.def->method);
     if (!found && (r.def->method == method || r.def->method == "ANY")) {
       found = &r;
       params = std::move(p);
     }
   }
+  methods.clear();
+  if (present.empty()) return found;
+  auto has = [&](const char* m) { return std::find(present.begin(), present.end(), m) != present.end(); };
+  for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
+    if (has(m) || has("ANY")) methods.push_back(m);
+  methods.push_back("OPTIONS");
   return found;
 }
 
@@ -204,9 +217,8 @@ std::int64_t service::quota_period_start(const usage_plan_def& plan, instant now
 }
 
 void service::add_cors(const http_request& req, http_response& res, bool preflight, const std::vector<std::string>& methods) const {
-  std::string origin;
-  for (const auto& [k, v] : req.headers)
-    if (iequal(k, "Origin")) origin = v;
+  const std::string* given = req.header("Origin");
+  std::string origin = given ? *given : "";
   if (g_.cors_origins.empty()) return;
   res.headers.push_back({"Vary", "Origin"});
   bool allowed = std::find(g_.cors_origins.begin(), g_.cors_origins.end(), "*") != g_.cors_origins.end() ||
@@ -240,9 +252,7 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
     multi_headers[name].push_back(value);
   }
   // API Gateway adds the trace header it propagates.
-  bool has_trace = false;
-  for (const auto& [k, v] : req.headers) has_trace = has_trace || iequal(k, "X-Amzn-Trace-Id");
-  if (!has_trace) {
+  if (!req.header("X-Amzn-Trace-Id")) {
     headers["X-Amzn-Trace-Id"] = "Root=" + trace_id;
     multi_headers["X-Amzn-Trace-Id"] = json::array({"Root=" + trace_id});
   }
@@ -253,9 +263,8 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
     multi_query[name].push_back(value);
   }
   auto or_null = [](json j) { return j.empty() ? json() : j; };
-  std::string ua;
-  for (const auto& [k, v] : req.headers)
-    if (iequal(k, "User-Agent")) ua = utf8_text(v);
+  const std::string* agent = req.header("User-Agent");
+  std::string ua = agent ? utf8_text(*agent) : "";
   json identity = {{"accessKey", nullptr}, {"accountId", nullptr}, {"apiKey", key ? json(key->value) : json()},
                    {"apiKeyId", key ? json(short_id("key/" + key->name, 10)) : json()}, {"caller", nullptr},
                    {"cognitoAuthenticationProvider", nullptr}, {"cognitoAuthenticationType", nullptr},
@@ -378,15 +387,8 @@ http_response service::handle(const http_request& req) {
     if (g_.waf_limit && !waf_allows(req.source_ip, now)) return refuse(403, "Forbidden", "WAF_FILTERED", "ForbiddenException");
 
     json params;
-    bool path_known = false;
-    const route* rt = match(req.method, split_path(rel_path), params, path_known);
-    if (path_known) {
-      json ignored;
-      bool k = false;
-      for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
-        if (match(m, split_path(rel_path), ignored, k)) methods.push_back(m);
-      methods.push_back("OPTIONS");
-    }
+    const route* rt = match(req.method, split_path(rel_path), params, methods);
+    bool path_known = !methods.empty();
     if (!rt && path_known && req.method == "OPTIONS" && !g_.cors_origins.empty()) {  // CORS preflight (MOCK integration)
       preflight = true;
       res.status = 200;
@@ -399,8 +401,7 @@ http_response service::handle(const http_request& req) {
     resource_path = rt->def->path;
 
     const api_key_def* key = nullptr;
-    for (const auto& [k, v] : req.headers)
-      if (iequal(k, "x-api-key")) api_key_value = v;
+    if (const std::string* v = req.header("x-api-key")) api_key_value = *v;
     for (const auto& k : g_.api_keys)
       if (!api_key_value.empty() && k.value == api_key_value) key = &k;
     const usage_plan_def* plan = nullptr;

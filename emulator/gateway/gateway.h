@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,8 @@ struct http_request {
   header_list headers;     // as the client sent them (name case kept)
   std::string body;
   std::string source_ip = "127.0.0.1";
+  // The last value of a header (names compare case-insensitively), or nullptr.
+  const std::string* header(std::string_view name) const;
 };
 
 struct http_response {
@@ -96,7 +99,10 @@ class service {
     std::map<std::string, std::int64_t> counts;
   };
 
-  const route* match(const std::string& method, const std::vector<std::string>& segments, json& params, bool& path_known) const;
+  // The route for `method` on the path (nullptr if none), its path parameters, and the methods
+  // the path has (GET … HEAD, then OPTIONS; empty when no route has the path).
+  const route* match(const std::string& method, const std::vector<std::string>& segments, json& params,
+                     std::vector<std::string>& methods) const;
   bool take(bucket& b, double rate, double burst, instant now);
   bool waf_allows(const std::string& ip, instant now);
   std::int64_t quota_period_start(const usage_plan_def& plan, instant now) const;
