@@ -6,6 +6,7 @@
 
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
+#include "emulator/core/text.h"
 #include "emulator/core/time_format.h"
 #include "emulator/dynamo/value.h"
 
@@ -93,10 +94,6 @@ json publish(function_env& env, const std::string& event_type, const std::string
   return detail;
 }
 
-json proxy_answer(int status, const json& body) {
-  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", body.dump()}};
-}
-
 // An API Gateway request (Lambda proxy, payload 1.0) becomes the route's event type (GET_RESTAURANTS,
 // …) from source api-gateway, with the request's X-Amzn-Trace-Id root as trace id. Answers 202
 // once the event is on the bus; the reply comes from the function the bus routes it to.
@@ -107,7 +104,7 @@ json api_request(function_env& env, const json& event, const functions::context&
     if (r.path == resource && (r.method == method || r.method == "ANY")) event_type = r.event_type;
   if (event_type.empty()) {
     ctx.log("no gateway route " + method + " " + resource + " in the system definition");
-    return proxy_answer(404, {{"message", "No route " + method + " " + resource}});
+    return proxy_response(404, json{{"message", "No route " + method + " " + resource}}.dump());
   }
   auto object_at = [&](const char* k) {
     auto it = event.find(k);
@@ -133,7 +130,7 @@ json api_request(function_env& env, const json& event, const functions::context&
   json detail = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
   ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() + " (trace " +
           trace_id + ")");
-  return proxy_answer(202, {{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}});
+  return proxy_response(202, json{{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}}.dump());
 }
 
 // The seed's Event Processor. SQS records: every record becomes a standard RESTAURANT_IMPORT
@@ -183,12 +180,8 @@ standard_event received_event(const json& delivery, const functions::context& ct
   return standard_event_from_json(detail);
 }
 
-// An id of 1–64 letters, digits, '-' or '_' (a loop: std::regex cost 8 % of an import).
-bool valid_id(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum((unsigned char)c) || c == '-' || c == '_')) return false;
-  return true;
+json proxy_response(int status, std::string json_body) {
+  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", std::move(json_body)}};
 }
 
 namespace {
@@ -204,7 +197,7 @@ std::string invalid_record(const json& r) {
   if (!r.is_object()) return "the record must be a JSON object";
   for (const char* k : {"id", "name", "city", "cuisineType"})
     if (auto e = text(r, k, true); !e.empty()) return e;
-  if (!valid_id(r["id"].get<std::string>())) return "id: must be 1–64 letters, digits, '-' or '_'";
+  if (!valid_id(r["id"].get<std::string>())) return std::string("id: ") + valid_id_rule;
   if (r.contains("rating") && !(r["rating"].is_number() && r["rating"].get<double>() >= 0 && r["rating"].get<double>() <= 5))
     return "rating: must be a number from 0 to 5";
   for (const char* list : {"menu", "reviews"}) {
@@ -215,7 +208,7 @@ std::string invalid_record(const json& r) {
       std::string at = std::string(list) + "[" + std::to_string(i) + "].";
       if (!x.is_object()) return at.substr(0, at.size() - 1) + ": must be an object";
       if (auto e = text(x, "id", true); !e.empty()) return at + e;
-      if (!valid_id(x["id"].get<std::string>())) return at + "id: must be 1–64 letters, digits, '-' or '_'";
+      if (!valid_id(x["id"].get<std::string>())) return at + "id: " + valid_id_rule;
       if (std::string(list) == "menu") {
         if (auto e = text(x, "name", true); !e.empty()) return at + e;
         if (!x.contains("price") || !x["price"].is_number() || x["price"].get<double>() < 0) return at + "price: must be a number ≥ 0";

@@ -68,7 +68,7 @@ functions::handler event_consumer(function_env& env);
 // fails the invocation (`who` names the handler in the error).
 standard_event received_event(const json& delivery, const functions::context& ctx, const char* who);
 
-// A restaurant, menu or review id: 1–64 letters, digits, '-' or '_'.
-bool valid_id(const std::string& id);
+// An API Gateway proxy response with a JSON body (the handlers' answers to gateway requests).
+json proxy_response(int status, std::string json_body);
 
 }  // namespace emu::bellyfed

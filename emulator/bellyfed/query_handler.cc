@@ -30,11 +30,7 @@ struct bad_request : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-json answer_text(int status, std::string body) {
-  return {{"statusCode", status}, {"headers", {{"Content-Type", "application/json"}}}, {"body", std::move(body)}};
-}
-
-json answer(int status, const json& body) { return answer_text(status, body.dump()); }
+json answer(int status, const json& body) { return proxy_response(status, body.dump()); }
 
 // Base64url without padding, so a token needs no escaping in a query string.
 std::string encode_token(const json& t) {
@@ -96,7 +92,7 @@ query_params read_query(const json& query, std::initializer_list<const char*> al
 
 std::string path_id(const json& payload) {
   std::string id = payload.value("path_parameters", json::object()).value("id", "");
-  if (!valid_id(id)) throw bad_request("id: must be 1–64 letters, digits, '-' or '_'");
+  if (!valid_id(id)) throw bad_request(std::string("id: ") + valid_id_rule);
   return id;
 }
 
@@ -162,7 +158,7 @@ json list_restaurants(function_env& env, const json& payload) {
     }
     std::string identity = "restaurants?city=" + (by_city ? q.values["city"] : "") + "&cuisine=" +
                            (has("cuisine") ? q.values["cuisine"] : "");
-    return answer_text(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
+    return proxy_response(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
   }
   // No filter: every restaurant, sorted by the same key the indexes sort by. A scan of the
   // table per page; the filtered routes above are the ones a frontend pages through.
@@ -192,7 +188,7 @@ json list_restaurants(function_env& env, const json& payload) {
     append_public_item(items, rows[i].second.dump());
   }
   std::string token = int(rows.size()) > q.limit ? encode_token({{"q", "restaurants"}, {"after", rows[q.limit - 1].first}}) : "";
-  return answer_text(200, page_body(items, n, token));
+  return proxy_response(200, page_body(items, n, token));
 }
 
 // The restaurant's public JSON text, or nothing when it does not exist.
@@ -216,7 +212,7 @@ json children(function_env& env, const json& payload, const std::string& table, 
   json req = {{"TableName", env.table(table)},
               {"KeyConditionExpression", "PK = :pk"},
               {"ExpressionAttributeValues", {{":pk", {{"S", "EST#" + id}}}}}};
-  return answer_text(200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
+  return proxy_response(200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
 }
 
 }  // namespace
@@ -233,7 +229,7 @@ functions::handler query_handler(function_env& env) {
         std::string id = path_id(payload);
         read_query(payload.value("query", json::object()), {});
         auto item = restaurant(env, id, true);
-        r = item ? answer_text(200, std::move(*item)) : not_found(id);
+        r = item ? proxy_response(200, std::move(*item)) : not_found(id);
       } else if (type == "GET_RESTAURANT_MENU") r = children(env, payload, "MenuItem", "menu");
       else if (type == "GET_RESTAURANT_REVIEWS") r = children(env, payload, "Review", "reviews");
       else {

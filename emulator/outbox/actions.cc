@@ -13,13 +13,6 @@ struct invalid : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-bool valid_id(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!(std::isalnum((unsigned char)c) || c == '-' || c == '_')) return false;
-  return true;
-}
-
 // The input's fields, checked: only `allowed` ones; values as forms send them (text) or JSON.
 class fields {
  public:
@@ -111,7 +104,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
     if (a.table == "restaurants" && !a.update) {
       fields f(input, {"id", "name", "address", "city", "cuisineType", "rating"});
       auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid("id: must be 1–64 letters, digits, '-' or '_'");
+      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
       std::string rid = id ? *id : rt.ids().uuid();
       auto name = f.text("name", true, 200), address = f.text("address", true, 500), city = f.text("city", false, 100),
            cuisine = f.text("cuisineType", false, 100);
@@ -150,7 +143,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
     } else if (a.table == "reviews") {
       fields f(input, {"id", "restaurantId", "rating", "text", "author"});
       auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid("id: must be 1–64 letters, digits, '-' or '_'");
+      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
       std::string vid = id ? *id : rt.ids().uuid();
       std::string restaurant = *f.text("restaurantId", true, 64);
       auto rating = f.number("rating", true, 1, 5, true);
@@ -170,7 +163,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
     } else {  // import_jobs
       fields f(input, {"id", "records"});
       auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid("id: must be 1–64 letters, digits, '-' or '_'");
+      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
       std::string jid = id ? *id : rt.ids().uuid();
       if (!f.has("records")) throw invalid("records: is required");
       json records = f.raw("records");
