@@ -44,7 +44,6 @@ class relay {
   // (it comes back as a new incarnation, as a restarted Lambda would).
   void crash_after_publish(int count) { crashes_ += count; }
   json metrics() const;
-  const std::string& owner() const { return owner_; }
 
  private:
   void schedule();

@@ -92,7 +92,7 @@ int relay::poll_once() {
       auto base = std::min<double>(double(cfg_.backoff_base.count()) * factor, double(cfg_.backoff_max.count()));
       duration delay(static_cast<long long>(base * (0.5 + 0.5 * rt_.ids().unit())));
       std::string error = er.value("ErrorCode", "") + ": " + er.value("ErrorMessage", "");
-      std::string status = st_.fail(r.id, owner_, now + delay, error, cfg_.max_attempts, now);
+      std::string status = st_.fail(r.id, owner_, now + delay, error, cfg_.max_attempts);
       if (status == "failed") ++failed_;
       else if (status == "pending") ++retried_;
       else ++fenced_;

@@ -41,9 +41,8 @@ class sqlite_db final : public sql_db {
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) {
         std::string m = sqlite3_errmsg(db_);
-        int ext = sqlite3_extended_errcode(db_);
         sqlite3_reset(st);
-        throw sql_error(m, (ext & 0xff) == SQLITE_CONSTRAINT ? "constraint" : "");
+        throw sql_error(m);
       }
       sql_row r;
       for (int c = 0, n = sqlite3_column_count(st); c < n; ++c) {
@@ -108,12 +107,10 @@ class postgres_db final : public sql_db {
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       std::string m = PQresultErrorMessage(r);
-      const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-      std::string s = state ? state : "";
       PQclear(r);
       while (!m.empty() && std::isspace((unsigned char)m.back())) m.pop_back();
       if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // the next statement reconnects
-      throw sql_error(m, s);
+      throw sql_error(m);
     }
     std::vector<sql_row> rows;
     for (int i = 0, n = PQntuples(r); i < n; ++i) {

@@ -14,9 +14,7 @@
 namespace emu::outbox {
 
 struct sql_error : std::runtime_error {
-  sql_error(const std::string& m, std::string state = "") : std::runtime_error(m), sqlstate(std::move(state)) {}
-  std::string sqlstate;  // PostgreSQL's SQLSTATE ("23505" unique violation, …); SQLite: "constraint" for constraint errors
-  bool unique_violation() const { return sqlstate == "23505" || sqlstate == "constraint"; }
+  using std::runtime_error::runtime_error;
 };
 
 using sql_value = std::optional<std::string>;

@@ -160,9 +160,7 @@ int store::complete(const std::vector<std::int64_t>& ids, const std::string& own
   return int(rows.size());
 }
 
-std::string store::fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error, int max_attempts,
-                        instant now) {
-  (void)now;
+std::string store::fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error, int max_attempts) {
   auto rows = db_->exec("UPDATE outbox_events SET status = CASE WHEN attempts >= CAST($5 AS integer) THEN 'failed' ELSE 'pending' END, "
                         "available_at = " + db_->ts_in("$3") + ", last_error = $4, lease_owner = NULL, lease_expires_at = NULL "
                         "WHERE id = CAST($1 AS bigint) AND status = 'processing' AND lease_owner = $2 RETURNING status",

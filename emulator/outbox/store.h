@@ -55,8 +55,7 @@ class store {
   int complete(const std::vector<std::int64_t>& ids, const std::string& owner, instant now);
   // Back to pending at `retry_at` with the error, or failed once attempts reached max_attempts.
   // Returns "failed", "pending", or "" when `owner` no longer holds the lease.
-  std::string fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error, int max_attempts,
-                   instant now);
+  std::string fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error, int max_attempts);
   // Rows whose lease expired after max_attempts claims (they keep crashing relays) → failed.
   int sweep_poison(instant now, int max_attempts);
   int delete_processed(instant before);

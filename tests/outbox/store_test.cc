@@ -69,11 +69,11 @@ TEST_CASE("outbox store: failures back off, then fail; poison rows are swept; pr
     add(*st, "a", 1);
     auto r = st->claim(1, "r1", t0(), 30s);
     REQUIRE(r.size() == 1);
-    CHECK(st->fail(r[0].id, "r1", t0() + 2s, "InternalException: boom", 2, t0()) == "pending");
+    CHECK(st->fail(r[0].id, "r1", t0() + 2s, "InternalException: boom", 2) == "pending");
     CHECK(st->claim(1, "r1", t0() + 1s, 30s).empty());  // not before its retry time
     r = st->claim(1, "r1", t0() + 2s, 30s);
     REQUIRE(r.size() == 1);
-    CHECK(st->fail(r[0].id, "r1", t0() + 10s, "InternalException: boom", 2, t0() + 2s) == "failed");
+    CHECK(st->fail(r[0].id, "r1", t0() + 10s, "InternalException: boom", 2) == "failed");
     auto ev = st->events();
     CHECK(ev[0].status == "failed");
     CHECK(ev[0].last_error == "InternalException: boom");
