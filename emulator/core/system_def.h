@@ -7,6 +7,7 @@
 // Resource names here are stage-less (`FoodEstablishment`); `resource_name` adds the stage.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,6 +135,9 @@ struct usage_plan_def {
   std::optional<int> quota_limit;
   std::string quota_period = "DAY";  // DAY, WEEK, MONTH
   int line = 0;
+  bool covers(const std::string& stage) const {
+    return stages.empty() || std::find(stages.begin(), stages.end(), stage) != stages.end();
+  }
 };
 
 struct gateway_def {

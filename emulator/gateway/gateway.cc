@@ -408,8 +408,7 @@ http_response service::handle(const http_request& req) {
     if (key)
       for (const auto& u : g_.usage_plans)
         if (u.name == key->plan) plan = &u;
-    bool key_ok = key && key->enabled && plan &&
-                  (plan->stages.empty() || std::find(plan->stages.begin(), plan->stages.end(), st.name) != plan->stages.end());
+    bool key_ok = key && key->enabled && plan && plan->covers(st.name);
     if (rt->def->api_key_required && !key_ok) return refuse(403, "Forbidden", "INVALID_API_KEY", "ForbiddenException");
     if (!key_ok) key = nullptr, plan = nullptr;  // plans only apply to requests with a valid key
 

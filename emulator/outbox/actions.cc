@@ -62,11 +62,21 @@ class fields {
     return v;
   }
   const json& raw(const char* k) const { return in_[k]; }
+  // The optional `id` field, checked, or a new id from the runtime's id source.
+  std::string id_or_new(runtime& rt) const {
+    auto id = text("id", false, 64);
+    if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
+    return id ? *id : rt.ids().uuid();
+  }
 
  private:
   static std::string fmt(double d) { return d == std::floor(d) ? std::to_string((long long)d) : std::to_string(d); }
   const json& in_;
 };
+
+bool has_row(store& st, const char* table, const std::string& id) {
+  return !st.db().exec(std::string("SELECT 1 FROM ") + table + " WHERE id = $1", {id}).empty();
+}
 
 sql_value opt(const std::optional<std::string>& v) { return v ? sql_value(*v) : std::nullopt; }
 sql_value opt_num(const std::optional<double>& v) {
@@ -103,14 +113,12 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
     };
     if (a.table == "restaurants" && !a.update) {
       fields f(input, {"id", "name", "address", "city", "cuisineType", "rating"});
-      auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
-      std::string rid = id ? *id : rt.ids().uuid();
+      std::string rid = f.id_or_new(rt);
       auto name = f.text("name", true, 200), address = f.text("address", true, 500), city = f.text("city", false, 100),
            cuisine = f.text("cuisineType", false, 100);
       auto rating = f.number("rating", false, 0, 5, false);
       write([&] {
-        if (!st.db().exec("SELECT 1 FROM restaurants WHERE id = $1", {rid}).empty()) throw invalid("id: restaurant " + rid + " exists already");
+        if (has_row(st, "restaurants", rid)) throw invalid("id: restaurant " + rid + " exists already");
         st.db().exec("INSERT INTO restaurants (id, name, address, city, cuisine_type, rating, created_at, updated_at) VALUES "
                      "($1, $2, $3, $4, $5, " + std::string(st.is_postgres() ? "$6::double precision" : "$6") + ", " +
                          st.db().ts_in("$7") + ", " + st.db().ts_in("$7") + ")",
@@ -142,16 +150,14 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       });
     } else if (a.table == "reviews") {
       fields f(input, {"id", "restaurantId", "rating", "text", "author"});
-      auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
-      std::string vid = id ? *id : rt.ids().uuid();
+      std::string vid = f.id_or_new(rt);
       std::string restaurant = *f.text("restaurantId", true, 64);
       auto rating = f.number("rating", true, 1, 5, true);
       auto text = f.text("text", false, 2000), author = f.text("author", false, 100);
       write([&] {
-        if (st.db().exec("SELECT 1 FROM restaurants WHERE id = $1", {restaurant}).empty())
+        if (!has_row(st, "restaurants", restaurant))
           throw invalid("restaurantId: no restaurant " + restaurant);
-        if (!st.db().exec("SELECT 1 FROM reviews WHERE id = $1", {vid}).empty()) throw invalid("id: review " + vid + " exists already");
+        if (has_row(st, "reviews", vid)) throw invalid("id: review " + vid + " exists already");
         st.db().exec("INSERT INTO reviews (id, restaurant_id, rating, text, author, created_at) VALUES ($1, $2, CAST($3 AS integer), $4, $5, " +
                          st.db().ts_in("$6") + ")",
                      {vid, restaurant, std::to_string((long long)*rating), opt(text), opt(author), at});
@@ -162,9 +168,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       });
     } else {  // import_jobs
       fields f(input, {"id", "records"});
-      auto id = f.text("id", false, 64);
-      if (id && !valid_id(*id)) throw invalid(std::string("id: ") + valid_id_rule);
-      std::string jid = id ? *id : rt.ids().uuid();
+      std::string jid = f.id_or_new(rt);
       if (!f.has("records")) throw invalid("records: is required");
       json records = f.raw("records");
       if (records.is_string()) records = json::parse(records.get<std::string>(), nullptr, false);  // a form field holds JSON text
@@ -176,7 +180,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       // The event carries the records and must fit EventBridge's 256 KB entry limit.
       if (text.size() > 200 * 1024) throw invalid("records: at most 200 KB of records per job (EventBridge's 256 KB event limit)");
       write([&] {
-        if (!st.db().exec("SELECT 1 FROM import_jobs WHERE id = $1", {jid}).empty()) throw invalid("id: import job " + jid + " exists already");
+        if (has_row(st, "import_jobs", jid)) throw invalid("id: import job " + jid + " exists already");
         st.db().exec("INSERT INTO import_jobs (id, records, record_count, status, created_at) VALUES ($1, " +
                          std::string(st.is_postgres() ? "$2::jsonb" : "$2") + ", CAST($3 AS integer), 'pending', " + st.db().ts_in("$4") + ")",
                      {jid, text, std::to_string(records.size()), at});

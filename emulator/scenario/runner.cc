@@ -97,8 +97,7 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     if (it == vars.end() && name == "api_key")  // the first enabled key whose usage plan covers the stage
       for (const auto& k : w.sys.gateway.api_keys)
         for (const auto& u : w.sys.gateway.usage_plans)
-          if (k.enabled && u.name == k.plan &&
-              (u.stages.empty() || std::find(u.stages.begin(), u.stages.end(), w.stage) != u.stages.end()))
+          if (k.enabled && u.name == k.plan && u.covers(w.stage))
             return k.value;
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
     // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
