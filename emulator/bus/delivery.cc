@@ -161,9 +161,8 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
   auto& kept = events_[bus.name];
   if (kept.size() >= kept_events_per_bus) kept.pop_front();  // one at a time: no stall under the world lock
   kept.push_back({bus.name, envelope, rt_.clock().now(), trace_id});
-  flat_event flat = flatten(envelope);
   std::vector<std::uint32_t> ids;
-  bus.index.match(flat, ids);
+  bus.index.match(envelope, ids);
   bool any = false;
   for (auto id : ids) {
     const std::string& name = bus.rule_names.at(id);

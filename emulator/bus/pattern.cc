@@ -1,6 +1,6 @@
 // Compiling and matching EventBridge event patterns. Messages are aws/event-ruler's texts as
 // EventBridge returns them (the AWS-validated cases in tests/data/eventbridge check them).
-#include "emulator/bus/pattern.h"
+#include "emulator/bus/pattern_impl.h"
 #include "emulator/core/text.h"
 
 #include <algorithm>
@@ -29,7 +29,7 @@ std::uint32_t fold(std::uint32_t cp) {
 
 }  // namespace
 
-std::string fold_case(const std::string& s) {
+std::string fold_case(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
@@ -55,15 +55,7 @@ std::string fold_case(const std::string& s) {
 
 namespace {
 
-enum class op { exact, prefix, suffix, equals_ic, prefix_ic, suffix_ic, anything_but, numeric, exists, cidr, wildcard };
-
-// A parsed IP address: 16 bytes (IPv4 is mapped into the last 4 with a marker).
-struct ip_addr {
-  std::array<std::uint8_t, 16> b{};
-  bool v4 = false;
-};
-
-std::optional<ip_addr> parse_ipv4(const std::string& s) {
+std::optional<ip_addr> parse_ipv4(std::string_view s) {
   ip_addr a;
   a.v4 = true;
   int part = 0;
@@ -87,7 +79,7 @@ std::optional<ip_addr> parse_ipv4(const std::string& s) {
   return a;
 }
 
-std::optional<ip_addr> parse_ipv6(const std::string& s) {
+std::optional<ip_addr> parse_ipv6(std::string_view s) {
   if (s.empty()) return std::nullopt;
   std::vector<int> head, tail;
   bool gap = false;
@@ -123,7 +115,7 @@ std::optional<ip_addr> parse_ipv6(const std::string& s) {
   return a;
 }
 
-std::optional<ip_addr> parse_ip(const std::string& s) {
+std::optional<ip_addr> parse_ip(std::string_view s) {
   if (s.find(':') != std::string::npos) return parse_ipv6(s);
   return parse_ipv4(s);
 }
@@ -139,7 +131,7 @@ bool in_block(const ip_addr& ip, const ip_addr& net, int bits) {
 }
 
 // `*` is any run of characters; `\*` and `\\` are literal.
-bool wildcard_match(const std::vector<std::string>& parts, const std::string& s) {
+bool wildcard_match(const std::vector<std::string>& parts, std::string_view s) {
   // parts: literal segments between stars; a pattern with no star has one part.
   if (parts.size() == 1) return s == parts[0];
   const std::string& first = parts.front();
@@ -158,74 +150,51 @@ bool wildcard_match(const std::vector<std::string>& parts, const std::string& s)
 
 }  // namespace
 
-struct matcher {
-  op kind = op::exact;
-  json value;                                  // exact, as written
-  scalar exact;                                // exact, for comparing
-  std::string text;                            // prefix / suffix / equals_ic (folded for *_ic)
-  std::vector<std::string> wild;               // wildcard literal parts
-  std::vector<matcher> inner;                  // anything-but: excluded when any inner matches
-  std::optional<double> lo, hi, eq;            // numeric
-  bool lo_incl = false, hi_incl = false;
-  bool exists = true;                          // exists
-  ip_addr net;                                 // cidr
-  int bits = 0;
-
-  bool test(const scalar& v) const {
-    switch (kind) {
-      case op::exact:
-        return exact == v;
-      case op::prefix:
-        return v.is_string() && v.s.compare(0, text.size(), text) == 0;
-      case op::suffix: {
-        if (!v.is_string()) return false;
-        const auto& s = v.s;
-        return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
+bool matcher::test(const scalar& v) const {
+  switch (kind) {
+    case op::exact:
+      if (v.t != exact_type) return false;
+      switch (exact_type) {
+        case scalar::type::null: return true;
+        case scalar::type::boolean: return v.b == boolean;
+        case scalar::type::number: return v.num() == number;
+        case scalar::type::string: return v.s == text;
       }
-      case op::equals_ic:
-        return v.is_string() && v.folded() == text;
-      case op::prefix_ic:
-        return v.is_string() && v.folded().compare(0, text.size(), text) == 0;
-      case op::suffix_ic: {
-        if (!v.is_string()) return false;
-        const std::string& s = v.folded();
-        return s.size() >= text.size() && s.compare(s.size() - text.size(), text.size(), text) == 0;
-      }
-      case op::anything_but:
-        for (const auto& m : inner)
-          if (m.test(v)) return false;
-        return true;
-      case op::numeric: {
-        if (!v.is_number()) return false;
-        double d = v.n;
-        if (eq) return d == *eq;
-        if (lo && (lo_incl ? d < *lo : d <= *lo)) return false;
-        if (hi && (hi_incl ? d > *hi : d >= *hi)) return false;
-        return true;
-      }
-      case op::exists:
-        return exists;  // a present leaf; absence is handled by the field
-      case op::cidr: {
-        if (!v.is_string()) return false;
-        auto ip = parse_ip(v.s);
-        return ip && in_block(*ip, net, bits);
-      }
-      case op::wildcard:
-        return v.is_string() && wildcard_match(wild, v.s);
+      return false;
+    case op::prefix:
+      return v.is_string() && v.s.starts_with(text);
+    case op::suffix:
+      return v.is_string() && v.s.ends_with(text);
+    case op::equals_ic:
+      return v.is_string() && v.folded() == text;
+    case op::prefix_ic:
+      return v.is_string() && v.folded().starts_with(text);
+    case op::suffix_ic:
+      return v.is_string() && v.folded().ends_with(text);
+    case op::anything_but:
+      for (const auto& m : inner)
+        if (m.test(v)) return false;
+      return true;
+    case op::numeric: {
+      if (!v.is_number()) return false;
+      double d = v.num();
+      if (eq) return d == *eq;
+      if (lo && (lo_incl ? d < *lo : d <= *lo)) return false;
+      if (hi && (hi_incl ? d > *hi : d >= *hi)) return false;
+      return true;
     }
-    return false;
+    case op::exists:
+      return exists;  // a present leaf; absence is handled by the field
+    case op::cidr: {
+      if (!v.is_string()) return false;
+      auto ip = parse_ip(v.s);
+      return ip && in_block(*ip, net, bits);
+    }
+    case op::wildcard:
+      return v.is_string() && wildcard_match(wild, v.s);
   }
-};
-
-struct pattern::field {
-  std::string path;
-  std::vector<matcher> any;  // OR
-  bool matches_absent = false;  // some matcher is exists:false
-};
-
-struct pattern::conjunction {
-  std::vector<field> fields;  // AND, sorted by path
-};
+  return false;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Compiling
@@ -333,16 +302,20 @@ matcher compile_cidr(const json& v) {
   return m;
 }
 
+// An exact value (string, number, boolean or null).
+matcher exact(const json& x) {
+  matcher e;
+  e.kind = op::exact;
+  e.value = x;
+  if (x.is_string()) e.exact_type = scalar::type::string, e.text = x.get<std::string>();
+  else if (x.is_number()) e.exact_type = scalar::type::number, e.number = x.get<double>();
+  else if (x.is_boolean()) e.exact_type = scalar::type::boolean, e.boolean = x.get<bool>();
+  return e;
+}
+
 matcher compile_anything_but(const json& v) {
   matcher m;
   m.kind = op::anything_but;
-  auto exact = [](const json& x) {
-    matcher e;
-    e.kind = op::exact;
-    e.value = x;
-    e.exact = scalar::of(x);
-    return e;
-  };
   if (v.is_string() || v.is_number()) {
     m.inner.push_back(exact(v));
   } else if (v.is_array()) {
@@ -436,11 +409,7 @@ pattern::field compile_leaf(const std::string& path, const json& arr) {
     } else if (el.is_array()) {
       fail("Match value must be String, number, true, false, or null");
     } else {
-      matcher m;
-      m.kind = op::exact;
-      m.value = el;
-      m.exact = scalar::of(el);
-      f.any.push_back(std::move(m));
+      f.any.push_back(exact(el));
     }
   }
   return f;
@@ -498,31 +467,12 @@ conj_list compile_object(const json& obj, const std::string& prefix, int depth) 
   return alts;
 }
 
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-void flatten_into(const json& v, std::string& path, std::vector<flat_event::position>& arrays,
-                  std::uint32_t& next_array, flat_event& out) {
-  if (v.is_object()) {
-    std::size_t base = path.size();
-    for (const auto& [k, child] : v.items()) {
-      if (base) path += '.';
-      path += k;
-      flatten_into(child, path, arrays, next_array, out);
-      path.resize(base);
-    }
-  } else if (v.is_array()) {
-    std::uint32_t id = next_array++;
-    std::uint32_t i = 0;
-    for (const auto& child : v) {
-      arrays.emplace_back(id, i++);
-      flatten_into(child, path, arrays, next_array, out);
-      arrays.pop_back();
-    }
-  } else {
-    out.add(path, scalar::of(v), arrays);
-  }
-}
+namespace {
 
 bool consistent(const flat_event& ev, const flat_event::leaf& a, const flat_event::leaf& b) {
   for (std::uint32_t i = a.first; i < a.first + a.count; ++i)
@@ -552,21 +502,23 @@ bool field_matches(const pattern::field& f, const flat_event::leaf& leaf) {
   return false;
 }
 
-bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
+}  // namespace
+
+bool match_conjunction(const pattern::conjunction& c, const flat_event& ev, const std::uint32_t* ids) {
+  auto leaves_of = [&](std::size_t k) { return ids ? ev.at(ids[k]) : ev.at(c.fields[k].path); };
   // First pass, without allocating: every field needs a matching leaf (or, for exists:false,
   // no leaf). Most rules fail here. Only when two or more fields matched leaves inside arrays
   // can array consistency rule a match out, and only then are the candidates collected.
-  using range_t = std::pair<std::uint32_t, std::uint32_t>;
   int in_arrays = 0;
-  for (const auto& f : c.fields) {
-    auto r = ev.paths.find(f.path);
-    range_t range = r == ev.paths.end() ? range_t{0, 0} : r->second;
-    if (range.first == range.second) {
+  for (std::size_t k = 0; k < c.fields.size(); ++k) {
+    const auto& f = c.fields[k];
+    auto at = leaves_of(k);
+    if (at.empty()) {
       if (f.matches_absent) continue;  // exists:false holds; constrains no array element
       return false;
     }
     bool hit = false, hit_in_array = false;
-    for (auto i = range.first; i < range.second; ++i)
+    for (auto i : at)
       if (field_matches(f, ev.leaves[i])) {
         hit = true;
         if (ev.leaves[i].count > 0) hit_in_array = true;
@@ -577,47 +529,18 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev) {
   }
   if (in_arrays < 2) return true;
   std::vector<std::vector<const flat_event::leaf*>> options;
-  for (const auto& f : c.fields) {
-    auto r = ev.paths.find(f.path);
-    if (r == ev.paths.end() || r->second.first == r->second.second) continue;
+  for (std::size_t k = 0; k < c.fields.size(); ++k) {
+    auto at = leaves_of(k);
+    if (at.empty()) continue;
     std::vector<const flat_event::leaf*> hits;
-    for (auto i = r->second.first; i < r->second.second; ++i)
-      if (field_matches(f, ev.leaves[i])) hits.push_back(&ev.leaves[i]);
+    for (auto i : at)
+      if (field_matches(c.fields[k], ev.leaves[i])) hits.push_back(&ev.leaves[i]);
     options.push_back(std::move(hits));
   }
   // Fewest options first keeps the search small.
   std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
   std::vector<const flat_event::leaf*> chosen;
   return assign(ev, options, 0, chosen);
-}
-
-}  // namespace
-
-void flat_event::add(const std::string& path, scalar value, const std::vector<position>& where) {
-  auto it = paths.find(path);
-  if (it == paths.end()) it = paths.emplace(path, std::pair<std::uint32_t, std::uint32_t>{0, 0}).first;
-  leaves.push_back({it->first, std::move(value), std::uint32_t(positions.size()), std::uint32_t(where.size())});
-  positions.insert(positions.end(), where.begin(), where.end());
-}
-
-void flat_event::sort() {
-  std::stable_sort(leaves.begin(), leaves.end(), [](const leaf& a, const leaf& b) { return a.path < b.path; });
-  for (std::uint32_t i = 0; i < leaves.size();) {
-    std::uint32_t j = i;
-    while (j < leaves.size() && leaves[j].path.data() == leaves[i].path.data()) ++j;  // interned: same pointer
-    paths.find(std::string(leaves[i].path))->second = {i, j};
-    i = j;
-  }
-}
-
-flat_event flatten(const json& event) {
-  flat_event out;
-  std::string path;
-  std::vector<flat_event::position> arrays;
-  std::uint32_t next = 0;
-  flatten_into(event, path, arrays, next, out);
-  out.sort();
-  return out;
 }
 
 pattern pattern::compile(const json& source) {
@@ -646,72 +569,12 @@ bool pattern::matches(const flat_event& event) const {
   return false;
 }
 
-std::size_t pattern::alternatives() const { return alts_->size(); }
-
 std::vector<std::string> pattern::paths() const {
   std::vector<std::string> out;
   for (const auto& c : *alts_)
     for (const auto& f : c.fields) out.push_back(f.path);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-scalar scalar::of(const json& v) {
-  scalar x;
-  if (v.is_boolean()) x.t = type::boolean, x.b = v.get<bool>();
-  else if (v.is_number()) x.t = type::number, x.n = v.get<double>();
-  else if (v.is_string()) x.t = type::string, x.s = v.get<std::string>();
-  return x;
-}
-
-const std::string& scalar::folded() const {
-  if (!has_folded_) folded_ = fold_case(s), has_folded_ = true;
-  return folded_;
-}
-
-bool scalar::operator==(const scalar& o) const {
-  if (t != o.t) return false;
-  switch (t) {
-    case type::null: return true;
-    case type::boolean: return b == o.b;
-    case type::number: return n == o.n;
-    case type::string: return s == o.s;
-  }
-  return false;
-}
-
-void path_set::add(const std::string& path) {
-  node* n = &root_;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t dot = path.find('.', start);
-    n = &n->children[path.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  n->named = true;
-}
-
-std::vector<pattern::anchor> pattern::anchors() const {
-  // One anchor per alternative: its first field whose matchers are all exact strings.
-  std::vector<anchor> out;
-  for (const auto& c : *alts_) {
-    const field* best = nullptr;
-    for (const auto& f : c.fields) {
-      if (f.matches_absent || f.any.empty()) continue;
-      bool exact = std::all_of(f.any.begin(), f.any.end(),
-                               [](const matcher& m) { return m.kind == op::exact && m.value.is_string(); });
-      if (exact) {
-        best = &f;
-        break;
-      }
-    }
-    if (!best) return {};
-    anchor a{best->path, {}};
-    for (const auto& m : best->any) a.values.push_back(m.value.get<std::string>());
-    out.push_back(std::move(a));
-  }
   return out;
 }
 

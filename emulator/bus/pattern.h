@@ -6,16 +6,18 @@
 // immutable and safe to share between threads. Matching flattens the event into leaf values
 // with their paths (dotted) and array positions, then checks each `$or` alternative; a match
 // never combines fields taken from different elements of the same array.
+//
+// Many patterns against one event: rule_index.h.
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "emulator/core/json.h"
@@ -27,39 +29,75 @@ class pattern_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A leaf value of an event: what patterns compare against.
+// A leaf value of an event: what patterns compare against. It views the event's own text or
+// document, which must outlive it. A number read from text is converted on first use.
 struct scalar {
   enum class type : std::uint8_t { null, boolean, number, string };
   type t = type::null;
   bool b = false;
-  double n = 0;
-  std::string s;
+  std::string_view s;  // a string's value; a number's text until it is converted
+
+  static scalar of(const json& v);  // v must not be an object or array; views into v
+  static scalar number(double d);
+  static scalar number_text(std::string_view text);  // text already checked as a JSON number
+
   bool is_string() const { return t == type::string; }
   bool is_number() const { return t == type::number; }
+  double num() const;
   bool operator==(const scalar& o) const;
-  static scalar of(const json& v);  // v must not be an object or array
   // The case-folded string, computed once however many ignore-case operators ask.
   const std::string& folded() const;
 
  private:
+  mutable double n_ = 0;
+  mutable bool has_n_ = false, has_folded_ = false;
   mutable std::string folded_;
-  mutable bool has_folded_ = false;
 };
 
-// A flattened event: every scalar leaf with its dotted path and the array elements it sits in.
-// Paths are interned and array positions pooled, so a leaf costs no allocation of its own.
-// Leaves point into the event's own pools: move it, never copy it.
+// Dotted paths as a tree of key segments, each named path with a small dense id. Events are
+// flattened against a table: with a fixed table (a rule_index's, holding every path its rules
+// name) only leaves at named paths are kept and other subtrees are skipped unread; with a
+// learning table every leaf is kept and its path named on the way.
+class path_table {
+ public:
+  struct node {
+    std::int32_t id = -1;  // named path id, or -1
+    // Sorted by key; few per node, so searched linearly when small.
+    std::vector<std::pair<std::string, std::unique_ptr<node>>> children;
+    const node* child(std::string_view key) const;
+  };
+  path_table() = default;
+  path_table(path_table&&) = default;
+  path_table& operator=(path_table&&) = default;
+
+  std::uint32_t intern(std::string_view path);  // "a.b.c" → its id, added if new
+  std::int32_t find(std::string_view path) const;  // -1 when not named
+  std::uint32_t size() const { return count_; }
+  const node& root() const { return root_; }
+  // The node below `from` for an event's key. A key with dots walks several levels, because
+  // EventBridge joins keys with dots. Null when absent (and not learning).
+  const node* descend(const node* from, std::string_view key) const;
+  const node* descend_or_add(const node* from, std::string_view key);
+  std::uint32_t name(const node* n);  // n's id, giving it one if it has none
+
+ private:
+  node* own(const node* n) { return const_cast<node*>(n); }  // nodes reached from root_ are ours
+  node root_;
+  std::uint32_t count_ = 0;
+};
+
+// A flattened event: every scalar leaf kept, with its path id and the array elements it sits in.
+// Array positions are pooled, so a leaf costs no allocation of its own. Reusable: clear() keeps
+// the capacity, which is what makes matching many events cheap.
 struct flat_event {
   using position = std::pair<std::uint32_t, std::uint32_t>;  // (array id, element index)
   struct leaf {
-    std::string_view path;  // into `paths`
+    std::uint32_t path = 0;
     scalar value;
     std::uint32_t first = 0, count = 0;  // this leaf's positions in `positions`
   };
-  std::vector<leaf> leaves;  // sorted by path
+  std::vector<leaf> leaves;  // in document order
   std::vector<position> positions;
-  // Every path with leaves → the range of its leaves in `leaves` (valid after sort()).
-  std::unordered_map<std::string, std::pair<std::uint32_t, std::uint32_t>> paths;
 
   flat_event() = default;
   flat_event(flat_event&&) = default;
@@ -67,33 +105,41 @@ struct flat_event {
   flat_event(const flat_event&) = delete;
   flat_event& operator=(const flat_event&) = delete;
 
-  // Adds a leaf at `path` inside the arrays `where` (outermost first).
-  void add(const std::string& path, scalar value, const std::vector<position>& where);
-  void sort();
-};
-flat_event flatten(const json& event);
+  const path_table& table() const { return fixed_ ? *fixed_ : learned_; }
+  // Indexes into `leaves` of the leaves at path `id` (valid after group()).
+  std::span<const std::uint32_t> at(std::uint32_t id) const {
+    if (id >= ranges_.size()) return {};
+    return {order_.data() + ranges_[id].first, order_.data() + ranges_[id].second};
+  }
+  std::span<const std::uint32_t> at(std::string_view path) const {
+    auto id = table().find(path);
+    return id < 0 ? std::span<const std::uint32_t>{} : at(std::uint32_t(id));
+  }
 
-// The paths some rules name, as a tree of key segments: lets flatten_text skip everything else
-// with one small lookup per key.
-class path_set {
- public:
-  struct node {
-    std::map<std::string, node, std::less<>> children;
-    bool named = false;
-  };
-  void add(const std::string& path);  // "a.b.c"
-  const node& root() const { return root_; }
+  // Building (flatten*, below): start() picks the table (null: learn one), add() appends a
+  // leaf inside the arrays `where` (outermost first), group() finishes.
+  void start(const path_table* fixed);
+  void add(std::uint32_t path, scalar value, const std::vector<position>& where);
+  void group();
+  path_table& learning() { return learned_; }
+  std::string_view keep(std::string s);  // storage for strings unescaped from text
 
  private:
-  node root_;
+  const path_table* fixed_ = nullptr;
+  path_table learned_;
+  std::vector<std::uint32_t> order_;  // leaf indexes grouped by path
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;  // path id → range of order_
+  std::deque<std::string> unescaped_;
 };
 
-// Flattens JSON text directly, without building a document (event-ruler's rulesForJSONEvent
-// input). With `wanted`, only leaves at named paths are kept and other subtrees are skipped.
-// Throws pattern_error("Event is not valid JSON: …") for malformed text.
-flat_event flatten_text(std::string_view text, const path_set* wanted = nullptr);
-
-struct matcher;  // one operator of a leaf array (pattern.cc)
+// Flattens a document or JSON text (event-ruler's rulesForJSONEvent input) into `out`. With a
+// table, only leaves at its named paths are kept; without, every leaf, naming paths as found.
+// The document or text must outlive `out`. Text that is not valid JSON throws
+// pattern_error("Event is not valid JSON: …").
+void flatten(const json& event, const path_table* table, flat_event& out);
+void flatten_text(std::string_view text, const path_table* table, flat_event& out);
+flat_event flatten(const json& event);
+flat_event flatten_text(std::string_view text);
 
 class pattern {
  public:
@@ -105,21 +151,13 @@ class pattern {
   bool matches(const json& event) const { return matches(flatten(event)); }
   bool matches(const flat_event& event) const;
   const json& source() const { return source_; }
-  // The number of `$or` alternatives after expansion (each an AND of fields).
-  std::size_t alternatives() const;
-
-  // For a matcher index: per alternative, a field that must equal one of some strings for
-  // the alternative to match. Empty when some alternative has no such field.
-  struct anchor {
-    std::string path;
-    std::vector<std::string> values;  // the exact string values
-  };
-  std::vector<anchor> anchors() const;
   // Every field path the pattern names, in any alternative.
   std::vector<std::string> paths() const;
 
-  struct field;
-  struct conjunction;
+  struct field;        // one path and its operators (OR)
+  struct conjunction;  // one `$or` alternative: fields that must all match (AND)
+  // The `$or` alternatives after expansion (pattern_impl.h defines them).
+  const std::vector<conjunction>& alternatives() const { return *alts_; }
 
  private:
   std::shared_ptr<const std::vector<conjunction>> alts_;
@@ -128,6 +166,6 @@ class pattern {
 
 // Case folding used by the ignore-case operators: ASCII and Latin-1/Greek/Cyrillic basic
 // letters (UTF-8 aware); other characters compare as they are.
-std::string fold_case(const std::string& s);
+std::string fold_case(std::string_view s);
 
 }  // namespace emu::bus

@@ -2,72 +2,158 @@
 
 #include <algorithm>
 
+#include "emulator/bus/pattern_impl.h"
+
 namespace emu::bus {
 
-void rule_index::add(std::uint32_t id, const pattern& p) {
-  remove(id);
-  entry e{p, p.anchors()};
-  if (e.anchors.empty()) {
-    scan_.insert(std::upper_bound(scan_.begin(), scan_.end(), id), id);
-  } else {
-    for (const auto& a : e.anchors)
-      for (const auto& v : a.values) {
-        auto& ids = index_[a.path][v];
-        if (ids.empty() || ids.back() != id) ids.push_back(id);
-      }
+namespace {
+
+// Hashing that accepts std::string_view keys, so lookups need no temporary strings.
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// How often an operator is expected to hold: the trigger is the field whose worst operator
+// ranks lowest, so that as few leaves as possible fire it.
+int breadth(const matcher& m) {
+  switch (m.kind) {
+    case op::exact: return m.is_exact_string() ? 0 : 1;
+    case op::equals_ic: case op::prefix: case op::prefix_ic: case op::cidr: case op::wildcard: return 2;
+    case op::numeric: return m.eq ? 2 : 3;
+    case op::suffix: case op::suffix_ic: return 3;
+    case op::anything_but: return 4;
+    case op::exists: return 5;
   }
-  rules_.emplace(id, std::move(e));
+  return 5;
+}
+
+}  // namespace
+
+struct rule_index::compiled {
+  struct alternative {
+    std::uint32_t rule;  // dense rule number
+    const pattern::conjunction* c;
+    std::vector<std::uint32_t> field_ids;  // path ids of c's fields
+    bool whole = false;                    // the trigger is its only field
+  };
+  struct slot {  // one path's operators
+    std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>> exact;  // value → alternatives
+    std::vector<std::pair<const matcher*, std::uint32_t>> tests;  // other operators → alternative
+  };
+
+  path_table paths;
+  std::vector<std::uint32_t> ids;  // dense rule number → rule id
+  std::vector<alternative> alts;
+  std::vector<slot> slots;            // by path id
+  std::vector<std::uint32_t> always;  // alternatives without a trigger
+  // Per event: a rule or alternative is settled when its mark equals the event's epoch.
+  mutable std::vector<std::uint32_t> rule_mark, alt_mark;
+  mutable std::uint32_t epoch = 0;
+  mutable std::vector<std::uint32_t> matched;  // dense numbers of this event's rules
+
+  explicit compiled(const std::unordered_map<std::uint32_t, pattern>& rules) {
+    for (const auto& [id, p] : rules) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());  // dense numbers ascend with ids: results come out sorted
+    for (std::uint32_t r = 0; r < ids.size(); ++r)
+      for (const auto& c : rules.at(ids[r]).alternatives()) add(r, c);
+    rule_mark.assign(ids.size(), 0);
+    alt_mark.assign(alts.size(), 0);
+  }
+
+  void add(std::uint32_t rule, const pattern::conjunction& c) {
+    auto a = std::uint32_t(alts.size());
+    alternative alt{rule, &c, {}, false};
+    const pattern::field* trigger = nullptr;
+    int best = 0;
+    for (const auto& f : c.fields) {
+      alt.field_ids.push_back(paths.intern(f.path));
+      if (f.matches_absent || f.any.empty()) continue;  // holds when absent: cannot trigger
+      int worst = 0;
+      for (const auto& m : f.any) worst = std::max(worst, breadth(m));
+      if (!trigger || worst < best) trigger = &f, best = worst;
+    }
+    alt.whole = trigger && c.fields.size() == 1;
+    alts.push_back(std::move(alt));
+    if (!trigger) {
+      always.push_back(a);
+      return;
+    }
+    std::uint32_t path = paths.intern(trigger->path);
+    if (slots.size() <= path) slots.resize(path + 1);
+    for (const auto& m : trigger->any) {
+      if (m.is_exact_string()) slots[path].exact[m.text].push_back(a);
+      else slots[path].tests.emplace_back(&m, a);
+    }
+  }
+
+  // The trigger of alternative `a` held for some leaf.
+  void fire(std::uint32_t a, const flat_event& ev) const {
+    const alternative& alt = alts[a];
+    if (rule_mark[alt.rule] == epoch || alt_mark[a] == epoch) return;
+    alt_mark[a] = epoch;
+    if (alt.whole || match_conjunction(*alt.c, ev, alt.field_ids.data())) {
+      rule_mark[alt.rule] = epoch;
+      matched.push_back(alt.rule);
+    }
+  }
+
+  void match(const flat_event& ev, std::vector<std::uint32_t>& out) const {
+    if (++epoch == 0) {  // wrapped: forget marks that could collide
+      std::fill(rule_mark.begin(), rule_mark.end(), 0);
+      std::fill(alt_mark.begin(), alt_mark.end(), 0);
+      epoch = 1;
+    }
+    matched.clear();
+    for (std::uint32_t p = 0; p < slots.size(); ++p) {
+      const slot& s = slots[p];
+      auto at = ev.at(p);
+      if (at.empty() || (s.exact.empty() && s.tests.empty())) continue;
+      for (auto i : at) {
+        const scalar& v = ev.leaves[i].value;
+        if (!s.exact.empty() && v.is_string()) {
+          auto hit = s.exact.find(v.s);
+          if (hit != s.exact.end())
+            for (auto a : hit->second) fire(a, ev);
+        }
+        for (const auto& [m, a] : s.tests)
+          if (rule_mark[alts[a].rule] != epoch && alt_mark[a] != epoch && m->test(v)) fire(a, ev);
+      }
+    }
+    for (auto a : always) fire(a, ev);
+    std::sort(matched.begin(), matched.end());
+    for (auto r : matched) out.push_back(ids[r]);
+  }
+};
+
+void rule_index::deleter::operator()(compiled* c) const { delete c; }
+
+void rule_index::add(std::uint32_t id, const pattern& p) {
+  rules_.insert_or_assign(id, p);
+  compiled_.reset();
 }
 
 void rule_index::remove(std::uint32_t id) {
-  auto it = rules_.find(id);
-  if (it == rules_.end()) return;
-  if (it->second.anchors.empty()) {
-    scan_.erase(std::remove(scan_.begin(), scan_.end(), id), scan_.end());
-  } else {
-    for (const auto& a : it->second.anchors) {
-      auto& by_value = index_[a.path];
-      for (const auto& v : a.values) {
-        auto& ids = by_value[v];
-        ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-        if (ids.empty()) by_value.erase(v);
-      }
-      if (by_value.empty()) index_.erase(a.path);
-    }
-  }
-  rules_.erase(it);
+  if (rules_.erase(id)) compiled_.reset();
 }
 
-path_set rule_index::paths() const {
-  path_set out;
-  for (const auto& [id, e] : rules_)
-    for (const auto& p : e.p.paths()) out.add(p);
-  return out;
+const rule_index::compiled& rule_index::ready() const {
+  if (!compiled_) compiled_.reset(new compiled(rules_));
+  return *compiled_;
 }
 
-void rule_index::match(const flat_event& event, std::vector<std::uint32_t>& out) const {
-  std::vector<std::uint32_t> candidates = scan_;
-  if (!index_.empty()) {
-    std::string_view last_path;
-    bool have_last = false;
-    const by_value_map* by_value = nullptr;
-    for (const auto& leaf : event.leaves) {
-      if (!leaf.value.is_string()) continue;
-      if (!have_last || last_path != leaf.path) {  // leaves are sorted by path
-        last_path = leaf.path;
-        have_last = true;
-        auto it = index_.find(leaf.path);
-        by_value = it == index_.end() ? nullptr : &it->second;
-      }
-      if (!by_value) continue;
-      auto hit = by_value->find(leaf.value.s);
-      if (hit != by_value->end()) candidates.insert(candidates.end(), hit->second.begin(), hit->second.end());
-    }
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  }
-  for (auto id : candidates)
-    if (rules_.at(id).p.matches(event)) out.push_back(id);
+std::size_t rule_index::unindexed() const { return ready().always.size(); }
+
+void rule_index::match(const json& event, std::vector<std::uint32_t>& out) const {
+  flatten(event, &ready().paths, scratch_);
+  match_flat(out);
 }
+
+void rule_index::match_text(std::string_view text, std::vector<std::uint32_t>& out) const {
+  flatten_text(text, &ready().paths, scratch_);
+  match_flat(out);
+}
+
+void rule_index::match_flat(std::vector<std::uint32_t>& out) const { ready().match(scratch_, out); }
 
 }  // namespace emu::bus

@@ -1,13 +1,19 @@
-// Finds the rules that match an event without testing every rule. Each pattern that has, in
-// every `$or` alternative, a field that must equal one of some strings is filed under those
-// (path, value) pairs; an event then only tests the rules filed under its own leaves, plus the
-// rules that could not be filed (prefix-only, numeric-only, anything-but, …). Candidates are
-// confirmed with the full pattern, so the index never changes a result, only the cost.
-// Not thread-safe.
+// Finds the rules that match an event without testing every rule, the way event-ruler's
+// machine does: each path the rules name has its own table of operators, and each leaf of the
+// event is tested once against its path's table. Exact strings are one hash lookup, however many
+// rules name them; other operators are tested in turn. Every `$or` alternative is filed under
+// one "trigger" field (the most selective it has); an alternative of one field matches when its
+// trigger does, a larger one is then checked whole (other fields, array consistency). Only
+// alternatives made of nothing but `exists: false` are checked on every event.
+//
+// Events are flattened against the index's own path table, so subtrees no rule names are
+// skipped unread. Not thread-safe: matching reuses scratch space.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,31 +23,35 @@ namespace emu::bus {
 
 class rule_index {
  public:
+  rule_index() = default;
+  rule_index(rule_index&&) = default;
+  rule_index& operator=(rule_index&&) = default;
+
   // Adds or replaces rule `id`.
   void add(std::uint32_t id, const pattern& p);
   void remove(std::uint32_t id);
-  // Appends the ids of the rules matching `event` to `out`, ascending and without duplicates.
-  void match(const flat_event& event, std::vector<std::uint32_t>& out) const;
   std::size_t size() const { return rules_.size(); }
-  // Every path some rule names (for flatten_text's skipping).
-  path_set paths() const;
-  std::size_t unindexed() const { return scan_.size(); }
+
+  // Appends the ids of the rules matching the event to `out`, ascending and without duplicates.
+  void match(const json& event, std::vector<std::uint32_t>& out) const;
+  // The same from JSON text (event-ruler's rulesForJSONEvent); text that is not valid JSON
+  // throws pattern_error.
+  void match_text(std::string_view text, std::vector<std::uint32_t>& out) const;
+
+  // Alternatives checked on every event (made only of `exists: false` fields).
+  std::size_t unindexed() const;
 
  private:
-  struct entry {
-    pattern p;
-    std::vector<pattern::anchor> anchors;
+  struct compiled;  // rule_index.cc
+  struct deleter {
+    void operator()(compiled* c) const;
   };
-  // Hashing that accepts std::string_view keys, so lookups need no temporary strings.
-  struct text_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using by_value_map = std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>>;
-  std::unordered_map<std::uint32_t, entry> rules_;
-  // path → value → rule ids
-  std::unordered_map<std::string, by_value_map, text_hash, std::equal_to<>> index_;
-  std::vector<std::uint32_t> scan_;
+  const compiled& ready() const;  // built on first use after a change
+  void match_flat(std::vector<std::uint32_t>& out) const;
+
+  std::unordered_map<std::uint32_t, pattern> rules_;
+  mutable std::unique_ptr<compiled, deleter> compiled_;
+  mutable flat_event scratch_;
 };
 
 }  // namespace emu::bus

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "emulator/bus/pattern.h"
+#include "emulator/bus/rule_index.h"
 
 namespace fs = std::filesystem;
 using emu::json;
@@ -68,6 +69,8 @@ std::map<std::string, std::string> expected_reasons() {
 TEST_CASE("patterns: the 155 AWS-validated cases", "[bus][patterns]") {
   auto reasons = expected_reasons();
   int cases = 0, matched = 0, negatives = 0, invalid = 0;
+  std::vector<emu::bus::pattern> all_patterns;
+  std::vector<json> all_events;
   for (const auto& entry : fs::directory_iterator(data / "localstack-event-patterns")) {
     if (entry.path().extension() != ".json5") continue;
     std::string name = entry.path().stem().string();
@@ -89,12 +92,30 @@ TEST_CASE("patterns: the 155 AWS-validated cases", "[bus][patterns]") {
     auto p = emu::bus::pattern::compile(doc["EventPattern"]);
     CHECK(p.matches(doc["Event"]) == !neg);
     // The same answer from JSON text, whole and with the paths no rule names skipped.
-    emu::bus::path_set wanted;
-    for (const auto& path : p.paths()) wanted.add(path);
     std::string text = doc["Event"].dump();
     CHECK(p.matches(emu::bus::flatten_text(text)) == !neg);
-    CHECK(p.matches(emu::bus::flatten_text(text, &wanted)) == !neg);
+    // And from a rule index (paths no rule names skipped, operators filed by path), alone and
+    // among all the other valid cases' patterns.
+    emu::bus::rule_index one;
+    one.add(7, p);
+    std::vector<std::uint32_t> hits, text_hits;
+    one.match(doc["Event"], hits);
+    one.match_text(text, text_hits);
+    CHECK(hits == (neg ? std::vector<std::uint32_t>{} : std::vector<std::uint32_t>{7}));
+    CHECK(text_hits == hits);
+    all_patterns.push_back(p);
+    all_events.push_back(doc["Event"]);
     (neg ? negatives : matched)++;
+  }
+  emu::bus::rule_index all;
+  for (std::uint32_t i = 0; i < all_patterns.size(); ++i) all.add(i, all_patterns[i]);
+  for (const auto& ev : all_events) {
+    std::vector<std::uint32_t> want, got;
+    for (std::uint32_t i = 0; i < all_patterns.size(); ++i)
+      if (all_patterns[i].matches(ev)) want.push_back(i);
+    all.match(ev, got);
+    INFO("event " << ev.dump());
+    CHECK(got == want);
   }
   CHECK(cases == 155);
   CHECK(invalid == 38);

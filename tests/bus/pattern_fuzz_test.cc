@@ -5,6 +5,7 @@
 #include <random>
 
 #include "emulator/bus/pattern.h"
+#include "emulator/bus/rule_index.h"
 
 using emu::json;
 
@@ -42,8 +43,14 @@ TEST_CASE("patterns: random patterns and events never crash", "[bus][patterns][f
     try {
       auto pat = emu::bus::pattern::compile(p);
       ++compiled;
-      (void)pat.matches(e);
-      (void)pat.anchors();
+      // The rule index must agree with the pattern, from the document and from text.
+      emu::bus::rule_index index;
+      index.add(1, pat);
+      std::vector<std::uint32_t> hits, text_hits;
+      index.match(e, hits);
+      index.match_text(e.dump(), text_hits);
+      CHECK(hits.size() == (pat.matches(e) ? 1u : 0u));
+      CHECK(text_hits == hits);
     } catch (const emu::bus::pattern_error&) {
       ++rejected;
     }

@@ -78,22 +78,33 @@ TEST_CASE("patterns: errors not in the AWS corpus", "[bus][patterns]") {
 TEST_CASE("patterns: flattening text equals flattening the document", "[bus][patterns]") {
   const char* text = R"({"a": {"b.c": [1, -2.5e3, "x\u00e9\ud83d\ude00\n"], "d": [[true, null], {"e": false}]},
                          "f": {}, "g": [], "h": "\"quoted\""})";
-  auto from_doc = emu::bus::flatten(json::parse(text));
+  json doc = json::parse(text);  // leaves view into it
+  auto from_doc = emu::bus::flatten(doc);
   auto from_text = emu::bus::flatten_text(text);
   REQUIRE(from_doc.leaves.size() == from_text.leaves.size());
+  auto path_of = [](const emu::bus::flat_event& ev, std::uint32_t id) {
+    std::string found;
+    for (const char* p : {"a.b.c", "a.d", "a.d.e", "h"})
+      if (ev.table().find(p) == std::int32_t(id)) found = p;
+    return found;
+  };
   for (std::size_t i = 0; i < from_doc.leaves.size(); ++i) {
-    CHECK(from_doc.leaves[i].path == from_text.leaves[i].path);
+    CHECK(path_of(from_doc, from_doc.leaves[i].path) == path_of(from_text, from_text.leaves[i].path));
+    CHECK(!path_of(from_doc, from_doc.leaves[i].path).empty());
     CHECK(from_doc.leaves[i].value == from_text.leaves[i].value);
     const auto& a = from_doc.leaves[i];
     const auto& b = from_text.leaves[i];
     REQUIRE(a.count == b.count);
     for (std::uint32_t k = 0; k < a.count; ++k) CHECK(from_doc.positions[a.first + k] == from_text.positions[b.first + k]);
   }
-  emu::bus::path_set only;
-  only.add("a.d.e");
-  auto some = emu::bus::flatten_text(text, &only);
+  emu::bus::path_table only;
+  auto id = only.intern("a.d.e");
+  emu::bus::flat_event some;
+  emu::bus::flatten_text(text, &only, some);
   REQUIRE(some.leaves.size() == 1);
-  CHECK(some.leaves[0].path == "a.d.e");
+  CHECK(some.leaves[0].path == id);
+  CHECK(some.at("a.d.e").size() == 1);
+  CHECK(some.leaves[0].value.b == false);
   for (const char* bad : {"", "{", "{\"a\" 1}", "[1,]", "\"\\x\"", "\"\\ud800\"", "01x", "{\"a\": tru}", "[1] 2"})
     CHECK_THROWS_AS(emu::bus::flatten_text(bad), emu::bus::pattern_error);
   CHECK_THROWS_AS(emu::bus::flatten_text(std::string(5000, '[') + std::string(5000, ']')), emu::bus::pattern_error);
