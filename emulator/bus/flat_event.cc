@@ -2,6 +2,8 @@
 // JSON document (flatten_text.cc reads JSON text).
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstring>
 
 #include "emulator/bus/pattern.h"
 
@@ -44,11 +46,6 @@ double scalar::num() const {
   return n_;
 }
 
-const std::string& scalar::folded() const {
-  if (!has_folded_) folded_ = fold_case(s), has_folded_ = true;
-  return folded_;
-}
-
 bool scalar::operator==(const scalar& o) const {
   if (t != o.t) return false;
   switch (t) {
@@ -70,8 +67,11 @@ using child_list = std::vector<std::pair<std::string, std::unique_ptr<path_table
 // Linear for the few keys most objects have; binary search past that.
 child_list::const_iterator find_child(const child_list& kids, std::string_view key) {
   if (kids.size() <= 8) {
-    for (auto it = kids.begin(); it != kids.end(); ++it)
-      if (it->first == key) return it;
+    for (auto it = kids.begin(); it != kids.end(); ++it) {
+      const std::string& k = it->first;  // length and first byte before memcmp: most keys differ there
+      if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))
+        return it;
+    }
     return kids.end();
   }
   auto it = std::lower_bound(kids.begin(), kids.end(), key, [](const auto& c, std::string_view k) { return c.first < k; });
@@ -86,6 +86,9 @@ const path_table::node* path_table::node::child(std::string_view key) const {
 }
 
 const path_table::node* path_table::descend(const node* from, std::string_view key) const {
+  // Segments never hold dots, so a key found whole has none; only a key not found is split.
+  if (const node* whole = from->child(key)) return whole;
+  if (key.find('.') == std::string_view::npos) return nullptr;
   for (;;) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos) return from->child(key);

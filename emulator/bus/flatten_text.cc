@@ -4,6 +4,8 @@
 // carries its path's id), strings without escapes are viewed in place, and numbers are only
 // converted when an operator asks. That is where the speed comes from on wide events.
 #include <array>
+#include <bit>
+#include <cstring>
 
 #include "emulator/bus/pattern.h"
 #include "emulator/core/text.h"
@@ -20,6 +22,38 @@ constexpr std::array<bool, 256> string_stop = [] {
   t['"'] = t['\\'] = true;
   return t;
 }();
+
+// Eight bytes at a time (SWAR). In each mask a byte's top bit is set where the byte is of the
+// kind looked for; bytes above the first such byte may be set falsely (borrows and carries), so
+// only the lowest set bit is read.
+constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+inline std::uint64_t zero_bytes(std::uint64_t x) { return (x - ones) & ~x & highs; }
+inline std::uint64_t string_stops(std::uint64_t x) {
+  return zero_bytes(x ^ (ones * '"')) | zero_bytes(x ^ (ones * '\\')) | ((x - ones * 0x20) & ~x & highs);
+}
+inline std::uint64_t non_digits(std::uint64_t x) {
+  std::uint64_t m = ((x & (ones * 0xF0)) ^ (ones * 0x30)) | (((x + ones * 0x06) & (ones * 0xF0)) ^ (ones * 0x30));
+  return ((m | ((m & ~highs) + ~highs)) & highs);  // top bit of each byte that has any bit set
+}
+
+// The first byte at or after p (before end) that stops a string's plain run / is not a digit.
+inline const char* plain_run(const char* p, const char* end) {
+  for (; end - p >= 8; p += 8)
+    if (std::uint64_t m = string_stops(load8(p))) return p + std::countr_zero(m) / 8;
+  while (p < end && !string_stop[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+inline const char* digit_run(const char* p, const char* end) {
+  for (; end - p >= 8; p += 8)
+    if (std::uint64_t m = non_digits(load8(p))) return p + std::countr_zero(m) / 8;
+  while (p < end && *p >= '0' && *p <= '9') ++p;
+  return p;
+}
 
 class scanner {
  public:
@@ -38,6 +72,7 @@ class scanner {
     throw pattern_error(std::string("Event is not valid JSON: ") + what + " at byte " + std::to_string(p_ - begin_));
   }
   void ws() {
+    if (p_ < end_ && static_cast<unsigned char>(*p_) > ' ') return;  // compact JSON: nothing to skip
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
@@ -143,7 +178,7 @@ class scanner {
   std::string_view string(bool is_key) {
     ++p_;
     const char* start = p_;
-    while (p_ < end_ && !string_stop[(unsigned char)*p_]) ++p_;
+    p_ = plain_run(p_, end_);
     if (p_ < end_ && *p_ == '"') return {start, std::size_t(p_++ - start)};
     std::string out(start, p_);
     unescape_rest(&out);
@@ -155,7 +190,7 @@ class scanner {
   void unescape_rest(std::string* out) {
     for (;;) {
       const char* start = p_;
-      while (p_ < end_ && !string_stop[(unsigned char)*p_]) ++p_;
+      p_ = plain_run(p_, end_);
       if (out) out->append(start, p_);
       if (p_ >= end_) fail("unterminated string");
       char c = *p_++;
@@ -186,7 +221,7 @@ class scanner {
 
   void skip_string() {
     ++p_;
-    while (p_ < end_ && !string_stop[(unsigned char)*p_]) ++p_;
+    p_ = plain_run(p_, end_);
     if (p_ < end_ && *p_ == '"') {
       ++p_;
       return;
@@ -209,7 +244,7 @@ class scanner {
     const char* start = p_;
     auto digits = [&] {
       if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-      while (peek() >= '0' && peek() <= '9') ++p_;
+      p_ = digit_run(p_ + 1, end_);
     };
     if (peek() == '-') ++p_;
     digits();

@@ -30,25 +30,49 @@ std::uint32_t fold(std::uint32_t cp) {
 }  // namespace
 
 std::string fold_case(std::string_view s) {
+  auto cont = [&](std::size_t k) { return k < s.size() && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80; };
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
-    std::uint32_t cp;
-    int len;
-    if (c < 0x80) cp = c, len = 1;
-    else if ((c >> 5) == 6 && i + 1 < s.size()) cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F), len = 2;
-    else if ((c >> 4) == 14 && i + 2 < s.size()) cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), len = 3;
-    else {  // 4-byte or malformed: keep the bytes as they are
-      out += char(c);
-      ++i;
-      continue;
+    std::uint32_t cp = 0;
+    int len = 1;
+    if ((c >> 5) == 6 && cont(i + 1)) cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F), len = 2;
+    else if ((c >> 4) == 14 && cont(i + 1) && cont(i + 2)) cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), len = 3;
+    if (c < 0x80) {
+      out += char(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    } else if (len == 1 || cp < (len == 2 ? 0x80u : 0x800u)) {  // 4-byte, overlong or not UTF-8: kept
+      out.append(s.data() + i, std::size_t(len));
+    } else {
+      append_utf8(out, fold(cp));  // fold keeps 2-byte characters 2 bytes long
     }
-    append_utf8(out, fold(cp));
-    i += len;
+    i += std::size_t(len);
   }
   return out;
 }
+
+namespace {
+
+enum class part { whole, head, tail };
+
+// Whether `s`, case-folded, equals / starts with / ends with `folded`. Folding keeps every
+// character's length and ASCII bytes are never inside another character, so an ASCII window is
+// compared in place without folding (or allocating); other text is folded whole.
+bool ic_match(std::string_view s, std::string_view folded, part where) {
+  if (s.size() < folded.size() || (where == part::whole && s.size() != folded.size())) return false;
+  std::size_t off = where == part::tail ? s.size() - folded.size() : 0;
+  for (std::size_t i = 0; i < folded.size(); ++i) {
+    unsigned char c = s[off + i];
+    if (c >= 0x80) {
+      std::string f = fold_case(s);
+      return where == part::whole ? f == folded : where == part::head ? f.starts_with(folded) : f.ends_with(folded);
+    }
+    if (char(c >= 'A' && c <= 'Z' ? c + 32 : c) != folded[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Matchers
@@ -166,11 +190,11 @@ bool matcher::test(const scalar& v) const {
     case op::suffix:
       return v.is_string() && v.s.ends_with(text);
     case op::equals_ic:
-      return v.is_string() && v.folded() == text;
+      return v.is_string() && ic_match(v.s, text, part::whole);
     case op::prefix_ic:
-      return v.is_string() && v.folded().starts_with(text);
+      return v.is_string() && ic_match(v.s, text, part::head);
     case op::suffix_ic:
-      return v.is_string() && v.folded().ends_with(text);
+      return v.is_string() && ic_match(v.s, text, part::tail);
     case op::anything_but:
       for (const auto& m : inner)
         if (m.test(v)) return false;

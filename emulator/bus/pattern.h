@@ -45,13 +45,10 @@ struct scalar {
   bool is_number() const { return t == type::number; }
   double num() const;
   bool operator==(const scalar& o) const;
-  // The case-folded string, computed once however many ignore-case operators ask.
-  const std::string& folded() const;
 
  private:
+  mutable bool has_n_ = false;
   mutable double n_ = 0;
-  mutable bool has_n_ = false, has_folded_ = false;
-  mutable std::string folded_;
 };
 
 // Dotted paths as a tree of key segments, each named path with a small dense id. Events are
@@ -165,7 +162,8 @@ class pattern {
 };
 
 // Case folding used by the ignore-case operators: ASCII and Latin-1/Greek/Cyrillic basic
-// letters (UTF-8 aware); other characters compare as they are.
+// letters (UTF-8 aware); other characters, and bytes that are not UTF-8, stay as they are. It
+// never changes a character's length in bytes.
 std::string fold_case(std::string_view s);
 
 }  // namespace emu::bus

@@ -52,6 +52,13 @@ TEST_CASE("patterns: operators at their edges", "[bus][patterns]") {
   CHECK_FALSE(m(R"({"n": [{"numeric": [">=", 1, "<", 2]}]})", R"({"n": 2})"));
   CHECK(m(R"({"n": [{"numeric": ["=", 300]}]})", R"({"n": 3.0e2})"));
   CHECK(m(R"({"s": [{"equals-ignore-case": "ÉCOLE"}]})", R"({"s": "école"})"));
+  // Ignore-case operators compare ASCII in place and fold the rest; either way the same answer.
+  CHECK(m(R"({"s": [{"prefix": {"equals-ignore-case": "éc"}}]})", R"({"s": "ÉCOLE"})"));
+  CHECK(m(R"({"s": [{"suffix": {"equals-ignore-case": "LE"}}]})", R"({"s": "ÉCOle"})"));
+  CHECK(m(R"({"s": [{"suffix": {"equals-ignore-case": "ΣΗ"}}]})", R"({"s": "ПИСЬМО ση"})"));
+  CHECK_FALSE(m(R"({"s": [{"equals-ignore-case": "école"}]})", R"({"s": "ecole"})"));
+  CHECK_FALSE(m(R"({"s": [{"prefix": {"equals-ignore-case": "abc"}}]})", R"({"s": "ab"})"));
+  CHECK(emu::bus::fold_case("AÉ\xC3" "A\xC1\x81Z") == "aé\xC3" "a\xC1\x81z");  // bytes that are not UTF-8 stay
   CHECK(m(R"({"s": [{"anything-but": {"prefix": "init"}}]})", R"({"s": 12})"));
   CHECK_FALSE(m(R"({"s": [{"anything-but": "x"}]})", R"({})"));
   CHECK(m(R"({"s": [{"anything-but": "x"}]})", R"({"s": null})"));
