@@ -60,35 +60,12 @@ bool scalar::operator==(const scalar& o) const {
 // ---------------------------------------------------------------------------------------------
 // path_table
 
-namespace {
-
-using child_list = std::vector<std::pair<std::string, std::unique_ptr<path_table::node>>>;
-
-// Linear for the few keys most objects have; binary search past that.
-child_list::const_iterator find_child(const child_list& kids, std::string_view key) {
-  if (kids.size() <= 8) {
-    for (auto it = kids.begin(); it != kids.end(); ++it) {
-      const std::string& k = it->first;  // length and first byte before memcmp: most keys differ there
-      if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))
-        return it;
-    }
-    return kids.end();
-  }
-  auto it = std::lower_bound(kids.begin(), kids.end(), key, [](const auto& c, std::string_view k) { return c.first < k; });
-  return it != kids.end() && it->first == key ? it : kids.end();
+const path_table::node* path_table::node::child_sorted(std::string_view key) const {
+  auto it = std::lower_bound(children.begin(), children.end(), key, [](const auto& c, std::string_view k) { return c.first < k; });
+  return it != children.end() && it->first == key ? it->second.get() : nullptr;
 }
 
-}  // namespace
-
-const path_table::node* path_table::node::child(std::string_view key) const {
-  auto it = find_child(children, key);
-  return it == children.end() ? nullptr : it->second.get();
-}
-
-const path_table::node* path_table::descend(const node* from, std::string_view key) const {
-  // Segments never hold dots, so a key found whole has none; only a key not found is split.
-  if (const node* whole = from->child(key)) return whole;
-  if (key.find('.') == std::string_view::npos) return nullptr;
+const path_table::node* path_table::descend_dotted(const node* from, std::string_view key) const {
   for (;;) {
     auto dot = key.find('.');
     if (dot == std::string_view::npos) return from->child(key);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <span>
@@ -61,7 +62,14 @@ class path_table {
     std::int32_t id = -1;  // named path id, or -1
     // Sorted by key; few per node, so searched linearly when small.
     std::vector<std::pair<std::string, std::unique_ptr<node>>> children;
-    const node* child(std::string_view key) const;
+    const node* child(std::string_view key) const {  // inline: the scanner asks for every key
+      if (children.size() > 8) return child_sorted(key);
+      for (const auto& [k, n] : children)  // length and first byte before memcmp: most keys differ there
+        if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))
+          return n.get();
+      return nullptr;
+    }
+    const node* child_sorted(std::string_view key) const;
   };
   path_table() = default;
   path_table(path_table&&) = default;
@@ -73,11 +81,16 @@ class path_table {
   const node& root() const { return root_; }
   // The node below `from` for an event's key. A key with dots walks several levels, because
   // EventBridge joins keys with dots. Null when absent (and not learning).
-  const node* descend(const node* from, std::string_view key) const;
+  const node* descend(const node* from, std::string_view key) const {
+    // Segments never hold dots, so a key found whole has none; only a key not found is split.
+    if (const node* whole = from->child(key)) return whole;
+    return key.find('.') == std::string_view::npos ? nullptr : descend_dotted(from, key);
+  }
   const node* descend_or_add(const node* from, std::string_view key);
   std::uint32_t name(const node* n);  // n's id, giving it one if it has none
 
  private:
+  const node* descend_dotted(const node* from, std::string_view key) const;
   node* own(const node* n) { return const_cast<node*>(n); }  // nodes reached from root_ are ours
   node root_;
   std::uint32_t count_ = 0;

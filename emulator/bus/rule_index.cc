@@ -1,6 +1,7 @@
 #include "emulator/bus/rule_index.h"
 
 #include <algorithm>
+#include <array>
 
 #include "emulator/bus/pattern_impl.h"
 
@@ -28,6 +29,8 @@ int breadth(const matcher& m) {
   return 5;
 }
 
+bool ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
 }  // namespace
 
 struct rule_index::compiled {
@@ -37,9 +40,18 @@ struct rule_index::compiled {
     std::vector<std::uint32_t> field_ids;  // path ids of c's fields
     bool whole = false;                    // the trigger is its only field
   };
-  struct slot {  // one path's operators
+  struct op_ref {
+    const matcher* m;
+    std::uint32_t alt, rule;
+  };
+  using by_byte = std::array<std::vector<op_ref>, 256>;
+  // One path's operators. Those that need a string to begin (or end) with a given byte are
+  // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
+  struct slot {
     std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>> exact;  // value → alternatives
-    std::vector<std::pair<const matcher*, std::uint32_t>> tests;  // other operators → alternative
+    std::unique_ptr<by_byte> first, last;  // prefix / equals / wildcard heads; suffix / wildcard tails
+    std::vector<op_ref> rest;              // numeric, anything-but, exists, cidr, non-string exact, …
+    bool empty() const { return exact.empty() && !first && !last && rest.empty(); }
   };
 
   path_table paths;
@@ -59,6 +71,43 @@ struct rule_index::compiled {
       for (const auto& c : rules.at(ids[r]).alternatives()) add(r, c);
     rule_mark.assign(ids.size(), 0);
     alt_mark.assign(alts.size(), 0);
+  }
+
+  static void file(std::unique_ptr<by_byte>& table, unsigned char c, bool ignore_case, op_ref r) {
+    if (!table) table = std::make_unique<by_byte>();
+    (*table)[c].push_back(r);
+    if (ignore_case && ascii_letter(c)) (*table)[c ^ 0x20].push_back(r);
+  }
+
+  void add_operator(slot& s, const matcher& m, op_ref r) {
+    auto head = [](const std::string& t) { return (unsigned char)t.front(); };
+    auto tail = [](const std::string& t) { return (unsigned char)t.back(); };
+    // Folded text beginning or ending in a non-ASCII byte could be met by other bytes.
+    auto ascii = [](unsigned char c) { return c < 0x80; };
+    switch (m.kind) {
+      case op::exact:
+        if (m.is_exact_string()) return s.exact[m.text].push_back(r.alt);
+        break;
+      case op::prefix:
+        if (!m.text.empty()) return file(s.first, head(m.text), false, r);
+        break;
+      case op::prefix_ic: case op::equals_ic:
+        if (!m.text.empty() && ascii(head(m.text))) return file(s.first, head(m.text), true, r);
+        break;
+      case op::suffix:
+        if (!m.text.empty()) return file(s.last, tail(m.text), false, r);
+        break;
+      case op::suffix_ic:
+        if (!m.text.empty() && ascii(tail(m.text))) return file(s.last, tail(m.text), true, r);
+        break;
+      case op::wildcard:
+        if (!m.wild.front().empty()) return file(s.first, head(m.wild.front()), false, r);
+        if (!m.wild.back().empty()) return file(s.last, tail(m.wild.back()), false, r);
+        break;
+      default:
+        break;
+    }
+    s.rest.push_back(r);
   }
 
   void add(std::uint32_t rule, const pattern::conjunction& c) {
@@ -81,10 +130,7 @@ struct rule_index::compiled {
     }
     std::uint32_t path = paths.intern(trigger->path);
     if (slots.size() <= path) slots.resize(path + 1);
-    for (const auto& m : trigger->any) {
-      if (m.is_exact_string()) slots[path].exact[m.text].push_back(a);
-      else slots[path].tests.emplace_back(&m, a);
-    }
+    for (const auto& m : trigger->any) add_operator(slots[path], m, {&m, a, rule});
   }
 
   // The trigger of alternative `a` held for some leaf.
@@ -98,6 +144,11 @@ struct rule_index::compiled {
     }
   }
 
+  void test(const std::vector<op_ref>& ops, const scalar& v, const flat_event& ev) const {
+    for (const auto& r : ops)
+      if (rule_mark[r.rule] != epoch && alt_mark[r.alt] != epoch && r.m->test(v)) fire(r.alt, ev);
+  }
+
   void match(const flat_event& ev, std::vector<std::uint32_t>& out) const {
     if (++epoch == 0) {  // wrapped: forget marks that could collide
       std::fill(rule_mark.begin(), rule_mark.end(), 0);
@@ -108,16 +159,23 @@ struct rule_index::compiled {
     for (std::uint32_t p = 0; p < slots.size(); ++p) {
       const slot& s = slots[p];
       auto at = ev.at(p);
-      if (at.empty() || (s.exact.empty() && s.tests.empty())) continue;
+      if (at.empty() || s.empty()) continue;
       for (auto i : at) {
         const scalar& v = ev.leaves[i].value;
-        if (!s.exact.empty() && v.is_string()) {
+        if (v.is_string() && !v.s.empty()) {
+          if (!s.exact.empty()) {
+            auto hit = s.exact.find(v.s);
+            if (hit != s.exact.end())
+              for (auto a : hit->second) fire(a, ev);
+          }
+          if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, ev);
+          if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, ev);
+        } else if (v.is_string() && !s.exact.empty()) {
           auto hit = s.exact.find(v.s);
           if (hit != s.exact.end())
             for (auto a : hit->second) fire(a, ev);
         }
-        for (const auto& [m, a] : s.tests)
-          if (rule_mark[alts[a].rule] != epoch && alt_mark[a] != epoch && m->test(v)) fire(a, ev);
+        test(s.rest, v, ev);
       }
     }
     for (auto a : always) fire(a, ev);
