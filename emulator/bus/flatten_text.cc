@@ -48,6 +48,17 @@ inline const char* plain_run(const char* p, const char* end) {
   while (p < end && !string_stop[static_cast<unsigned char>(*p)]) ++p;
   return p;
 }
+// Brackets and quotes: what skipping a container has to look at. `| 0x20` maps [ ] onto { }.
+inline std::uint64_t structurals(std::uint64_t x) {
+  std::uint64_t folded = x | (ones * 0x20);
+  return zero_bytes(folded ^ (ones * '{')) | zero_bytes(folded ^ (ones * '}')) | zero_bytes(x ^ (ones * '"'));
+}
+inline const char* structural_run(const char* p, const char* end) {
+  for (; end - p >= 8; p += 8)
+    if (std::uint64_t m = structurals(load8(p))) return p + std::countr_zero(m) / 8;
+  while (p < end && *p != '"' && (*p | 0x20) != '{' && (*p | 0x20) != '}') ++p;
+  return p;
+}
 inline const char* digit_run(const char* p, const char* end) {
   for (; end - p >= 8; p += 8)
     if (std::uint64_t m = non_digits(load8(p))) return p + std::countr_zero(m) / 8;
@@ -58,7 +69,7 @@ inline const char* digit_run(const char* p, const char* end) {
 class scanner {
  public:
   scanner(std::string_view text, path_table* learn, flat_event& out)
-      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out) {}
+      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(out.table()) {}
 
   void run() {
     ws();
@@ -76,10 +87,6 @@ class scanner {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
-  void expect(char c) {
-    if (peek() != c) fail("unexpected character");
-    ++p_;
-  }
 
   void leaf(const path_table::node* at, scalar v) {
     if (learn_) out_.add(learn_->name(at), v, arrays_);
@@ -88,7 +95,6 @@ class scanner {
 
   // `at` is the value's path in the table (never null: unnamed subtrees are skipped before).
   void value(const path_table::node* at) {
-    if (++depth_ > max_depth) fail("nesting too deep");
     ws();
     char c = peek();
     if (c == '{') {
@@ -108,55 +114,49 @@ class scanner {
       const char* start = number_extent();
       leaf(at, scalar::number_text({start, std::size_t(p_ - start)}));
     }
-    --depth_;
+  }
+
+  void enter() {
+    if (++depth_ > max_depth) fail("nesting too deep");
+  }
+
+  // Consumes `c` after optional whitespace; false (consuming nothing more) when it is not there.
+  bool next_is(char c) {
+    ws();
+    if (p_ < end_ && *p_ == c) return ++p_, true;
+    return false;
   }
 
   void object(const path_table::node* at) {
+    enter();
     ++p_;
-    ws();
-    if (peek() == '}') {
-      ++p_;
-      return;
-    }
-    for (;;) {
+    if (next_is('}')) return --depth_, void();
+    do {
       ws();
       if (peek() != '"') fail("unexpected character");
       std::string_view key = string(true);
-      ws();
-      expect(':');
-      const path_table::node* below = learn_ ? learn_->descend_or_add(at, key) : out_.table().descend(at, key);
+      if (!next_is(':')) fail("unexpected character");
+      const path_table::node* below = learn_ ? learn_->descend_or_add(at, key) : table_.descend(at, key);
       if (below) value(below);
       else skip();  // no rule names anything below this key
-      ws();
-      if (peek() == ',') {
-        ++p_;
-        continue;
-      }
-      expect('}');
-      return;
-    }
+    } while (next_is(','));
+    if (!next_is('}')) fail("unexpected character");
+    --depth_;
   }
 
   void array(const path_table::node* at) {
+    enter();
     ++p_;
-    ws();
-    if (peek() == ']') {
-      ++p_;
-      return;
-    }
+    if (next_is(']')) return --depth_, void();
     std::uint32_t id = next_array_++;
-    for (std::uint32_t index = 0;; ++index) {
-      arrays_.emplace_back(id, index);
+    std::uint32_t index = 0;
+    do {
+      arrays_.emplace_back(id, index++);
       value(at);
       arrays_.pop_back();
-      ws();
-      if (peek() == ',') {
-        ++p_;
-        continue;
-      }
-      expect(']');
-      return;
-    }
+    } while (next_is(','));
+    if (!next_is(']')) fail("unexpected character");
+    --depth_;
   }
 
   std::uint32_t hex4() {
@@ -265,6 +265,7 @@ class scanner {
     if (c == '{' || c == '[') {
       int level = 0;
       for (;;) {
+        p_ = structural_run(p_, end_);
         if (p_ >= end_) fail("unterminated value");
         char x = *p_;
         if (x == '"') {
@@ -291,6 +292,7 @@ class scanner {
   const char* end_;
   path_table* learn_;
   flat_event& out_;
+  const path_table& table_;
   std::string key_;
   std::vector<flat_event::position> arrays_;
   std::uint32_t next_array_ = 0;
