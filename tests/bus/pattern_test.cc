@@ -2,6 +2,12 @@
 // (see emulator/bus/PATTERNS.md).
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
 #include "emulator/bus/pattern.h"
 
 using emu::json;
@@ -115,4 +121,48 @@ TEST_CASE("patterns: flattening text equals flattening the document", "[bus][pat
   for (const char* bad : {"", "{", "{\"a\" 1}", "[1,]", "\"\\x\"", "\"\\ud800\"", "01x", "{\"a\": tru}", "[1] 2"})
     CHECK_THROWS_AS(emu::bus::flatten_text(bad), emu::bus::pattern_error);
   CHECK_THROWS_AS(emu::bus::flatten_text(std::string(5000, '[') + std::string(5000, ']')), emu::bus::pattern_error);
+}
+
+// Numbers read from text (converted lazily, on an operator's first use) convert exactly as
+// std::from_chars does: random digit strings, and doubles printed at 15 to 17 digits with their
+// last digit nudged, which lands near halfway points between doubles; overflow is infinity.
+TEST_CASE("patterns: numbers from text convert like from_chars", "[bus][patterns]") {
+  std::mt19937_64 rng(20261130);
+  auto check = [](const std::string& text) {
+    double want = 0;
+    if (std::from_chars(text.data(), text.data() + text.size(), want).ec == std::errc::result_out_of_range)
+      want = text[0] == '-' ? -HUGE_VAL : HUGE_VAL;  // JSON readers take overflow as infinity
+    double got = emu::bus::scalar::number_text(text).num();
+    INFO(text);
+    REQUIRE(std::memcmp(&got, &want, sizeof got) == 0);
+  };
+  for (int i = 0; i < 50'000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    int digits = 1 + int(rng() % 20), point = int(rng() % (digits + 1));
+    std::string ds;
+    for (int k = 0; k < digits; ++k) ds += char('0' + rng() % 10);
+    if (point == 0 || point == digits) t += ds;
+    else t += ds.substr(0, point) + "." + ds.substr(point);
+    if (t == "-" || t.empty()) continue;
+    check(t);
+  }
+  char buf[64];
+  for (int i = 0; i < 50'000; ++i) {
+    double d = std::ldexp(double(rng() >> 11), -int(rng() % 80));
+    int precision = 15 + int(rng() % 3);
+    int n = std::snprintf(buf, sizeof buf, "%.*f", precision - 1, d);
+    std::string t(buf, std::size_t(n));
+    if (t.find('e') != std::string::npos) continue;
+    check(t);
+    char& last = t.back();
+    last = last == '9' ? '8' : char(last + 1);
+    check(t);
+  }
+  check("0.0");
+  check("-0.0");
+  check("122.42916360922355");
+  check("9007199254740993");
+  check("18446744073709551615");
+  check("1e400");
+  check("-1e400");
 }
