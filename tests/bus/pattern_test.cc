@@ -166,3 +166,32 @@ TEST_CASE("patterns: numbers from text convert like from_chars", "[bus][patterns
   check("1e400");
   check("-1e400");
 }
+
+// The scanner reads sixteen and eight bytes at a time: strings, numbers and skipped containers
+// of every length, with escapes, brackets and control characters at every offset, must read
+// exactly as the document does (or fail as invalid JSON).
+TEST_CASE("patterns: text scanning at every length and offset", "[bus][patterns]") {
+  emu::bus::path_table keep_a;
+  keep_a.intern("a");
+  for (int len = 0; len <= 40; ++len)
+    for (int at = 0; at <= len; ++at)
+      for (const char* special : {"", "\\\"", "\\\\", "{", "]", "\\u00e9", "x"}) {
+        std::string body(std::size_t(len), 'k');
+        body.insert(std::size_t(at), special);
+        std::string digits = "-" + std::string(std::size_t(len) + 1, '7') + "." + std::string(std::size_t(at) + 1, '3');
+        std::string text = R"({"skip": [{"s": ")" + body + R"("}, [[)" + digits + R"(]]], "a": [")" + body + R"(", )" + digits + "]}";
+        INFO(text);
+        json doc = json::parse(text);
+        emu::bus::flat_event some;
+        emu::bus::flatten_text(text, &keep_a, some);
+        REQUIRE(some.leaves.size() == 2);
+        CHECK(some.leaves[0].value.s == doc["a"][0].get<std::string>());
+        CHECK(some.leaves[1].value.num() == doc["a"][1].get<double>());
+        auto all = emu::bus::flatten_text(text);
+        CHECK(all.leaves.size() == 4);
+        // A control character inside a string is not JSON, skipped or not.
+        std::string bad = text;
+        bad[text.find(R"("s": ")") + 6 + std::size_t(at)] = '\n';
+        if (!body.empty() && at < len) CHECK_THROWS_AS(emu::bus::flatten_text(bad, &keep_a, some), emu::bus::pattern_error);
+      }
+}
