@@ -1,10 +1,11 @@
 // Finds the rules that match an event without testing every rule, the way event-ruler's
 // machine does: each path the rules name has its own table of operators, and each leaf of the
 // event is tested once against its path's table. Exact strings are one hash lookup, however many
-// rules name them; other operators are tested in turn. Every `$or` alternative is filed under
+// rules name them; prefixes, suffixes and the like are filed under the first or last byte they
+// need; the rest are tested in turn. Every `$or` alternative is filed under
 // one "trigger" field (the most selective it has); an alternative of one field matches when its
 // trigger does, a larger one is then checked whole (other fields, array consistency). Only
-// alternatives made of nothing but `exists: false` are checked on every event.
+// alternatives whose every field also holds when absent (`exists: false`) are checked on every event.
 //
 // Events are flattened against the index's own path table, so subtrees no rule names are
 // skipped unread. Not thread-safe: matching reuses scratch space.
@@ -38,7 +39,7 @@ class rule_index {
   // throws pattern_error.
   void match_text(std::string_view text, std::vector<std::uint32_t>& out) const;
 
-  // Alternatives checked on every event (made only of `exists: false` fields).
+  // Alternatives checked on every event: every field of theirs also holds when absent (`exists: false`).
   std::size_t unindexed() const;
 
  private:
