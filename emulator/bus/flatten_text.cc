@@ -130,8 +130,8 @@ class scanner {
 
   // `at` is the value's path in the table (never null: unnamed subtrees are skipped before).
   void value(const path_table::node* at) {
-    ws();
     char c = peek();
+    if (static_cast<unsigned char>(c) <= ' ') ws(), c = peek();
     if (c == '{') {
       object(at);
     } else if (c == '[') {
@@ -157,6 +157,7 @@ class scanner {
 
   // Consumes `c` after optional whitespace; false (consuming nothing more) when it is not there.
   bool next_is(char c) {
+    if (p_ < end_ && *p_ == c) return ++p_, true;  // compact JSON: no whitespace to skip first
     ws();
     if (p_ < end_ && *p_ == c) return ++p_, true;
     return false;
@@ -167,7 +168,7 @@ class scanner {
     ++p_;
     if (next_is('}')) return --depth_, void();
     do {
-      ws();
+      if (peek() != '"') ws();
       if (peek() != '"') fail("unexpected character");
       std::string_view key = string(true);
       if (!next_is(':')) fail("unexpected character");
