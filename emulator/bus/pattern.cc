@@ -4,10 +4,7 @@
 #include "emulator/core/text.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <cstring>
-#include <map>
 #include <optional>
 
 namespace emu::bus {
@@ -330,7 +327,6 @@ matcher compile_cidr(const json& v) {
 matcher exact(const json& x) {
   matcher e;
   e.kind = op::exact;
-  e.value = x;
   if (x.is_string()) e.exact_type = scalar::type::string, e.text = x.get<std::string>();
   else if (x.is_number()) e.exact_type = scalar::type::number, e.number = x.get<double>();
   else if (x.is_boolean()) e.exact_type = scalar::type::boolean, e.boolean = x.get<bool>();
@@ -591,15 +587,6 @@ bool pattern::matches(const flat_event& event) const {
   for (const auto& c : *alts_)
     if (match_conjunction(c, event)) return true;
   return false;
-}
-
-std::vector<std::string> pattern::paths() const {
-  std::vector<std::string> out;
-  for (const auto& c : *alts_)
-    for (const auto& f : c.fields) out.push_back(f.path);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 }  // namespace emu::bus

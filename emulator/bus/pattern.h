@@ -161,8 +161,6 @@ class pattern {
   bool matches(const json& event) const { return matches(flatten(event)); }
   bool matches(const flat_event& event) const;
   const json& source() const { return source_; }
-  // Every field path the pattern names, in any alternative.
-  std::vector<std::string> paths() const;
 
   struct field;        // one path and its operators (OR)
   struct conjunction;  // one `$or` alternative: fields that must all match (AND)

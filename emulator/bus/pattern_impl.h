@@ -23,7 +23,6 @@ struct ip_addr {
 // One operator of a field's array.
 struct matcher {
   op kind = op::exact;
-  json value;                                  // exact, as written
   scalar::type exact_type = scalar::type::null;  // exact, for comparing
   std::string text;                            // exact string; prefix / suffix / *_ic (folded)
   double number = 0;                           // exact number
