@@ -107,8 +107,7 @@ class scanner {
       : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(out.table()) {}
 
   void run() {
-    ws();
-    value(&out_.table().root());
+    value(&table_.root());  // value() skips leading whitespace
     ws();
     if (p_ != end_) fail("trailing characters");
   }

@@ -114,13 +114,14 @@ struct rule_index::compiled {
     auto a = std::uint32_t(alts.size());
     alternative alt{rule, &c, {}, false};
     const pattern::field* trigger = nullptr;
+    std::uint32_t path = 0;  // the trigger's
     int best = 0;
     for (const auto& f : c.fields) {
       alt.field_ids.push_back(paths.intern(f.path));
       if (f.matches_absent || f.any.empty()) continue;  // holds when absent: cannot trigger
       int worst = 0;
       for (const auto& m : f.any) worst = std::max(worst, breadth(m));
-      if (!trigger || worst < best) trigger = &f, best = worst;
+      if (!trigger || worst < best) trigger = &f, path = alt.field_ids.back(), best = worst;
     }
     alt.whole = trigger && c.fields.size() == 1;
     alts.push_back(std::move(alt));
@@ -128,7 +129,6 @@ struct rule_index::compiled {
       always.push_back(a);
       return;
     }
-    std::uint32_t path = paths.intern(trigger->path);
     if (slots.size() <= path) slots.resize(path + 1);
     for (const auto& m : trigger->any) add_operator(slots[path], m, {&m, a, rule});
   }
@@ -162,18 +162,16 @@ struct rule_index::compiled {
       if (at.empty() || s.empty()) continue;
       for (auto i : at) {
         const scalar& v = ev.leaves[i].value;
-        if (v.is_string() && !v.s.empty()) {
+        if (v.is_string()) {
           if (!s.exact.empty()) {
             auto hit = s.exact.find(v.s);
             if (hit != s.exact.end())
               for (auto a : hit->second) fire(a, ev);
           }
-          if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, ev);
-          if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, ev);
-        } else if (v.is_string() && !s.exact.empty()) {
-          auto hit = s.exact.find(v.s);
-          if (hit != s.exact.end())
-            for (auto a : hit->second) fire(a, ev);
+          if (!v.s.empty()) {  // operators filed by byte all need at least one
+            if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, ev);
+            if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, ev);
+          }
         }
         test(s.rest, v, ev);
       }
@@ -203,15 +201,15 @@ const rule_index::compiled& rule_index::ready() const {
 std::size_t rule_index::unindexed() const { return ready().always.size(); }
 
 void rule_index::match(const json& event, std::vector<std::uint32_t>& out) const {
-  flatten(event, &ready().paths, scratch_);
-  match_flat(out);
+  const compiled& c = ready();
+  flatten(event, &c.paths, scratch_);
+  c.match(scratch_, out);
 }
 
 void rule_index::match_text(std::string_view text, std::vector<std::uint32_t>& out) const {
-  flatten_text(text, &ready().paths, scratch_);
-  match_flat(out);
+  const compiled& c = ready();
+  flatten_text(text, &c.paths, scratch_);
+  c.match(scratch_, out);
 }
-
-void rule_index::match_flat(std::vector<std::uint32_t>& out) const { ready().match(scratch_, out); }
 
 }  // namespace emu::bus

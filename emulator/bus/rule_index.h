@@ -48,7 +48,6 @@ class rule_index {
     void operator()(compiled* c) const;
   };
   const compiled& ready() const;  // built on first use after a change
-  void match_flat(std::vector<std::uint32_t>& out) const;
 
   std::unordered_map<std::uint32_t, pattern> rules_;
   mutable std::unique_ptr<compiled, deleter> compiled_;
