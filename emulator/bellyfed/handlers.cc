@@ -83,9 +83,7 @@ json publish(function_env& env, const std::string& event_type, const std::string
   e.trace_id = trace_id;
   e.payload = std::move(payload);
   json detail = to_json(e);
-  if (auto problems = validate_standard_event(detail); !problems.empty()) {
-    std::string why;
-    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+  if (std::string why = standard_event_problems(detail); !why.empty()) {
     ctx.log("rejected a " + (event_type.empty() ? std::string("standard") : event_type) + " event: " + why);
     throw aws_error::validation("the standard event is not valid: " + why);
   }
@@ -171,9 +169,7 @@ functions::handler event_processor(function_env& env) {
 standard_event received_event(const json& delivery, const functions::context& ctx, const char* who) {
   json detail = delivery.is_object() && delivery.contains("detail") ? delivery["detail"] : delivery;
   if (detail.is_string()) detail = json::parse(detail.get<std::string>(), nullptr, false);
-  if (auto problems = validate_standard_event(detail); !problems.empty()) {
-    std::string why;
-    for (const auto& p : problems) why += (why.empty() ? "" : "; ") + p;
+  if (std::string why = standard_event_problems(detail); !why.empty()) {
     ctx.log("rejected the event: " + why);
     throw aws_error::validation(std::string(who) + ": not a valid standard event: " + why);
   }

@@ -49,13 +49,14 @@ std::string trace_root(std::string_view header) {
   return std::string(rest.substr(0, rest.find(';')));
 }
 
+std::string standard_event_problems(const json& j) {
+  std::string why;
+  for (const auto& p : validate_standard_event(j)) why += (why.empty() ? "" : "; ") + p;
+  return why;
+}
+
 standard_event standard_event_from_json(const json& j) {
-  auto problems = validate_standard_event(j);
-  if (!problems.empty()) {
-    std::string msg = "invalid standard event: ";
-    for (size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
-    throw aws_error::validation(msg);
-  }
+  if (std::string why = standard_event_problems(j); !why.empty()) throw aws_error::validation("invalid standard event: " + why);
   standard_event e;
   e.event_id = j["event_id"];
   e.timestamp = j["timestamp"];

@@ -33,6 +33,8 @@ json to_json(const standard_event& e);
 // Every problem with `j` as a standard event, one message each, naming the field
 // (e.g. "event_type: must be a non-empty string"). Empty when `j` is valid.
 std::vector<std::string> validate_standard_event(const json& j);
+// The same problems joined with "; " for one error message; "" when `j` is valid.
+std::string standard_event_problems(const json& j);
 // Throws aws_error::validation with all problems joined if `j` is not a valid standard event.
 standard_event standard_event_from_json(const json& j);
 
