@@ -14,8 +14,8 @@ namespace {
 
 // EventBridge does not publish its backoff; this doubles from 1 s up to 5 min, each delay
 // drawn between half and all of that (the jitter comes from the seeded id source).
-constexpr long long first_retry_ms = 1000;
-constexpr long long max_retry_ms = 5 * 60 * 1000;
+constexpr duration first_retry = std::chrono::seconds(1);
+constexpr duration max_retry = std::chrono::minutes(5);
 
 std::size_t entry_size(const json& e) {
   std::size_t n = e.contains("Time") ? 14 : 0;
@@ -239,9 +239,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
                      trace_id, cause);
   std::string exhausted;
   if (retryable && attempt >= tg.retry.maximum_retry_attempts) exhausted = "MaximumRetryAttempts";
-  long long shift = std::min(attempt, 20);
-  duration delay(std::min(first_retry_ms << shift, max_retry_ms));
-  delay = duration(static_cast<long long>(double(delay.count()) * (0.5 + 0.5 * rt_.ids().unit())));
+  duration delay = rt_.ids().backoff(first_retry, max_retry, attempt);
   if (retryable && exhausted.empty() && rt_.clock().now() + delay - first > tg.retry.maximum_event_age)
     exhausted = "MaximumEventAgeInSeconds";
   if (!retryable || !exhausted.empty()) {

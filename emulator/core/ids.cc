@@ -1,5 +1,8 @@
 #include "emulator/core/ids.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace emu {
 
 // splitmix64: tiny, fast, and its output is fixed by the algorithm, unlike std's distributions.
@@ -16,6 +19,11 @@ std::uint64_t id_source::next_u64() {
 }
 
 double id_source::unit() { return double(next_u64() >> 11) * 0x1.0p-53; }
+
+duration id_source::backoff(duration base, duration cap, int doublings) {
+  double full = std::min(std::ldexp(double(base.count()), std::clamp(doublings, 0, 30)), double(cap.count()));
+  return duration(static_cast<long long>(full * (0.5 + 0.5 * unit())));
+}
 
 std::string id_source::uuid() {
   std::uint64_t hi, lo;

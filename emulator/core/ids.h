@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "emulator/core/clock.h"
+
 namespace emu {
 
 class id_source {
@@ -18,6 +20,9 @@ class id_source {
   std::uint64_t next_u64();
   // Uniform in [0, 1), for retry jitter.
   double unit();
+  // Exponential backoff with jitter: `base` doubled `doublings` times (at most 30), capped at
+  // `cap`, then scaled by a draw between half and all of it. One draw per call.
+  duration backoff(duration base, duration cap, int doublings);
 
  private:
   std::uint64_t next_locked();

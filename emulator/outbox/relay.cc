@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <cmath>
 
 #include "emulator/core/event.h"
 #include "emulator/core/time_format.h"
@@ -87,10 +86,8 @@ int relay::poll_once() {
         }
         continue;
       }
-      // Exponential backoff with jitter: base × 2^(attempt−1), at most backoff_max, times 0.5–1.
-      double factor = std::pow(2.0, std::min(r.attempts - 1, 30));
-      auto base = std::min<double>(double(cfg_.backoff_base.count()) * factor, double(cfg_.backoff_max.count()));
-      duration delay(static_cast<long long>(base * (0.5 + 0.5 * rt_.ids().unit())));
+      // base × 2^(attempt−1), at most backoff_max, times 0.5–1.
+      duration delay = rt_.ids().backoff(cfg_.backoff_base, cfg_.backoff_max, r.attempts - 1);
       std::string error = er.value("ErrorCode", "") + ": " + er.value("ErrorMessage", "");
       std::string status = st_.fail(r.id, owner_, now + delay, error, cfg_.max_attempts);
       if (status == "failed") ++failed_;
