@@ -1,11 +1,12 @@
 // Flattened events: leaf values, the path table their paths are named in, and flattening a
-// JSON document (flatten_text.cc reads JSON text).
+// document or JSON text (walk.h).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 
 #include "emulator/bus/pattern.h"
+#include "emulator/bus/walk.h"
 
 namespace emu::bus {
 
@@ -35,6 +36,12 @@ scalar scalar::number_text(std::string_view text) {
   return x;
 }
 
+scalar scalar::number_text(std::string_view text, std::uint64_t w, int e10) {
+  scalar x = number_text(text);
+  x.w_ = w, x.e10_ = e10, x.est_state_ = est::decimal;
+  return x;
+}
+
 double scalar::num() const {
   if (!has_n_) {
     // The scanner checked the shape; from_chars only fails on overflow, which JSON readers
@@ -44,6 +51,112 @@ double scalar::num() const {
     has_n_ = true;
   }
   return n_;
+}
+
+namespace {
+
+constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// A JSON number's text as w × 10^e10, keeping at most 19 significant digits (`truncated` when
+// more were dropped). The text's shape was checked when it was read.
+struct decimal {
+  std::uint64_t w = 0;
+  long e10 = 0;
+  bool negative = false, truncated = false;
+};
+
+inline const char* skip_digits(const char* p, const char* end) {
+  while (p < end && *p >= '0' && *p <= '9') ++p;
+  return p;
+}
+
+decimal read_decimal(std::string_view s) {
+  decimal d;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  if (p < end && *p == '-') d.negative = true, ++p;
+  const char* int_end = skip_digits(p, end);
+  const char* frac = int_end < end && *int_end == '.' ? int_end + 1 : int_end;
+  const char* frac_end = skip_digits(frac, end);
+  if ((int_end - p) + (frac_end - frac) <= 19) {  // the usual case: every digit fits
+    d.w = walk::append_digits(walk::append_digits(0, p, int_end), frac, frac_end);
+    d.e10 = -long(frac_end - frac);
+  } else {
+    int digits = 0;  // significant digits kept in w
+    auto take = [&](char c, bool fraction) {
+      if (c == '0' && d.w == 0) {  // a leading zero: not significant
+        d.e10 -= fraction;
+      } else if (digits < 19) {
+        d.w = d.w * 10 + std::uint64_t(c - '0');
+        ++digits;
+        d.e10 -= fraction;
+      } else {
+        d.truncated |= c != '0';
+        d.e10 += !fraction;
+      }
+    };
+    for (const char* q = p; q < int_end; ++q) take(*q, false);
+    for (const char* q = frac; q < frac_end; ++q) take(*q, true);
+  }
+  p = frac_end;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool minus = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) ++p;
+    long x = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; ++p) x = std::min(x * 10 + (*p - '0'), 1'000'000L);
+    d.e10 += minus ? -x : x;
+  }
+  return d;
+}
+
+}  // namespace
+
+void scalar::estimate() const {
+  if (est_state_ == est::decimal) return estimate(w_, e10_, s.starts_with('-'), false);
+  decimal d = read_decimal(s);
+  estimate(d.w, d.e10, d.negative, d.truncated);
+}
+
+void scalar::estimate(std::uint64_t w, long e10, bool negative, bool truncated) const {
+  if (w == 0 && !truncated) {
+    n_ = negative ? -0.0 : 0.0, has_n_ = true;
+    return;
+  }
+  if (e10 < -22 || e10 > 22) {
+    est_state_ = est::none;
+    return;
+  }
+  double x = double(w);
+  x = e10 < 0 ? x / powers_of_ten[-e10] : x * powers_of_ten[e10];
+  if (negative) x = -x;
+  if (w <= (std::uint64_t(1) << 53) && !truncated) {
+    // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
+    n_ = x, has_n_ = true;
+    return;
+  }
+  // Rounding w, truncating digits, one multiplication or division and num()'s own rounding
+  // are each within 2^-53 relative (or 1e-18 for truncation): 2^-50 bounds their sum.
+  est_ = x, est_state_ = est::near;
+}
+
+int scalar::compare(double c) const {
+  auto [lo, hi] = bounds();
+  if (lo > c) return 1;
+  if (hi < c) return -1;
+  double n = num();
+  return n < c ? -1 : n > c ? 1 : 0;
+}
+
+std::pair<double, double> scalar::bounds() const {
+  if (!has_n_ && est_state_ <= est::decimal) estimate();
+  if (!has_n_ && est_state_ == est::near) {
+    double margin = std::fabs(est_) * 0x1p-50;
+    return {est_ - margin, est_ + margin};
+  }
+  double n = num();
+  return {n, n};
 }
 
 bool scalar::operator==(const scalar& o) const {
@@ -111,8 +224,8 @@ void flat_event::start(const path_table* fixed) {
   if (!fixed) learned_ = path_table();
 }
 
-void flat_event::add(std::uint32_t path, scalar value, const std::vector<position>& where) {
-  leaves.push_back({path, std::move(value), std::uint32_t(positions.size()), std::uint32_t(where.size())});
+void flat_event::add(std::uint32_t path, const scalar& value, const std::vector<position>& where) {
+  leaves.push_back({path, value, std::uint32_t(positions.size()), std::uint32_t(where.size())});
   positions.insert(positions.end(), where.begin(), where.end());
 }
 
@@ -133,50 +246,29 @@ void flat_event::group() {
 std::string_view flat_event::keep(std::string s) { return unescaped_.emplace_back(std::move(s)); }
 
 // ---------------------------------------------------------------------------------------------
-// Flattening a document
-
-namespace {
-
-struct dom_walker {
-  path_table* learn;  // null: keep only the table's named paths
-  flat_event& out;
-  std::vector<flat_event::position> arrays;
-  std::uint32_t next_array = 0;
-
-  void walk(const json& v, const path_table::node* at) {
-    if (v.is_object()) {
-      for (const auto& [k, child] : v.items()) {
-        const path_table::node* below = learn ? learn->descend_or_add(at, k) : out.table().descend(at, k);
-        if (below) walk(child, below);  // no rule names anything below: skipped
-      }
-    } else if (v.is_array()) {
-      std::uint32_t id = next_array++;
-      std::uint32_t i = 0;
-      for (const auto& child : v) {
-        arrays.emplace_back(id, i++);
-        walk(child, at);
-        arrays.pop_back();
-      }
-    } else if (learn) {
-      out.add(learn->name(at), scalar::of(v), arrays);
-    } else if (at->id >= 0) {
-      out.add(std::uint32_t(at->id), scalar::of(v), arrays);
-    }
-  }
-};
-
-}  // namespace
+// Flattening a document or JSON text (walk.h walks both)
 
 void flatten(const json& event, const path_table* table, flat_event& out) {
   out.start(table);
-  dom_walker w{table ? nullptr : &out.learning(), out, {}, 0};
-  w.walk(event, &out.table().root());
+  walk::dom_walker<flat_event>(out.table(), table ? nullptr : &out.learning(), out).run(event);
   out.group();
 }
 
 flat_event flatten(const json& event) {
   flat_event out;
   flatten(event, nullptr, out);
+  return out;
+}
+
+void flatten_text(std::string_view text, const path_table* table, flat_event& out) {
+  out.start(table);
+  walk::text_walker<flat_event>(text, out.table(), table ? nullptr : &out.learning(), out).run();
+  out.group();
+}
+
+flat_event flatten_text(std::string_view text) {
+  flat_event out;
+  flatten_text(text, nullptr, out);
   return out;
 }
 

@@ -178,7 +178,7 @@ bool matcher::test(const scalar& v) const {
       switch (exact_type) {
         case scalar::type::null: return true;
         case scalar::type::boolean: return v.b == boolean;
-        case scalar::type::number: return v.num() == number;
+        case scalar::type::number: return v.compare(number) == 0;
         case scalar::type::string: return v.s == text;
       }
       return false;
@@ -198,10 +198,9 @@ bool matcher::test(const scalar& v) const {
       return true;
     case op::numeric: {
       if (!v.is_number()) return false;
-      double d = v.num();
-      if (eq) return d == *eq;
-      if (lo && (lo_incl ? d < *lo : d <= *lo)) return false;
-      if (hi && (hi_incl ? d > *hi : d >= *hi)) return false;
+      if (eq) return v.compare(*eq) == 0;
+      if (lo && v.compare(*lo) < (lo_incl ? 0 : 1)) return false;  // below, or on an exclusive bound
+      if (hi && v.compare(*hi) > (hi_incl ? 0 : -1)) return false;
       return true;
     }
     case op::exists:

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "emulator/bus/pattern_impl.h"
+#include "emulator/bus/walk.h"
 
 namespace emu::bus {
 
@@ -34,43 +35,71 @@ bool ascii_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= '
 }  // namespace
 
 struct rule_index::compiled {
+  // A field whose operators are filed in its path's slot, so leaves are tested against it as
+  // the event is read.
+  struct field_ref {
+    std::uint32_t alt, rule;
+    bool whole;  // its alternative's only field: holding is a match
+  };
   struct alternative {
     std::uint32_t rule;  // dense rule number
     const pattern::conjunction* c;
     std::vector<std::uint32_t> field_ids;  // path ids of c's fields
-    bool whole = false;                    // the trigger is its only field
+    std::vector<std::int32_t> eager;       // per field: its field_ref, or -1 (checked from stored leaves)
   };
   struct op_ref {
     const matcher* m;
-    std::uint32_t alt, rule;
+    std::uint32_t field, rule;
   };
   using by_byte = std::array<std::vector<op_ref>, 256>;
   // One path's operators. Those that need a string to begin (or end) with a given byte are
   // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
   struct slot {
-    std::unordered_map<std::string, std::vector<std::uint32_t>, text_hash, std::equal_to<>> exact;  // value → alternatives
+    std::unordered_map<std::string, std::vector<op_ref>, text_hash, std::equal_to<>> exact;  // string value → fields
+    std::vector<std::pair<double, op_ref>> numbers;  // exact numbers and numeric equalities, by value
+    std::array<std::vector<op_ref>, 3> literals;     // exact null, false, true
     std::unique_ptr<by_byte> first, last;  // prefix / equals / wildcard heads; suffix / wildcard tails
-    std::vector<op_ref> rest;              // numeric, anything-but, exists, cidr, non-string exact, …
-    bool empty() const { return exact.empty() && !first && !last && rest.empty(); }
+    std::vector<op_ref> rest;              // ranges, anything-but, exists, cidr, …
+    bool store = false;                    // a field checked from stored leaves names this path
   };
 
   path_table paths;
   std::vector<std::uint32_t> ids;  // dense rule number → rule id
   std::vector<alternative> alts;
+  std::vector<field_ref> fields;
   std::vector<slot> slots;            // by path id
-  std::vector<std::uint32_t> always;  // alternatives without a trigger
-  // Per event: a rule or alternative is settled when its mark equals the event's epoch.
-  mutable std::vector<std::uint32_t> rule_mark, alt_mark;
+  std::vector<std::uint32_t> always;  // alternatives without an eager field: checked on every event
+
+  // Per event. A mark holds when it equals the event's epoch: a rule matched, an eager field
+  // held (for some leaf; for a leaf outside every array), an alternative is to be checked.
   mutable std::uint32_t epoch = 0;
-  mutable std::vector<std::uint32_t> matched;  // dense numbers of this event's rules
+  mutable std::vector<std::uint32_t> rule_mark, held, held_free, alt_mark;
+  mutable std::vector<std::uint32_t> touched, matched;  // alternatives to check; dense rule numbers
+  mutable flat_event stored, whole_event;               // leaves at stored paths; every leaf (rarely)
+  mutable bool have_whole = false;
+  mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
+  mutable std::string_view text;
 
   explicit compiled(const std::unordered_map<std::uint32_t, pattern>& rules) {
     for (const auto& [id, p] : rules) ids.push_back(id);
     std::sort(ids.begin(), ids.end());  // dense numbers ascend with ids: results come out sorted
     for (std::uint32_t r = 0; r < ids.size(); ++r)
       for (const auto& c : rules.at(ids[r]).alternatives()) add(r, c);
+    slots.resize(paths.size());
+    for (const auto& alt : alts)
+      for (std::size_t k = 0; k < alt.eager.size(); ++k)
+        if (alt.eager[k] < 0) slots[alt.field_ids[k]].store = true;
+    for (std::size_t a = 0; a < alts.size(); ++a) {
+      const alternative& alt = alts[a];
+      for (std::size_t k = 0; k < alt.eager.size(); ++k)
+        if (alt.eager[k] >= 0)
+          for (const auto& m : alt.c->fields[k].any) file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
+    }
+    for (auto& s : slots) std::sort(s.numbers.begin(), s.numbers.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     rule_mark.assign(ids.size(), 0);
     alt_mark.assign(alts.size(), 0);
+    held.assign(fields.size(), 0);
+    held_free.assign(fields.size(), 0);
   }
 
   static void file(std::unique_ptr<by_byte>& table, unsigned char c, bool ignore_case, op_ref r) {
@@ -79,107 +108,200 @@ struct rule_index::compiled {
     if (ignore_case && ascii_letter(c)) (*table)[c ^ 0x20].push_back(r);
   }
 
-  void add_operator(slot& s, const matcher& m, op_ref r) {
-    auto head = [](const std::string& t) { return (unsigned char)t.front(); };
-    auto tail = [](const std::string& t) { return (unsigned char)t.back(); };
+  // Where an operator is filed; `rest` when nothing narrower applies.
+  enum class place { exact, number, literal, first, last, rest };
+  static place where(const matcher& m) {
+    auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
     // Folded text beginning or ending in a non-ASCII byte could be met by other bytes.
-    auto ascii = [](unsigned char c) { return c < 0x80; };
     switch (m.kind) {
       case op::exact:
-        if (m.is_exact_string()) return s.exact[m.text].push_back(r.alt);
-        break;
-      case op::prefix:
-        if (!m.text.empty()) return file(s.first, head(m.text), false, r);
-        break;
-      case op::prefix_ic: case op::equals_ic:
-        if (!m.text.empty() && ascii(head(m.text))) return file(s.first, head(m.text), true, r);
-        break;
-      case op::suffix:
-        if (!m.text.empty()) return file(s.last, tail(m.text), false, r);
-        break;
-      case op::suffix_ic:
-        if (!m.text.empty() && ascii(tail(m.text))) return file(s.last, tail(m.text), true, r);
-        break;
-      case op::wildcard:
-        if (!m.wild.front().empty()) return file(s.first, head(m.wild.front()), false, r);
-        if (!m.wild.back().empty()) return file(s.last, tail(m.wild.back()), false, r);
-        break;
-      default:
-        break;
+        return m.exact_type == scalar::type::string ? place::exact : m.exact_type == scalar::type::number ? place::number : place::literal;
+      case op::numeric: return m.eq ? place::number : place::rest;
+      case op::prefix: return m.text.empty() ? place::rest : place::first;
+      case op::prefix_ic: case op::equals_ic: return !m.text.empty() && ascii(m.text.front()) ? place::first : place::rest;
+      case op::suffix: return m.text.empty() ? place::rest : place::last;
+      case op::suffix_ic: return !m.text.empty() && ascii(m.text.back()) ? place::last : place::rest;
+      case op::wildcard: return !m.wild.front().empty() ? place::first : !m.wild.back().empty() ? place::last : place::rest;
+      default: return place::rest;
     }
-    s.rest.push_back(r);
   }
 
+  static void file(slot& s, const matcher& m, op_ref r) {
+    auto head = [](const std::string& t) { return (unsigned char)t.front(); };
+    auto tail = [](const std::string& t) { return (unsigned char)t.back(); };
+    bool ic = m.kind == op::prefix_ic || m.kind == op::equals_ic || m.kind == op::suffix_ic;
+    switch (where(m)) {
+      case place::exact: return s.exact[m.text].push_back(r);
+      case place::number: s.numbers.emplace_back(m.kind == op::exact ? m.number : *m.eq, r); return;
+      case place::literal: return s.literals[m.exact_type == scalar::type::null ? 0 : 1 + m.boolean].push_back(r);
+      case place::first: return file(s.first, head(m.kind == op::wildcard ? m.wild.front() : m.text), ic, r);
+      case place::last: return file(s.last, tail(m.kind == op::wildcard ? m.wild.back() : m.text), ic, r);
+      case place::rest: return s.rest.push_back(r);
+    }
+  }
+
+  // Each alternative's trigger, its most selective field, is tested as leaves come, and so is
+  // every other field whose operators are all filed narrower than `rest` (testing those costs
+  // little however many rules there are). The other fields are checked once the eager ones
+  // held, from the leaves stored at their paths.
   void add(std::uint32_t rule, const pattern::conjunction& c) {
     auto a = std::uint32_t(alts.size());
-    alternative alt{rule, &c, {}, false};
-    const pattern::field* trigger = nullptr;
-    std::uint32_t path = 0;  // the trigger's
-    int best = 0;
-    for (const auto& f : c.fields) {
+    alternative alt{rule, &c, {}, std::vector<std::int32_t>(c.fields.size(), -1)};
+    int trigger = -1, best = 0;
+    for (std::size_t k = 0; k < c.fields.size(); ++k) {
+      const auto& f = c.fields[k];
       alt.field_ids.push_back(paths.intern(f.path));
       if (f.matches_absent || f.any.empty()) continue;  // holds when absent: cannot trigger
       int worst = 0;
       for (const auto& m : f.any) worst = std::max(worst, breadth(m));
-      if (!trigger || worst < best) trigger = &f, path = alt.field_ids.back(), best = worst;
+      if (trigger < 0 || worst < best) trigger = int(k), best = worst;
     }
-    alt.whole = trigger && c.fields.size() == 1;
-    alts.push_back(std::move(alt));
-    if (!trigger) {
+    if (trigger < 0) {
       always.push_back(a);
+      alts.push_back(std::move(alt));
       return;
     }
-    if (slots.size() <= path) slots.resize(path + 1);
-    for (const auto& m : trigger->any) add_operator(slots[path], m, {&m, a, rule});
-  }
-
-  // The trigger of alternative `a` held for some leaf.
-  void fire(std::uint32_t a, const flat_event& ev) const {
-    const alternative& alt = alts[a];
-    if (rule_mark[alt.rule] == epoch || alt_mark[a] == epoch) return;
-    alt_mark[a] = epoch;
-    if (alt.whole || match_conjunction(*alt.c, ev, alt.field_ids.data())) {
-      rule_mark[alt.rule] = epoch;
-      matched.push_back(alt.rule);
+    for (std::size_t k = 0; k < c.fields.size(); ++k) {
+      const auto& f = c.fields[k];
+      bool narrow = !f.matches_absent && !f.any.empty() &&
+                    std::all_of(f.any.begin(), f.any.end(), [](const matcher& m) { return where(m) != place::rest; });
+      if (int(k) != trigger && !narrow) continue;
+      alt.eager[k] = std::int32_t(fields.size());
+      fields.push_back({a, rule, false});
     }
+    if (c.fields.size() == 1) fields.back().whole = true;
+    alts.push_back(std::move(alt));
   }
 
-  void test(const std::vector<op_ref>& ops, const scalar& v, const flat_event& ev) const {
-    for (const auto& r : ops)
-      if (rule_mark[r.rule] != epoch && alt_mark[r.alt] != epoch && r.m->test(v)) fire(r.alt, ev);
-  }
+  // ---- matching one event: the walker hands every leaf at a named path to add()
 
-  void match(const flat_event& ev, std::vector<std::uint32_t>& out) const {
+  void start(const json* d, std::string_view t) const {
     if (++epoch == 0) {  // wrapped: forget marks that could collide
-      std::fill(rule_mark.begin(), rule_mark.end(), 0);
-      std::fill(alt_mark.begin(), alt_mark.end(), 0);
+      for (auto* v : {&rule_mark, &held, &held_free, &alt_mark}) std::fill(v->begin(), v->end(), 0);
       epoch = 1;
     }
+    doc = d, text = t;
+    touched.clear();
     matched.clear();
-    for (std::uint32_t p = 0; p < slots.size(); ++p) {
-      const slot& s = slots[p];
-      auto at = ev.at(p);
-      if (at.empty() || s.empty()) continue;
-      for (auto i : at) {
-        const scalar& v = ev.leaves[i].value;
-        if (v.is_string()) {
-          if (!s.exact.empty()) {
-            auto hit = s.exact.find(v.s);
-            if (hit != s.exact.end())
-              for (auto a : hit->second) fire(a, ev);
-          }
-          if (!v.s.empty()) {  // operators filed by byte all need at least one
-            if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, ev);
-            if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, ev);
-          }
-        }
-        test(s.rest, v, ev);
-      }
+    stored.start(&paths);
+  }
+
+  // Eager field r.field held for a leaf.
+  void hold(const op_ref& r, bool in_array) const {
+    if (rule_mark[r.rule] == epoch) return;
+    const field_ref& f = fields[r.field];
+    if (f.whole) {
+      rule_mark[r.rule] = epoch;
+      matched.push_back(r.rule);
+      return;
     }
-    for (auto a : always) fire(a, ev);
+    if (!in_array) held_free[r.field] = epoch;
+    if (held[r.field] == epoch) return;
+    held[r.field] = epoch;
+    if (alt_mark[f.alt] != epoch) alt_mark[f.alt] = epoch, touched.push_back(f.alt);
+  }
+
+  // Whether testing r could tell anything new.
+  bool open(const op_ref& r, bool in_array) const {
+    return rule_mark[r.rule] != epoch && held_free[r.field] != epoch && !(in_array && held[r.field] == epoch);
+  }
+
+  void test(const std::vector<op_ref>& ops, const scalar& v, bool in_array) const {
+    for (const auto& r : ops)
+      if (open(r, in_array) && r.m->test(v)) hold(r, in_array);
+  }
+
+  void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
+    const slot& s = slots[path];
+    bool in_array = !where.empty();
+    if (s.store) stored.add(path, v, where);
+    switch (v.t) {
+      case scalar::type::string:
+        if (!s.exact.empty())
+          if (auto hit = s.exact.find(v.s); hit != s.exact.end())
+            for (const auto& r : hit->second) hold(r, in_array);
+        if (!v.s.empty()) {  // operators filed by byte all need at least one
+          if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, in_array);
+          if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, in_array);
+        }
+        break;
+      case scalar::type::number:
+        if (!s.numbers.empty()) {
+          auto [lo, hi] = v.bounds();
+          auto it = std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
+          for (; it != s.numbers.end() && it->first <= hi; ++it)
+            if (open(it->second, in_array) && it->second.m->test(v)) hold(it->second, in_array);
+        }
+        break;
+      case scalar::type::null:
+        for (const auto& r : s.literals[0]) hold(r, in_array);
+        break;
+      case scalar::type::boolean:
+        for (const auto& r : s.literals[1 + v.b]) hold(r, in_array);
+        break;
+    }
+    test(s.rest, v, in_array);
+  }
+
+  // Whether alternative a holds, once every leaf has been seen.
+  bool check(std::uint32_t a) const {
+    const alternative& alt = alts[a];
+    int in_arrays_only = 0;  // fields held only by leaves inside arrays
+    for (std::size_t k = 0; k < alt.eager.size(); ++k) {
+      if (alt.eager[k] >= 0) {
+        auto g = std::uint32_t(alt.eager[k]);
+        if (held[g] != epoch) return false;
+        in_arrays_only += held_free[g] != epoch;
+        continue;
+      }
+      const auto& f = alt.c->fields[k];
+      auto at = stored.at(alt.field_ids[k]);
+      if (at.empty()) {
+        if (f.matches_absent) continue;  // exists:false holds
+        return false;
+      }
+      bool hit = false, free = false;
+      for (auto i : at) {
+        const auto& leaf = stored.leaves[i];
+        if (std::any_of(f.any.begin(), f.any.end(), [&](const matcher& m) { return m.test(leaf.value); })) {
+          hit = true;
+          if (leaf.count == 0) free = true;
+          if (free) break;
+        }
+      }
+      if (!hit) return false;
+      in_arrays_only += !free;
+    }
+    // A field held by a leaf outside every array goes with any choice for the others, so only
+    // two or more fields held only inside arrays need the leaves' array elements compared:
+    // then the whole event is flattened and the alternative checked as one pattern would be.
+    if (in_arrays_only < 2) return true;
+    if (!have_whole) {
+      if (doc) flatten(*doc, &paths, whole_event);
+      else flatten_text(text, &paths, whole_event);
+      have_whole = true;
+    }
+    return match_conjunction(*alt.c, whole_event, alt.field_ids.data());
+  }
+
+  void finish(std::vector<std::uint32_t>& out) const {
+    stored.group();
+    have_whole = false;  // flattened only if check() needs it
+    auto decide = [&](std::uint32_t a) {
+      if (rule_mark[alts[a].rule] != epoch && check(a)) rule_mark[alts[a].rule] = epoch, matched.push_back(alts[a].rule);
+    };
+    for (std::size_t i = 0; i < touched.size(); ++i) decide(touched[i]);
+    for (auto a : always) decide(a);
     std::sort(matched.begin(), matched.end());
     for (auto r : matched) out.push_back(ids[r]);
   }
+
+  // What the walkers hand leaves to.
+  struct sink {
+    const compiled& c;
+    void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) { c.leaf(path, v, where); }
+    std::string_view keep(std::string s) { return c.stored.keep(std::move(s)); }
+  };
 };
 
 void rule_index::deleter::operator()(compiled* c) const { delete c; }
@@ -202,14 +324,18 @@ std::size_t rule_index::unindexed() const { return ready().always.size(); }
 
 void rule_index::match(const json& event, std::vector<std::uint32_t>& out) const {
   const compiled& c = ready();
-  flatten(event, &c.paths, scratch_);
-  c.match(scratch_, out);
+  c.start(&event, {});
+  compiled::sink sink{c};
+  walk::dom_walker<compiled::sink>(c.paths, nullptr, sink).run(event);
+  c.finish(out);
 }
 
 void rule_index::match_text(std::string_view text, std::vector<std::uint32_t>& out) const {
   const compiled& c = ready();
-  flatten_text(text, &c.paths, scratch_);
-  c.match(scratch_, out);
+  c.start(nullptr, text);
+  compiled::sink sink{c};
+  walk::text_walker<compiled::sink>(text, c.paths, nullptr, sink).run();
+  c.finish(out);
 }
 
 }  // namespace emu::bus

@@ -51,7 +51,6 @@ class rule_index {
 
   std::unordered_map<std::uint32_t, pattern> rules_;
   mutable std::unique_ptr<compiled, deleter> compiled_;
-  mutable flat_event scratch_;
 };
 
 }  // namespace emu::bus

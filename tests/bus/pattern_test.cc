@@ -167,6 +167,54 @@ TEST_CASE("patterns: numbers from text convert like from_chars", "[bus][patterns
   check("-1e400");
 }
 
+// scalar::compare decides most comparisons from an estimate with an error bound; it must give
+// exactly the sign of num() − c, above all for c next to the number, where the estimate cannot
+// decide: the text's own value, its neighbours one ulp away, and values a few ulps off.
+TEST_CASE("patterns: numbers from text compare exactly as converted", "[bus][patterns]") {
+  std::mt19937_64 rng(20261201);
+  auto sign = [](double a, double b) { return a < b ? -1 : a > b ? 1 : 0; };
+  auto check = [&](const std::string& text, double c) {
+    double exact = emu::bus::scalar::number_text(text).num();
+    INFO(text << " against " << c);
+    REQUIRE(emu::bus::scalar::number_text(text).compare(c) == sign(exact, c));
+  };
+  auto around = [&](const std::string& text) {
+    double x = emu::bus::scalar::number_text(text).num();
+    double c = x;
+    for (int k = 0; k < 4; ++k) c = std::nextafter(c, HUGE_VAL);
+    for (int k = 0; k < 9; ++k, c = std::nextafter(c, -HUGE_VAL)) check(text, c);
+    check(text, x * (1 + 1e-12));
+    check(text, x * (1 - 1e-12));
+    check(text, -x);
+    check(text, 0.0);
+    check(text, HUGE_VAL);
+    check(text, -HUGE_VAL);
+  };
+  char buf[64];
+  for (int i = 0; i < 20'000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    int digits = 1 + int(rng() % 24), point = int(rng() % (digits + 1));
+    std::string ds;
+    for (int k = 0; k < digits; ++k) ds += char('0' + rng() % 10);
+    t += point == 0 || point == digits ? ds : ds.substr(0, point) + "." + ds.substr(point);
+    if (rng() % 4 == 0) t += "e" + std::to_string(int(rng() % 60) - 30);
+    around(t);
+  }
+  for (int i = 0; i < 20'000; ++i) {  // printed doubles, last digit nudged: near halfway points
+    double d = std::ldexp(double(rng() >> 11), -int(rng() % 80)) * (rng() % 2 ? -1 : 1);
+    int n = std::snprintf(buf, sizeof buf, "%.*g", 15 + int(rng() % 3), d);
+    std::string t(buf, std::size_t(n));
+    around(t);
+    char& last = t.back();
+    if (last >= '0' && last <= '9') last = last == '9' ? '8' : char(last + 1);
+    around(t);
+  }
+  for (const char* t : {"0", "-0", "0.0", "-122.42916360922355", "37.729900216217324", "9007199254740993",
+                        "18446744073709551615", "123456789012345678901234567890", "0.000000000000000000000001",
+                        "1e22", "1e23", "1e-22", "1e-23", "1e400", "-1e400", "1e-400"})
+    around(t);
+}
+
 // The scanner reads sixteen and eight bytes at a time: strings, numbers and skipped containers
 // of every length, with escapes, brackets and control characters at every offset, must read
 // exactly as the document does (or fail as invalid JSON).

@@ -1,6 +1,8 @@
 // The rule index must give exactly the rules a test of every pattern gives.
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "emulator/bus/rule_index.h"
 
 using emu::json;
@@ -51,4 +53,90 @@ TEST_CASE("rule index: same result as testing every rule", "[bus][index]") {
   std::vector<std::uint32_t> got;
   index.match(json::parse(events[0]), got);
   CHECK(std::find(got.begin(), got.end(), 0u) == got.end());
+}
+
+// Many random rules in one index, over a small vocabulary of paths and values so that they
+// match often: arrays of objects (where fields must come from one element), several fields per
+// rule, every operator, `$or`, and numbers next to each other. The index, from the document and
+// from text, must give exactly the rules each pattern gives on its own.
+TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]") {
+  std::mt19937_64 rng(20261201);
+  auto pick = [&](std::initializer_list<json> xs) { return *(xs.begin() + rng() % xs.size()); };
+  auto value = [&]() -> json {
+    return pick({"x", "xy", "yx", "X", "", "10.0.0.7", 1, 1.5, -2, 0, 0.1 + 0.2, 0.3, 1e300, true, false, nullptr});
+  };
+  auto op = [&]() -> json {
+    switch (rng() % 13) {
+      case 0: return value();
+      case 1: return json{{"prefix", pick({"x", "", "Y"})}};
+      case 2: return json{{"suffix", pick({"y", "x", ""})}};
+      case 3: return json{{"equals-ignore-case", pick({"x", "XY", "yX"})}};
+      case 4: return json{{"prefix", {{"equals-ignore-case", pick({"X", "y"})}}}};
+      case 5: return json{{"suffix", {{"equals-ignore-case", pick({"Y", "x"})}}}};
+      case 6: return json{{"wildcard", pick({"x*", "*y", "*", "x*y"})}};
+      case 7: return json{{"anything-but", pick({"x", json::array({"x", 1}), json{{"prefix", "x"}}, json{{"suffix", "y"}}})}};
+      case 8: return json{{"numeric", pick({json::array({"=", 0.3}), json::array({"<", 1}), json::array({">=", 0, "<", 1.5}), json::array({"=", 1.5})})}};
+      case 9: return json{{"exists", bool(rng() % 2)}};
+      case 10: return json{{"cidr", "10.0.0.0/24"}};
+      case 11: return pick({1, 0.3, 1.5, 0.30000000000000004});
+      default: return pick({"x", "xy"});
+    }
+  };
+  const char* paths[] = {"a", "b", "c.d", "c.e", "f"};
+  auto field = [&](json& pattern, const std::string& path) {
+    json ops = json::array();
+    for (int k = 1 + int(rng() % 2); k > 0; --k) ops.push_back(op());
+    auto dot = path.find('.');
+    if (dot == std::string::npos) pattern[path] = ops;
+    else pattern[path.substr(0, dot)][path.substr(dot + 1)] = ops;
+  };
+  auto rule = [&]() {
+    json p = json::object();
+    for (int k = 1 + int(rng() % 3); k > 0; --k) field(p, paths[rng() % std::size(paths)]);
+    if (rng() % 5 == 0) {
+      json q = json::object(), r = json::object();
+      field(q, paths[rng() % std::size(paths)]);
+      field(r, paths[rng() % std::size(paths)]);
+      p["$or"] = json::array({q, r});
+    }
+    return p;
+  };
+  auto event = [&]() {
+    json e = json::object();
+    for (const char* k : {"a", "b", "f"})
+      if (rng() % 4) e[k] = rng() % 3 ? value() : json::array({value(), value()});
+    auto element = [&]() {
+      json c = json::object();
+      if (rng() % 4) c["d"] = value();
+      if (rng() % 4) c["e"] = value();
+      return c;
+    };
+    if (rng() % 4) e["c"] = rng() % 2 ? element() : json::array({element(), element(), element()});
+    return e;
+  };
+  int matched = 0;
+  for (int round = 0; round < 40; ++round) {
+    emu::bus::rule_index index;
+    std::vector<emu::bus::pattern> rules;
+    while (rules.size() < 60) {
+      try {
+        rules.push_back(emu::bus::pattern::compile(rule()));
+        index.add(std::uint32_t(rules.size() - 1), rules.back());
+      } catch (const emu::bus::pattern_error&) {
+      }
+    }
+    for (int i = 0; i < 100; ++i) {
+      json e = event();
+      std::vector<std::uint32_t> want, got, from_text;
+      for (std::size_t r = 0; r < rules.size(); ++r)
+        if (rules[r].matches(e)) want.push_back(std::uint32_t(r));
+      index.match(e, got);
+      index.match_text(e.dump(), from_text);
+      INFO("event " << e.dump());
+      REQUIRE(got == want);
+      REQUIRE(from_text == want);
+      matched += int(want.size());
+    }
+  }
+  CHECK(matched > 10'000);  // the rules do match: the comparison is not between empty sets
 }

@@ -1,11 +1,24 @@
-// Flattening JSON text straight into pattern leaves, in one pass and without a document:
-// what EventBridge's matcher does with an incoming event. With a rule_index's path table,
-// subtrees no rule names are skipped by bracket counting, paths are never spelled out (a leaf
-// carries its path's id), strings without escapes are viewed in place, and numbers are only
-// converted when an operator asks. That is where the speed comes from on wide events.
+// Walking an event leaf by leaf against a path table, from JSON text or from a document, and
+// handing each kept leaf to a sink: a flat_event (flatten, flatten_text) or a rule_index that
+// tests leaves as they come. A sink has
+//   void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where);
+//   std::string_view keep(std::string s);  // storage for strings unescaped from text
+// Not for use outside emulator/bus.
+//
+// The text walker is what EventBridge's matcher does with an incoming event: with a rule
+// index's path table, subtrees no rule names are skipped by bracket counting, paths are never
+// spelled out (a leaf carries its path's id), strings without escapes are viewed in place, and
+// numbers are only converted when an operator asks. That is where the speed comes from on wide
+// events.
+#pragma once
+
 #include <array>
 #include <bit>
+#include <cstdint>
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -13,8 +26,8 @@
 #include "emulator/bus/pattern.h"
 #include "emulator/core/text.h"
 
-namespace emu::bus {
-namespace {
+namespace emu::bus::walk {
+
 
 constexpr int max_depth = 1000;  // PutEvents allows 1000 levels
 
@@ -101,10 +114,30 @@ inline const char* digit_run(const char* p, const char* end) {
 }
 #undef EMU_RUN16
 
-class scanner {
+// Eight ASCII digits, the first in the lowest byte, as their value (three multiplications).
+inline std::uint64_t eight_digits(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  v -= 0x3030303030303030ull;
+  v = v * 10 + (v >> 8);
+  return (((v & 0x000000FF000000FFull) * 0x000F424000000064ull) +
+          (((v >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+}
+
+// Appends the digits [p, end) to w; w · 10^(end − p) must fit in 64 bits.
+inline std::uint64_t append_digits(std::uint64_t w, const char* p, const char* end) {
+  for (; end - p >= 8; p += 8) w = w * 100'000'000 + eight_digits(p);
+  for (; p < end; ++p) w = w * 10 + std::uint64_t(*p - '0');
+  return w;
+}
+
+template <class Sink>
+class text_walker {
  public:
-  scanner(std::string_view text, path_table* learn, flat_event& out)
-      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(out.table()) {}
+  // `table` names the paths to keep; with `learn` (the same table, writable) every leaf is kept
+  // and its path named on the way.
+  text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out)
+      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table) {}
 
   void run() {
     value(&table_.root());  // value() skips leading whitespace
@@ -122,7 +155,7 @@ class scanner {
   }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
 
-  void leaf(const path_table::node* at, scalar v) {
+  void leaf(const path_table::node* at, const scalar& v) {
     if (learn_) out_.add(learn_->name(at), v, arrays_);
     else if (at->id >= 0) out_.add(std::uint32_t(at->id), v, arrays_);
   }
@@ -145,8 +178,7 @@ class scanner {
       literal(v);
       leaf(at, v);
     } else {
-      const char* start = number_extent();
-      leaf(at, scalar::number_text({start, std::size_t(p_ - start)}));
+      leaf(at, number());
     }
   }
 
@@ -274,6 +306,31 @@ class scanner {
     else take("null"), v.t = scalar::type::null;
   }
 
+  // Reads a number, converting its digits when there are few enough (most numbers): what
+  // comparisons need, without reading the text twice.
+  scalar number() {
+    const char* start = p_;
+    if (peek() == '-') ++p_;
+    const char* int_start = p_;
+    if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
+    p_ = digit_run(p_ + 1, end_);
+    const char* int_end = p_;
+    const char* frac = p_;
+    if (peek() == '.') {
+      frac = ++p_;
+      if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
+      p_ = digit_run(p_ + 1, end_);
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      p_ = start;
+      number_extent();
+      return scalar::number_text({start, std::size_t(p_ - start)});
+    }
+    std::string_view text(start, std::size_t(p_ - start));
+    if ((int_end - int_start) + (p_ - frac) > 19) return scalar::number_text(text);
+    return scalar::number_text(text, append_digits(append_digits(0, int_start, int_end), frac, p_), -int(p_ - frac));
+  }
+
   // Checks a number's shape and returns where it started.
   const char* number_extent() {
     const char* start = p_;
@@ -326,7 +383,7 @@ class scanner {
   const char* begin_;
   const char* end_;
   path_table* learn_;
-  flat_event& out_;
+  Sink& out_;
   const path_table& table_;
   std::string key_;
   std::vector<flat_event::position> arrays_;
@@ -334,18 +391,40 @@ class scanner {
   int depth_ = 0;
 };
 
-}  // namespace
+// Walks a document the same way (what flatten(json) and rule_index::match(json) use).
+template <class Sink>
+class dom_walker {
+ public:
+  dom_walker(const path_table& table, path_table* learn, Sink& out) : table_(table), learn_(learn), out_(out) {}
+  void run(const json& v) { walk(v, &table_.root()); }
 
-void flatten_text(std::string_view text, const path_table* table, flat_event& out) {
-  out.start(table);
-  scanner(text, table ? nullptr : &out.learning(), out).run();
-  out.group();
-}
+ private:
+  void walk(const json& v, const path_table::node* at) {
+    if (v.is_object()) {
+      for (const auto& [k, child] : v.items()) {
+        const path_table::node* below = learn_ ? learn_->descend_or_add(at, k) : table_.descend(at, k);
+        if (below) walk(child, below);  // no rule names anything below: skipped
+      }
+    } else if (v.is_array()) {
+      std::uint32_t id = next_array_++;
+      std::uint32_t i = 0;
+      for (const auto& child : v) {
+        arrays_.emplace_back(id, i++);
+        walk(child, at);
+        arrays_.pop_back();
+      }
+    } else if (learn_) {
+      out_.add(learn_->name(at), scalar::of(v), arrays_);
+    } else if (at->id >= 0) {
+      out_.add(std::uint32_t(at->id), scalar::of(v), arrays_);
+    }
+  }
 
-flat_event flatten_text(std::string_view text) {
-  flat_event out;
-  flatten_text(text, nullptr, out);
-  return out;
-}
+  const path_table& table_;
+  path_table* learn_;
+  Sink& out_;
+  std::vector<flat_event::position> arrays_;
+  std::uint32_t next_array_ = 0;
+};
 
-}  // namespace emu::bus
+}  // namespace emu::bus::walk
