@@ -36,9 +36,9 @@ scalar scalar::number_text(std::string_view text) {
   return x;
 }
 
-scalar scalar::number_text(std::string_view text, std::uint64_t w, int e10) {
+scalar scalar::number_text(std::string_view text, std::uint64_t w, int e10, bool exact) {
   scalar x = number_text(text);
-  x.w_ = w, x.e10_ = e10, x.est_state_ = est::decimal;
+  x.w_ = w, x.e10_ = e10, x.exact_ = exact, x.est_ = est::digits;
   return x;
 }
 
@@ -114,31 +114,41 @@ decimal read_decimal(std::string_view s) {
 }  // namespace
 
 void scalar::estimate() const {
-  if (est_state_ == est::decimal) return estimate(w_, e10_, s.starts_with('-'), false);
-  decimal d = read_decimal(s);
-  estimate(d.w, d.e10, d.negative, d.truncated);
+  if (est_ == est::text) {
+    decimal d = read_decimal(s);
+    w_ = d.w, exact_ = !d.truncated, est_ = est::digits;
+    if (d.e10 < -1'000'000 || d.e10 > 1'000'000) est_ = est::none;
+    else e10_ = std::int32_t(d.e10);
+  }
+  if (est_ != est::digits) return;
+  est_ = est::none;
+  if (w_ == 0 && exact_) {
+    n_ = s.starts_with('-') ? -0.0 : 0.0, has_n_ = true;
+    return;
+  }
+  if (e10_ < -22 || e10_ > 22) return;
+  auto scale = [&](std::uint64_t w) { return e10_ < 0 ? double(w) / powers_of_ten[-e10_] : double(w) * powers_of_ten[e10_]; };
+  double lo = scale(w_);
+  bool negative = s.starts_with('-');
+  if (exact_ && w_ <= (std::uint64_t(1) << 53)) {
+    // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
+    n_ = negative ? -lo : lo, has_n_ = true;
+    return;
+  }
+  // Rounding w, one multiplication or division and num()'s own rounding are each within
+  // 2^-53 relative: widening by 2^-50 covers their sum. Digits left out only add magnitude,
+  // less than one unit of the last digit kept.
+  double hi = exact_ ? lo : scale(w_ + 1);
+  lo *= 1 - 0x1p-50, hi *= 1 + 0x1p-50;
+  lo_ = negative ? -hi : lo, hi_ = negative ? -lo : hi;
+  est_ = est::interval;
 }
 
-void scalar::estimate(std::uint64_t w, long e10, bool negative, bool truncated) const {
-  if (w == 0 && !truncated) {
-    n_ = negative ? -0.0 : 0.0, has_n_ = true;
-    return;
-  }
-  if (e10 < -22 || e10 > 22) {
-    est_state_ = est::none;
-    return;
-  }
-  double x = double(w);
-  x = e10 < 0 ? x / powers_of_ten[-e10] : x * powers_of_ten[e10];
-  if (negative) x = -x;
-  if (w <= (std::uint64_t(1) << 53) && !truncated) {
-    // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
-    n_ = x, has_n_ = true;
-    return;
-  }
-  // Rounding w, truncating digits, one multiplication or division and num()'s own rounding
-  // are each within 2^-53 relative (or 1e-18 for truncation): 2^-50 bounds their sum.
-  est_ = x, est_state_ = est::near;
+std::pair<double, double> scalar::bounds() const {
+  if (!has_n_ && est_ < est::interval) estimate();
+  if (!has_n_ && est_ == est::interval) return {lo_, hi_};
+  double n = num();
+  return {n, n};
 }
 
 int scalar::compare(double c) const {
@@ -147,16 +157,6 @@ int scalar::compare(double c) const {
   if (hi < c) return -1;
   double n = num();
   return n < c ? -1 : n > c ? 1 : 0;
-}
-
-std::pair<double, double> scalar::bounds() const {
-  if (!has_n_ && est_state_ <= est::decimal) estimate();
-  if (!has_n_ && est_state_ == est::near) {
-    double margin = std::fabs(est_) * 0x1p-50;
-    return {est_ - margin, est_ + margin};
-  }
-  double n = num();
-  return {n, n};
 }
 
 bool scalar::operator==(const scalar& o) const {
@@ -194,7 +194,14 @@ const path_table::node* path_table::descend_or_add(const node* from, std::string
     std::string_view part = key.substr(0, dot);
     auto& kids = own(from)->children;
     auto it = std::lower_bound(kids.begin(), kids.end(), part, [](const auto& c, std::string_view k) { return c.first < k; });
-    if (it == kids.end() || it->first != part) it = kids.emplace(it, std::string(part), std::make_unique<node>());
+    if (it == kids.end() || it->first != part) {
+      node::packed_key packed;
+      packed.size = part.size() <= 16 ? part.size() : SIZE_MAX;
+      std::memcpy(&packed.lo, part.data(), std::min<std::size_t>(part.size(), 8));
+      if (part.size() > 8) std::memcpy(&packed.hi, part.data() + 8, std::min<std::size_t>(part.size() - 8, 8));
+      own(from)->packed.insert(own(from)->packed.begin() + (it - kids.begin()), packed);
+      it = kids.emplace(it, std::string(part), std::make_unique<node>());
+    }
     from = it->second.get();
     if (dot == std::string_view::npos) return from;
     key.remove_prefix(dot + 1);
@@ -262,7 +269,8 @@ flat_event flatten(const json& event) {
 
 void flatten_text(std::string_view text, const path_table* table, flat_event& out) {
   out.start(table);
-  walk::text_walker<flat_event>(text, out.table(), table ? nullptr : &out.learning(), out).run();
+  std::string_view in = walk::padded(text, out.text_);
+  walk::text_walker<flat_event>(in, out.table(), table ? nullptr : &out.learning(), out).run();
   out.group();
 }
 

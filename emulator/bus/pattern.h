@@ -41,30 +41,31 @@ struct scalar {
   static scalar of(const json& v);  // v must not be an object or array; views into v
   static scalar number(double d);
   static scalar number_text(std::string_view text);  // text already checked as a JSON number
-  // The same when the reader already has its digits: the text's value is exactly w × 10^e10.
-  static scalar number_text(std::string_view text, std::uint64_t w, int e10);
+  // The same when the reader already has its leading digits: the magnitude is exactly w ×
+  // 10^e10 when `exact`, else at least that and below (w + 1) × 10^e10.
+  static scalar number_text(std::string_view text, std::uint64_t w, int e10, bool exact);
 
   bool is_string() const { return t == type::string; }
   bool is_number() const { return t == type::number; }
   double num() const;  // correctly rounded, as from_chars
-  // The sign of num() − c (−1, 0 or 1) for a finite or infinite c. Mostly decided without
-  // the correctly rounded conversion: a cheap estimate of the text with a proven error bound
-  // settles every comparison except those within about 1e-15 of c.
-  int compare(double c) const;
-  // An interval certainly holding num(), as narrow as the estimate allows (a number's).
+  // An interval certainly holding num() (a number's), from the digits at hand when that is
+  // enough to bound it: as narrow as 2^-50 relative from 19 digits, about 1e-7 from 8.
   std::pair<double, double> bounds() const;
+  // The sign of num() − c (−1, 0 or 1), for a finite or infinite c: decided from bounds() when
+  // c lies outside them (nearly always), else from num().
+  int compare(double c) const;
   bool operator==(const scalar& o) const;
 
  private:
   void estimate() const;
-  void estimate(std::uint64_t w, long e10, bool negative, bool truncated) const;
-  enum class est : std::uint8_t { unknown, decimal, near, none };
+  enum class est : std::uint8_t { text, digits, interval, none };
   mutable bool has_n_ = false;
-  mutable est est_state_ = est::unknown;
-  std::int32_t e10_ = 0;  // est_state_ decimal: the value is w_ × 10^e10_ (sign in the text)
-  std::uint64_t w_ = 0;
+  mutable est est_ = est::text;  // what is known short of n_
+  mutable bool exact_ = false;   // digits: w_ · 10^e10_ is the magnitude itself
+  mutable std::int32_t e10_ = 0;
+  mutable std::uint64_t w_ = 0;
   mutable double n_ = 0;
-  mutable double est_ = 0;  // within |est_| · 2^-50 of num() when est_state_ is near
+  mutable double lo_ = 0, hi_ = 0;  // interval: bounds of num()
 };
 
 // Dotted paths as a tree of key segments, each named path with a small dense id. Events are
@@ -77,6 +78,13 @@ class path_table {
     std::int32_t id = -1;  // named path id, or -1
     // Sorted by key; few per node, so searched linearly when small.
     std::vector<std::pair<std::string, std::unique_ptr<node>>> children;
+    // The children's keys of up to 16 bytes as two little-endian words, zero past the key (the
+    // text walker compares keys read in place this way); a longer key never equals one.
+    struct packed_key {
+      std::uint64_t lo = 0, hi = 0;
+      std::size_t size = 0;
+    };
+    std::vector<packed_key> packed;  // parallel to children
     const node* child(std::string_view key) const {  // inline: the scanner asks for every key
       if (children.size() > 8) return child_sorted(key);
       for (const auto& [k, n] : children)  // length and first byte before memcmp: most keys differ there
@@ -155,11 +163,13 @@ struct flat_event {
   std::vector<std::uint32_t> order_;  // leaf indexes grouped by path
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;  // path id → range of order_
   std::deque<std::string> unescaped_;
+  std::string text_;  // flatten_text's padded copy of the text, which string leaves view
+  friend void flatten_text(std::string_view text, const path_table* table, flat_event& out);
 };
 
 // Flattens a document or JSON text (event-ruler's rulesForJSONEvent input) into `out`. With a
 // table, only leaves at its named paths are kept; without, every leaf, naming paths as found.
-// The document or text must outlive `out`. Text that is not valid JSON throws
+// A document must outlive `out`; text is copied into it. Text that is not valid JSON throws
 // pattern_error("Event is not valid JSON: …").
 void flatten(const json& event, const path_table* table, flat_event& out);
 void flatten_text(std::string_view text, const path_table* table, flat_event& out);

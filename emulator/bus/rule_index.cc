@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "emulator/bus/pattern_impl.h"
 #include "emulator/bus/walk.h"
@@ -52,11 +53,22 @@ struct rule_index::compiled {
     std::uint32_t field, rule;
   };
   using by_byte = std::array<std::vector<op_ref>, 256>;
+  // A numeric range, decided for a number known only within bounds when it can be.
+  struct range {
+    double lo = -HUGE_VAL, hi = HUGE_VAL;
+    bool lo_incl = true, hi_incl = true;
+    op_ref r;
+    bool above(double x) const { return lo_incl ? x >= lo : x > lo; }
+    bool below(double x) const { return hi_incl ? x <= hi : x < hi; }
+    // Holds for all of [a, b] (1), for none of it (-1), or that cannot be told (0).
+    int decide(double a, double b) const { return above(a) && below(b) ? 1 : !above(b) || !below(a) ? -1 : 0; }
+  };
   // One path's operators. Those that need a string to begin (or end) with a given byte are
   // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
   struct slot {
     std::unordered_map<std::string, std::vector<op_ref>, text_hash, std::equal_to<>> exact;  // string value → fields
     std::vector<std::pair<double, op_ref>> numbers;  // exact numbers and numeric equalities, by value
+    std::vector<range> ranges;                       // numeric ranges
     std::array<std::vector<op_ref>, 3> literals;     // exact null, false, true
     std::unique_ptr<by_byte> first, last;  // prefix / equals / wildcard heads; suffix / wildcard tails
     std::vector<op_ref> rest;              // ranges, anything-but, exists, cidr, …
@@ -79,6 +91,7 @@ struct rule_index::compiled {
   mutable bool have_whole = false;
   mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
   mutable std::string_view text;
+  mutable std::string padded_text;  // the text walker's copy
 
   explicit compiled(const std::unordered_map<std::uint32_t, pattern>& rules) {
     for (const auto& [id, p] : rules) ids.push_back(id);
@@ -109,14 +122,14 @@ struct rule_index::compiled {
   }
 
   // Where an operator is filed; `rest` when nothing narrower applies.
-  enum class place { exact, number, literal, first, last, rest };
+  enum class place { exact, number, range, literal, first, last, rest };
   static place where(const matcher& m) {
     auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
     // Folded text beginning or ending in a non-ASCII byte could be met by other bytes.
     switch (m.kind) {
       case op::exact:
         return m.exact_type == scalar::type::string ? place::exact : m.exact_type == scalar::type::number ? place::number : place::literal;
-      case op::numeric: return m.eq ? place::number : place::rest;
+      case op::numeric: return m.eq ? place::number : place::range;
       case op::prefix: return m.text.empty() ? place::rest : place::first;
       case op::prefix_ic: case op::equals_ic: return !m.text.empty() && ascii(m.text.front()) ? place::first : place::rest;
       case op::suffix: return m.text.empty() ? place::rest : place::last;
@@ -133,6 +146,13 @@ struct rule_index::compiled {
     switch (where(m)) {
       case place::exact: return s.exact[m.text].push_back(r);
       case place::number: s.numbers.emplace_back(m.kind == op::exact ? m.number : *m.eq, r); return;
+      case place::range: {
+        range g{.r = r};
+        if (m.lo) g.lo = *m.lo, g.lo_incl = m.lo_incl;
+        if (m.hi) g.hi = *m.hi, g.hi_incl = m.hi_incl;
+        s.ranges.push_back(g);
+        return;
+      }
       case place::literal: return s.literals[m.exact_type == scalar::type::null ? 0 : 1 + m.boolean].push_back(r);
       case place::first: return file(s.first, head(m.kind == op::wildcard ? m.wild.front() : m.text), ic, r);
       case place::last: return file(s.last, tail(m.kind == op::wildcard ? m.wild.back() : m.text), ic, r);
@@ -226,11 +246,16 @@ struct rule_index::compiled {
         }
         break;
       case scalar::type::number:
-        if (!s.numbers.empty()) {
+        if (!s.numbers.empty() || !s.ranges.empty()) {
           auto [lo, hi] = v.bounds();
           auto it = std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
           for (; it != s.numbers.end() && it->first <= hi; ++it)
-            if (open(it->second, in_array) && it->second.m->test(v)) hold(it->second, in_array);
+            if (open(it->second, in_array) && (lo == hi || it->second.m->test(v))) hold(it->second, in_array);
+          for (const auto& g : s.ranges) {
+            if (!open(g.r, in_array)) continue;
+            int verdict = g.decide(lo, hi);
+            if (verdict > 0 || (verdict == 0 && g.r.m->test(v))) hold(g.r, in_array);
+          }
         }
         break;
       case scalar::type::null:
@@ -334,7 +359,7 @@ void rule_index::match_text(std::string_view text, std::vector<std::uint32_t>& o
   const compiled& c = ready();
   c.start(nullptr, text);
   compiled::sink sink{c};
-  walk::text_walker<compiled::sink>(text, c.paths, nullptr, sink).run();
+  walk::text_walker<compiled::sink>(walk::padded(text, c.padded_text), c.paths, nullptr, sink).run();
   c.finish(out);
 }
 

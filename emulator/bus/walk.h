@@ -31,13 +31,19 @@ namespace emu::bus::walk {
 
 constexpr int max_depth = 1000;  // PutEvents allows 1000 levels
 
-// Bytes that end the plain run of a string: the quote, a backslash, control characters.
-constexpr std::array<bool, 256> string_stop = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 0x20; ++c) t[c] = true;
-  t['"'] = t['\\'] = true;
-  return t;
-}();
+// Keys are compared as words whose first byte is the lowest.
+static_assert(std::endian::native == std::endian::little, "the text walker assumes a little-endian machine");
+
+// The text walker reads the text through a copy followed by `padding` NUL bytes: loads of 8 and
+// 16 bytes never need a bounds check, and the first NUL stops every scan (a NUL inside the
+// text is invalid JSON wherever it matters).
+constexpr std::size_t padding = 32;
+inline std::string_view padded(std::string_view text, std::string& buf) {
+  buf.reserve(text.size() + padding);
+  buf.assign(text.data(), text.size());
+  buf.append(padding, '\0');
+  return {buf.data(), text.size()};
+}
 
 // Eight bytes at a time (SWAR). In each mask a byte's top bit is set where the byte is of the
 // kind looked for; bytes above the first such byte may be set falsely (borrows and carries), so
@@ -56,11 +62,10 @@ inline std::uint64_t non_digits(std::uint64_t x) {
   std::uint64_t m = ((x & (ones * 0xF0)) ^ (ones * 0x30)) | (((x + ones * 0x06) & (ones * 0xF0)) ^ (ones * 0x30));
   return ((m | ((m & ~highs) + ~highs)) & highs);  // top bit of each byte that has any bit set
 }
-
-// Brackets and quotes: what skipping a container has to look at. `| 0x20` maps [ ] onto { }.
+// Brackets, quotes and NUL: what skipping a container has to look at. `| 0x20` maps [ ] onto { }.
 inline std::uint64_t structurals(std::uint64_t x) {
   std::uint64_t folded = x | (ones * 0x20);
-  return zero_bytes(folded ^ (ones * '{')) | zero_bytes(folded ^ (ones * '}')) | zero_bytes(x ^ (ones * '"'));
+  return zero_bytes(folded ^ (ones * '{')) | zero_bytes(folded ^ (ones * '}')) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x);
 }
 
 #if defined(__SSE2__)
@@ -76,48 +81,31 @@ inline unsigned structurals16(__m128i v) {
   __m128i folded = _mm_or_si128(v, bytes_of(0x20));
   return unsigned(_mm_movemask_epi8(_mm_or_si128(
       _mm_or_si128(_mm_cmpeq_epi8(folded, bytes_of('{')), _mm_cmpeq_epi8(folded, bytes_of('}'))),
-      _mm_cmpeq_epi8(v, bytes_of('"')))));
+      _mm_or_si128(_mm_cmpeq_epi8(v, bytes_of('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())))));
 }
 inline unsigned non_digits16(__m128i v) {
   __m128i t = _mm_sub_epi8(v, bytes_of('0'));
   return ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, bytes_of(9)), t))) & 0xFFFF;
 }
-#define EMU_RUN16(kind)                                                                 \
-  for (; end - p >= 16; p += 16)                                                        \
+#define EMU_RUN(kind)                                                             \
+  for (;; p += 16)                                                                \
     if (unsigned m = kind##16(load16(p))) return p + std::countr_zero(m);
 #else
-#define EMU_RUN16(kind)
+#define EMU_RUN(kind)                                                             \
+  for (;; p += 8)                                                                 \
+    if (std::uint64_t m = kind(load8(p))) return p + std::countr_zero(m) / 8;
 #endif
 
-// The first byte at or after p (before end) that stops a string's plain run, that skipping a
-// container must look at, or that is not a digit: sixteen, then eight bytes at a time.
-inline const char* plain_run(const char* p, const char* end) {
-  EMU_RUN16(string_stops)
-  for (; end - p >= 8; p += 8)
-    if (std::uint64_t m = string_stops(load8(p))) return p + std::countr_zero(m) / 8;
-  while (p < end && !string_stop[static_cast<unsigned char>(*p)]) ++p;
-  return p;
-}
-inline const char* structural_run(const char* p, const char* end) {
-  EMU_RUN16(structurals)
-  for (; end - p >= 8; p += 8)
-    if (std::uint64_t m = structurals(load8(p))) return p + std::countr_zero(m) / 8;
-  while (p < end && *p != '"' && (*p | 0x20) != '{' && (*p | 0x20) != '}') ++p;
-  return p;
-}
-inline const char* digit_run(const char* p, const char* end) {
-  EMU_RUN16(non_digits)
-  for (; end - p >= 8; p += 8)
-    if (std::uint64_t m = non_digits(load8(p))) return p + std::countr_zero(m) / 8;
-  while (p < end && *p >= '0' && *p <= '9') ++p;
-  return p;
-}
-#undef EMU_RUN16
+// The first byte at or after p, in padded text, that stops a string's plain run (quote,
+// backslash, control character), that skipping a container must look at, or that is not a
+// digit. The padding's NUL stops each.
+inline const char* plain_run(const char* p) { EMU_RUN(string_stops) }
+inline const char* structural_run(const char* p) { EMU_RUN(structurals) }
+inline const char* digit_run(const char* p) { EMU_RUN(non_digits) }
+#undef EMU_RUN
 
 // Eight ASCII digits, the first in the lowest byte, as their value (three multiplications).
-inline std::uint64_t eight_digits(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
+inline std::uint64_t eight_digits(std::uint64_t v) {
   v -= 0x3030303030303030ull;
   v = v * 10 + (v >> 8);
   return (((v & 0x000000FF000000FFull) * 0x000F424000000064ull) +
@@ -126,16 +114,31 @@ inline std::uint64_t eight_digits(const char* p) {
 
 // Appends the digits [p, end) to w; w · 10^(end − p) must fit in 64 bits.
 inline std::uint64_t append_digits(std::uint64_t w, const char* p, const char* end) {
-  for (; end - p >= 8; p += 8) w = w * 100'000'000 + eight_digits(p);
+  for (; end - p >= 8; p += 8) w = w * 100'000'000 + eight_digits(load8(p));
   for (; p < end; ++p) w = w * 10 + std::uint64_t(*p - '0');
   return w;
+}
+
+// A number's first digits, at most eight, as one value (padded text): its integer digits are
+// [i, i + ni) (ni ≥ 1), its fraction's [f, f + nf). Returns the value and how many digits.
+inline std::pair<std::uint64_t, std::size_t> lead_digits(const char* i, std::size_t ni, const char* f, std::size_t nf) {
+  std::uint64_t v = load8(i);
+  std::size_t n = 8;
+  if (ni < 8) {
+    v &= (1ull << (8 * ni)) - 1;
+    if (nf) v |= load8(f) << (8 * ni);  // the fraction's digits right after the integer's
+    n = std::min<std::size_t>(8, ni + nf);
+  }
+  // Fewer than eight: shift them to the top of a word of '0's (leading zeros change nothing).
+  if (n < 8) v = v << (8 * (8 - n)) | (0x3030303030303030ull >> (8 * n));
+  return {eight_digits(v), n};
 }
 
 template <class Sink>
 class text_walker {
  public:
-  // `table` names the paths to keep; with `learn` (the same table, writable) every leaf is kept
-  // and its path named on the way.
+  // `text` must be followed by `padding` NUL bytes (padded()). `table` names the paths to keep;
+  // with `learn` (the same table, writable) every leaf is kept and its path named on the way.
   text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out)
       : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table) {}
 
@@ -150,10 +153,8 @@ class text_walker {
     throw pattern_error(std::string("Event is not valid JSON: ") + what + " at byte " + std::to_string(p_ - begin_));
   }
   void ws() {
-    if (p_ < end_ && static_cast<unsigned char>(*p_) > ' ') return;  // compact JSON: nothing to skip
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    while (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t') ++p_;
   }
-  char peek() const { return p_ < end_ ? *p_ : '\0'; }
 
   void leaf(const path_table::node* at, const scalar& v) {
     if (learn_) out_.add(learn_->name(at), v, arrays_);
@@ -162,8 +163,8 @@ class text_walker {
 
   // `at` is the value's path in the table (never null: unnamed subtrees are skipped before).
   void value(const path_table::node* at) {
-    char c = peek();
-    if (static_cast<unsigned char>(c) <= ' ') ws(), c = peek();
+    if (static_cast<unsigned char>(*p_) <= ' ') ws();
+    char c = *p_;
     if (c == '{') {
       object(at);
     } else if (c == '[') {
@@ -188,10 +189,28 @@ class text_walker {
 
   // Consumes `c` after optional whitespace; false (consuming nothing more) when it is not there.
   bool next_is(char c) {
-    if (p_ < end_ && *p_ == c) return ++p_, true;  // compact JSON: no whitespace to skip first
+    if (*p_ == c) return ++p_, true;  // compact JSON: no whitespace to skip first
     ws();
-    if (p_ < end_ && *p_ == c) return ++p_, true;
+    if (*p_ == c) return ++p_, true;
     return false;
+  }
+
+  // The child of `at` named by an object key: keys of up to 16 bytes read in place are compared
+  // as two words against the table's packed keys; others go through the table.
+  const path_table::node* below(const path_table::node* at, std::string_view key) {
+    if (learn_) return learn_->descend_or_add(at, key);
+    if (!key_copied_ && key.size() <= 16) {
+      std::size_t n = key.size();
+      std::uint64_t lo = load8(key.data()) & (n >= 8 ? ~0ull : (1ull << (8 * n)) - 1);
+      std::uint64_t hi = n <= 8 ? 0 : load8(key.data() + 8) & (n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1);
+      const auto& packed = at->packed;
+      for (std::size_t i = 0; i < packed.size(); ++i)
+        if (packed[i].lo == lo && packed[i].hi == hi && packed[i].size == n) return at->children[i].second.get();
+      // Not a child; only a key with a dot can still name a path (EventBridge joins keys with dots).
+      constexpr std::uint64_t dots = ones * '.';
+      if (!zero_bytes(lo ^ dots) && !(n > 8 && zero_bytes(hi ^ dots))) return nullptr;
+    }
+    return table_.descend(at, key);
   }
 
   void object(const path_table::node* at) {
@@ -199,12 +218,11 @@ class text_walker {
     ++p_;
     if (next_is('}')) return --depth_, void();
     do {
-      if (peek() != '"') ws();
-      if (peek() != '"') fail("unexpected character");
+      if (*p_ != '"') ws();
+      if (*p_ != '"') fail("unexpected character");
       std::string_view key = string(true);
       if (!next_is(':')) fail("unexpected character");
-      const path_table::node* below = learn_ ? learn_->descend_or_add(at, key) : table_.descend(at, key);
-      if (below) value(below);
+      if (const path_table::node* n = below(at, key)) value(n);
       else skip();  // no rule names anything below this key
     } while (next_is(','));
     if (!next_is('}')) fail("unexpected character");
@@ -227,15 +245,15 @@ class text_walker {
   }
 
   std::uint32_t hex4() {
-    if (end_ - p_ < 4) fail("truncated \\u escape");
     std::uint32_t v = 0;
     for (int k = 0; k < 4; ++k) {
-      char c = *p_++;
+      char c = *p_;
       v <<= 4;
       if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
       else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
       else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
-      else fail("bad \\u escape");
+      else fail(p_ >= end_ ? "truncated \\u escape" : "bad \\u escape");
+      ++p_;
     }
     return v;
   }
@@ -245,19 +263,23 @@ class text_walker {
   std::string_view string(bool is_key) {
     ++p_;
     const char* start = p_;
-    p_ = plain_run(p_, end_);
-    if (p_ < end_ && *p_ == '"') return {start, std::size_t(p_++ - start)};
+    p_ = plain_run(p_);
+    if (*p_ == '"') {
+      if (is_key) key_copied_ = false;
+      return {start, std::size_t(p_++ - start)};
+    }
     std::string out(start, p_);
     unescape_rest(&out);
-    if (is_key) return key_ = std::move(out);
-    return out_.keep(std::move(out));
+    if (!is_key) return out_.keep(std::move(out));
+    key_copied_ = true;
+    return key_ = std::move(out);
   }
 
   // Continues a string after its plain start (appending to `out`, or skipping when null).
   void unescape_rest(std::string* out) {
     for (;;) {
       const char* start = p_;
-      p_ = plain_run(p_, end_);
+      p_ = plain_run(p_);
       if (out) out->append(start, p_);
       if (p_ >= end_) fail("unterminated string");
       char c = *p_++;
@@ -274,7 +296,7 @@ class text_walker {
       if (e != 'u') fail("bad escape");
       std::uint32_t cp = hex4();
       if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate");
+        if (p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate");
         p_ += 2;
         std::uint32_t lo = hex4();
         if (lo < 0xDC00 || lo > 0xDFFF) fail("lone surrogate");
@@ -288,8 +310,8 @@ class text_walker {
 
   void skip_string() {
     ++p_;
-    p_ = plain_run(p_, end_);
-    if (p_ < end_ && *p_ == '"') {
+    p_ = plain_run(p_);
+    if (*p_ == '"') {
       ++p_;
       return;
     }
@@ -297,73 +319,74 @@ class text_walker {
   }
 
   void literal(scalar& v) {
-    auto take = [&](std::string_view word) {
-      if (std::string_view(p_, std::size_t(end_ - p_)).substr(0, word.size()) != word) fail("bad literal");
-      p_ += word.size();
+    auto take = [&](const char* word, std::size_t n) {
+      if (std::memcmp(p_, word, n) != 0) fail("bad literal");  // the padding's NUL never matches
+      p_ += n;
     };
-    if (peek() == 't') take("true"), v.t = scalar::type::boolean, v.b = true;
-    else if (peek() == 'f') take("false"), v.t = scalar::type::boolean, v.b = false;
-    else take("null"), v.t = scalar::type::null;
+    if (*p_ == 't') take("true", 4), v.t = scalar::type::boolean, v.b = true;
+    else if (*p_ == 'f') take("false", 5), v.t = scalar::type::boolean, v.b = false;
+    else take("null", 4), v.t = scalar::type::null;
   }
 
-  // Reads a number, converting its digits when there are few enough (most numbers): what
-  // comparisons need, without reading the text twice.
+  bool digit() const { return *p_ >= '0' && *p_ <= '9'; }
+
+  // Reads a number, with what comparisons need to know of it.
   scalar number() {
     const char* start = p_;
-    if (peek() == '-') ++p_;
+    if (*p_ == '-') ++p_;
     const char* int_start = p_;
-    if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-    p_ = digit_run(p_ + 1, end_);
+    if (!digit()) fail("bad number");
+    p_ = digit_run(p_ + 1);
     const char* int_end = p_;
     const char* frac = p_;
-    if (peek() == '.') {
+    if (*p_ == '.') {
       frac = ++p_;
-      if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-      p_ = digit_run(p_ + 1, end_);
+      if (!digit()) fail("bad number");
+      p_ = digit_run(p_ + 1);
     }
-    if (peek() == 'e' || peek() == 'E') {
+    if (*p_ == 'e' || *p_ == 'E') {
       p_ = start;
       number_extent();
       return scalar::number_text({start, std::size_t(p_ - start)});
     }
-    std::string_view text(start, std::size_t(p_ - start));
-    if ((int_end - int_start) + (p_ - frac) > 19) return scalar::number_text(text);
-    return scalar::number_text(text, append_digits(append_digits(0, int_start, int_end), frac, p_), -int(p_ - frac));
+    // The first eight digits bound the value within about 1e-7, which settles nearly every
+    // comparison; the rest are read only when one is that close (scalar::compare).
+    auto ni = std::size_t(int_end - int_start), nf = std::size_t(p_ - frac);
+    auto [w, n] = lead_digits(int_start, ni, frac, nf);
+    return scalar::number_text({start, std::size_t(p_ - start)}, w, int(ni) - int(n), n == ni + nf);
   }
 
-  // Checks a number's shape and returns where it started.
-  const char* number_extent() {
-    const char* start = p_;
+  // Checks a number's shape.
+  void number_extent() {
     auto digits = [&] {
-      if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-      p_ = digit_run(p_ + 1, end_);
+      if (!digit()) fail("bad number");
+      p_ = digit_run(p_ + 1);
     };
-    if (peek() == '-') ++p_;
+    if (*p_ == '-') ++p_;
     digits();
-    if (peek() == '.') ++p_, digits();
-    if (peek() == 'e' || peek() == 'E') {
+    if (*p_ == '.') ++p_, digits();
+    if (*p_ == 'e' || *p_ == 'E') {
       ++p_;
-      if (peek() == '+' || peek() == '-') ++p_;
+      if (*p_ == '+' || *p_ == '-') ++p_;
       digits();
     }
-    return start;
   }
 
   // Skips one value, checking only what is needed to find its end.
   void skip() {
     ws();
-    char c = peek();
+    char c = *p_;
     if (c == '"') return skip_string();
     if (c == '{' || c == '[') {
       int level = 0;
       for (;;) {
-        p_ = structural_run(p_, end_);
-        if (p_ >= end_) fail("unterminated value");
+        p_ = structural_run(p_);
         char x = *p_;
         if (x == '"') {
           skip_string();
           continue;
         }
+        if (x == '\0' && p_ >= end_) fail("unterminated value");
         ++p_;
         if (x == '{' || x == '[') {
           if (++level + depth_ > max_depth) fail("nesting too deep");
@@ -386,6 +409,7 @@ class text_walker {
   Sink& out_;
   const path_table& table_;
   std::string key_;
+  bool key_copied_ = false;  // the last key was unescaped into key_ (not padded text)
   std::vector<flat_event::position> arrays_;
   std::uint32_t next_array_ = 0;
   int depth_ = 0;

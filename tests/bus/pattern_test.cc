@@ -173,10 +173,16 @@ TEST_CASE("patterns: numbers from text convert like from_chars", "[bus][patterns
 TEST_CASE("patterns: numbers from text compare exactly as converted", "[bus][patterns]") {
   std::mt19937_64 rng(20261201);
   auto sign = [](double a, double b) { return a < b ? -1 : a > b ? 1 : 0; };
+  emu::bus::flat_event read;
   auto check = [&](const std::string& text, double c) {
     double exact = emu::bus::scalar::number_text(text).num();
     INFO(text << " against " << c);
     REQUIRE(emu::bus::scalar::number_text(text).compare(c) == sign(exact, c));
+    // As the text walker reads it (its first eight digits known), where the text is JSON.
+    if (text.find_first_of("eE") == std::string::npos || text.find('.') == std::string::npos) {
+      emu::bus::flatten_text("[" + text + "]", nullptr, read);
+      REQUIRE(read.leaves.at(0).value.compare(c) == sign(exact, c));
+    }
   };
   auto around = [&](const std::string& text) {
     double x = emu::bus::scalar::number_text(text).num();
