@@ -29,19 +29,6 @@ scalar scalar::number(double d) {
   return x;
 }
 
-scalar scalar::number_text(std::string_view text) {
-  scalar x;
-  x.t = type::number;
-  x.s = text;
-  return x;
-}
-
-scalar scalar::number_text(std::string_view text, std::uint64_t w, int e10, bool exact) {
-  scalar x = number_text(text);
-  x.w_ = w, x.e10_ = e10, x.exact_ = exact, x.est_ = est::digits;
-  return x;
-}
-
 double scalar::num() const {
   if (!has_n_) {
     // The scanner checked the shape; from_chars only fails on overflow, which JSON readers
@@ -57,6 +44,10 @@ namespace {
 
 constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+constexpr double inverse_powers_of_ten[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+                                            1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
+                                            1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
 
 // A JSON number's text as w × 10^e10, keeping at most 19 significant digits (`truncated` when
 // more were dropped). The text's shape was checked when it was read.
@@ -127,18 +118,19 @@ void scalar::estimate() const {
     return;
   }
   if (e10_ < -22 || e10_ > 22) return;
-  auto scale = [&](std::uint64_t w) { return e10_ < 0 ? double(w) / powers_of_ten[-e10_] : double(w) * powers_of_ten[e10_]; };
-  double lo = scale(w_);
   bool negative = s.starts_with('-');
   if (exact_ && w_ <= (std::uint64_t(1) << 53)) {
     // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
-    n_ = negative ? -lo : lo, has_n_ = true;
+    double x = e10_ < 0 ? double(w_) / powers_of_ten[-e10_] : double(w_) * powers_of_ten[e10_];
+    n_ = negative ? -x : x, has_n_ = true;
     return;
   }
-  // Rounding w, one multiplication or division and num()'s own rounding are each within
-  // 2^-53 relative: widening by 2^-50 covers their sum. Digits left out only add magnitude,
-  // less than one unit of the last digit kept.
-  double hi = exact_ ? lo : scale(w_ + 1);
+  // The magnitude is in [w, w + 1) units of 10^e10 (just w when exact). Rounding w, the unit
+  // (an inexact 10^-k), the product and num()'s own rounding are each within 2^-53 relative:
+  // widening by 2^-50 covers their sum.
+  double unit = e10_ < 0 ? inverse_powers_of_ten[-e10_] : powers_of_ten[e10_];
+  double lo = double(w_) * unit;
+  double hi = exact_ ? lo : lo + unit;
   lo *= 1 - 0x1p-50, hi *= 1 + 0x1p-50;
   lo_ = negative ? -hi : lo, hi_ = negative ? -lo : hi;
   est_ = est::interval;
@@ -257,7 +249,7 @@ std::string_view flat_event::keep(std::string s) { return unescaped_.emplace_bac
 
 void flatten(const json& event, const path_table* table, flat_event& out) {
   out.start(table);
-  walk::dom_walker<flat_event>(out.table(), table ? nullptr : &out.learning(), out).run(event);
+  walk::dom_walker<flat_event>(out.table(), table ? nullptr : &out.learning(), out, out.walk_).run(event);
   out.group();
 }
 
@@ -270,7 +262,7 @@ flat_event flatten(const json& event) {
 void flatten_text(std::string_view text, const path_table* table, flat_event& out) {
   out.start(table);
   std::string_view in = walk::padded(text, out.text_);
-  walk::text_walker<flat_event>(in, out.table(), table ? nullptr : &out.learning(), out).run();
+  walk::text_walker<flat_event>(in, out.table(), table ? nullptr : &out.learning(), out, out.walk_).run();
   out.group();
 }
 

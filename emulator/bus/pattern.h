@@ -40,10 +40,19 @@ struct scalar {
 
   static scalar of(const json& v);  // v must not be an object or array; views into v
   static scalar number(double d);
-  static scalar number_text(std::string_view text);  // text already checked as a JSON number
+  static scalar number_text(std::string_view text) {  // text already checked as a JSON number
+    scalar x;
+    x.t = type::number;
+    x.s = text;
+    return x;
+  }
   // The same when the reader already has its leading digits: the magnitude is exactly w ×
   // 10^e10 when `exact`, else at least that and below (w + 1) × 10^e10.
-  static scalar number_text(std::string_view text, std::uint64_t w, int e10, bool exact);
+  static scalar number_text(std::string_view text, std::uint64_t w, int e10, bool exact) {
+    scalar x = number_text(text);
+    x.w_ = w, x.e10_ = e10, x.exact_ = exact, x.est_ = est::digits;
+    return x;
+  }
 
   bool is_string() const { return t == type::string; }
   bool is_number() const { return t == type::number; }
@@ -119,6 +128,16 @@ class path_table {
   std::uint32_t count_ = 0;
 };
 
+// Space the event walkers (walk.h) reuse from one event to the next.
+struct walk_scratch {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> arrays;  // (array id, element index) around the value
+  struct frame {
+    const path_table::node* at;  // the container's path
+    bool is_array;
+  };
+  std::vector<frame> frames;  // the containers being read (text walker)
+};
+
 // A flattened event: every scalar leaf kept, with its path id and the array elements it sits in.
 // Array positions are pooled, so a leaf costs no allocation of its own. Reusable: clear() keeps
 // the capacity, which is what makes matching many events cheap.
@@ -164,7 +183,9 @@ struct flat_event {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;  // path id → range of order_
   std::deque<std::string> unescaped_;
   std::string text_;  // flatten_text's padded copy of the text, which string leaves view
+  walk_scratch walk_;
   friend void flatten_text(std::string_view text, const path_table* table, flat_event& out);
+  friend void flatten(const json& event, const path_table* table, flat_event& out);
 };
 
 // Flattens a document or JSON text (event-ruler's rulesForJSONEvent input) into `out`. With a

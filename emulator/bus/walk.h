@@ -134,65 +134,106 @@ inline std::pair<std::uint64_t, std::size_t> lead_digits(const char* i, std::siz
   return {eight_digits(v), n};
 }
 
+using scratch = walk_scratch;
+
+// Reads the text in one loop, the cursor in a local, containers on an explicit stack; the
+// uncommon paths (escapes, errors, skipping containers) are out of line so the loop stays small.
 template <class Sink>
 class text_walker {
  public:
   // `text` must be followed by `padding` NUL bytes (padded()). `table` names the paths to keep;
   // with `learn` (the same table, writable) every leaf is kept and its path named on the way.
-  text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out)
-      : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table) {}
+  text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out, scratch& s)
+      : begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table), arrays_(s.arrays), frames_(s.frames) {
+    arrays_.clear();
+    frames_.clear();
+  }
 
   void run() {
-    value(&table_.root());  // value() skips leading whitespace
-    ws();
-    if (p_ != end_) fail("trailing characters");
-  }
-
- private:
-  [[noreturn]] void fail(const char* what) const {
-    throw pattern_error(std::string("Event is not valid JSON: ") + what + " at byte " + std::to_string(p_ - begin_));
-  }
-  void ws() {
-    while (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t') ++p_;
-  }
-
-  void leaf(const path_table::node* at, const scalar& v) {
-    if (learn_) out_.add(learn_->name(at), v, arrays_);
-    else if (at->id >= 0) out_.add(std::uint32_t(at->id), v, arrays_);
-  }
-
-  // `at` is the value's path in the table (never null: unnamed subtrees are skipped before).
-  void value(const path_table::node* at) {
-    if (static_cast<unsigned char>(*p_) <= ' ') ws();
-    char c = *p_;
-    if (c == '{') {
-      object(at);
-    } else if (c == '[') {
-      array(at);
-    } else if (c == '"') {
-      scalar v;
-      v.t = scalar::type::string;
-      v.s = string(false);
-      leaf(at, v);
-    } else if (c == 't' || c == 'f' || c == 'n') {
-      scalar v;
-      literal(v);
-      leaf(at, v);
-    } else {
-      leaf(at, number());
+    const char* p = begin_;
+    const path_table::node* at = &table_.root();
+    enum class next { value, key, after } state = next::value;
+    for (;;) {
+      switch (state) {
+        case next::value: {  // a value at path `at`
+          p = ws(p);
+          char c = *p;
+          if (c == '{' || c == '[') {
+            if (frames_.size() >= std::size_t(max_depth)) fail(p, "nesting too deep");
+            bool is_array = c == '[';
+            frames_.push_back({at, is_array});
+            p = ws(p + 1);
+            if (*p == (is_array ? ']' : '}')) {
+              ++p;
+              frames_.pop_back();
+              state = next::after;
+            } else if (is_array) {
+              arrays_.emplace_back(next_array_++, 0);  // its first element: same path
+            } else {
+              state = next::key;
+            }
+            continue;
+          }
+          scalar v;
+          if (c == '"') {
+            v.t = scalar::type::string;
+            v.s = string(p, false);
+          } else if (c == 't' || c == 'f' || c == 'n') {
+            p = literal(p, v);
+          } else {
+            v = number(p);
+          }
+          if (learn_) out_.add(learn_->name(at), v, arrays_);
+          else if (at->id >= 0) out_.add(std::uint32_t(at->id), v, arrays_);
+          state = next::after;
+          continue;
+        }
+        case next::key: {  // at a key's opening quote, or what stands there instead
+          if (*p != '"') fail(p, "unexpected character");
+          std::string_view key = string(p, true);
+          p = ws(p);
+          if (*p != ':') fail(p, "unexpected character");
+          p = ws(p + 1);
+          if (const path_table::node* n = below(frames_.back().at, key)) {
+            at = n;
+            state = next::value;
+          } else {
+            p = skip(p);  // no rule names anything below this key
+            state = next::after;
+          }
+          continue;
+        }
+        case next::after: {  // after a value: a separator, a closing bracket, or the end
+          p = ws(p);
+          if (frames_.empty()) {
+            if (p != end_) fail(p, "trailing characters");
+            return;
+          }
+          const scratch::frame& f = frames_.back();
+          if (*p == ',') {
+            p = ws(p + 1);
+            if (f.is_array) ++arrays_.back().second, at = f.at, state = next::value;
+            else state = next::key;
+            continue;
+          }
+          if (*p != (f.is_array ? ']' : '}')) fail(p, "unexpected character");
+          ++p;
+          if (f.is_array) arrays_.pop_back();
+          frames_.pop_back();
+          continue;
+        }
+      }
     }
   }
 
-  void enter() {
-    if (++depth_ > max_depth) fail("nesting too deep");
+ private:
+  [[noreturn, gnu::noinline, gnu::cold]] void fail(const char* p, const char* what) const {
+    throw pattern_error(std::string("Event is not valid JSON: ") + what + " at byte " + std::to_string(p - begin_));
   }
-
-  // Consumes `c` after optional whitespace; false (consuming nothing more) when it is not there.
-  bool next_is(char c) {
-    if (*p_ == c) return ++p_, true;  // compact JSON: no whitespace to skip first
-    ws();
-    if (*p_ == c) return ++p_, true;
-    return false;
+  static const char* ws(const char* p) {
+    if (static_cast<unsigned char>(*p) > ' ') return p;  // compact JSON: nothing to skip
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') ++p;
+    return p;
   }
 
   // The child of `at` named by an object key: keys of up to 16 bytes read in place are compared
@@ -213,213 +254,186 @@ class text_walker {
     return table_.descend(at, key);
   }
 
-  void object(const path_table::node* at) {
-    enter();
-    ++p_;
-    if (next_is('}')) return --depth_, void();
-    do {
-      if (*p_ != '"') ws();
-      if (*p_ != '"') fail("unexpected character");
-      std::string_view key = string(true);
-      if (!next_is(':')) fail("unexpected character");
-      if (const path_table::node* n = below(at, key)) value(n);
-      else skip();  // no rule names anything below this key
-    } while (next_is(','));
-    if (!next_is('}')) fail("unexpected character");
-    --depth_;
+  // Reads a string at its opening quote, leaving p after the closing one: a view into the text
+  // when it has no escapes; else unescaped into the event's storage, or into key_ for a key
+  // (used before the next key).
+  std::string_view string(const char*& p, bool is_key) {
+    const char* start = p + 1;
+    p = plain_run(start);
+    if (*p != '"') [[unlikely]]
+      return escaped_string(p, start, is_key);
+    if (is_key) key_copied_ = false;
+    return {start, std::size_t(p++ - start)};
   }
 
-  void array(const path_table::node* at) {
-    enter();
-    ++p_;
-    if (next_is(']')) return --depth_, void();
-    std::uint32_t id = next_array_++;
-    std::uint32_t index = 0;
-    do {
-      arrays_.emplace_back(id, index++);
-      value(at);
-      arrays_.pop_back();
-    } while (next_is(','));
-    if (!next_is(']')) fail("unexpected character");
-    --depth_;
-  }
-
-  std::uint32_t hex4() {
-    std::uint32_t v = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = *p_;
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
-      else fail(p_ >= end_ ? "truncated \\u escape" : "bad \\u escape");
-      ++p_;
-    }
-    return v;
-  }
-
-  // Reads a string at the opening quote: a view into the text when it has no escapes; else
-  // unescaped into the event's storage, or into key_ for a key (used before the next key).
-  std::string_view string(bool is_key) {
-    ++p_;
-    const char* start = p_;
-    p_ = plain_run(p_);
-    if (*p_ == '"') {
-      if (is_key) key_copied_ = false;
-      return {start, std::size_t(p_++ - start)};
-    }
-    std::string out(start, p_);
-    unescape_rest(&out);
+  [[gnu::noinline, gnu::cold]] std::string_view escaped_string(const char*& p, const char* start, bool is_key) {
+    std::string out(start, p);
+    unescape_rest(p, &out);
     if (!is_key) return out_.keep(std::move(out));
     key_copied_ = true;
     return key_ = std::move(out);
   }
 
+  std::uint32_t hex4(const char*& p) {
+    std::uint32_t v = 0;
+    for (int k = 0; k < 4; ++k, ++p) {
+      char c = *p;
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
+      else fail(p, p >= end_ ? "truncated \\u escape" : "bad \\u escape");
+    }
+    return v;
+  }
+
   // Continues a string after its plain start (appending to `out`, or skipping when null).
-  void unescape_rest(std::string* out) {
+  [[gnu::noinline]] void unescape_rest(const char*& p, std::string* out) {
     for (;;) {
-      const char* start = p_;
-      p_ = plain_run(p_);
-      if (out) out->append(start, p_);
-      if (p_ >= end_) fail("unterminated string");
-      char c = *p_++;
+      const char* start = p;
+      p = plain_run(p);
+      if (out) out->append(start, p);
+      if (p >= end_) fail(p, "unterminated string");
+      char c = *p++;
       if (c == '"') return;
-      if (c != '\\') fail("control character in string");
-      if (p_ >= end_) fail("unterminated string");
-      char e = *p_++;
+      if (c != '\\') fail(p - 1, "control character in string");
+      if (p >= end_) fail(p, "unterminated string");
+      char e = *p++;
       char plain = e == '"' ? '"' : e == '\\' ? '\\' : e == '/' ? '/' : e == 'b' ? '\b' : e == 'f' ? '\f'
                  : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : '\0';
       if (plain) {
         if (out) *out += plain;
         continue;
       }
-      if (e != 'u') fail("bad escape");
-      std::uint32_t cp = hex4();
+      if (e != 'u') fail(p - 1, "bad escape");
+      std::uint32_t cp = hex4(p);
       if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate");
-        p_ += 2;
-        std::uint32_t lo = hex4();
-        if (lo < 0xDC00 || lo > 0xDFFF) fail("lone surrogate");
+        if (p[0] != '\\' || p[1] != 'u') fail(p, "lone surrogate");
+        p += 2;
+        std::uint32_t lo = hex4(p);
+        if (lo < 0xDC00 || lo > 0xDFFF) fail(p, "lone surrogate");
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        fail("lone surrogate");
+        fail(p, "lone surrogate");
       }
       if (out) append_utf8(*out, cp);
     }
   }
 
-  void skip_string() {
-    ++p_;
-    p_ = plain_run(p_);
-    if (*p_ == '"') {
-      ++p_;
-      return;
-    }
-    unescape_rest(nullptr);
+  const char* skip_string(const char* p) {
+    p = plain_run(p + 1);
+    if (*p == '"') [[likely]]
+      return p + 1;
+    unescape_rest(p, nullptr);
+    return p;
   }
 
-  void literal(scalar& v) {
+  const char* literal(const char* p, scalar& v) {
     auto take = [&](const char* word, std::size_t n) {
-      if (std::memcmp(p_, word, n) != 0) fail("bad literal");  // the padding's NUL never matches
-      p_ += n;
+      if (std::memcmp(p, word, n) != 0) fail(p, "bad literal");  // the padding's NUL never matches
+      return p + n;
     };
-    if (*p_ == 't') take("true", 4), v.t = scalar::type::boolean, v.b = true;
-    else if (*p_ == 'f') take("false", 5), v.t = scalar::type::boolean, v.b = false;
-    else take("null", 4), v.t = scalar::type::null;
+    if (*p == 't') return v.t = scalar::type::boolean, v.b = true, take("true", 4);
+    if (*p == 'f') return v.t = scalar::type::boolean, v.b = false, take("false", 5);
+    return v.t = scalar::type::null, take("null", 4);
   }
 
-  bool digit() const { return *p_ >= '0' && *p_ <= '9'; }
+  static bool digit(const char* p) { return *p >= '0' && *p <= '9'; }
 
   // Reads a number, with what comparisons need to know of it.
-  scalar number() {
-    const char* start = p_;
-    if (*p_ == '-') ++p_;
-    const char* int_start = p_;
-    if (!digit()) fail("bad number");
-    p_ = digit_run(p_ + 1);
-    const char* int_end = p_;
-    const char* frac = p_;
-    if (*p_ == '.') {
-      frac = ++p_;
-      if (!digit()) fail("bad number");
-      p_ = digit_run(p_ + 1);
+  scalar number(const char*& p) {
+    const char* start = p;
+    if (*p == '-') ++p;
+    const char* int_start = p;
+    if (!digit(p)) fail(p, "bad number");
+    p = digit_run(p + 1);
+    const char* int_end = p;
+    const char* frac = p;
+    if (*p == '.') {
+      frac = ++p;
+      if (!digit(p)) fail(p, "bad number");
+      p = digit_run(p + 1);
     }
-    if (*p_ == 'e' || *p_ == 'E') {
-      p_ = start;
-      number_extent();
-      return scalar::number_text({start, std::size_t(p_ - start)});
+    if (*p == 'e' || *p == 'E') [[unlikely]] {
+      p = number_extent(start);
+      return scalar::number_text({start, std::size_t(p - start)});
     }
     // The first eight digits bound the value within about 1e-7, which settles nearly every
     // comparison; the rest are read only when one is that close (scalar::compare).
-    auto ni = std::size_t(int_end - int_start), nf = std::size_t(p_ - frac);
+    auto ni = std::size_t(int_end - int_start), nf = std::size_t(p - frac);
     auto [w, n] = lead_digits(int_start, ni, frac, nf);
-    return scalar::number_text({start, std::size_t(p_ - start)}, w, int(ni) - int(n), n == ni + nf);
+    return scalar::number_text({start, std::size_t(p - start)}, w, int(ni) - int(n), n == ni + nf);
   }
 
-  // Checks a number's shape.
-  void number_extent() {
+  // Checks a number's shape; returns where it ends.
+  const char* number_extent(const char* p) {
     auto digits = [&] {
-      if (!digit()) fail("bad number");
-      p_ = digit_run(p_ + 1);
+      if (!digit(p)) fail(p, "bad number");
+      p = digit_run(p + 1);
     };
-    if (*p_ == '-') ++p_;
+    if (*p == '-') ++p;
     digits();
-    if (*p_ == '.') ++p_, digits();
-    if (*p_ == 'e' || *p_ == 'E') {
-      ++p_;
-      if (*p_ == '+' || *p_ == '-') ++p_;
+    if (*p == '.') ++p, digits();
+    if (*p == 'e' || *p == 'E') {
+      ++p;
+      if (*p == '+' || *p == '-') ++p;
       digits();
     }
+    return p;
   }
 
-  // Skips one value, checking only what is needed to find its end.
-  void skip() {
-    ws();
-    char c = *p_;
-    if (c == '"') return skip_string();
-    if (c == '{' || c == '[') {
-      int level = 0;
-      for (;;) {
-        p_ = structural_run(p_);
-        char x = *p_;
-        if (x == '"') {
-          skip_string();
-          continue;
-        }
-        if (x == '\0' && p_ >= end_) fail("unterminated value");
-        ++p_;
-        if (x == '{' || x == '[') {
-          if (++level + depth_ > max_depth) fail("nesting too deep");
-        } else if ((x == '}' || x == ']') && --level == 0) {
-          return;
-        }
-      }
-    }
+  // Skips the value at p (whitespace already skipped), checking only what is needed to find
+  // its end.
+  const char* skip(const char* p) {
+    char c = *p;
+    if (c == '"') return skip_string(p);
+    if (c == '{' || c == '[') return skip_container(p);
     if (c == 't' || c == 'f' || c == 'n') {
       scalar v;
-      return literal(v);
+      return literal(p, v);
     }
-    number_extent();
+    return number_extent(p);
   }
 
-  const char* p_;
+  [[gnu::noinline]] const char* skip_container(const char* p) {
+    std::size_t level = 0;
+    for (;;) {
+      p = structural_run(p);
+      char x = *p;
+      if (x == '"') {
+        p = skip_string(p);
+        continue;
+      }
+      if (x == '\0' && p >= end_) fail(p, "unterminated value");
+      ++p;
+      if (x == '{' || x == '[') {
+        if (++level + frames_.size() > std::size_t(max_depth)) fail(p - 1, "nesting too deep");
+      } else if ((x == '}' || x == ']') && --level == 0) {
+        return p;
+      }
+    }
+  }
+
   const char* begin_;
   const char* end_;
   path_table* learn_;
   Sink& out_;
   const path_table& table_;
+  std::vector<flat_event::position>& arrays_;
+  std::vector<scratch::frame>& frames_;
   std::string key_;
   bool key_copied_ = false;  // the last key was unescaped into key_ (not padded text)
-  std::vector<flat_event::position> arrays_;
   std::uint32_t next_array_ = 0;
-  int depth_ = 0;
 };
 
 // Walks a document the same way (what flatten(json) and rule_index::match(json) use).
 template <class Sink>
 class dom_walker {
  public:
-  dom_walker(const path_table& table, path_table* learn, Sink& out) : table_(table), learn_(learn), out_(out) {}
+  dom_walker(const path_table& table, path_table* learn, Sink& out, scratch& s)
+      : table_(table), learn_(learn), out_(out), arrays_(s.arrays) {
+    arrays_.clear();
+  }
   void run(const json& v) { walk(v, &table_.root()); }
 
  private:
@@ -447,7 +461,7 @@ class dom_walker {
   const path_table& table_;
   path_table* learn_;
   Sink& out_;
-  std::vector<flat_event::position> arrays_;
+  std::vector<flat_event::position>& arrays_;
   std::uint32_t next_array_ = 0;
 };
 
