@@ -131,16 +131,10 @@ void scalar::estimate() const {
   double unit = e10_ < 0 ? inverse_powers_of_ten[-e10_] : powers_of_ten[e10_];
   double lo = double(w_) * unit;
   double hi = exact_ ? lo : lo + unit;
-  lo *= 1 - 0x1p-50, hi *= 1 + 0x1p-50;
-  lo_ = negative ? -hi : lo, hi_ = negative ? -lo : hi;
+  double sign = negative ? -1.0 : 1.0;
+  lo *= sign * (1 - 0x1p-50), hi *= sign * (1 + 0x1p-50);
+  lo_ = std::min(lo, hi), hi_ = std::max(lo, hi);  // without a branch on the sign
   est_ = est::interval;
-}
-
-std::pair<double, double> scalar::bounds() const {
-  if (!has_n_ && est_ < est::interval) estimate();
-  if (!has_n_ && est_ == est::interval) return {lo_, hi_};
-  double n = num();
-  return {n, n};
 }
 
 int scalar::compare(double c) const {

@@ -59,7 +59,11 @@ struct scalar {
   double num() const;  // correctly rounded, as from_chars
   // An interval certainly holding num() (a number's), from the digits at hand when that is
   // enough to bound it: as narrow as 2^-50 relative from 19 digits, about 1e-7 from 8.
-  std::pair<double, double> bounds() const;
+  std::pair<double, double> bounds() const {
+    if (!has_n_ && est_ < est::interval) estimate();
+    if (!has_n_ && est_ == est::interval) return {lo_, hi_};
+    return {num(), num()};
+  }
   // The sign of num() − c (−1, 0 or 1), for a finite or infinite c: decided from bounds() when
   // c lies outside them (nearly always), else from num().
   int compare(double c) const;

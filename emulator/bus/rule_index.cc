@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <utility>
 
 #include "emulator/bus/pattern_impl.h"
 #include "emulator/bus/walk.h"
@@ -71,7 +73,12 @@ struct rule_index::compiled {
     std::vector<range> ranges;                       // numeric ranges
     std::array<std::vector<op_ref>, 3> literals;     // exact null, false, true
     std::unique_ptr<by_byte> first, last;  // prefix / equals / wildcard heads; suffix / wildcard tails
-    std::vector<op_ref> rest;              // ranges, anything-but, exists, cidr, …
+    std::vector<op_ref> rest;              // exists, cidr, anything-but of those, …
+    // anything-but operators whose excluded values file narrowly (at most 64): a leaf finds the
+    // ones it is excluded from in `excluded` (their matchers filed by value, op_ref::field the
+    // index in `buts`), and every other holds.
+    std::vector<op_ref> buts;
+    std::unique_ptr<slot> excluded;
     bool store = false;                    // a field checked from stored leaves names this path
   };
 
@@ -87,6 +94,7 @@ struct rule_index::compiled {
   mutable std::uint32_t epoch = 0;
   mutable std::vector<std::uint32_t> rule_mark, held, held_free, alt_mark;
   mutable std::vector<std::uint32_t> touched, matched;  // alternatives to check; dense rule numbers
+  mutable std::vector<std::uint64_t> matched_bits;      // by dense rule number; zero between events
   mutable flat_event stored, whole_event;               // leaves at stored paths; every leaf (rarely)
   mutable bool have_whole = false;
   mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
@@ -109,11 +117,17 @@ struct rule_index::compiled {
         if (alt.eager[k] >= 0)
           for (const auto& m : alt.c->fields[k].any) file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
     }
-    for (auto& s : slots) std::sort(s.numbers.begin(), s.numbers.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (auto& s : slots) sort_numbers(s);
     rule_mark.assign(ids.size(), 0);
+    matched_bits.assign((ids.size() + 63) / 64, 0);
     alt_mark.assign(alts.size(), 0);
     held.assign(fields.size(), 0);
     held_free.assign(fields.size(), 0);
+  }
+
+  static void sort_numbers(slot& s) {
+    std::sort(s.numbers.begin(), s.numbers.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    if (s.excluded) sort_numbers(*s.excluded);
   }
 
   static void file(std::unique_ptr<by_byte>& table, unsigned char c, bool ignore_case, op_ref r) {
@@ -123,7 +137,7 @@ struct rule_index::compiled {
   }
 
   // Where an operator is filed; `rest` when nothing narrower applies.
-  enum class place { exact, number, range, literal, first, last, rest };
+  enum class place { exact, number, range, literal, first, last, but, rest };
   static place where(const matcher& m) {
     auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
     // Folded text beginning or ending in a non-ASCII byte could be met by other bytes.
@@ -136,6 +150,10 @@ struct rule_index::compiled {
       case op::suffix: return m.text.empty() ? place::rest : place::last;
       case op::suffix_ic: return !m.text.empty() && ascii(m.text.back()) ? place::last : place::rest;
       case op::wildcard: return !m.wild.front().empty() ? place::first : !m.wild.back().empty() ? place::last : place::rest;
+      case op::anything_but:
+        return std::all_of(m.inner.begin(), m.inner.end(), [](const matcher& x) { return x.kind != op::anything_but && where(x) != place::rest; })
+                   ? place::but
+                   : place::rest;
       default: return place::rest;
     }
   }
@@ -157,6 +175,14 @@ struct rule_index::compiled {
       case place::literal: return s.literals[m.exact_type == scalar::type::null ? 0 : 1 + m.boolean].push_back(r);
       case place::first: return file(s.first, head(m.kind == op::wildcard ? m.wild.front() : m.text), ic, r);
       case place::last: return file(s.last, tail(m.kind == op::wildcard ? m.wild.back() : m.text), ic, r);
+      case place::but:
+        if (s.buts.size() < 64) {
+          if (!s.excluded) s.excluded = std::make_unique<slot>();
+          for (const auto& x : m.inner) file(*s.excluded, x, {&x, std::uint32_t(s.buts.size()), r.rule});
+          s.buts.push_back(r);
+          return;
+        }
+        return s.rest.push_back(r);
       case place::rest: return s.rest.push_back(r);
     }
   }
@@ -227,23 +253,22 @@ struct rule_index::compiled {
     return rule_mark[r.rule] != epoch && held_free[r.field] != epoch && !(in_array && held[r.field] == epoch);
   }
 
-  void test(const std::vector<op_ref>& ops, const scalar& v, bool in_array) const {
-    for (const auto& r : ops)
-      if (open(r, in_array) && r.m->test(v)) hold(r, in_array);
-  }
-
-  void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
-    const slot& s = slots[path];
-    bool in_array = !where.empty();
-    if (s.store) stored.add(path, v, where);
+  // Calls held(r) for the operators filed in `s` that hold for v, testing only those open(r)
+  // allows (an exact value found by lookup needs no test).
+  template <class Open, class Held>
+  static void visit(const slot& s, const scalar& v, Open open, Held held) {
+    auto test = [&](const std::vector<op_ref>& ops) {
+      for (const auto& r : ops)
+        if (open(r) && r.m->test(v)) held(r);
+    };
     switch (v.t) {
       case scalar::type::string:
         if (!s.exact.empty())
           if (auto hit = s.exact.find(v.s); hit != s.exact.end())
-            for (const auto& r : hit->second) hold(r, in_array);
+            for (const auto& r : hit->second) held(r);
         if (!v.s.empty()) {  // operators filed by byte all need at least one
-          if (s.first) test((*s.first)[(unsigned char)v.s.front()], v, in_array);
-          if (s.last) test((*s.last)[(unsigned char)v.s.back()], v, in_array);
+          if (s.first) test((*s.first)[(unsigned char)v.s.front()]);
+          if (s.last) test((*s.last)[(unsigned char)v.s.back()]);
         }
         break;
       case scalar::type::number:
@@ -251,22 +276,38 @@ struct rule_index::compiled {
           auto [lo, hi] = v.bounds();
           auto it = std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
           for (; it != s.numbers.end() && it->first <= hi; ++it)
-            if (open(it->second, in_array) && (lo == hi || it->second.m->test(v))) hold(it->second, in_array);
+            if (open(it->second) && (lo == hi || it->second.m->test(v))) held(it->second);
           for (const auto& g : s.ranges) {
-            if (!open(g.r, in_array)) continue;
+            if (!open(g.r)) continue;
             int verdict = g.decide(lo, hi);
-            if (verdict > 0 || (verdict == 0 && g.r.m->test(v))) hold(g.r, in_array);
+            if (verdict > 0 || (verdict == 0 && g.r.m->test(v))) held(g.r);
           }
         }
         break;
       case scalar::type::null:
-        for (const auto& r : s.literals[0]) hold(r, in_array);
+        for (const auto& r : s.literals[0]) held(r);
         break;
       case scalar::type::boolean:
-        for (const auto& r : s.literals[1 + v.b]) hold(r, in_array);
+        for (const auto& r : s.literals[1 + v.b]) held(r);
         break;
     }
-    test(s.rest, v, in_array);
+    test(s.rest);
+  }
+
+  void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
+    const slot& s = slots[path];
+    bool in_array = !where.empty();
+    if (s.store) stored.add(path, v, where);
+    auto open_here = [&](const op_ref& r) { return open(r, in_array); };
+    auto hold_here = [&](const op_ref& r) { hold(r, in_array); };
+    visit(s, v, open_here, hold_here);
+    if (s.buts.empty()) return;
+    std::uint64_t excluded = 0;  // bit b: buts[b] excludes v
+    visit(
+        *s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open_here(s.buts[r.field]); },
+        [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    for (std::size_t b = 0; b < s.buts.size(); ++b)
+      if (!(excluded >> b & 1) && open_here(s.buts[b])) hold_here(s.buts[b]);
   }
 
   // Whether alternative a holds, once every leaf has been seen.
@@ -318,13 +359,17 @@ struct rule_index::compiled {
     };
     for (std::size_t i = 0; i < touched.size(); ++i) decide(touched[i]);
     for (auto a : always) decide(a);
-    if (matched.size() * 8 < ids.size()) {
-      std::sort(matched.begin(), matched.end());
-      for (auto r : matched) out.push_back(ids[r]);
-    } else {  // many matched: reading the marks in order is cheaper than sorting
-      for (std::uint32_t r = 0; r < ids.size(); ++r)
-        if (rule_mark[r] == epoch) out.push_back(ids[r]);
+    // In ascending order without sorting: set the matched rules' bits, read them back word by
+    // word (only the words between the lowest and highest), clearing them for the next event.
+    if (matched.empty()) return;
+    std::uint32_t first = UINT32_MAX, last = 0;
+    for (auto r : matched) {
+      matched_bits[r / 64] |= std::uint64_t(1) << (r % 64);
+      first = std::min(first, r / 64), last = std::max(last, r / 64);
     }
+    for (std::uint32_t w = first; w <= last; ++w)
+      for (std::uint64_t bits = std::exchange(matched_bits[w], 0); bits; bits &= bits - 1)
+        out.push_back(ids[w * 64 + std::uint32_t(std::countr_zero(bits))]);
   }
 
   // What the walkers hand leaves to.

@@ -74,7 +74,9 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
       case 4: return json{{"prefix", {{"equals-ignore-case", pick({"X", "y"})}}}};
       case 5: return json{{"suffix", {{"equals-ignore-case", pick({"Y", "x"})}}}};
       case 6: return json{{"wildcard", pick({"x*", "*y", "*", "x*y"})}};
-      case 7: return json{{"anything-but", pick({"x", json::array({"x", 1}), json{{"prefix", "x"}}, json{{"suffix", "y"}}})}};
+      case 7:
+        return json{{"anything-but", pick({"x", json::array({"x", 1}), json::array({1.5, -2, 0.3, 1}), json{{"prefix", "x"}},
+                                           json{{"suffix", "y"}}, json{{"equals-ignore-case", "X"}}, json{{"wildcard", "x*"}}})}};
       case 8: return json{{"numeric", pick({json::array({"=", 0.3}), json::array({"<", 1}), json::array({">=", 0, "<", 1.5}), json::array({"=", 1.5})})}};
       case 9: return json{{"exists", bool(rng() % 2)}};
       case 10: return json{{"cidr", "10.0.0.0/24"}};
