@@ -42,13 +42,6 @@ double scalar::num() const {
 
 namespace {
 
-constexpr double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-constexpr double inverse_powers_of_ten[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
-                                            1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
-                                            1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
-
 // A JSON number's text as w × 10^e10, keeping at most 19 significant digits (`truncated` when
 // more were dropped). The text's shape was checked when it was read.
 struct decimal {
@@ -111,30 +104,7 @@ void scalar::estimate() const {
     if (d.e10 < -1'000'000 || d.e10 > 1'000'000) est_ = est::none;
     else e10_ = std::int32_t(d.e10);
   }
-  if (est_ != est::digits) return;
-  est_ = est::none;
-  if (w_ == 0 && exact_) {
-    n_ = s.starts_with('-') ? -0.0 : 0.0, has_n_ = true;
-    return;
-  }
-  if (e10_ < -22 || e10_ > 22) return;
-  bool negative = s.starts_with('-');
-  if (exact_ && w_ <= (std::uint64_t(1) << 53)) {
-    // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
-    double x = e10_ < 0 ? double(w_) / powers_of_ten[-e10_] : double(w_) * powers_of_ten[e10_];
-    n_ = negative ? -x : x, has_n_ = true;
-    return;
-  }
-  // The magnitude is in [w, w + 1) units of 10^e10 (just w when exact). Rounding w, the unit
-  // (an inexact 10^-k), the product and num()'s own rounding are each within 2^-53 relative:
-  // widening by 2^-50 covers their sum.
-  double unit = e10_ < 0 ? inverse_powers_of_ten[-e10_] : powers_of_ten[e10_];
-  double lo = double(w_) * unit;
-  double hi = exact_ ? lo : lo + unit;
-  double sign = negative ? -1.0 : 1.0;
-  lo *= sign * (1 - 0x1p-50), hi *= sign * (1 + 0x1p-50);
-  lo_ = std::min(lo, hi), hi_ = std::max(lo, hi);  // without a branch on the sign
-  est_ = est::interval;
+  settle();
 }
 
 int scalar::compare(double c) const {

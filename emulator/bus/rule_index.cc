@@ -234,7 +234,7 @@ struct rule_index::compiled {
   }
 
   // Eager field r.field held for a leaf.
-  void hold(const op_ref& r, bool in_array) const {
+  [[gnu::always_inline]] void hold(const op_ref& r, bool in_array) const {
     if (rule_mark[r.rule] == epoch) return;
     const field_ref& f = fields[r.field];
     if (f.whole) {
@@ -256,7 +256,7 @@ struct rule_index::compiled {
   // Calls held(r) for the operators filed in `s` that hold for v, testing only those open(r)
   // allows (an exact value found by lookup needs no test).
   template <class Open, class Held>
-  static void visit(const slot& s, const scalar& v, Open open, Held held) {
+  [[gnu::always_inline]] static void visit(const slot& s, const scalar& v, Open open, Held held) {
     auto test = [&](const std::vector<op_ref>& ops) {
       for (const auto& r : ops)
         if (open(r) && r.m->test(v)) held(r);
