@@ -221,6 +221,33 @@ TEST_CASE("patterns: numbers from text compare exactly as converted", "[bus][pat
     around(t);
 }
 
+// Skipped containers are read 64 bytes at a time: strings with brackets, quotes and escapes
+// in them, crossing a block's edge at every offset, must skip exactly as the document reads
+// (or fail as invalid JSON: a control character in a string, a container left open).
+TEST_CASE("patterns: skipping containers across 64-byte blocks", "[bus][patterns]") {
+  emu::bus::path_table keep_a;
+  keep_a.intern("a");
+  for (int shift = 0; shift <= 140; ++shift)
+    for (const char* special : {"", "\\\"", "\\\\", "{", "]", "}", "[", "\\u00e9", "\\\\\\\"", "x\\\"]"}) {
+      std::string body = std::string(10, 'k') + special + std::string(10, 'k');
+      std::string text = R"({"skip": [)" + std::string(std::size_t(shift), ' ') + R"({"s": ")" + body +
+                         R"("}, {"t": [1, {"u": "]}"}, [[]]]}], "a": 5})";
+      INFO(text);
+      json doc = json::parse(text);
+      emu::bus::flat_event some;
+      emu::bus::flatten_text(text, &keep_a, some);
+      REQUIRE(some.leaves.size() == 1);
+      CHECK(some.leaves[0].value.num() == 5);
+      CHECK(emu::bus::flatten_text(text).leaves.size() == 4);
+      std::string bad = text;
+      bad[text.find(R"("s": ")") + 8] = '\t';  // a raw tab inside the skipped string
+      CHECK_THROWS_AS(emu::bus::flatten_text(bad, &keep_a, some), emu::bus::pattern_error);
+      std::string open = text.substr(0, text.find(R"(, "a")"));  // the skipped array never closes
+      open.erase(open.size() - 1);
+      CHECK_THROWS_AS(emu::bus::flatten_text(open, &keep_a, some), emu::bus::pattern_error);
+    }
+}
+
 // The scanner reads sixteen and eight bytes at a time: strings, numbers and skipped containers
 // of every length, with escapes, brackets and control characters at every offset, must read
 // exactly as the document does (or fail as invalid JSON).
