@@ -152,10 +152,9 @@ class text_walker {
   // Gotos between the three places a reader can be (before a value, after one, at a key) keep
   // every transition a plain conditional branch, which predicts far better than a dispatch.
   void run() {
-    const char* p = begin_;
+    const char* p = ws(begin_);
     const path_table::node* at = &table_.root();
-  value:  // a value at path `at`
-    p = ws(p);
+  value:  // a value at path `at`; p is past any whitespace
     if (*p == '{' || *p == '[') {
       if (frames_.size() >= std::size_t(max_depth)) fail(p, "nesting too deep");
       bool is_array = *p == '[';
@@ -196,8 +195,10 @@ class text_walker {
     {
       if (*p != '"') fail(p, "unexpected character");
       std::string_view key = string(p, true);
-      p = ws(p);
-      if (*p != ':') fail(p, "unexpected character");
+      if (*p != ':') {
+        p = ws(p);
+        if (*p != ':') fail(p, "unexpected character");
+      }
       p = ws(p + 1);
       const path_table::node* n = below(frames_.back().at, key);
       if (!n) {
