@@ -13,10 +13,48 @@ namespace emu::bus {
 
 namespace {
 
-// Hashing that accepts std::string_view keys, so lookups need no temporary strings.
-struct text_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// Exact string values → what they satisfy: open addressing over a power-of-two table with a
+// cheap byte hash, so a lookup costs neither a division (std::unordered_map's prime buckets)
+// nor a call. Built once, read per leaf.
+template <class T>
+class text_table {
+ public:
+  bool empty() const { return entries_.empty(); }
+  T& operator[](std::string_view key) {
+    if (const T* found = find(key)) return const_cast<T&>(*found);
+    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    entries_.emplace_back(std::string(key), T{});
+    place(std::uint32_t(entries_.size()));
+    return entries_.back().second;
+  }
+  const T* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+      std::uint32_t e = slots_[i];
+      if (e == 0) return nullptr;
+      if (entries_[e - 1].first == key) return &entries_[e - 1].second;
+    }
+  }
+
+ private:
+  static std::size_t hash(std::string_view s) {  // FNV-1a, then a final mix for the low bits
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return std::size_t(h ^ (h >> 29));
+  }
+  void place(std::uint32_t e) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash(entries_[e - 1].first) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = e;
+  }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(16, slots_.size() * 2), 0);
+    for (std::uint32_t e = 1; e <= entries_.size(); ++e) place(e);
+  }
+  std::vector<std::pair<std::string, T>> entries_;
+  std::vector<std::uint32_t> slots_;  // entry index + 1; 0 is empty
 };
 
 // How often an operator is expected to hold: the trigger is the field whose worst operator
@@ -68,7 +106,7 @@ struct rule_index::compiled {
   // One path's operators. Those that need a string to begin (or end) with a given byte are
   // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
   struct slot {
-    std::unordered_map<std::string, std::vector<op_ref>, text_hash, std::equal_to<>> exact;  // string value → fields
+    text_table<std::vector<op_ref>> exact;  // string value → fields
     std::vector<std::pair<double, op_ref>> numbers;  // exact numbers and numeric equalities, by value
     std::vector<range> ranges;                       // numeric ranges
     std::array<std::vector<op_ref>, 3> literals;     // exact null, false, true
@@ -264,8 +302,8 @@ struct rule_index::compiled {
     switch (v.t) {
       case scalar::type::string:
         if (!s.exact.empty())
-          if (auto hit = s.exact.find(v.s); hit != s.exact.end())
-            for (const auto& r : hit->second) held(r);
+          if (const auto* hit = s.exact.find(v.s))
+            for (const auto& r : *hit) held(r);
         if (!v.s.empty()) {  // operators filed by byte all need at least one
           if (s.first) test((*s.first)[(unsigned char)v.s.front()]);
           if (s.last) test((*s.last)[(unsigned char)v.s.back()]);
