@@ -155,8 +155,10 @@ const path_table::node* path_table::descend_or_add(const node* from, std::string
       packed.size = part.size() <= 16 ? part.size() : SIZE_MAX;
       std::memcpy(&packed.lo, part.data(), std::min<std::size_t>(part.size(), 8));
       if (part.size() > 8) std::memcpy(&packed.hi, part.data() + 8, std::min<std::size_t>(part.size() - 8, 8));
-      own(from)->packed.insert(own(from)->packed.begin() + (it - kids.begin()), packed);
+      auto at = it - kids.begin();
       it = kids.emplace(it, std::string(part), std::make_unique<node>());
+      packed.child = it->second.get();
+      own(from)->packed.insert(own(from)->packed.begin() + at, packed);
     }
     from = it->second.get();
     if (dot == std::string_view::npos) return from;

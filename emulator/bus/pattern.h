@@ -129,6 +129,7 @@ class path_table {
     struct packed_key {
       std::uint64_t lo = 0, hi = 0;
       std::size_t size = 0;
+      const node* child = nullptr;
     };
     std::vector<packed_key> packed;  // parallel to children
     const node* child(std::string_view key) const {  // inline: the scanner asks for every key

@@ -244,9 +244,8 @@ class text_walker {
       std::size_t n = key.size();
       std::uint64_t lo = load8(key.data()) & (n >= 8 ? ~0ull : (1ull << (8 * n)) - 1);
       std::uint64_t hi = n <= 8 ? 0 : load8(key.data() + 8) & (n >= 16 ? ~0ull : (1ull << (8 * (n - 8))) - 1);
-      const auto& packed = at->packed;
-      for (std::size_t i = 0; i < packed.size(); ++i)
-        if (packed[i].lo == lo && packed[i].hi == hi && packed[i].size == n) return at->children[i].second.get();
+      for (const auto& k : at->packed)
+        if (k.lo == lo && k.hi == hi && k.size == n) return k.child;
       // Not a child; only a key with a dot can still name a path (EventBridge joins keys with dots).
       constexpr std::uint64_t dots = ones * '.';
       if (!zero_bytes(lo ^ dots) && !(n > 8 && zero_bytes(hi ^ dots))) return nullptr;
