@@ -31,7 +31,7 @@ scalar scalar::number(double d) {
 
 double scalar::num() const {
   if (!has_n_) {
-    // The scanner checked the shape; from_chars only fails on overflow, which JSON readers
+    // The walker checked the shape; from_chars only fails on overflow, which JSON readers
     // (and event-ruler) take as infinity.
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n_);
     if (ec == std::errc::result_out_of_range) n_ = s.starts_with('-') ? -HUGE_VAL : HUGE_VAL;

@@ -131,8 +131,8 @@ class path_table {
       std::size_t size = 0;
       const node* child = nullptr;
     };
-    std::vector<packed_key> packed;  // parallel to children
-    const node* child(std::string_view key) const {  // inline: the scanner asks for every key
+    std::vector<packed_key> packed;  // in the order of children
+    const node* child(std::string_view key) const {  // inline: the document walker asks for every key
       if (children.size() > 8) return child_sorted(key);
       for (const auto& [k, n] : children)  // length and first byte before memcmp: most keys differ there
         if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))

@@ -1,14 +1,16 @@
 // Finds the rules that match an event without testing every rule, the way event-ruler's
 // machine does: each path the rules name has its own table of operators, and each leaf of the
-// event is tested once against its path's table. Exact strings are one hash lookup, however many
-// rules name them; prefixes, suffixes and the like are filed under the first or last byte they
-// need; the rest are tested in turn. Every `$or` alternative is filed under
-// one "trigger" field (the most selective it has); an alternative of one field matches when its
-// trigger does, a larger one is then checked whole (other fields, array consistency). Only
-// alternatives whose every field also holds when absent (`exists: false`) are checked on every event.
+// event is tested against its path's table as the event is read (walk.h). Exact strings are one
+// lookup however many rules name them; numbers are placed among the rules' constants; prefixes,
+// suffixes and the like are filed under the first or last byte they need; anything-but under
+// what it excludes; the rest are tested in turn. Each `$or` alternative has a "trigger" field
+// (the most selective it has), filed with every other field whose operators file narrowly; an
+// alternative of one field matches when its trigger holds, a larger one is checked once the
+// event is read (its other fields from leaves stored at their paths, array consistency). Only
+// alternatives whose every field also holds when absent (`exists: false`) are checked on every
+// event. PATTERNS.md ("How many patterns are matched at once") has the whole design.
 //
-// Events are flattened against the index's own path table, so subtrees no rule names are
-// skipped unread. Not thread-safe: matching reuses scratch space.
+// Subtrees no rule names are skipped unread. Not thread-safe: matching reuses scratch space.
 #pragma once
 
 #include <cstdint>
