@@ -312,13 +312,14 @@ struct rule_index::compiled {
       case scalar::type::number:
         if (!s.numbers.empty() || !s.ranges.empty()) {
           auto [lo, hi] = v.bounds();
-          auto it = std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
+          auto it = s.numbers.size() <= 8  // a few: a scan beats a binary search
+                        ? std::find_if(s.numbers.begin(), s.numbers.end(), [lo = lo](const auto& x) { return x.first >= lo; })
+                        : std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
           for (; it != s.numbers.end() && it->first <= hi; ++it)
             if (open(it->second) && (lo == hi || it->second.m->test(v))) held(it->second);
           for (const auto& g : s.ranges) {
-            if (!open(g.r)) continue;
-            int verdict = g.decide(lo, hi);
-            if (verdict > 0 || (verdict == 0 && g.r.m->test(v))) held(g.r);
+            int verdict = g.decide(lo, hi);  // before open(): most ranges fail on the bounds alone
+            if (verdict >= 0 && open(g.r) && (verdict > 0 || g.r.m->test(v))) held(g.r);
           }
         }
         break;

@@ -8,8 +8,8 @@
 // The text walker is what EventBridge's matcher does with an incoming event: with a rule
 // index's path table, subtrees no rule names are skipped by bracket counting, paths are never
 // spelled out (a leaf carries its path's id), strings without escapes are viewed in place, and
-// numbers are only converted when an operator asks. That is where the speed comes from on wide
-// events.
+// of a number only the first eight digits are read as a value (the rest only when a comparison
+// is that close). That is where the speed comes from on wide events.
 #pragma once
 
 #include <array>
@@ -27,7 +27,6 @@
 #include "emulator/core/text.h"
 
 namespace emu::bus::walk {
-
 
 constexpr int max_depth = 1000;  // PutEvents allows 1000 levels
 
