@@ -47,7 +47,7 @@ namespace {
 struct decimal {
   std::uint64_t w = 0;
   long e10 = 0;
-  bool negative = false, truncated = false;
+  bool truncated = false;  // the sign is left to the text
 };
 
 inline const char* skip_digits(const char* p, const char* end) {
@@ -59,7 +59,7 @@ decimal read_decimal(std::string_view s) {
   decimal d;
   const char* p = s.data();
   const char* end = p + s.size();
-  if (p < end && *p == '-') d.negative = true, ++p;
+  if (p < end && *p == '-') ++p;
   const char* int_end = skip_digits(p, end);
   const char* frac = int_end < end && *int_end == '.' ? int_end + 1 : int_end;
   const char* frac_end = skip_digits(frac, end);
