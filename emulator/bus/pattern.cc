@@ -523,30 +523,34 @@ bool field_matches(const pattern::field& f, const flat_event::leaf& leaf) {
 
 }  // namespace
 
+field_result probe_field(const pattern::field& f, const flat_event& ev, std::span<const std::uint32_t> at) {
+  if (at.empty()) return field_result::absent;
+  auto result = field_result::miss;
+  for (auto i : at)
+    if (field_matches(f, ev.leaves[i])) {
+      if (ev.leaves[i].count == 0) return field_result::free;
+      result = field_result::in_arrays_only;
+    }
+  return result;
+}
+
 bool match_conjunction(const pattern::conjunction& c, const flat_event& ev, const std::uint32_t* ids) {
   auto leaves_of = [&](std::size_t k) { return ids ? ev.at(ids[k]) : ev.at(c.fields[k].path); };
   // First pass, without allocating: every field needs a matching leaf (or, for exists:false,
-  // no leaf). Most rules fail here. Only when two or more fields matched leaves inside arrays
-  // can array consistency rule a match out, and only then are the candidates collected.
-  int in_arrays = 0;
+  // no leaf). Most rules fail here. Only when two or more fields matched only leaves inside
+  // arrays can array consistency rule a match out, and only then are the candidates collected.
+  int in_arrays_only = 0;
   for (std::size_t k = 0; k < c.fields.size(); ++k) {
-    const auto& f = c.fields[k];
-    auto at = leaves_of(k);
-    if (at.empty()) {
-      if (f.matches_absent) continue;  // exists:false holds; constrains no array element
-      return false;
+    switch (probe_field(c.fields[k], ev, leaves_of(k))) {
+      case field_result::absent:
+        if (c.fields[k].matches_absent) continue;  // exists:false holds; constrains no array element
+        return false;
+      case field_result::miss: return false;
+      case field_result::in_arrays_only: ++in_arrays_only; break;
+      case field_result::free: break;
     }
-    bool hit = false, hit_in_array = false;
-    for (auto i : at)
-      if (field_matches(f, ev.leaves[i])) {
-        hit = true;
-        if (ev.leaves[i].count > 0) hit_in_array = true;
-        if (hit_in_array) break;
-      }
-    if (!hit) return false;
-    in_arrays += hit_in_array;
   }
-  if (in_arrays < 2) return true;
+  if (in_arrays_only < 2) return true;
   std::vector<std::vector<const flat_event::leaf*>> options;
   for (std::size_t k = 0; k < c.fields.size(); ++k) {
     auto at = leaves_of(k);

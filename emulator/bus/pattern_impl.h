@@ -5,6 +5,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct pattern::field {
 struct pattern::conjunction {
   std::vector<field> fields;  // AND, sorted by path
 };
+
+// How field `f` fares against its path's leaves `at` in `ev`: no leaves there, none holds, or
+// some holds — for a leaf outside every array (`free`), or only for leaves inside arrays. A
+// field held by a free leaf goes with any choice of leaves for the other fields.
+enum class field_result { absent, miss, in_arrays_only, free };
+field_result probe_field(const pattern::field& f, const flat_event& ev, std::span<const std::uint32_t> at);
 
 // Whether the event satisfies every field of `c` with leaves from consistent array elements.
 // `ids` gives each field's path id in the event's table (a rule_index's); null looks them up.

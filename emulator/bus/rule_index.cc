@@ -360,23 +360,14 @@ struct rule_index::compiled {
         in_arrays_only += held_free[g] != epoch;
         continue;
       }
-      const auto& f = alt.c->fields[k];
-      auto at = stored.at(alt.field_ids[k]);
-      if (at.empty()) {
-        if (f.matches_absent) continue;  // exists:false holds
-        return false;
+      switch (probe_field(alt.c->fields[k], stored, stored.at(alt.field_ids[k]))) {
+        case field_result::absent:
+          if (alt.c->fields[k].matches_absent) continue;  // exists:false holds
+          return false;
+        case field_result::miss: return false;
+        case field_result::in_arrays_only: ++in_arrays_only; break;
+        case field_result::free: break;
       }
-      bool hit = false, free = false;
-      for (auto i : at) {
-        const auto& leaf = stored.leaves[i];
-        if (std::any_of(f.any.begin(), f.any.end(), [&](const matcher& m) { return m.test(leaf.value); })) {
-          hit = true;
-          if (leaf.count == 0) free = true;
-          if (free) break;
-        }
-      }
-      if (!hit) return false;
-      in_arrays_only += !free;
     }
     // A field held by a leaf outside every array goes with any choice for the others, so only
     // two or more fields held only inside arrays need the leaves' array elements compared:
