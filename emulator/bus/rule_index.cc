@@ -20,6 +20,7 @@ template <class T>
 class text_table {
  public:
   bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
   T& operator[](std::string_view key) {
     if (const T* found = find(key)) return const_cast<T&>(*found);
     if ((entries_.size() + 1) * 2 > slots_.size()) grow();
@@ -103,6 +104,18 @@ struct rule_index::compiled {
     // Holds for all of [a, b] (1), for none of it (-1), or that cannot be told (0).
     int decide(double a, double b) const { return above(a) && below(b) ? 1 : !above(b) || !below(a) ? -1 : 0; }
   };
+  // What a path's operators say of the string values seen there lately. The operators holding
+  // for a value depend on the value alone, and events repeat their values (sources, types,
+  // states, names), so testing prefixes, suffixes, wildcards and anything-buts again for a value
+  // already met is wasted: it is looked up instead. Bounded: at most `capacity` values of at
+  // most `longest` bytes, and a path whose values rarely repeat (ids) stops memoising.
+  struct string_memo {
+    static constexpr std::size_t capacity = 4096, longest = 64, sample = 1024;
+    text_table<std::pair<std::uint32_t, std::uint32_t>> seen;  // value → [begin, end) of `holds`
+    std::vector<op_ref> holds;
+    std::uint32_t lookups = 0, hits = 0;
+    bool off = false;
+  };
   // One path's operators. Those that need a string to begin (or end) with a given byte are
   // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
   struct slot {
@@ -118,6 +131,16 @@ struct rule_index::compiled {
     std::vector<op_ref> buts;
     std::unique_ptr<slot> excluded;
     bool store = false;                    // a field checked from stored leaves names this path
+    std::unique_ptr<string_memo> memo;     // where string operators need testing, not just a lookup
+    // Numbers, where only `numbers` and `ranges` test them: the constants those name, sorted,
+    // cut the line into gaps, and a number strictly inside a gap satisfies the same ranges as
+    // any other there (`gap_holds`, one list per gap) and no equality. The gap a leaf last fell
+    // in is remembered for the event, so the vertices of one outline, nearly always in one gap,
+    // are each settled by a few comparisons.
+    std::vector<double> cuts;
+    std::vector<std::vector<op_ref>> gap_holds;  // cuts.size() + 1 gaps
+    mutable std::uint32_t seen_epoch = 0, seen_gap = 0;
+    mutable bool seen_free = false;  // …by a leaf outside every array
   };
 
   path_table paths;
@@ -155,12 +178,33 @@ struct rule_index::compiled {
         if (alt.eager[k] >= 0)
           for (const auto& m : alt.c->fields[k].any) file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
     }
-    for (auto& s : slots) sort_numbers(s);
+    for (auto& s : slots) {
+      sort_numbers(s);
+      cut_gaps(s);
+      if (s.first || s.last || !s.buts.empty() || !s.rest.empty()) s.memo = std::make_unique<string_memo>();
+    }
     rule_mark.assign(ids.size(), 0);
     matched_bits.assign((ids.size() + 63) / 64, 0);
     alt_mark.assign(alts.size(), 0);
     held.assign(fields.size(), 0);
     held_free.assign(fields.size(), 0);
+  }
+
+  static void cut_gaps(slot& s) {
+    if ((s.numbers.empty() && s.ranges.empty()) || !s.rest.empty() || !s.buts.empty()) return;
+    for (const auto& [d, r] : s.numbers) s.cuts.push_back(d);
+    for (const auto& g : s.ranges)
+      for (double d : {g.lo, g.hi})
+        if (std::isfinite(d)) s.cuts.push_back(d);
+    std::sort(s.cuts.begin(), s.cuts.end());
+    s.cuts.erase(std::unique(s.cuts.begin(), s.cuts.end()), s.cuts.end());
+    s.gap_holds.resize(s.cuts.size() + 1);
+    for (std::size_t k = 0; k <= s.cuts.size(); ++k) {
+      // Every range's ends are cuts, so a range holds for all of the open gap (a, b) or none.
+      double a = k ? s.cuts[k - 1] : -HUGE_VAL, b = k < s.cuts.size() ? s.cuts[k] : HUGE_VAL;
+      for (const auto& g : s.ranges)
+        if (g.lo <= a && g.hi >= b) s.gap_holds[k].push_back(g.r);
+    }
   }
 
   static void sort_numbers(slot& s) {
@@ -263,6 +307,7 @@ struct rule_index::compiled {
   void start(const json* d, std::string_view t) const {
     if (++epoch == 0) {  // wrapped: forget marks that could collide
       for (auto* v : {&rule_mark, &held, &held_free, &alt_mark}) std::fill(v->begin(), v->end(), 0);
+      for (const auto& s : slots) s.seen_epoch = 0;
       epoch = 1;
     }
     doc = d, text = t;
@@ -333,10 +378,65 @@ struct rule_index::compiled {
     test(s.rest);
   }
 
+  // Appends every operator filed in `s` that holds for v, whatever the event has shown so far.
+  static void collect(const slot& s, const scalar& v, std::vector<op_ref>& out) {
+    visit(s, v, [](const op_ref&) { return true; }, [&](const op_ref& r) { out.push_back(r); });
+    if (s.buts.empty()) return;
+    std::uint64_t excluded = 0;
+    visit(*s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1); },
+          [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    for (std::size_t b = 0; b < s.buts.size(); ++b)
+      if (!(excluded >> b & 1)) out.push_back(s.buts[b]);
+  }
+
+  // The operators of `s` holding for string v, from the memo; null when it is not kept.
+  static const std::pair<std::uint32_t, std::uint32_t>* memoised(const slot& s, const scalar& v) {
+    string_memo& m = *s.memo;
+    if (m.off || v.s.size() > string_memo::longest) return nullptr;
+    ++m.lookups;
+    if (const auto* found = m.seen.find(v.s)) {
+      ++m.hits;
+      return found;
+    }
+    if (m.lookups == string_memo::sample && m.hits * 4 < m.lookups) {  // values rarely repeat here
+      m = string_memo{};
+      m.off = true;
+      return nullptr;
+    }
+    if (m.seen.size() >= string_memo::capacity) return nullptr;
+    auto begin = std::uint32_t(m.holds.size());
+    collect(s, v, m.holds);
+    return &(m.seen[v.s] = {begin, std::uint32_t(m.holds.size())});
+  }
+
   void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
     const slot& s = slots[path];
     bool in_array = !where.empty();
     if (s.store) stored.add(path, v, where);
+    if (!s.gap_holds.empty() && v.t == scalar::type::number) {
+      auto [lo, hi] = v.bounds();
+      const auto& cuts = s.cuts;
+      std::size_t k = 0;
+      if (cuts.size() <= 8) {
+        while (k < cuts.size() && cuts[k] < lo) ++k;
+      } else {
+        k = std::size_t(std::lower_bound(cuts.begin(), cuts.end(), lo) - cuts.begin());
+      }
+      if (k == cuts.size() || cuts[k] > hi) {  // inside gap k (else on or near a cut: tested below)
+        bool again = s.seen_epoch == epoch && s.seen_gap == k;
+        if (again && (s.seen_free || in_array)) return;  // nothing that could hold has changed
+        s.seen_free = (again && s.seen_free) || !in_array;
+        s.seen_epoch = epoch, s.seen_gap = std::uint32_t(k);
+        for (const auto& r : s.gap_holds[k]) hold(r, in_array);
+        return;
+      }
+    }
+    if (s.memo && v.t == scalar::type::string)
+      if (const auto* known = memoised(s, v)) {
+        const string_memo& m = *s.memo;
+        for (auto i = known->first; i < known->second; ++i) hold(m.holds[i], in_array);
+        return;
+      }
     auto open_here = [&](const op_ref& r) { return open(r, in_array); };
     auto hold_here = [&](const op_ref& r) { hold(r, in_array); };
     visit(s, v, open_here, hold_here);

@@ -142,3 +142,36 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
   }
   CHECK(matched > 10'000);  // the rules do match: the comparison is not between empty sets
 }
+
+// String leaves are tested once per value and the answer remembered per path, up to a bound,
+// and a path whose values rarely repeat stops remembering. Past both limits (unique values on
+// `u`; on `r` each value twice, more values than the memo keeps), answers must stay exact.
+TEST_CASE("rule index: remembered string tests stay exact past the memo's limits", "[bus][index]") {
+  std::vector<std::string> patterns;
+  for (const char* path : {"u", "r"})
+    for (const char* op : {R"({"prefix": "a1"})", R"({"suffix": "9"})", R"({"wildcard": "b*5*"})", R"({"anything-but": {"prefix": "A"}})",
+                           R"({"equals-ignore-case": "AB12"})", R"({"prefix": {"equals-ignore-case": "b2"}})", R"("a17")"})
+      patterns.push_back(std::string(R"({")") + path + R"(": [)" + op + "]}");
+  emu::bus::rule_index index;
+  std::vector<emu::bus::pattern> rules;
+  for (const auto& p : patterns) {
+    rules.push_back(emu::bus::pattern::parse(p));
+    index.add(std::uint32_t(rules.size() - 1), rules.back());
+  }
+  const char* heads[] = {"a", "b", "A", "B", "ab"};
+  auto value = [&](int i) { return heads[i % 5] + std::to_string(i); };
+  int matched = 0;
+  for (int i = 0; i < 12'000; ++i) {
+    json e = {{"u", value(i)}, {"r", value(i / 2)}};
+    std::vector<std::uint32_t> want, got, from_text;
+    for (std::size_t r = 0; r < rules.size(); ++r)
+      if (rules[r].matches(e)) want.push_back(std::uint32_t(r));
+    index.match(e, got);
+    index.match_text(e.dump(), from_text);
+    INFO("event " << e.dump());
+    REQUIRE(got == want);
+    REQUIRE(from_text == want);
+    matched += int(want.size());
+  }
+  CHECK(matched > 12'000);
+}
