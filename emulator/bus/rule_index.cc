@@ -150,12 +150,15 @@ struct rule_index::compiled {
   std::vector<slot> slots;            // by path id
   std::vector<std::uint32_t> always;  // alternatives without an eager field: checked on every event
 
-  // Per event. A mark holds when it equals the event's epoch: a rule matched, an eager field
+  // Per event. A mark holds when it equals the event's epoch: an eager field
   // held (for some leaf; for a leaf outside every array), an alternative is to be checked.
   mutable std::uint32_t epoch = 0;
-  mutable std::vector<std::uint32_t> rule_mark, held, held_free, alt_mark;
-  mutable std::vector<std::uint32_t> touched, matched;  // alternatives to check; dense rule numbers
-  mutable std::vector<std::uint64_t> matched_bits;      // by dense rule number; zero between events
+  mutable std::vector<std::uint32_t> held, held_free, alt_mark;
+  mutable std::vector<std::uint32_t> touched;  // alternatives to check
+  // The rules matched, a bit per dense rule number, set in words [bits_lo, bits_hi] this event
+  // and cleared as they are read out (or at the next start, after an event that failed).
+  mutable std::vector<std::uint64_t> matched_bits;
+  mutable std::uint32_t bits_lo = UINT32_MAX, bits_hi = 0;
   mutable flat_event stored, whole_event;               // leaves at stored paths; every leaf (rarely)
   mutable bool have_whole = false;
   mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
@@ -183,7 +186,6 @@ struct rule_index::compiled {
       cut_gaps(s);
       if (s.first || s.last || !s.buts.empty() || !s.rest.empty()) s.memo = std::make_unique<string_memo>();
     }
-    rule_mark.assign(ids.size(), 0);
     matched_bits.assign((ids.size() + 63) / 64, 0);
     alt_mark.assign(alts.size(), 0);
     held.assign(fields.size(), 0);
@@ -306,23 +308,30 @@ struct rule_index::compiled {
 
   void start(const json* d, std::string_view t) const {
     if (++epoch == 0) {  // wrapped: forget marks that could collide
-      for (auto* v : {&rule_mark, &held, &held_free, &alt_mark}) std::fill(v->begin(), v->end(), 0);
+      for (auto* v : {&held, &held_free, &alt_mark}) std::fill(v->begin(), v->end(), 0);
       for (const auto& s : slots) s.seen_epoch = 0;
       epoch = 1;
     }
     doc = d, text = t;
     touched.clear();
-    matched.clear();
+    for (std::uint32_t w = bits_lo; w <= bits_hi && w < matched_bits.size(); ++w) matched_bits[w] = 0;
+    bits_lo = UINT32_MAX, bits_hi = 0;
     stored.start(&paths);
+  }
+
+  bool is_matched(std::uint32_t rule) const { return matched_bits[rule / 64] >> (rule % 64) & 1; }
+  void set_matched(std::uint32_t rule) const {
+    std::uint32_t w = rule / 64;
+    matched_bits[w] |= std::uint64_t(1) << (rule % 64);
+    bits_lo = std::min(bits_lo, w), bits_hi = std::max(bits_hi, w);
   }
 
   // Eager field r.field held for a leaf.
   [[gnu::always_inline]] void hold(const op_ref& r, bool in_array) const {
-    if (rule_mark[r.rule] == epoch) return;
+    if (is_matched(r.rule)) return;
     const field_ref& f = fields[r.field];
     if (f.whole) {
-      rule_mark[r.rule] = epoch;
-      matched.push_back(r.rule);
+      set_matched(r.rule);
       return;
     }
     if (!in_array) held_free[r.field] = epoch;
@@ -333,7 +342,7 @@ struct rule_index::compiled {
 
   // Whether testing r could tell anything new.
   bool open(const op_ref& r, bool in_array) const {
-    return rule_mark[r.rule] != epoch && held_free[r.field] != epoch && !(in_array && held[r.field] == epoch);
+    return !is_matched(r.rule) && held_free[r.field] != epoch && !(in_array && held[r.field] == epoch);
   }
 
   // Calls held(r) for the operators filed in `s` that hold for v, testing only those open(r)
@@ -485,21 +494,16 @@ struct rule_index::compiled {
     stored.group();
     have_whole = false;  // flattened only if check() needs it
     auto decide = [&](std::uint32_t a) {
-      if (rule_mark[alts[a].rule] != epoch && check(a)) rule_mark[alts[a].rule] = epoch, matched.push_back(alts[a].rule);
+      if (!is_matched(alts[a].rule) && check(a)) set_matched(alts[a].rule);
     };
     for (std::size_t i = 0; i < touched.size(); ++i) decide(touched[i]);
     for (auto a : always) decide(a);
-    // In ascending order without sorting: set the matched rules' bits, read them back word by
-    // word (only the words between the lowest and highest), clearing them for the next event.
-    if (matched.empty()) return;
-    std::uint32_t first = UINT32_MAX, last = 0;
-    for (auto r : matched) {
-      matched_bits[r / 64] |= std::uint64_t(1) << (r % 64);
-      first = std::min(first, r / 64), last = std::max(last, r / 64);
-    }
-    for (std::uint32_t w = first; w <= last; ++w)
+    // In ascending order without sorting: the matched rules' bits read back word by word (only
+    // the words between the lowest and highest set), cleared for the next event.
+    for (std::uint32_t w = bits_lo; w <= bits_hi && w < matched_bits.size(); ++w)
       for (std::uint64_t bits = std::exchange(matched_bits[w], 0); bits; bits &= bits - 1)
         out.push_back(ids[w * 64 + std::uint32_t(std::countr_zero(bits))]);
+    bits_lo = UINT32_MAX, bits_hi = 0;
   }
 
   // What the walkers hand leaves to.

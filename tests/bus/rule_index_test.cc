@@ -175,3 +175,18 @@ TEST_CASE("rule index: remembered string tests stay exact past the memo's limits
   }
   CHECK(matched > 12'000);
 }
+
+// Text that turns out not to be JSON after a rule already held must leave nothing behind for the
+// next event.
+TEST_CASE("rule index: an event that fails part-way leaves no match behind", "[bus][index]") {
+  emu::bus::rule_index index;
+  index.add(7, emu::bus::pattern::parse(R"({"source": ["a"]})"));
+  index.add(9, emu::bus::pattern::parse(R"({"source": [{"anything-but": "b"}]})"));
+  std::vector<std::uint32_t> got;
+  CHECK_THROWS_AS(index.match_text(R"({"source": "a", "source": tru})", got), emu::bus::pattern_error);
+  got.clear();
+  index.match_text(R"({"source": "b"})", got);
+  CHECK(got.empty());
+  index.match_text(R"({"source": "a"})", got);
+  CHECK(got == std::vector<std::uint32_t>{7, 9});
+}
