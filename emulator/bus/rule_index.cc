@@ -109,10 +109,20 @@ struct rule_index::compiled {
   // states, names), so testing prefixes, suffixes, wildcards and anything-buts again for a value
   // already met is wasted: it is looked up instead. Bounded: at most `capacity` values of at
   // most `longest` bytes, and a path whose values rarely repeat (ids) stops memoising.
+  // What a leaf holding for a list of operators does, ready to apply: the rules they match
+  // outright as bits by word (or-ed in, however many), and the fields of larger alternatives
+  // they hold, marked one by one. Lists are spans of one store.
+  struct hold_store {
+    struct span {
+      std::uint32_t ops_begin = 0, ops_end = 0, words_begin = 0, words_end = 0;
+    };
+    std::vector<op_ref> ops;
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> words;
+  };
   struct string_memo {
     static constexpr std::size_t capacity = 4096, longest = 64, sample = 1024;
-    text_table<std::pair<std::uint32_t, std::uint32_t>> seen;  // value → [begin, end) of `holds`
-    std::vector<op_ref> holds;
+    text_table<hold_store::span> seen;  // value → what holds for it
+    hold_store holds;
     std::uint32_t lookups = 0, hits = 0;
     bool off = false;
   };
@@ -138,7 +148,8 @@ struct rule_index::compiled {
     // in is remembered for the event, so the vertices of one outline, nearly always in one gap,
     // are each settled by a few comparisons.
     std::vector<double> cuts;
-    std::vector<std::vector<op_ref>> gap_holds;  // cuts.size() + 1 gaps
+    std::vector<hold_store::span> gap_holds;  // cuts.size() + 1 gaps
+    hold_store gap_store;
     mutable std::uint32_t seen_epoch = 0, seen_gap = 0;
     mutable bool seen_free = false;  // …by a leaf outside every array
   };
@@ -192,7 +203,32 @@ struct rule_index::compiled {
     held_free.assign(fields.size(), 0);
   }
 
-  static void cut_gaps(slot& s) {
+  hold_store::span store_holds(hold_store& h, const std::vector<op_ref>& list) const {
+    hold_store::span out{std::uint32_t(h.ops.size()), 0, std::uint32_t(h.words.size()), 0};
+    for (const auto& r : list) {
+      if (!fields[r.field].whole) {
+        h.ops.push_back(r);
+        continue;
+      }
+      std::uint32_t w = r.rule / 64;
+      auto it = std::find_if(h.words.begin() + out.words_begin, h.words.end(), [&](const auto& x) { return x.first == w; });
+      if (it == h.words.end()) it = h.words.insert(it, {w, 0});
+      it->second |= std::uint64_t(1) << (r.rule % 64);
+    }
+    out.ops_end = std::uint32_t(h.ops.size()), out.words_end = std::uint32_t(h.words.size());
+    return out;
+  }
+
+  void apply(const hold_store& h, const hold_store::span& sp, bool in_array) const {
+    for (auto i = sp.words_begin; i < sp.words_end; ++i) {
+      auto [w, bits] = h.words[i];
+      matched_bits[w] |= bits;
+      bits_lo = std::min(bits_lo, w), bits_hi = std::max(bits_hi, w);
+    }
+    for (auto i = sp.ops_begin; i < sp.ops_end; ++i) hold(h.ops[i], in_array);
+  }
+
+  void cut_gaps(slot& s) const {
     if ((s.numbers.empty() && s.ranges.empty()) || !s.rest.empty() || !s.buts.empty()) return;
     for (const auto& [d, r] : s.numbers) s.cuts.push_back(d);
     for (const auto& g : s.ranges)
@@ -200,12 +236,13 @@ struct rule_index::compiled {
         if (std::isfinite(d)) s.cuts.push_back(d);
     std::sort(s.cuts.begin(), s.cuts.end());
     s.cuts.erase(std::unique(s.cuts.begin(), s.cuts.end()), s.cuts.end());
-    s.gap_holds.resize(s.cuts.size() + 1);
     for (std::size_t k = 0; k <= s.cuts.size(); ++k) {
       // Every range's ends are cuts, so a range holds for all of the open gap (a, b) or none.
       double a = k ? s.cuts[k - 1] : -HUGE_VAL, b = k < s.cuts.size() ? s.cuts[k] : HUGE_VAL;
+      std::vector<op_ref> list;
       for (const auto& g : s.ranges)
-        if (g.lo <= a && g.hi >= b) s.gap_holds[k].push_back(g.r);
+        if (g.lo <= a && g.hi >= b) list.push_back(g.r);
+      s.gap_holds.push_back(store_holds(s.gap_store, list));
     }
   }
 
@@ -399,7 +436,7 @@ struct rule_index::compiled {
   }
 
   // The operators of `s` holding for string v, from the memo; null when it is not kept.
-  static const std::pair<std::uint32_t, std::uint32_t>* memoised(const slot& s, const scalar& v) {
+  const hold_store::span* memoised(const slot& s, const scalar& v) const {
     string_memo& m = *s.memo;
     if (m.off || v.s.size() > string_memo::longest) return nullptr;
     ++m.lookups;
@@ -413,9 +450,9 @@ struct rule_index::compiled {
       return nullptr;
     }
     if (m.seen.size() >= string_memo::capacity) return nullptr;
-    auto begin = std::uint32_t(m.holds.size());
-    collect(s, v, m.holds);
-    return &(m.seen[v.s] = {begin, std::uint32_t(m.holds.size())});
+    std::vector<op_ref> list;
+    collect(s, v, list);
+    return &(m.seen[v.s] = store_holds(m.holds, list));
   }
 
   void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
@@ -436,14 +473,13 @@ struct rule_index::compiled {
         if (again && (s.seen_free || in_array)) return;  // nothing that could hold has changed
         s.seen_free = (again && s.seen_free) || !in_array;
         s.seen_epoch = epoch, s.seen_gap = std::uint32_t(k);
-        for (const auto& r : s.gap_holds[k]) hold(r, in_array);
+        apply(s.gap_store, s.gap_holds[k], in_array);
         return;
       }
     }
     if (s.memo && v.t == scalar::type::string)
       if (const auto* known = memoised(s, v)) {
-        const string_memo& m = *s.memo;
-        for (auto i = known->first; i < known->second; ++i) hold(m.holds[i], in_array);
+        apply(s.memo->holds, *known, in_array);
         return;
       }
     auto open_here = [&](const op_ref& r) { return open(r, in_array); };
