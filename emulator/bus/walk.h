@@ -258,18 +258,27 @@ class text_walker {
   std::string_view string(const char*& p, bool is_key) {
     const char* start = p + 1;
     p = plain_run(start);
-    if (*p != '"') [[unlikely]]
-      return escaped_string(p, start, is_key);
+    if (*p != '"') [[unlikely]] {
+      std::string_view s;
+      p = escaped_string(p, start, is_key, s);
+      return s;
+    }
     if (is_key) key_copied_ = false;
     return {start, std::size_t(p++ - start)};
   }
 
-  [[gnu::noinline, gnu::cold]] std::string_view escaped_string(const char*& p, const char* start, bool is_key) {
+  // The out-of-line helpers take the cursor by value and return where they stopped: were its
+  // address taken, the hot loop would keep it in memory rather than in a register.
+  [[gnu::noinline, gnu::cold]] const char* escaped_string(const char* p, const char* start, bool is_key, std::string_view& s) {
     std::string out(start, p);
-    unescape_rest(p, &out);
-    if (!is_key) return out_.keep(std::move(out));
-    key_copied_ = true;
-    return key_ = std::move(out);
+    p = unescape_rest(p, &out);
+    if (!is_key) {
+      s = out_.keep(std::move(out));
+    } else {
+      key_copied_ = true;
+      s = key_ = std::move(out);
+    }
+    return p;
   }
 
   std::uint32_t hex4(const char*& p) {
@@ -286,14 +295,14 @@ class text_walker {
   }
 
   // Continues a string after its plain start (appending to `out`, or skipping when null).
-  [[gnu::noinline]] void unescape_rest(const char*& p, std::string* out) {
+  [[gnu::noinline]] const char* unescape_rest(const char* p, std::string* out) {
     for (;;) {
       const char* start = p;
       p = plain_run(p);
       if (out) out->append(start, p);
       if (p >= end_) fail(p, "unterminated string");
       char c = *p++;
-      if (c == '"') return;
+      if (c == '"') return p;
       if (c != '\\') fail(p - 1, "control character in string");
       if (p >= end_) fail(p, "unterminated string");
       char e = *p++;
@@ -322,8 +331,7 @@ class text_walker {
     p = plain_run(p + 1);
     if (*p == '"') [[likely]]
       return p + 1;
-    unescape_rest(p, nullptr);
-    return p;
+    return unescape_rest(p, nullptr);
   }
 
   const char* literal(const char* p, scalar& v) {
@@ -435,7 +443,7 @@ class text_walker {
       }
     }
 #endif
-    if (in_string) unescape_rest(p, nullptr);  // finish the string the block stopped in
+    if (in_string) p = unescape_rest(p, nullptr);  // finish the string the block stopped in
     for (;;) {
       p = structural_run(p);
       char x = *p;
