@@ -213,6 +213,7 @@ struct flat_event {
   void group();
   path_table& learning() { return learned_; }
   std::string_view keep(std::string s);  // storage for strings unescaped from text
+  bool skip(std::uint32_t) const { return false; }  // every leaf at a kept path is kept
 
  private:
   const path_table* fixed_ = nullptr;

@@ -81,13 +81,15 @@ struct rule_index::compiled {
   // the event is read.
   struct field_ref {
     std::uint32_t alt, rule;
-    bool whole;  // its alternative's only field: holding is a match
+    bool whole;    // its alternative's only field: holding is a match
+    bool trigger;  // its alternative's trigger
   };
   struct alternative {
     std::uint32_t rule;  // dense rule number
     const pattern::conjunction* c;
     std::vector<std::uint32_t> field_ids;  // path ids of c's fields
     std::vector<std::int32_t> eager;       // per field: its field_ref, or -1 (checked from stored leaves)
+    std::vector<std::uint32_t> wakes;      // the sleepy slots its eager fields other than the trigger name
   };
   struct op_ref {
     const matcher* m;
@@ -152,6 +154,15 @@ struct rule_index::compiled {
     hold_store gap_store;
     mutable std::uint32_t seen_epoch = 0, seen_gap = 0;
     mutable bool seen_free = false;  // …by a leaf outside every array
+    // A path that only fields other than their alternatives' triggers name sleeps until one of
+    // those alternatives is touched in the event (awake == epoch): its leaves are skipped like
+    // unnamed ones, and an alternative touched later whose field slept is checked against the
+    // whole event (rare: its trigger held after the field's leaves came). The envelope fields
+    // that trigger most rules (source, detail-type) come before `detail` in EventBridge events,
+    // so a rule's fields in `detail` are tested as they come when its trigger held and cost
+    // next to nothing when it did not.
+    bool sleepy = false;
+    mutable std::uint32_t awake = 0, slept = 0;
   };
 
   path_table paths;
@@ -192,6 +203,16 @@ struct rule_index::compiled {
         if (alt.eager[k] >= 0)
           for (const auto& m : alt.c->fields[k].any) file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
     }
+    std::vector<char> trigger_at(slots.size(), 0), other_at(slots.size(), 0);
+    for (const auto& alt : alts)
+      for (std::size_t k = 0; k < alt.eager.size(); ++k)
+        if (alt.eager[k] >= 0) (fields[std::size_t(alt.eager[k])].trigger ? trigger_at : other_at)[alt.field_ids[k]] = 1;
+    for (std::size_t id = 0; id < slots.size(); ++id) slots[id].sleepy = other_at[id] && !trigger_at[id] && !slots[id].store;
+    for (auto& alt : alts)
+      for (std::size_t k = 0; k < alt.eager.size(); ++k)
+        if (alt.eager[k] >= 0 && slots[alt.field_ids[k]].sleepy &&
+            std::find(alt.wakes.begin(), alt.wakes.end(), alt.field_ids[k]) == alt.wakes.end())
+          alt.wakes.push_back(alt.field_ids[k]);
     for (auto& s : slots) {
       sort_numbers(s);
       cut_gaps(s);
@@ -314,7 +335,7 @@ struct rule_index::compiled {
   // held, from the leaves stored at their paths.
   void add(std::uint32_t rule, const pattern::conjunction& c) {
     auto a = std::uint32_t(alts.size());
-    alternative alt{rule, &c, {}, std::vector<std::int32_t>(c.fields.size(), -1)};
+    alternative alt{rule, &c, {}, std::vector<std::int32_t>(c.fields.size(), -1), {}};
     int trigger = -1, best = 0;
     for (std::size_t k = 0; k < c.fields.size(); ++k) {
       const auto& f = c.fields[k];
@@ -335,7 +356,7 @@ struct rule_index::compiled {
                     std::all_of(f.any.begin(), f.any.end(), [](const matcher& m) { return where(m) != place::rest; });
       if (int(k) != trigger && !narrow) continue;
       alt.eager[k] = std::int32_t(fields.size());
-      fields.push_back({a, rule, false});
+      fields.push_back({a, rule, false, int(k) == trigger});
     }
     if (c.fields.size() == 1) fields.back().whole = true;
     alts.push_back(std::move(alt));
@@ -346,7 +367,7 @@ struct rule_index::compiled {
   void start(const json* d, std::string_view t) const {
     if (++epoch == 0) {  // wrapped: forget marks that could collide
       for (auto* v : {&held, &held_free, &alt_mark}) std::fill(v->begin(), v->end(), 0);
-      for (const auto& s : slots) s.seen_epoch = 0;
+      for (const auto& s : slots) s.seen_epoch = 0, s.awake = 0, s.slept = 0;
       epoch = 1;
     }
     doc = d, text = t;
@@ -374,7 +395,10 @@ struct rule_index::compiled {
     if (!in_array) held_free[r.field] = epoch;
     if (held[r.field] == epoch) return;
     held[r.field] = epoch;
-    if (alt_mark[f.alt] != epoch) alt_mark[f.alt] = epoch, touched.push_back(f.alt);
+    if (alt_mark[f.alt] != epoch) {
+      alt_mark[f.alt] = epoch, touched.push_back(f.alt);
+      for (auto id : alts[f.alt].wakes) slots[id].awake = epoch;
+    }
   }
 
   // Whether testing r could tell anything new.
@@ -455,7 +479,16 @@ struct rule_index::compiled {
     return &(m.seen[v.s] = store_holds(m.holds, list));
   }
 
+  // Whether leaves at `path` are skipped for now (noting that one was).
+  bool asleep(std::uint32_t path) const {
+    const slot& s = slots[path];
+    if (!s.sleepy || s.awake == epoch) return false;
+    s.slept = epoch;
+    return true;
+  }
+
   void leaf(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) const {
+    if (asleep(path)) return;
     const slot& s = slots[path];
     bool in_array = !where.empty();
     if (s.store) stored.add(path, v, where);
@@ -500,6 +533,7 @@ struct rule_index::compiled {
     int in_arrays_only = 0;  // fields held only by leaves inside arrays
     for (std::size_t k = 0; k < alt.eager.size(); ++k) {
       if (alt.eager[k] >= 0) {
+        if (slots[alt.field_ids[k]].slept == epoch) return check_whole(alt);  // some of its leaves went untested
         auto g = std::uint32_t(alt.eager[k]);
         if (held[g] != epoch) return false;
         in_arrays_only += held_free[g] != epoch;
@@ -518,6 +552,11 @@ struct rule_index::compiled {
     // two or more fields held only inside arrays need the leaves' array elements compared:
     // then the whole event is flattened and the alternative checked as one pattern would be.
     if (in_arrays_only < 2) return true;
+    return check_whole(alt);
+  }
+
+  // The alternative checked as one pattern would be, against every leaf at a named path.
+  bool check_whole(const alternative& alt) const {
     if (!have_whole) {
       if (doc) flatten(*doc, &paths, whole_event);
       else flatten_text(text, &paths, whole_event);
@@ -547,6 +586,7 @@ struct rule_index::compiled {
     const compiled& c;
     void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) { c.leaf(path, v, where); }
     std::string_view keep(std::string s) { return c.stored.keep(std::move(s)); }
+    bool skip(std::uint32_t path) const { return c.asleep(path); }
   };
 };
 

@@ -3,6 +3,7 @@
 // tests leaves as they come. A sink has
 //   void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where);
 //   std::string_view keep(std::string s);  // storage for strings unescaped from text
+//   bool skip(std::uint32_t path);          // text: a leaf there is not wanted now (read past it)
 // Not for use outside emulator/bus.
 //
 // The text walker is what EventBridge's matcher does with an incoming event: with a rule
@@ -211,7 +212,11 @@ class text_walker {
 
  private:
   // Reads the scalar at p and hands it to the sink when its path is kept.
-  void emit(const char*& p, const path_table::node* at) {
+  [[gnu::always_inline]] void emit(const char*& p, const path_table::node* at) {
+    if (!learn_ && at->id >= 0 && out_.skip(std::uint32_t(at->id))) [[unlikely]] {
+      p = skip(p);
+      return;
+    }
     scalar v;
     char c = *p;
     if (c == '"') {
