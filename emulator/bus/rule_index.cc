@@ -510,6 +510,11 @@ struct rule_index::compiled {
         return;
       }
     }
+    tested(s, v, in_array);
+  }
+
+  // The rest of leaf(), out of line so that the common cases above stay a small call.
+  [[gnu::noinline]] void tested(const slot& s, const scalar& v, bool in_array) const {
     if (s.memo && v.t == scalar::type::string)
       if (const auto* known = memoised(s, v)) {
         apply(s.memo->holds, *known, in_array);
