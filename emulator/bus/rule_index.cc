@@ -141,6 +141,9 @@ struct rule_index::compiled {
     // ones it is excluded from in `excluded` (their matchers filed by value, op_ref::field the
     // index in `buts`), and every other holds.
     std::vector<op_ref> buts;
+    hold_store but_store;                             // what each of `buts` holding does…
+    std::vector<hold_store::span> but_holds;          // …one span each
+    hold_store::span all_buts;                        // …and all of them: a leaf no `buts` excludes
     std::unique_ptr<slot> excluded;
     bool store = false;                    // a field checked from stored leaves names this path
     std::unique_ptr<string_memo> memo;     // where string operators need testing, not just a lookup
@@ -216,6 +219,8 @@ struct rule_index::compiled {
     for (auto& s : slots) {
       sort_numbers(s);
       cut_gaps(s);
+      for (const auto& b : s.buts) s.but_holds.push_back(store_holds(s.but_store, {b}));
+      s.all_buts = store_holds(s.but_store, s.buts);
       if (s.first || s.last || !s.buts.empty() || !s.rest.empty()) s.memo = std::make_unique<string_memo>();
     }
     matched_bits.assign((ids.size() + 63) / 64, 0);
@@ -528,8 +533,9 @@ struct rule_index::compiled {
     visit(
         *s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open_here(s.buts[r.field]); },
         [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    if (!excluded) return apply(s.but_store, s.all_buts, in_array);
     for (std::size_t b = 0; b < s.buts.size(); ++b)
-      if (!(excluded >> b & 1) && open_here(s.buts[b])) hold_here(s.buts[b]);
+      if (!(excluded >> b & 1)) apply(s.but_store, s.but_holds[b], in_array);
   }
 
   // Whether alternative a holds, once every leaf has been seen.
