@@ -106,11 +106,6 @@ struct rule_index::compiled {
     // Holds for all of [a, b] (1), for none of it (-1), or that cannot be told (0).
     int decide(double a, double b) const { return above(a) && below(b) ? 1 : !above(b) || !below(a) ? -1 : 0; }
   };
-  // What a path's operators say of the string values seen there lately. The operators holding
-  // for a value depend on the value alone, and events repeat their values (sources, types,
-  // states, names), so testing prefixes, suffixes, wildcards and anything-buts again for a value
-  // already met is wasted: it is looked up instead. Bounded: at most `capacity` values of at
-  // most `longest` bytes, and a path whose values rarely repeat (ids) stops memoising.
   // What a leaf holding for a list of operators does, ready to apply: the rules they match
   // outright as bits by word (or-ed in, however many), and the fields of larger alternatives
   // they hold, marked one by one. Lists are spans of one store.
@@ -120,9 +115,16 @@ struct rule_index::compiled {
     };
     std::vector<op_ref> ops;
     std::vector<std::pair<std::uint32_t, std::uint64_t>> words;
+    std::size_t size() const { return ops.size() + words.size(); }
   };
+  // What a path's operators say of the string values seen there lately. The operators holding
+  // for a value depend on the value alone, and events repeat their values (sources, types,
+  // states, names), so testing prefixes, suffixes, wildcards and anything-buts again for a value
+  // already met is wasted: it is looked up instead. Bounded: at most `capacity` values of at
+  // most `longest` bytes and `budget` entries of what they hold (a few MB), and a path whose
+  // values rarely repeat (ids) stops memoising after `sample` lookups.
   struct string_memo {
-    static constexpr std::size_t capacity = 4096, longest = 64, sample = 1024;
+    static constexpr std::size_t capacity = 4096, longest = 64, sample = 1024, budget = 1 << 18;
     text_table<hold_store::span> seen;  // value → what holds for it
     hold_store holds;
     std::uint32_t lookups = 0, hits = 0;
@@ -478,7 +480,7 @@ struct rule_index::compiled {
       m.off = true;
       return nullptr;
     }
-    if (m.seen.size() >= string_memo::capacity) return nullptr;
+    if (m.seen.size() >= string_memo::capacity || m.holds.size() >= string_memo::budget) return nullptr;
     std::vector<op_ref> list;
     collect(s, v, list);
     return &(m.seen[v.s] = store_holds(m.holds, list));
