@@ -194,7 +194,14 @@ class text_walker {
   key:  // at a key's opening quote, or what stands there instead
     {
       if (*p != '"') fail(p, "unexpected character");
-      std::string_view key = string(p, true);
+      std::string_view key;
+      if (p[2] == '"' && static_cast<unsigned char>(p[1]) >= 0x20 && p[1] != '\\' && p[1] != '"') {
+        key = {p + 1, 1};  // a one-byte key, as array elements' "x", "y", "z" often are
+        key_copied_ = false;
+        p += 3;
+      } else {
+        key = string(p, true);
+      }
       if (*p != ':') {
         p = ws(p);
         if (*p != ':') fail(p, "unexpected character");
