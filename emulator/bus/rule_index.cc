@@ -176,6 +176,7 @@ struct rule_index::compiled {
   std::vector<field_ref> fields;
   std::vector<slot> slots;            // by path id
   std::vector<std::uint32_t> always;  // alternatives without an eager field: checked on every event
+  bool any_store = false;             // some path's leaves are stored (slot::store)
 
   // Per event. A mark holds when it equals the event's epoch: an eager field
   // held (for some leaf; for a leaf outside every array), an alternative is to be checked.
@@ -219,6 +220,7 @@ struct rule_index::compiled {
             std::find(alt.wakes.begin(), alt.wakes.end(), alt.field_ids[k]) == alt.wakes.end())
           alt.wakes.push_back(alt.field_ids[k]);
     for (auto& s : slots) {
+      any_store = any_store || s.store;
       sort_numbers(s);
       cut_gaps(s);
       for (const auto& b : s.buts) s.but_holds.push_back(store_holds(s.but_store, {b}));
@@ -579,7 +581,7 @@ struct rule_index::compiled {
   }
 
   void finish(std::vector<std::uint32_t>& out) const {
-    stored.group();
+    if (any_store) stored.group();  // else nothing is stored, nothing read back
     have_whole = false;  // flattened only if check() needs it
     auto decide = [&](std::uint32_t a) {
       if (!is_matched(alts[a].rule) && check(a)) set_matched(alts[a].rule);
