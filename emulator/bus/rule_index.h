@@ -8,9 +8,12 @@
 // alternative of one field matches when its trigger holds, a larger one is checked once the
 // event is read (its other fields from leaves stored at their paths, array consistency). Only
 // alternatives whose every field also holds when absent (`exists: false`) are checked on every
-// event. PATTERNS.md ("How many patterns are matched at once") has the whole design.
+// event. What holds for a string value is remembered per path; numbers are placed in the gaps
+// between the rules' constants; paths only non-trigger fields name sleep until their rule's
+// trigger held. PATTERNS.md ("How many patterns are matched at once") has the whole design.
 //
-// Subtrees no rule names are skipped unread. Not thread-safe: matching reuses scratch space.
+// Subtrees no rule names are skipped unread. Not thread-safe: matching reuses scratch space
+// and the remembered values.
 #pragma once
 
 #include <cstdint>
