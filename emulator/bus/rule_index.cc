@@ -225,7 +225,7 @@ struct rule_index::compiled {
       cut_gaps(s);
       for (const auto& b : s.buts) s.but_holds.push_back(store_holds(s.but_store, {b}));
       s.all_buts = store_holds(s.but_store, s.buts);
-      if (s.first || s.last || !s.buts.empty() || !s.rest.empty()) s.memo = std::make_unique<string_memo>();
+      if (string_tests(s) >= 4) s.memo = std::make_unique<string_memo>();
     }
     matched_bits.assign((ids.size() + 63) / 64, 0);
     alt_mark.assign(alts.size(), 0);
@@ -274,6 +274,19 @@ struct rule_index::compiled {
         if (g.lo <= a && g.hi >= b) list.push_back(g.r);
       s.gap_holds.push_back(store_holds(s.gap_store, list));
     }
+  }
+
+  // About how many tests a string leaf costs at `s` (a lookup counting as one): where a few
+  // tests settle a leaf, remembering values costs more than it saves.
+  static std::size_t string_tests(const slot& s) {
+    auto widest = [](const std::unique_ptr<by_byte>& t) {
+      std::size_t n = 0;
+      if (t)
+        for (const auto& ops : *t) n = std::max(n, ops.size());
+      return n;
+    };
+    std::size_t n = (s.exact.empty() ? 0 : 1) + widest(s.first) + widest(s.last) + s.rest.size();
+    return s.excluded ? n + string_tests(*s.excluded) : n;
   }
 
   static void sort_numbers(slot& s) {
