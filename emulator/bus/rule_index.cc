@@ -225,7 +225,7 @@ struct rule_index::compiled {
       cut_gaps(s);
       for (const auto& b : s.buts) s.but_holds.push_back(store_holds(s.but_store, {b}));
       s.all_buts = store_holds(s.but_store, s.buts);
-      if (string_tests(s) >= 4) s.memo = std::make_unique<string_memo>();
+      if (string_tests(s) >= 5) s.memo = std::make_unique<string_memo>();
     }
     matched_bits.assign((ids.size() + 63) / 64, 0);
     alt_mark.assign(alts.size(), 0);
@@ -276,8 +276,9 @@ struct rule_index::compiled {
     }
   }
 
-  // About how many tests a string leaf costs at `s` (a lookup counting as one): where a few
-  // tests settle a leaf, remembering values costs more than it saves.
+  // About how many tests a string leaf costs at `s` (a lookup counting as one). A remembered
+  // value costs a lookup and its compare, about four tests: below five, remembering costs more
+  // than it saves (measured on the citylots anything-but groups).
   static std::size_t string_tests(const slot& s) {
     auto widest = [](const std::unique_ptr<by_byte>& t) {
       std::size_t n = 0;
