@@ -150,7 +150,8 @@ TEST_CASE("rule index: remembered string tests stay exact past the memo's limits
   std::vector<std::string> patterns;
   for (const char* path : {"u", "r"})
     for (const char* op : {R"({"prefix": "a1"})", R"({"suffix": "9"})", R"({"wildcard": "b*5*"})", R"({"anything-but": {"prefix": "A"}})",
-                           R"({"equals-ignore-case": "AB12"})", R"({"prefix": {"equals-ignore-case": "b2"}})", R"("a17")"})
+                           R"({"equals-ignore-case": "AB12"})", R"({"prefix": {"equals-ignore-case": "b2"}})", R"("a17")",
+                           R"({"prefix": "a2"})", R"({"wildcard": "a*9"})"})
       patterns.push_back(std::string(R"({")") + path + R"(": [)" + op + "]}");
   emu::bus::rule_index index;
   std::vector<emu::bus::pattern> rules;
