@@ -55,6 +55,20 @@ TEST_CASE("rule index: same result as testing every rule", "[bus][index]") {
   CHECK(std::find(got.begin(), got.end(), 0u) == got.end());
 }
 
+// The index, from the document and from text, must give exactly the rules each pattern gives
+// on its own; returns how many that is.
+static int agrees(const emu::bus::rule_index& index, const std::vector<emu::bus::pattern>& rules, const json& e) {
+  std::vector<std::uint32_t> want, got, from_text;
+  for (std::size_t r = 0; r < rules.size(); ++r)
+    if (rules[r].matches(e)) want.push_back(std::uint32_t(r));
+  index.match(e, got);
+  index.match_text(e.dump(), from_text);
+  INFO("event " << e.dump());
+  REQUIRE(got == want);
+  REQUIRE(from_text == want);
+  return int(want.size());
+}
+
 // Many random rules in one index, over a small vocabulary of paths and values so that they
 // match often: arrays of objects (where fields must come from one element), several fields per
 // rule, every operator, `$or`, and numbers next to each other. The index, from the document and
@@ -127,18 +141,7 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
       } catch (const emu::bus::pattern_error&) {
       }
     }
-    for (int i = 0; i < 100; ++i) {
-      json e = event();
-      std::vector<std::uint32_t> want, got, from_text;
-      for (std::size_t r = 0; r < rules.size(); ++r)
-        if (rules[r].matches(e)) want.push_back(std::uint32_t(r));
-      index.match(e, got);
-      index.match_text(e.dump(), from_text);
-      INFO("event " << e.dump());
-      REQUIRE(got == want);
-      REQUIRE(from_text == want);
-      matched += int(want.size());
-    }
+    for (int i = 0; i < 100; ++i) matched += agrees(index, rules, event());
   }
   CHECK(matched > 10'000);  // the rules do match: the comparison is not between empty sets
 }
@@ -162,18 +165,7 @@ TEST_CASE("rule index: remembered string tests stay exact past the memo's limits
   const char* heads[] = {"a", "b", "A", "B", "ab"};
   auto value = [&](int i) { return heads[i % 5] + std::to_string(i); };
   int matched = 0;
-  for (int i = 0; i < 12'000; ++i) {
-    json e = {{"u", value(i)}, {"r", value(i / 2)}};
-    std::vector<std::uint32_t> want, got, from_text;
-    for (std::size_t r = 0; r < rules.size(); ++r)
-      if (rules[r].matches(e)) want.push_back(std::uint32_t(r));
-    index.match(e, got);
-    index.match_text(e.dump(), from_text);
-    INFO("event " << e.dump());
-    REQUIRE(got == want);
-    REQUIRE(from_text == want);
-    matched += int(want.size());
-  }
+  for (int i = 0; i < 12'000; ++i) matched += agrees(index, rules, {{"u", value(i)}, {"r", value(i / 2)}});
   CHECK(matched > 12'000);
 }
 
