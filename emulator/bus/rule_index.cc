@@ -191,7 +191,7 @@ struct rule_index::compiled {
   mutable bool have_whole = false;
   mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
   mutable std::string_view text;
-  mutable std::string padded_text;  // the text walker's copy
+  mutable std::string padded_text;  // the text walker's copy, where the text cannot be walked in place
   mutable walk_scratch walking;
 
   explicit compiled(const std::unordered_map<std::uint32_t, pattern>& rules) {
@@ -645,11 +645,12 @@ void rule_index::match(const json& event, std::vector<std::uint32_t>& out) const
   c.finish(out);
 }
 
-void rule_index::match_text(std::string_view text, std::vector<std::uint32_t>& out) const {
+void rule_index::match_text(const std::string& text, std::vector<std::uint32_t>& out) const {
   const compiled& c = ready();
   c.start(nullptr, text);
   compiled::sink sink{c};
-  walk::text_walker<compiled::sink>(walk::padded(text, c.padded_text), c.paths, nullptr, sink, c.walking).run();
+  std::string_view in = walk::walkable_in_place(text) ? std::string_view(text) : walk::padded(text, c.padded_text);
+  walk::text_walker<compiled::sink>(in, c.paths, nullptr, sink, c.walking).run();
   c.finish(out);
 }
 

@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -41,8 +40,9 @@ class rule_index {
   // Appends the ids of the rules matching the event to `out`, ascending and without duplicates.
   void match(const json& event, std::vector<std::uint32_t>& out) const;
   // The same from JSON text (event-ruler's rulesForJSONEvent); text that is not valid JSON
-  // throws pattern_error.
-  void match_text(std::string_view text, std::vector<std::uint32_t>& out) const;
+  // throws pattern_error. The text is read where it is, not copied, when the 64 bytes after it
+  // are readable: spare capacity (reserve), or the same memory page (walk.h).
+  void match_text(const std::string& text, std::vector<std::uint32_t>& out) const;
 
   // Alternatives checked on every event: every field of theirs also holds when absent (`exists: false`).
   std::size_t unindexed() const;

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "emulator/bus/rule_index.h"
+#include "emulator/bus/walk.h"
 
 using emu::json;
 
@@ -182,4 +183,42 @@ TEST_CASE("rule index: an event that fails part-way leaves no match behind", "[b
   CHECK(got.empty());
   index.match_text(R"({"source": "a"})", got);
   CHECK(got == std::vector<std::uint32_t>{7, 9});
+}
+
+// Text read in place (walk.h, walkable_in_place) is followed by its NUL and then whatever the
+// memory holds. Here that is the rest of a valid event: a scan that ran past the NUL, or a load
+// not masked to the text, would complete the truncated texts below and match, or miss the error.
+TEST_CASE("rule index: text read in place ends at its NUL whatever follows", "[bus][index]") {
+  emu::bus::rule_index index;
+  index.add(1, emu::bus::pattern::parse(R"({"a": [{"exists": true}]})"));
+  index.add(2, emu::bus::pattern::parse(R"({"a": [{"prefix": "ab"}], "b": [{"numeric": [">", 0]}]})"));
+  index.add(3, emu::bus::pattern::parse(R"({"k": {"x": [{"anything-but": 0}]}})"));
+  // Each text cut at every byte after its first; the cut-off rest stays in memory after the NUL.
+  std::vector<std::string> events = {
+      R"({"a":true,"b":12.5e1})",         R"({"a":"abc\"\u00e9\ud83d\ude00","b":1})",
+      R"({"z":{"q":[1,"}]",{"r":null}]},"a":false})", R"({"k":{"x":-12.75,"y":[0.5]},"a":[1,2]})",
+      R"({"k":[{"x":1},{"x":0}],"a":"ab"})",
+  };
+  std::size_t in_place = 0;
+  for (const auto& full : events) {
+    for (std::size_t cut = 1; cut <= full.size(); ++cut) {
+      std::string text;
+      text.reserve(full.size() + 256);
+      text = full;
+      text.append(200, ' ');  // a run with no NUL in it, so scans would not stop there either
+      text.resize(cut);
+      in_place += emu::bus::walk::walkable_in_place(text);
+      std::vector<std::uint32_t> got, want;
+      INFO("text " << text);
+      if (cut < full.size()) {
+        CHECK_THROWS_AS(index.match_text(text, got), emu::bus::pattern_error);
+        continue;
+      }
+      index.match(json::parse(text), want);
+      index.match_text(text, got);
+      CHECK(got == want);
+      CHECK(!got.empty());
+    }
+  }
+  CHECK(in_place > 0);  // the case above is the one tested
 }
