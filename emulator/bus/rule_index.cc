@@ -290,6 +290,15 @@ struct rule_index::compiled {
     return s.excluded ? n + string_tests(*s.excluded) : n;
   }
 
+  // The first of sorted [first, last) whose key is not below lo: a few are scanned, which beats
+  // a binary search.
+  template <class It, class Key>
+  [[gnu::always_inline]] static It first_not_below(It first, It last, double lo, Key key) {
+    if (last - first > 8) return std::lower_bound(first, last, lo, [&](const auto& x, double d) { return key(x) < d; });
+    while (first != last && key(*first) < lo) ++first;
+    return first;
+  }
+
   static void sort_numbers(slot& s) {
     std::sort(s.numbers.begin(), s.numbers.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     if (s.excluded) sort_numbers(*s.excluded);
@@ -450,9 +459,7 @@ struct rule_index::compiled {
       case scalar::type::number:
         if (!s.numbers.empty() || !s.ranges.empty()) {
           auto [lo, hi] = v.bounds();
-          auto it = s.numbers.size() <= 8  // a few: a scan beats a binary search
-                        ? std::find_if(s.numbers.begin(), s.numbers.end(), [lo = lo](const auto& x) { return x.first >= lo; })
-                        : std::lower_bound(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x, double d) { return x.first < d; });
+          auto it = first_not_below(s.numbers.begin(), s.numbers.end(), lo, [](const auto& x) { return x.first; });
           for (; it != s.numbers.end() && it->first <= hi; ++it)
             if (open(it->second) && (lo == hi || it->second.m->test(v))) held(it->second);
           for (const auto& g : s.ranges) {
@@ -471,13 +478,21 @@ struct rule_index::compiled {
     test(s.rest);
   }
 
+  // Bit b set: s.buts[b] excludes v. Only the anything-buts `open` allows are tested; the
+  // others' bits stay clear.
+  template <class Open>
+  [[gnu::always_inline]] static std::uint64_t excluded_by(const slot& s, const scalar& v, Open open) {
+    std::uint64_t excluded = 0;
+    visit(*s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open(s.buts[r.field]); },
+          [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    return excluded;
+  }
+
   // Appends every operator filed in `s` that holds for v, whatever the event has shown so far.
   static void collect(const slot& s, const scalar& v, std::vector<op_ref>& out) {
     visit(s, v, [](const op_ref&) { return true; }, [&](const op_ref& r) { out.push_back(r); });
     if (s.buts.empty()) return;
-    std::uint64_t excluded = 0;
-    visit(*s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1); },
-          [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    std::uint64_t excluded = excluded_by(s, v, [](const op_ref&) { return true; });
     for (std::size_t b = 0; b < s.buts.size(); ++b)
       if (!(excluded >> b & 1)) out.push_back(s.buts[b]);
   }
@@ -518,12 +533,7 @@ struct rule_index::compiled {
     if (!s.gap_holds.empty() && v.t == scalar::type::number) {
       auto [lo, hi] = v.bounds();
       const auto& cuts = s.cuts;
-      std::size_t k = 0;
-      if (cuts.size() <= 8) {
-        while (k < cuts.size() && cuts[k] < lo) ++k;
-      } else {
-        k = std::size_t(std::lower_bound(cuts.begin(), cuts.end(), lo) - cuts.begin());
-      }
+      auto k = std::size_t(first_not_below(cuts.begin(), cuts.end(), lo, [](double d) { return d; }) - cuts.begin());
       if (k == cuts.size() || cuts[k] > hi) {  // inside gap k (else on or near a cut: tested below)
         bool again = s.seen_epoch == epoch && s.seen_gap == k;
         if (again && (s.seen_free || in_array)) return;  // nothing that could hold has changed
@@ -547,10 +557,7 @@ struct rule_index::compiled {
     auto hold_here = [&](const op_ref& r) { hold(r, in_array); };
     visit(s, v, open_here, hold_here);
     if (s.buts.empty()) return;
-    std::uint64_t excluded = 0;  // bit b: buts[b] excludes v
-    visit(
-        *s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open_here(s.buts[r.field]); },
-        [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    std::uint64_t excluded = excluded_by(s, v, open_here);
     if (!excluded) return apply(s.but_store, s.all_buts, in_array);
     for (std::size_t b = 0; b < s.buts.size(); ++b)
       if (!(excluded >> b & 1)) apply(s.but_store, s.but_holds[b], in_array);

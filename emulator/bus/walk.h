@@ -144,8 +144,9 @@ inline std::uint64_t append_digits(std::uint64_t w, const char* p, const char* e
   return w;
 }
 
-// A number's first digits, at most eight, as one value (padded text, bytes past the digits ignored): its integer digits are
-// [i, i + ni) (ni ≥ 1), its fraction's [f, f + nf). Returns the value and how many digits.
+// A number's first digits, at most eight, as one value (padded text; bytes past the digits are
+// masked off): its integer digits are [i, i + ni) (ni ≥ 1), its fraction's [f, f + nf).
+// Returns the value and how many digits.
 inline std::pair<std::uint64_t, std::size_t> lead_digits(const char* i, std::size_t ni, const char* f, std::size_t nf) {
   std::uint64_t v = load8(i);
   std::size_t n = 8;
@@ -166,8 +167,9 @@ using scratch = walk_scratch;
 template <class Sink>
 class text_walker {
  public:
-  // `text` must be followed by a NUL and `padding` readable bytes (padded(), walkable_in_place()). `table` names the paths to keep;
-  // with `learn` (the same table, writable) every leaf is kept and its path named on the way.
+  // `text` must be followed by a NUL and `padding` readable bytes (padded(),
+  // walkable_in_place()). `table` names the paths to keep; with `learn` (the same table,
+  // writable) every leaf is kept and its path named on the way.
   text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out, scratch& s)
       : begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table), arrays_(s.arrays), frames_(s.frames) {
     arrays_.clear();
