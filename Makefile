@@ -1,11 +1,12 @@
 # bellyfed-emu — the two user entry points are `make run` and `make test`.
 # Both install missing Debian packages (apt-get, as root or through sudo), configure and build.
 #
-#   make run     build, then run every scenario under scenarios/ and print a summary
-#   make test    build, run ctest (unit, scenario, CLI and wire tests), then all of it again
-#                under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make run     build the binary (only it), then run every scenario under scenarios/ and print a summary
+#   make test    check formatting, build everything, run ctest (unit, scenario, CLI and wire
+#                tests), then all of it again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench   build optimised and print benchmark figures (name: value unit)
-#   make format  clang-format every C++ source
+#   make format        clang-format every C++ source (.clang-format is the house style)
+#   make format-check  fail if any C++ source differs from what `make format` would write
 
 BUILD     ?= build
 ASAN      ?= build-asan
@@ -16,12 +17,16 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # What building and testing need on Debian 12. awscli and python3-boto3 are the real AWS
 # clients the wire tests use (Debian's, at /usr/bin).
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
-                libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3
+                libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3 \
+                clang-format
 
 # Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
 BENCH_PACKAGES := wrk openjdk-17-jre-headless
 
-.PHONY: run test bench format deps bench-deps build build-asan clean
+.PHONY: run test bench format format-check deps bench-deps build build-bin build-asan clean
+
+# Every C++ source of ours (build trees excluded).
+SOURCES = $(shell find emulator tests -name '*.cc' -o -name '*.h' | sort)
 
 # Installs those of the Debian packages $(1) that are missing (as root, else through sudo);
 # $(2) says what for.
@@ -52,14 +57,19 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Only the binary: what `make run` needs (the tests take most of a full build).
+build-bin: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target bellyfed-emu
+
 build-asan: deps
 	@cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DEMU_SANITIZE=address,undefined >/dev/null
 	@cmake --build $(ASAN) -j $(JOBS)
 
-run: build
+run: build-bin
 	./$(BUILD)/bellyfed-emu run scenarios/
 
-test: build
+test: format-check build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -82,7 +92,12 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
 
 format:
-	clang-format -i $$(git ls-files '*.cc' '*.h')
+	clang-format -i $(SOURCES)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(SOURCES) || \
+	  { echo "==> some C++ sources are not formatted: run 'make format'"; exit 1; }
+	@echo "==> formatting: $(words $(SOURCES)) C++ sources as .clang-format says"
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(BENCH)

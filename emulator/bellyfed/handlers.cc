@@ -14,7 +14,7 @@ namespace emu::bellyfed {
 
 function_env::function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage, dynamo::service& db,
                            sqs::service& sqs, bus::service& bus)
-    : rt_(rt), def_(def), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), db_(db), sqs_(sqs), bus_(bus),
+    : rt_(rt), def_(def), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), dynamo_api_(dynamo::describe_api(db)), sqs_(sqs), bus_(bus),
       account_(def.account), region_(def.region) {}
 
 void function_env::deny(const std::string& action, const std::string& resource_arn) const {
@@ -42,19 +42,17 @@ void function_env::check_tables(const std::string& action, const json& request) 
 
 json function_env::dynamo(const std::string& action, json request) {
   check_tables(action, request);
-  auto op = dynamo::operations().find(action);
-  if (op == dynamo::operations().end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
-  return dynamo::guarded([&] { return (db_.*(op->second))(std::move(request)); });
+  auto op = dynamo_api_.operations.find(action);
+  if (op == dynamo_api_.operations.end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
+  return op->second(std::move(request), {});
 }
 
 std::string function_env::dynamo_text(const std::string& action, json request) {
   check_tables(action, request);
-  return dynamo::guarded([&] {
-    if (action == "Query") return db_.query_wire(std::move(request));
-    if (action == "Scan") return db_.scan_wire(std::move(request));
-    if (action == "GetItem") return db_.get_item_wire(std::move(request));
+  auto op = dynamo_api_.text_operations.find(action);
+  if (op == dynamo_api_.text_operations.end())
     throw aws_error::unknown_operation("No text answer for DynamoDB action " + action);
-  });
+  return op->second(std::move(request), {});
 }
 
 std::string function_env::send_message(const std::string& queue, const std::string& body, const std::string& trace_id) {
@@ -273,6 +271,17 @@ functions::handler dynamodb_import(function_env& env) {
 }
 
 }  // namespace
+
+const std::vector<builtin_info>& builtins() {
+  static const std::vector<builtin_info> list = {
+      {"echo", "returns its event unchanged"},
+      {"event-processor", "SQS records and API Gateway requests to standard events on the bus"},
+      {"dynamodb-import", "writes imported restaurants, menus and reviews to DynamoDB"},
+      {"query-handler", "answers the gateway's queries (GET_RESTAURANTS, …) from DynamoDB"},
+      {"event-consumer", "projects outbox events into DynamoDB and the import queue"},
+  };
+  return list;
+}
 
 functions::handler make_builtin(const std::string& builtin, function_env& env) {
   if (builtin == "event-processor") return event_processor(env);

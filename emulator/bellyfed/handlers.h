@@ -5,12 +5,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "emulator/bus/service.h"
 #include "emulator/core/event.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
+#include "emulator/dynamo/api.h"
 #include "emulator/dynamo/service.h"
 #include "emulator/functions/registry.h"
 #include "emulator/sqs/service.h"
@@ -45,13 +47,20 @@ class function_env {
   const system_def& def_;
   const function_def& fn_;
   std::string stage_, qualified_;
-  dynamo::service& db_;
+  api dynamo_api_;  // the DynamoDB operations, guarded
   sqs::service& sqs_;
   bus::service& bus_;
   std::string account_, region_;
 };
 
-// The handler for a `builtin:` name, or an empty handler when this build has none.
+// The built-ins a system definition may name in `builtin:` (BellyFed's handlers and `echo`).
+struct builtin_info {
+  std::string name;
+  std::string summary;
+};
+const std::vector<builtin_info>& builtins();
+
+// The handler for a `builtin:` name, or an empty handler for `echo` (the registry's own).
 functions::handler make_builtin(const std::string& builtin, function_env& env);
 
 // The Query Handler (seed Figure 2): answers GET_RESTAURANTS, GET_RESTAURANT,

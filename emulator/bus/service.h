@@ -2,8 +2,8 @@
 // transformation, asynchronous delivery with retries, backoff and dead-letter queues, and the
 // EventBridge API operations (JSON 1.1 request/response shapes, AWS error names and texts).
 //
-// Depends on core only. Targets are reached through delivery functions that the wiring
-// (emulator/bellyfed/wiring.cc) installs per ARN service: "lambda", "sqs", "logs"; buses are
+// Depends on core only. Targets are reached through delivery functions that the composition root
+// (emulator/system/instance.cc) installs per ARN service: "lambda", "sqs", "logs"; buses are
 // delivered internally. Every delivery is a scheduler task, so retries and backoff run in
 // virtual time in scenarios and in real time under `serve`.
 // Not thread-safe: callers hold the runtime's world lock (realtime_driver::exclusive).
@@ -217,7 +217,7 @@ class service {
   std::uint64_t schedule_generations_ = 0;  // service-wide, so a re-created rule never revives an old chain
 };
 
-// The EventBridge operations by name ("PutEvents", …), for the edge's dispatch table.
+// The EventBridge operations by name ("PutEvents", …); describe_api (api.h) wraps them for every caller.
 using operation = json (service::*)(const json&);
 const std::map<std::string, operation>& operations();
 

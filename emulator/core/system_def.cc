@@ -466,22 +466,4 @@ std::string resource_name(const std::string& name, const std::string& stage) {
   return name + "-" + stage;
 }
 
-std::vector<std::string> sections_not_emulated(const system_def& def,
-                                               const std::vector<std::string>& emulated) {
-  std::vector<std::pair<std::string, std::size_t>> sections = {
-      {"tables", def.tables.size()},       {"queues", def.queues.size()},
-      {"buses", def.buses.size()},         {"rules", def.rules.size()},
-      {"functions", def.functions.size()}, {"mappings", def.mappings.size()},
-      {"gateway", def.gateway.defined ? def.gateway.routes.size() : 0},
-      {"outbox", def.outbox.defined ? 1u : 0u}, {"actions", def.actions.size()}};
-  std::vector<std::string> out;
-  for (auto& [name, count] : sections) {
-    if (count == 0) continue;
-    bool done = false;
-    for (const auto& e : emulated) done = done || e == name;
-    if (!done) out.push_back(name + " (" + std::to_string(count) + ")");
-  }
-  return out;
-}
-
 }  // namespace emu

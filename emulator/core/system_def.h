@@ -199,9 +199,4 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
 // The stage-qualified name of a resource: `FoodEstablishment` in `dev` → `FoodEstablishment-dev`.
 std::string resource_name(const std::string& name, const std::string& stage);
 
-// "tables (3)", "queues (2)", … for each non-empty section whose component is not in
-// `emulated` (section names as in the YAML).
-std::vector<std::string> sections_not_emulated(const system_def& def,
-                                               const std::vector<std::string>& emulated);
-
 }  // namespace emu

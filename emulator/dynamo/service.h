@@ -147,20 +147,8 @@ class service {
   std::map<std::string, token_entry> tokens_;
 };
 
-// Operation name → member, for the wire layer and the scenario `aws` step.
+// Operation name → member; describe_api (api.h) wraps them for every caller.
 using operation = json (service::*)(json);
 const std::map<std::string, operation>& operations();
-
-// Runs an operation as every caller should: a member of the wrong JSON type anywhere in the
-// request (which the operation's own checks may miss deep inside) becomes AWS's
-// SerializationException instead of escaping as an internal error.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const nlohmann::json::exception& e) {
-    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what());
-  }
-}
 
 }  // namespace emu::dynamo

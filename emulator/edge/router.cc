@@ -73,12 +73,10 @@ response json_error(int status, const std::string& type, const std::string& mess
   return r;
 }
 
-void router::add_json_service(json_service s) {
-  std::string prefix = s.target_prefix;
-  json_services_[prefix] = std::move(s);
+void router::add_api(api a) {
+  std::string prefix = a.target_prefix;
+  apis_[prefix] = std::move(a);
 }
-
-void router::add_query_service(query_service s) { query_services_.push_back(std::move(s)); }
 
 void router::add_admin(const std::string& method, const std::string& path, path_handler h) {
   admin_[{method, path}] = std::move(h);
@@ -121,9 +119,9 @@ response router::handle_json(const request& req, const std::string& target) cons
   auto dot = target.rfind('.');
   std::string prefix = target.substr(0, dot == std::string::npos ? 0 : dot);
   std::string op = dot == std::string::npos ? target : target.substr(dot + 1);
-  auto svc = json_services_.find(prefix);
+  auto svc = apis_.find(prefix);
   json_protocol proto = json_protocol::v1_0;
-  if (svc == json_services_.end()) {
+  if (svc == apis_.end()) {
     // An AWS service this emulator does not have (yet): answer in JSON as AWS would for an
     // operation it does not know, and say which.
     return json_error(400, "UnknownOperationException",
@@ -131,7 +129,7 @@ response router::handle_json(const request& req, const std::string& target) cons
                           "' is not emulated by bellyfed-emu");
   }
   proto = svc->second.protocol;
-  const json_service& service = svc->second;
+  const api& service = svc->second;
   std::string request_id = rt_.ids().uuid();
   auto finish = [&](response r) {
     r.headers.emplace_back("x-amzn-RequestId", request_id);
@@ -150,13 +148,13 @@ response router::handle_json(const request& req, const std::string& target) cons
     response r;
     r.content_type = proto == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
     if (auto t = service.text_operations.find(op); t != service.text_operations.end()) {
-      r.body = t->second(parse_json_body(req.body), req);
+      r.body = t->second(parse_json_body(req.body), call_of(req));
       return finish(std::move(r));
     }
     auto it = service.operations.find(op);
     if (it == service.operations.end())
       throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
-    json out = it->second(parse_json_body(req.body), req);
+    json out = it->second(parse_json_body(req.body), call_of(req));
     r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
     return finish(std::move(r));
   } catch (const poll_later& wait) {
@@ -179,12 +177,14 @@ response router::handle_query(const request& req, const params& p) const {
   for (const auto& [k, v] : p)
     if (k == "Action") action = v;
   std::string request_id = rt_.ids().uuid();
-  const query_service* svc = query_services_.empty() ? nullptr : &query_services_.front();
+  const api* svc = nullptr;
+  for (const auto& [prefix, a] : apis_)
+    if (a.query && !svc) svc = &a;
   auto fail = [&](const aws_error& e) {
     response r;
     r.status = e.http_status();
     r.content_type = "text/xml";
-    std::string xmlns = svc ? svc->xmlns : "http://queue.amazonaws.com/doc/2012-11-05/";
+    std::string xmlns = svc ? svc->query->xmlns : "http://queue.amazonaws.com/doc/2012-11-05/";
     r.body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + xmlns + "\"><Error><Type>" +
              (e.http_status() >= 500 ? "Receiver" : "Sender") + "</Type><Code>" + xml_escape(e.query_code()) +
              "</Code><Message>" + xml_escape(e.message()) + "</Message><Detail/></Error><RequestId>" +
@@ -192,15 +192,18 @@ response router::handle_query(const request& req, const params& p) const {
     return r;
   };
   try {
-    const query_operation* op = nullptr;
-    for (const auto& s : query_services_) {
-      auto it = s.operations.find(action);
-      if (it != s.operations.end()) svc = &s, op = &it->second;
+    const api_operation* op = nullptr;
+    for (const auto& [prefix, a] : apis_) {
+      if (!a.query) continue;
+      auto it = a.operations.find(action);
+      if (it != a.operations.end()) svc = &a, op = &it->second;
     }
     if (!op) throw aws_error("InvalidAction", "The action " + action + " is not valid for this web service.");
+    api_call call = call_of(req);
+    json out = (*op)(svc->query->decode(p, req.path, call), call);
     response r;
     r.content_type = "text/xml";
-    r.body = (*op)(p, req);
+    r.body = svc->query->encode(action, out);
     return r;
   } catch (const poll_later& wait) {
     response r;

@@ -2,8 +2,8 @@
 // dispatch and error rendering are testable without sockets (server.cc adapts cpp-httplib).
 //
 // Dispatch order: `/_emu/…` admin paths; `X-Amz-Target: <Prefix>.<Operation>` (JSON 1.0/1.1
-// services); a form or query-string `Action=` (query protocol, XML replies); `/{stage}/…`
-// (API Gateway of that stage). Each protocol has one catch ladder that renders emu::aws_error in
+// APIs); `/{stage}/…` (API Gateway of that stage); a form or query-string `Action=` (query
+// protocol, XML replies). The APIs come as descriptors (emulator/core/api.h). Each protocol has one catch ladder that renders emu::aws_error in
 // its own dialect: JSON `{"__type", "message"}` or query XML `<ErrorResponse>`. Anything not an
 // aws_error becomes InternalServerError (500); the process never dies on a request.
 // Registration happens before serving; `handle` is then const and may run on many threads (the
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/core/api.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 
@@ -53,34 +54,6 @@ struct response {
   std::optional<instant> wait_until;
 };
 
-// AWS JSON protocol versions, as sent in Content-Type.
-enum class json_protocol { v1_0, v1_1 };
-
-using json_operation = std::function<json(const json& input, const request& req)>;
-// An operation that answers JSON text itself (DynamoDB reads copy stored items verbatim).
-using text_operation = std::function<std::string(const json& input, const request& req)>;
-
-struct json_service {
-  std::string target_prefix;      // "DynamoDB_20120810", "AmazonSQS", "AWSEvents"
-  json_protocol protocol = json_protocol::v1_0;
-  std::string error_type_prefix;  // "com.amazonaws.dynamodb.v20120810#" for DynamoDB, or ""
-  std::map<std::string, json_operation> operations;
-  // Error types rendered with another prefix (DynamoDB: "com.amazon.coral.validate#" for
-  // ValidationException, "com.amazon.coral.service#" for protocol errors).
-  std::map<std::string, std::string> error_type_prefixes;
-  bool crc32_header = false;  // send `x-amz-crc32` (DynamoDB; SDKs verify it)
-  std::map<std::string, text_operation> text_operations;  // checked before `operations`
-};
-
-// A query-protocol operation gets the decoded parameters and returns the XML body.
-using query_operation = std::function<std::string(const params& p, const request& req)>;
-
-struct query_service {
-  std::string name;       // "sqs"
-  std::string xmlns;      // error namespace, e.g. "http://queue.amazonaws.com/doc/2012-11-05/"
-  std::map<std::string, query_operation> operations;
-};
-
 using path_handler = std::function<response(const request& req)>;
 
 // Request bodies are capped at this size unless `serve --max-body` says otherwise.
@@ -92,8 +65,9 @@ class router {
  public:
   router(runtime& rt, std::vector<std::string> stages) : rt_(rt), stages_(std::move(stages)) {}
 
-  void add_json_service(json_service s);
-  void add_query_service(query_service s);
+  // An AWS API (emulator/core/api.h): by its X-Amz-Target prefix and, if it has a query
+  // dialect, by Action=.
+  void add_api(api a);
   // Handles `/{stage}/…` for every configured stage.
   void set_stage_handler(path_handler h) { stage_handler_ = std::move(h); }
   // An admin endpoint at `path` (which starts with /_emu/). A path ending in `/*` matches
@@ -105,13 +79,13 @@ class router {
 
  private:
   response handle_json(const request& req, const std::string& target) const;
+  static api_call call_of(const request& req) { return {req.header("host"), req.poll_deadline}; }
   response handle_query(const request& req, const params& form) const;
   response handle_admin(const request& req) const;
 
   runtime& rt_;
   std::vector<std::string> stages_;
-  std::map<std::string, json_service> json_services_;
-  std::vector<query_service> query_services_;
+  std::map<std::string, api> apis_;  // by target prefix
   path_handler stage_handler_;
   std::map<std::pair<std::string, std::string>, path_handler> admin_;
 };

@@ -6,17 +6,6 @@
 
 namespace emu::functions {
 
-const std::vector<builtin_info>& builtins() {
-  static const std::vector<builtin_info> list = {
-      {"echo", true, "returns its event unchanged"},
-      {"event-processor", true, "SQS records and API Gateway requests to standard events on the bus"},
-      {"dynamodb-import", true, "writes imported restaurants, menus and reviews to DynamoDB"},
-      {"query-handler", true, "answers the gateway's queries (GET_RESTAURANTS, …) from DynamoDB"},
-      {"event-consumer", true, "projects outbox events into DynamoDB and the import queue"},
-  };
-  return list;
-}
-
 registry::registry(runtime& rt) : rt_(rt) {
   add("echo", [](const json& event, const context&) { return event; });
 }

@@ -32,16 +32,9 @@ struct log_line {
 // A handler returns the function's result or throws (aws_error or any std::exception) to fail.
 using handler = std::function<json(const json& event, const context& ctx)>;
 
-// The built-ins a system definition may name in `builtin:`, and whether this build has them.
-struct builtin_info {
-  std::string name;
-  bool available;
-  std::string summary;
-};
-const std::vector<builtin_info>& builtins();
-
 class registry {
  public:
+  // Has the generic built-in `echo` (returns its event); a system adds its own handlers.
   explicit registry(runtime& rt);
 
   void add(const std::string& name, handler h, duration timeout = std::chrono::seconds(3));

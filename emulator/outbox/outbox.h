@@ -1,8 +1,5 @@
-// Server Actions and the Outbox Processor (seed Figure 3) on the outbox store.
-//
-// run_action: a Next.js Server Action — validate the input (a message per field), then in one
-// transaction write the business row and the outbox row; answer {"data": row} or
-// {"error": "…"} like the seed's createRestaurant. Anything failing rolls both back.
+// The Outbox Processor (seed Figure 3) on the outbox store. (The Server Actions that write the
+// rows are the system's own: BellyFed's are in bellyfed/actions.cc.)
 //
 // relay: the Outbox Processor — every poll_interval on the runtime's scheduler: claim a batch
 // with a lease, PutEvents in chunks of 10 (a standard event per row, source outbox-processor),
@@ -20,11 +17,6 @@
 #include "emulator/outbox/store.h"
 
 namespace emu::outbox {
-
-// The action's answer: {"data": …} or {"error": "…"}. `fail_after_business_row` makes the
-// transaction fail between the two writes (the scenario fault `outbox: fail-write`).
-json run_action(store& st, runtime& rt, const action_def& a, const json& input, const std::string& trace_id,
-                bool fail_after_business_row = false);
 
 // PutEvents: the request in, the response (FailedEntryCount, Entries) out.
 using publish_fn = std::function<json(const json& request)>;

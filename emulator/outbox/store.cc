@@ -7,21 +7,17 @@
 namespace emu::outbox {
 namespace {
 
-// The schema, written once; `pg` picks the engine's types.
+sql_types types_of(bool pg) {
+  return {pg ? "timestamptz" : "TEXT", pg ? "jsonb" : "TEXT", pg ? "double precision" : "REAL",
+          pg ? "now()" : "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"};
+}
+
+// The outbox's own schema, written once; `t` holds the engine's types.
 std::vector<std::string> schema(bool pg) {
-  std::string ts = pg ? "timestamptz" : "TEXT", js = pg ? "jsonb" : "TEXT", real = pg ? "double precision" : "REAL";
-  std::string now = pg ? "now()" : "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
+  sql_types t = types_of(pg);
+  const std::string &ts = t.timestamp, &js = t.json, &now = t.now;
   std::string serial = pg ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
   return {
-      "CREATE TABLE IF NOT EXISTS restaurants (id text PRIMARY KEY, name text NOT NULL, address text, city text, "
-      "cuisine_type text, rating " + real + ", created_at " + ts + " NOT NULL DEFAULT " + now + ", updated_at " + ts +
-          " NOT NULL DEFAULT " + now + ")",
-      "CREATE TABLE IF NOT EXISTS reviews (id text PRIMARY KEY, restaurant_id text NOT NULL REFERENCES restaurants(id), "
-      "rating integer NOT NULL CHECK (rating BETWEEN 1 AND 5), text text, author text, created_at " + ts +
-          " NOT NULL DEFAULT " + now + ")",
-      "CREATE TABLE IF NOT EXISTS import_jobs (id text PRIMARY KEY, records " + js +
-          " NOT NULL, record_count integer NOT NULL, status text NOT NULL DEFAULT 'pending', created_at " + ts +
-          " NOT NULL DEFAULT " + now + ")",
       "CREATE TABLE IF NOT EXISTS outbox_events (id " + serial +
           ", event_id text NOT NULL UNIQUE, aggregate_type text NOT NULL, aggregate_id text NOT NULL, "
           "event_type text NOT NULL, payload " + js + " NOT NULL, trace_id text NOT NULL DEFAULT '', "
@@ -85,7 +81,9 @@ json event_row::to_json() const {
           {"processed_at", opt(processed_at)}};
 }
 
-store::store(std::unique_ptr<sql_db> db) : db_(std::move(db)) {
+store::store(std::unique_ptr<sql_db> db, std::vector<business_table> tables) : db_(std::move(db)), tables_(std::move(tables)) {
+  // Business tables first: the writers' rows exist before the events that name them.
+  for (const auto& t : tables_) db_->exec(t.create(types_of(db_->is_postgres())));
   for (const auto& s : schema(db_->is_postgres())) db_->exec(s);
 }
 
@@ -193,40 +191,28 @@ std::vector<event_row> store::events() {
   return out;
 }
 
-namespace {
-
-struct col {
-  const char* name;
-  char type;  // s text, n number, i integer, t timestamp, j json
-};
-
-const std::vector<col>& business_columns(const std::string& table) {
-  static const std::vector<col> restaurants = {{"id", 's'},       {"name", 's'},   {"address", 's'},    {"city", 's'},
-                                               {"cuisine_type", 's'}, {"rating", 'n'}, {"created_at", 't'}, {"updated_at", 't'}};
-  static const std::vector<col> reviews = {{"id", 's'},   {"restaurant_id", 's'}, {"rating", 'i'},
-                                           {"text", 's'}, {"author", 's'},        {"created_at", 't'}};
-  static const std::vector<col> jobs = {{"id", 's'}, {"records", 'j'}, {"record_count", 'i'}, {"status", 's'}, {"created_at", 't'}};
-  if (table == "restaurants") return restaurants;
-  if (table == "reviews") return reviews;
-  if (table == "import_jobs") return jobs;
-  throw sql_error("no business table " + table + " (restaurants, reviews, import_jobs)");
+const business_table& store::table(const std::string& name) const {
+  std::string names;
+  for (const auto& t : tables_) {
+    if (t.name == name) return t;
+    names += (names.empty() ? "" : ", ") + t.name;
+  }
+  throw sql_error("no business table " + name + " (" + names + ")");
 }
 
-}  // namespace
-
 void store::insert_row(const std::string& table, const json& row, instant now) {
-  const auto& cols = business_columns(table);
+  const business_table& bt = this->table(table);
+  const auto& cols = bt.columns;
   if (!row.is_object()) throw sql_error("a " + table + " row is a map of columns to values");
   json r = row;
   for (const char* k : {"created_at", "updated_at"})
     for (const auto& c : cols)
       if (c.name == std::string(k) && !r.contains(k)) r[k] = iso(now);
-  if (table == "import_jobs" && !r.contains("record_count") && r.contains("records") && r["records"].is_array())
-    r["record_count"] = r["records"].size();
+  if (bt.complete) bt.complete(r);
   std::string names, values;
   std::vector<sql_value> params;
   for (const auto& [k, v] : r.items()) {
-    const col* c = nullptr;
+    const business_column* c = nullptr;
     for (const auto& x : cols)
       if (k == x.name) c = &x;
     if (!c) {
@@ -247,7 +233,7 @@ void store::insert_row(const std::string& table, const json& row, instant now) {
 }
 
 json store::rows(const std::string& table, const std::optional<std::string>& id) {
-  const std::vector<col>* cols = &business_columns(table);
+  const std::vector<business_column>* cols = &this->table(table).columns;
   std::string sel;
   for (const auto& c : *cols) sel += (sel.empty() ? "" : ", ") + (c.type == 't' ? db_->ts_out(c.name) : std::string(c.name));
   json out = json::array();

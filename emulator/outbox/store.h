@@ -1,6 +1,6 @@
-// The outbox store (seed Figure 3): the business tables a Server Action writes (`restaurants`,
-// `reviews`, `import_jobs`) and `outbox_events`, one schema on two engines (docs/OUTBOX.md
-// documents it for apps that write into it directly). Every relay operation takes "now" from the
+// The outbox store (seed Figure 3): `outbox_events` and the business tables its writers keep
+// beside it (the system's own, given at construction: BellyFed's are in bellyfed/business.cc),
+// one schema on two engines (docs/OUTBOX.md documents it for apps that write into it directly). Every relay operation takes "now" from the
 // caller (the runtime's clock), so leases, backoff and retention run in virtual time.
 //
 // Claiming (research: ../shared/research/scenarios-outbox.md B.3): only the oldest open event of
@@ -39,10 +39,28 @@ struct new_event {
   std::string trace_id;
 };
 
+// The engine's words for the column types a business table may use.
+struct sql_types {
+  std::string timestamp, json, real, now;  // `now`: the default expression for "the current time"
+};
+
+struct business_column {
+  const char* name;
+  char type;  // s text, n number, i integer, t timestamp, j json
+};
+
+// A table written in the same transaction as its outbox rows (a business row plus its event).
+struct business_table {
+  std::string name;
+  std::vector<business_column> columns;  // as rows() answers them and insert_row takes them
+  std::function<std::string(const sql_types&)> create;  // CREATE TABLE IF NOT EXISTS …
+  std::function<void(json& row)> complete;              // fills derived columns a fixture row left out
+};
+
 class store {
  public:
-  // Creates the schema if it is missing.
-  explicit store(std::unique_ptr<sql_db> db);
+  // Creates the schema (the business tables, then outbox_events) if it is missing.
+  explicit store(std::unique_ptr<sql_db> db, std::vector<business_table> tables = {});
   sql_db& db() { return *db_; }
   bool is_postgres() const { return db_->is_postgres(); }
 
@@ -61,7 +79,7 @@ class store {
   int delete_processed(instant before);
 
   // Inserts a business row as given (scenario fixtures): known columns only; created_at and
-  // updated_at default to `now`. Throws sql_error naming the problem.
+  // updated_at default to `now`. Throws sql_error naming the problem (an unknown table, too).
   void insert_row(const std::string& table, const json& row, instant now);
   std::vector<event_row> events();
   bool has_open();  // any pending or processing row
@@ -72,7 +90,9 @@ class store {
   json counts();
 
  private:
+  const business_table& table(const std::string& name) const;  // or sql_error
   std::unique_ptr<sql_db> db_;
+  std::vector<business_table> tables_;
 };
 
 std::string iso(instant t);  // "2024-12-01T00:00:00.000Z"

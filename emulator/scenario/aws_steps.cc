@@ -1,11 +1,11 @@
 // The `aws` step: one AWS API call with the SDK's JSON shapes, to any emulated service, and
 // the DynamoDB expectations `item` and `query` (plain JSON values, not attribute-value maps).
-#include "emulator/bus/service.h"
+#include <map>
+#include <set>
+
 #include "emulator/core/error.h"
 #include "emulator/core/yaml_json.h"
-#include "emulator/dynamo/service.h"
 #include "emulator/dynamo/value.h"
-#include "emulator/sqs/service.h"
 #include "emulator/scenario/steps.h"
 
 namespace emu::scenario {
@@ -44,13 +44,6 @@ void qualify_dynamo(world& w, json& params) {
         for (auto& [k, v] : e.items()) qualify(w, v, "TableName", true);
 }
 
-template <class Map>
-std::string names_of(const Map& m) {
-  std::string known;
-  for (const auto& [k, v] : m) known += (known.empty() ? "" : ", ") + k;
-  return known;
-}
-
 struct item_check {
   std::string table;
   json key;                                // plain values, templates expanded at check time
@@ -73,23 +66,31 @@ void add_aws_steps(registry& reg) {
   reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service: events | dynamodb | sqs, action, params}",
                 [](const YAML::Node& p, const std::string& file, const std::string& path) {
                   require_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
-                  std::string svc = p["service"].Scalar(), action = p["action"].Scalar();
-                  if (svc != "events" && svc != "dynamodb" && svc != "sqs")
-                    throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: events, dynamodb, sqs)");
-                  bool known = svc == "events" ? bus::operations().count(action) > 0
-                               : svc == "sqs"  ? sqs::operations().count(action) > 0
-                                               : dynamo::operations().count(action) > 0;
-                  if (!known)
+                  // The descriptors' names and operations (any instance has the same ones).
+                  static const std::map<std::string, std::pair<std::set<std::string>, std::string>> known = [] {
+                    auto rt = runtime::make_virtual(instant{}, 0, log_level::off, nullptr);
+                    system_def none;
+                    system::instance empty(*rt, none, {});
+                    std::map<std::string, std::pair<std::set<std::string>, std::string>> out;
+                    for (const auto& a : empty.apis()) {
+                      for (const auto& [op, fn] : a.operations) out[a.name].first.insert(op);
+                      out[a.name].second = a.operation_names();
+                    }
+                    return out;
+                  }();
+                  std::string svc = p["service"].Scalar(), action = p["action"].Scalar(), names;
+                  for (const auto& [n, ops] : known) names += (names.empty() ? "" : ", ") + n;
+                  auto it = known.find(svc);
+                  if (it == known.end())
+                    throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: " + names + ")");
+                  if (!it->second.first.count(action))
                     throw load_error(file, p["action"].Mark(), path + ".action",
-                                     "unknown " + svc + " action '" + action + "' (known: " +
-                                         (svc == "events" ? names_of(bus::operations())
-                                          : svc == "sqs"  ? names_of(sqs::operations())
-                                                          : names_of(dynamo::operations())) + ")");
+                                     "unknown " + svc + " action '" + action + "' (known: " + it->second.second + ")");
                 },
                 [](world& w, const json& p) -> json {
                   json params = p.value("params", json::object());
-                  const std::string& action = p["action"].get_ref<const std::string&>();
-                  if (p["service"] == "sqs") {
+                  const std::string& svc = p["service"].get_ref<const std::string&>();
+                  if (svc == "sqs") {
                     // Queues the system defines are named without their stage; a bare name in
                     // QueueUrl stands for that queue's URL.
                     for (const auto& q : w.sys.queues) {
@@ -99,27 +100,26 @@ void add_aws_steps(registry& reg) {
                     if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
                         params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
                       params["QueueUrl"] = w.system->sqs().url(params["QueueUrl"].get<std::string>());
-                    return sqs::run(w.system->sqs(), sqs::operations().at(action), params, sqs::call{});
-                  }
-                  if (p["service"] == "dynamodb") {
+                  } else if (svc == "dynamodb") {
                     qualify_dynamo(w, params);
-                    return dynamo::guarded([&] { return (w.system->dynamo().*dynamo::operations().at(action))(std::move(params)); });
+                  } else if (svc == "events") {
+                    qualify(w, params, "EventBusName", false);
+                    if (params.contains("Entries") && params["Entries"].is_array())
+                      for (auto& e : params["Entries"]) qualify(w, e, "EventBusName", false);
                   }
-                  qualify(w, params, "EventBusName", false);
-                  if (params.contains("Entries") && params["Entries"].is_array())
-                    for (auto& e : params["Entries"]) qualify(w, e, "EventBusName", false);
-                  return (w.bus().*bus::operations().at(action))(params);
+                  const api* a = w.system->find_api(svc);
+                  return a->operations.at(p["action"].get_ref<const std::string&>())(std::move(params), {});
                 }});
 
   reg.add_expect({"item", "one DynamoDB item, plain JSON values: {table, key, is} (with absent: true, that it does not exist)",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     require_keys(spec, file, path, {"table", "key", "is"}, {"table", "key"});
                     auto c = std::make_shared<item_check>();
                     c->table = spec["table"].Scalar();
                     c->key = yaml_to_json(spec["key"], file, path + ".key");
                     if (!c->key.is_object() || c->key.empty())
                       throw load_error(file, spec["key"].Mark(), path + ".key", "is the item's key as a map, e.g. {PK: EST#1, SK: META#1}");
-                    if (spec["is"]) c->is = compile_expected(spec["is"], file, path + ".is", have_pattern);
+                    if (spec["is"]) c->is = compile_expected(spec["is"], file, path + ".is");
                     return std::static_pointer_cast<const void>(c);
                   },
                   [](world& w, const void* compiled, const match_env& env) {
@@ -141,7 +141,7 @@ void add_aws_steps(registry& reg) {
                   }});
 
   reg.add_expect({"query", "a key-condition query, plain JSON values: {table, index, key: {HASH: v, RANGE: v}, count | items}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     require_keys(spec, file, path, {"table", "index", "key", "count", "items"}, {"table", "key"});
                     if (!spec["count"] && !spec["items"])
                       throw load_error(file, spec.Mark(), path, "needs count or items (or both)");
@@ -152,8 +152,8 @@ void add_aws_steps(registry& reg) {
                     if (!c->key.is_object() || c->key.empty() || c->key.size() > 2)
                       throw load_error(file, spec["key"].Mark(), path + ".key",
                                        "is the partition key and optionally the sort key, e.g. {GSI1PK: LOC#Seattle}");
-                    if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count", have_pattern);
-                    if (spec["items"]) c->items = compile_expected(spec["items"], file, path + ".items", have_pattern);
+                    if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count");
+                    if (spec["items"]) c->items = compile_expected(spec["items"], file, path + ".items");
                     return std::static_pointer_cast<const void>(c);
                   },
                   [](world& w, const void* compiled, const match_env& env) {

@@ -132,7 +132,7 @@ json metric_value(world& w, const std::string& name) {
 
 void add_bus_steps(registry& reg) {
   reg.add_expect({"metrics", "a metric's value: {name: bus/BUS/METRIC | rule/BUS/RULE/METRIC, value}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     require_keys(spec, file, path, {"name", "value"}, {"name", "value"});
                     std::string n = spec["name"].IsScalar() ? spec["name"].Scalar() : "";
                     if (n.rfind("bus/", 0) != 0 && n.rfind("rule/", 0) != 0)
@@ -141,7 +141,7 @@ void add_bus_steps(registry& reg) {
                                        "rule/BUS/RULE/(matched|invocations|failed_invocations|dead_lettered|dropped)");
                     auto c = std::make_shared<metrics_check>();
                     c->name = n;
-                    c->value = compile_expected(spec["value"], file, path + ".value", have_pattern);
+                    c->value = compile_expected(spec["value"], file, path + ".value");
                     return std::static_pointer_cast<const void>(c);
                   },
                   [](world& w, const void* compiled, const match_env& env) {
@@ -181,7 +181,7 @@ void add_bus_steps(registry& reg) {
                 }});
 
   reg.add_expect({"events", "events put on a bus: {bus, match, count | min | max}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     return read_counted(spec, file, path, "bus");
                   },
                   [](world& w, const void* compiled, const match_env& env) {
@@ -199,7 +199,7 @@ void add_bus_steps(registry& reg) {
                   }});
 
   reg.add_expect({"invocations", "function invocations and their events: {function, match, count | min | max}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     return read_counted(spec, file, path, "function");
                   },
                   [](world& w, const void* compiled, const match_env& env) {

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/args.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
@@ -39,7 +39,6 @@ options:
   --update-golden      write the golden traces instead of comparing them
   --postgres URL       keep the outbox store in this PostgreSQL (postgresql://user@127.0.0.1:5432/db)
                        instead of SQLite; each scenario gets a schema of its own, dropped after it
-  --target URL         run against a running `serve` (not available yet)
   --fail-fast          stop after the first scenario that does not pass
   --verbose            list every step, passing or not
   --quiet              print only failures and the summary
@@ -137,7 +136,7 @@ bool write_file(const std::string& path, const std::string& text, std::ostream& 
 std::optional<int> load_inputs(const parsed_args& a, const char* cmd, system_def& sys,
                                std::vector<std::string>& files, std::ostream& err) {
   try {
-    sys = bellyfed::load_system(a.value("system"));
+    sys = system::load(a.value("system"));
   } catch (const load_error& e) {
     err << e.what() << "\n";
     return exit_invalid;
@@ -158,7 +157,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   try {
     a = parse_args(argv, {{"system", true}, {"tag", true}, {"exclude-tag", true}, {"filter", true},
                           {"jobs", true}, {"shard", true}, {"junit", true}, {"json", true},
-                          {"golden", true}, {"update-golden", false}, {"target", true}, {"postgres", true},
+                          {"golden", true}, {"update-golden", false}, {"postgres", true},
                           {"fail-fast", false}, {"verbose", false}, {"quiet", false}, {"no-color", false}});
   } catch (const std::invalid_argument& e) {
     err << "bellyfed-emu run: " << e.what() << "\n";
@@ -172,8 +171,6 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
     err << "bellyfed-emu run: " << msg << "\n";
     return exit_usage;
   };
-  if (a.has("target"))
-    return usage("--target is not available yet: running against a live `serve` needs the HTTP and AWS steps (issues #3-#7)");
   if (a.has("update-golden") && !a.has("golden")) return usage("--update-golden needs --golden DIR");
   int jobs = 1;
   if (a.has("jobs")) {
@@ -188,13 +185,13 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   if (a.has("shard")) {
     std::string s = a.value("shard");
     auto slash = s.find('/');
-    try {
-      if (slash == std::string::npos) throw 0;
-      shard_i = std::stoull(s.substr(0, slash));
-      shard_n = std::stoull(s.substr(slash + 1));
-    } catch (...) {
-      shard_n = 0;
-    }
+    shard_n = 0;  // invalid unless both numbers parse
+    if (slash != std::string::npos) try {
+        shard_i = std::stoull(s.substr(0, slash));
+        shard_n = std::stoull(s.substr(slash + 1));
+      } catch (...) {
+        shard_n = 0;
+      }
     if (shard_n < 1 || shard_i < 1 || shard_i > shard_n) return usage("--shard must be I/N with 1 <= I <= N, e.g. 2/4");
     --shard_i;
   }
@@ -240,7 +237,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   }
   if (!style.quiet) {
     out << "bellyfed-emu run: " << selected.size() << " of " << loaded.size() << " scenarios";
-    std::string notice = bellyfed::not_emulated_notice(sys);
+    std::string notice = system::not_runnable_notice(sys);
     if (!notice.empty()) out << " (system " << (sys.name.empty() ? sys.file : sys.name) << "; " << notice << ")";
     out << "\n";
   }
@@ -319,7 +316,7 @@ int check_command(const std::vector<std::string>& argv, std::ostream& out, std::
       YAML::Node root = load_yaml_file(f);
       bool is_system = root.IsMap() && !root["scenario"] && (root["stages"] || root["version"]);
       if (is_system) {
-        bellyfed::load_system(f);
+        system::load(f);
         out << "ok    " << f << " (system definition)\n";
       } else {
         auto s = load_scenario(f, reg, sys);

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "emulator/bellyfed/business.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/core/jsonpath.h"
@@ -54,10 +55,8 @@ check compile_check(const std::string& name, const YAML::Node& spec, const regis
                     const std::string& path) {
   const expect_kind* k = reg.expectation(name);
   if (!k) {
-    std::string why = reg.not_emulated(name, true);
     throw load_error(file, spec.Mark(), path,
-                     why.empty() ? "unknown expectation '" + name + "' (known: " + list_names(reg.expect_names()) + ")"
-                                 : "expectation '" + name + "' is " + why);
+                     "unknown expectation '" + name + "' (known: " + list_names(reg.expect_names()) + ")");
   }
   check c;
   c.kind = k;
@@ -77,7 +76,7 @@ check compile_check(const std::string& name, const YAML::Node& spec, const regis
       body.remove("absent");
     }
   }
-  c.compiled = k->compile(body, file, path, bool(reg.pattern()));
+  c.compiled = k->compile(body, file, path);
   return c;
 }
 
@@ -102,7 +101,7 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
     if (!rows.IsMap()) throw load_error(fx, rows.Mark(), "rows", "is a map of outbox store tables to lists of rows");
     for (const auto& kv : rows) {
       std::string table = kv.first.Scalar();
-      if (table != "restaurants" && table != "reviews" && table != "import_jobs")
+      if (!bellyfed::is_business_table(table))
         throw load_error(fx, kv.first.Mark(), "rows." + table, "must be restaurants, reviews or import_jobs");
       fixture_items f;
       f.file = fx;
@@ -247,17 +246,15 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
       st.kind = kinds[0];
       const step_kind* k = reg.step(st.kind);
       if (!k) {
-        std::string why = reg.not_emulated(st.kind, false);
         throw load_error(file, n.Mark(), path + "." + st.kind,
-                         why.empty() ? "unknown step kind '" + st.kind + "' (known: " + list_names(reg.step_names()) + ")"
-                                     : "step kind '" + st.kind + "' is " + why);
+                         "unknown step kind '" + st.kind + "' (known: " + list_names(reg.step_names()) + ")");
       }
       st.params = n[st.kind];
       k->validate(st.params, file, path + "." + st.kind);
       check_names(st.params, file, path + "." + st.kind, known);
       if (auto e = n["expect"]) {
         check_names(e, file, path + ".expect", known);
-        st.expectation = compile_expected(e, file, path + ".expect", bool(reg.pattern()));
+        st.expectation = compile_expected(e, file, path + ".expect");
       }
     }
     if (st.name.empty()) st.name = st.kind;

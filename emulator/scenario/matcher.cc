@@ -61,14 +61,14 @@ std::string describe(const json* v) {
   return t + " " + text;
 }
 
-ptr compile_expected(const YAML::Node& n, const std::string& file, const std::string& path, bool have_pattern) {
+ptr compile_expected(const YAML::Node& n, const std::string& file, const std::string& path) {
   auto e = std::make_shared<expected>();
   e->line = n.Mark().line + 1;
   const std::string& tag = n.Tag();
   auto args_list = [&](const char* t) {
     if (!n.IsSequence()) throw load_error(file, n.Mark(), path, std::string(t) + " takes a list");
     for (std::size_t i = 0; i < n.size(); ++i)
-      e->items.push_back(compile_expected(n[i], file, path + "[" + std::to_string(i) + "]", have_pattern));
+      e->items.push_back(compile_expected(n[i], file, path + "[" + std::to_string(i) + "]"));
   };
   if (tag.empty() || tag == "?" || tag == "!" || tag == "!exact") {
     if (n.IsMap()) {
@@ -77,7 +77,7 @@ ptr compile_expected(const YAML::Node& n, const std::string& file, const std::st
         std::string key = kv.first.Scalar();
         for (const auto& [k, v] : e->fields)
           if (k == key) throw load_error(file, kv.first.Mark(), path, "duplicate key '" + key + "'");
-        e->fields.emplace_back(key, compile_expected(kv.second, file, path + "." + key, have_pattern));
+        e->fields.emplace_back(key, compile_expected(kv.second, file, path + "." + key));
       }
     } else if (tag == "!exact") {
       throw load_error(file, n.Mark(), path, "!exact takes a map");
@@ -130,8 +130,6 @@ ptr compile_expected(const YAML::Node& n, const std::string& file, const std::st
     if (lo > hi) throw load_error(file, n.Mark(), path, "!between: low is greater than high");
     e->value = json::array({lo, hi});
   } else if (tag == "!pattern") {
-    if (!have_pattern)
-      throw load_error(file, n.Mark(), path, "!pattern needs the EventBridge pattern matcher, which is not built yet (issue #3)");
     e->k = kind::pattern;
     if (!n.IsMap()) throw load_error(file, n.Mark(), path, "!pattern takes an EventBridge pattern (a map)");
     e->value = json::object();  // the pattern's own keys; the !pattern tag is ours, not the pattern's

@@ -41,9 +41,9 @@ struct expected {
 using pattern_fn = std::function<bool(const json& pattern, const json& value, std::string& error)>;
 
 // Compiles a YAML expectation. Throws load_error (file:line) on an unknown tag or a tag with a
-// bad argument, and on `!pattern` when `have_pattern` is false.
+// bad argument.
 std::shared_ptr<const expected> compile_expected(const YAML::Node& node, const std::string& file,
-                                                 const std::string& path, bool have_pattern);
+                                                 const std::string& path);
 
 struct mismatch {
   std::string path;     // "$.body.items[0].id"

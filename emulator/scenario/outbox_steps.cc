@@ -1,5 +1,6 @@
 // The outbox in scenarios: the `action` step (a Server Action of the scenario's stage), and the
 // expectations `outbox` (rows of outbox_events) and `rows` (rows of the business tables).
+#include "emulator/bellyfed/business.h"
 #include "emulator/core/error.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/steps.h"
@@ -25,14 +26,14 @@ bool fits(const json& row, const json& where) {
   return true;
 }
 
-std::shared_ptr<const void> compile_rows(const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern,
+std::shared_ptr<const void> compile_rows(const YAML::Node& spec, const std::string& file, const std::string& path,
                                          bool outbox) {
   if (outbox) require_keys(spec, file, path, {"where", "status", "count", "events"}, {});
   else require_keys(spec, file, path, {"table", "where", "count", "rows"}, {"table"});
   auto c = std::make_shared<rows_check>();
   if (!outbox) {
     c->table = spec["table"].Scalar();
-    if (c->table != "restaurants" && c->table != "reviews" && c->table != "import_jobs")
+    if (!bellyfed::is_business_table(c->table))
       throw load_error(file, spec["table"].Mark(), path + ".table", "must be restaurants, reviews or import_jobs");
   }
   if (spec["where"]) {
@@ -47,8 +48,8 @@ std::shared_ptr<const void> compile_rows(const YAML::Node& spec, const std::stri
       throw load_error(file, spec["status"].Mark(), path + ".status", "must be pending, processing, processed or failed");
   }
   const char* list = outbox ? "events" : "rows";
-  if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count", have_pattern);
-  if (spec[list]) c->rows = compile_expected(spec[list], file, path + "." + list, have_pattern);
+  if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count");
+  if (spec[list]) c->rows = compile_expected(spec[list], file, path + "." + list);
   if (!c->count && !c->rows) throw load_error(file, spec.Mark(), path, std::string("give count or ") + list);
   return c;
 }
@@ -88,13 +89,13 @@ void add_outbox_steps(registry& reg) {
                                           p.value("trace_id", ""));
                 }});
   reg.add_expect({"outbox", "rows of outbox_events: {where: {column: value}, status, count | events}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
-                    return compile_rows(spec, file, path, have_pattern, true);
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+                    return compile_rows(spec, file, path, true);
                   },
                   check_rows});
   reg.add_expect({"rows", "rows of a business table of the outbox store: {table, where, count | rows}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
-                    return compile_rows(spec, file, path, have_pattern, false);
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+                    return compile_rows(spec, file, path, false);
                   },
                   check_rows});
 }

@@ -64,12 +64,12 @@ void add_sqs_steps(registry& reg) {
                 }});
 
   reg.add_expect({"queue", "SQS message counts: {queue, visible, in_flight, delayed, dlq}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                     require_keys(spec, file, path, {"queue", "visible", "in_flight", "delayed", "dlq"}, {"queue"});
                     auto c = std::make_shared<queue_check>();
                     c->queue = spec["queue"].Scalar();
                     auto opt = [&](const char* k) {
-                      return spec[k] ? compile_expected(spec[k], file, path + "." + k, have_pattern) : nullptr;
+                      return spec[k] ? compile_expected(spec[k], file, path + "." + k) : nullptr;
                     };
                     c->visible = opt("visible"), c->in_flight = opt("in_flight"), c->delayed = opt("delayed"), c->dlq = opt("dlq");
                     return std::static_pointer_cast<const void>(c);

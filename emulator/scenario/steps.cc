@@ -15,7 +15,7 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
              const std::string& file)
     : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), sys(def), stage(std::move(stage_name)) {
   rt->log().keep_in_memory(true);
-  bellyfed::outbox_options o;
+  system::outbox_options o;
   if (!postgres.empty()) {
     // A schema per scenario and process: concurrent runs (ctest -j, --jobs) never share rows.
     std::uint64_t h = fnv1a64(file);
@@ -25,7 +25,7 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
     o.schema_prefix = name;
     o.drop_schemas = true;
   }
-  system = std::make_unique<bellyfed::instance>(*rt, def, std::vector<std::string>{stage}, "", o);
+  system = std::make_unique<emu::system::instance>(*rt, def, std::vector<std::string>{stage}, "", o);
   trace_start = rt->trace().last_seq();
 }
 
@@ -180,13 +180,13 @@ registry::registry() {
               return json{{"function", p["function"]}, {"fail", p["fail"]}};
             }});
   add_expect({"trace", "the ordered trace entries since the scenario began, as a subsequence match",
-              [](const YAML::Node& spec, const std::string& file, const std::string& path, bool have_pattern) {
+              [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                 if (!spec.IsSequence()) throw load_error(file, spec.Mark(), path, "trace takes a list of entries");
-                return std::static_pointer_cast<const void>(compile_expected(spec, file, path, have_pattern));
+                return std::static_pointer_cast<const void>(compile_expected(spec, file, path));
               },
               check_trace});
   add_expect({"logs", "lines in a function's log group or the stage's API Gateway access log: {function | gateway: access, contains}",
-              [](const YAML::Node& spec, const std::string& file, const std::string& path, bool) {
+              [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                 require_keys(spec, file, path, {"function", "gateway", "contains"}, {"contains"});
                 if (!spec["function"] == !spec["gateway"]) throw load_error(file, spec.Mark(), path, "give one of function and gateway");
                 if (spec["gateway"] && spec["gateway"].Scalar() != "access")
@@ -230,15 +230,6 @@ const step_kind* registry::step(const std::string& name) const {
 const expect_kind* registry::expectation(const std::string& name) const {
   auto it = expects_.find(name);
   return it == expects_.end() ? nullptr : &it->second;
-}
-
-std::string registry::not_emulated(const std::string& name, bool is_expect) const {
-  // Every documented kind has its component now; kinds of later issues are listed here.
-  static const std::map<std::string, std::string> steps = {};
-  static const std::map<std::string, std::string> expects = {};
-  const auto& table = is_expect ? expects : steps;
-  auto it = table.find(name);
-  return it == table.end() ? std::string() : "not emulated yet (issue " + it->second + ")";
 }
 
 std::vector<std::string> registry::step_names() const {

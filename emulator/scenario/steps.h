@@ -1,9 +1,7 @@
 // The step registry: the step kinds and `expect:` kinds a scenario may use, each with a
 // load-time validator and a runner. Components add theirs; this file also defines the world a
 // scenario runs in and registers the runner's own kinds (advance, settle, invoke, fault,
-// expect/trace). Names that SCENARIOS.md defines but whose component does not exist yet are
-// known as "not emulated yet", so a scenario using them fails to load with that reason
-// instead of an "unknown step" error.
+// expect/trace).
 #pragma once
 
 #include <functional>
@@ -16,7 +14,7 @@
 
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
-#include "emulator/bellyfed/instance.h"
+#include "emulator/system/instance.h"
 #include "emulator/scenario/matcher.h"
 
 namespace emu::scenario {
@@ -29,7 +27,7 @@ struct world {
   std::unique_ptr<runtime> rt;
   const system_def& sys;
   std::string stage;
-  std::unique_ptr<bellyfed::instance> system;  // the scenario's stage of the system
+  std::unique_ptr<emu::system::instance> system;  // the scenario's stage of the system
   functions::registry& fns() { return system->functions(); }
   bus::service& bus() { return system->bus(); }
   // A stage-less resource name from a scenario, qualified with the scenario's stage.
@@ -53,7 +51,7 @@ struct expect_kind {
   std::string summary;
   // Compiles the spec (with `within` and `absent` already removed); throws load_error.
   std::function<std::shared_ptr<const void>(const YAML::Node& spec, const std::string& file,
-                                            const std::string& path, bool have_pattern)> compile;
+                                            const std::string& path)> compile;
   // The differences between what the world holds and the spec; empty when it holds.
   std::function<std::vector<mismatch>(world& w, const void* compiled, const match_env& env)> check;
 };
@@ -85,8 +83,6 @@ class registry {
 
   const step_kind* step(const std::string& name) const;
   const expect_kind* expectation(const std::string& name) const;
-  // "not emulated yet (issue #6)" for a documented kind without a component; empty otherwise.
-  std::string not_emulated(const std::string& name, bool is_expect) const;
   std::vector<std::string> step_names() const;
   std::vector<std::string> expect_names() const;
   const pattern_fn& pattern() const { return pattern_; }

@@ -129,20 +129,8 @@ class service {
   std::map<std::string, std::int64_t> deleted_;  // name → deletion time (QueueDeletedRecently)
 };
 
-// Operation name → member, for the JSON wire, the query wire and the scenario `aws` step.
+// Operation name → member; describe_api (api.h) wraps them for every caller.
 using operation = json (service::*)(const json&, const call&);
 const std::map<std::string, operation>& operations();
-
-// Runs an operation: a member of an unexpected JSON type becomes InvalidParameterValue (a 400)
-// instead of escaping as an internal error.
-inline json run(service& s, operation op, const json& req, const call& c) {
-  try {
-    return (s.*op)(req, c);
-  } catch (const nlohmann::json::exception& e) {
-    aws_error x("InvalidParameterValue", std::string("A parameter has a value of the wrong type: ") + e.what());
-    x.legacy_code("InvalidParameterValue");
-    throw x;
-  }
-}
 
 }  // namespace emu::sqs

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "emulator/bellyfed/handlers.h"
-#include "emulator/bellyfed/instance.h"
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/instance.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
 #include "emulator/core/time_format.h"
@@ -15,10 +15,10 @@ using emu::json;
 
 namespace {
 struct fixture {
-  emu::system_def sys = emu::bellyfed::load_system("");
+  emu::system_def sys = emu::system::load("");
   std::unique_ptr<emu::runtime> rt =
       emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 3, emu::log_level::off, nullptr);
-  emu::bellyfed::instance system{*rt, sys, {"dev"}};
+  emu::system::instance system{*rt, sys, {"dev"}};
   std::string error_of(const std::function<void()>& f) {
     try {
       f();

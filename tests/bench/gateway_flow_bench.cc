@@ -9,8 +9,8 @@
 #include <string>
 
 #include "emulator/bellyfed/import.h"
-#include "emulator/bellyfed/instance.h"
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/instance.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/time_format.h"
 
 using emu::json;
@@ -28,11 +28,11 @@ double micros_per_call(int n, F&& f) {
 
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 10000;
-  emu::system_def sys = emu::bellyfed::load_system("");
+  emu::system_def sys = emu::system::load("");
   for (auto& u : sys.gateway.usage_plans) u.rate = 1e9, u.burst = 1'000'000'000, u.quota_limit.reset();
   sys.gateway.waf_limit.reset();
   auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, 10'000);
-  emu::bellyfed::instance system(*rt, sys, {"dev"});
+  emu::system::instance system(*rt, sys, {"dev"});
   static const char* cities[] = {"Seattle", "Portland", "Austin", "Boston", "Denver", "Miami", "Chicago", "Atlanta", "Dallas", "Reno"};
   for (int i = 0; i < n; ++i) {
     json r = {{"id", "r-" + std::to_string(i)}, {"name", "Restaurant " + std::to_string(i)}, {"city", cities[i % 10]},

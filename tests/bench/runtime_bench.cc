@@ -7,7 +7,7 @@
 #include <functional>
 #include <vector>
 
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/time_format.h"
 #include "emulator/scenario/loader.h"
@@ -53,7 +53,7 @@ int main() {
   });
   std::printf("uuid_per_s: %.0f ids/s\n", idr);
 
-  auto sys = emu::bellyfed::load_system("");
+  auto sys = emu::system::load("");
   emu::scenario::registry reg;
   auto s = emu::scenario::load_scenario(std::string(EMU_SOURCE_DIR) + "/scenarios/runner/matchers.yaml", reg, sys);
   const int runs = 2000;
@@ -68,7 +68,7 @@ int main() {
   });
   std::printf("scenario_loads_per_s: %.0f files/s\n", loads);
   double sysloads = median_rate(5, 200, [&] {
-    for (int i = 0; i < 200; ++i) emu::bellyfed::load_system("");
+    for (int i = 0; i < 200; ++i) emu::system::load("");
   });
   std::printf("system_definition_loads_per_s: %.0f loads/s\n", sysloads);
   return 0;

@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "emulator/bellyfed/instance.h"
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/instance.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/time_format.h"
 
 using emu::json;
@@ -61,10 +61,10 @@ void http_round_trips(const std::string& endpoint) {
 }
 
 void import_flow(int n) {
-  emu::system_def sys = emu::bellyfed::load_system("");
+  emu::system_def sys = emu::system::load("");
   // The trace bounded as `import --in-process` bounds it.
   auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, std::getenv("TRACE_CAP") ? std::size_t(std::atol(std::getenv("TRACE_CAP"))) : 10'000);
-  emu::bellyfed::instance system(*rt, sys, {"dev"});
+  emu::system::instance system(*rt, sys, {"dev"});
   static const char* cities[] = {"Seattle", "Portland", "Austin", "Chicago", "Boston"};
   static const char* cuisines[] = {"Thai", "Mexican", "Italian", "Vietnamese"};
   auto t0 = std::chrono::steady_clock::now();

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/system_def.h"
 #include "emulator/core/yaml_json.h"
 
@@ -18,7 +18,7 @@ const std::string base = "version: 1\nstages: [dev]\n";
 }  // namespace
 
 TEST_CASE("system: the built-in BellyFed definition loads with the seed's resources", "[system]") {
-  auto def = emu::bellyfed::load_system("");
+  auto def = emu::system::load("");
   CHECK(def.stages == std::vector<std::string>{"dev", "qa", "staging", "prod"});
   REQUIRE(def.tables.size() == 3);
   CHECK(def.tables[0].name == "FoodEstablishment");
@@ -30,12 +30,18 @@ TEST_CASE("system: the built-in BellyFed definition loads with the seed's resour
   CHECK(def.find_function("QueryHandler"));
   CHECK(def.gateway.routes.size() == 4);
   CHECK(def.outbox.defined);
-  // Every section is reported until its component exists; none is silently ignored.
-  CHECK(emu::bellyfed::not_emulated_notice(def).empty());  // every section has its component
-  CHECK(emu::bellyfed::not_emulated_notice(def).find("gateway") == std::string::npos);
-  CHECK(emu::bellyfed::not_emulated_notice(def).find("QueryHandler") == std::string::npos);
-  CHECK(emu::bellyfed::not_emulated_notice(def).find("queues") == std::string::npos);
-  CHECK(emu::bellyfed::not_emulated_notice(def).find("tables") == std::string::npos);
+  // Every function of the built-in system runs in this build.
+  CHECK(emu::system::not_runnable(def).empty());
+  CHECK(emu::system::not_runnable_notice(def).empty());
+}
+
+TEST_CASE("system: functions this build cannot run are named, not silently ignored", "[system]") {
+  auto def = emu::load_system_def(base + "functions:\n  - {name: Mine, exec: [node, run.mjs]}\n  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
+                                          "  - {name: Echo, builtin: echo}\n", "sys.yaml");
+  CHECK(emu::system::not_runnable(def) ==
+        std::vector<std::string>{"function Mine (exec: user code does not run in this build)",
+                                 "function Web (http: user code does not run in this build)"});
+  CHECK_THAT(emu::system::not_runnable_notice(def), Catch::StartsWith("defined but not runnable in this build: function Mine"));
 }
 
 TEST_CASE("system: errors name file, line and the offending key", "[system]") {
@@ -63,8 +69,8 @@ TEST_CASE("system: errors name file, line and the offending key", "[system]") {
 
 TEST_CASE("system: unknown built-ins are rejected with the list of known ones", "[system]") {
   auto file = std::string(EMU_SOURCE_DIR) + "/tests/core/data/unknown_builtin.yaml";
-  CHECK_THROWS_WITH(emu::bellyfed::load_system(file), Catch::Contains("unknown built-in 'nope' (known: echo"));
-  CHECK_THROWS_WITH(emu::bellyfed::load_system("/no/such/file.yaml"), Catch::Contains("cannot read"));
+  CHECK_THROWS_WITH(emu::system::load(file), Catch::Contains("unknown built-in 'nope' (known: echo"));
+  CHECK_THROWS_WITH(emu::system::load("/no/such/file.yaml"), Catch::Contains("cannot read"));
 }
 
 // Hostile input must give an error, never a stack overflow in the YAML parser.

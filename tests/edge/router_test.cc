@@ -12,24 +12,31 @@ struct fixture {
                                                                 emu::log_level::off, nullptr);
   emu::edge::router r{*rt, {"dev", "qa"}};
   fixture() {
-    emu::edge::json_service ddb;
+    emu::api ddb;
+    ddb.name = "dynamodb";
     ddb.target_prefix = "DynamoDB_20120810";
-    ddb.protocol = emu::edge::json_protocol::v1_0;
+    ddb.protocol = emu::json_protocol::v1_0;
     ddb.error_type_prefix = "com.amazonaws.dynamodb.v20120810#";
-    ddb.operations["ListTables"] = [](const emu::json& in, const emu::edge::request&) {
+    ddb.operations["ListTables"] = [](emu::json in, const emu::api_call&) {
       return emu::json{{"TableNames", emu::json::array()}, {"Echo", in}};
     };
-    ddb.operations["DescribeTable"] = [](const emu::json&, const emu::edge::request&) -> emu::json {
+    ddb.operations["DescribeTable"] = [](emu::json, const emu::api_call&) -> emu::json {
       throw emu::aws_error::resource_not_found("Requested resource not found");
     };
-    ddb.operations["Crash"] = [](const emu::json&, const emu::edge::request&) -> emu::json {
-      throw std::runtime_error("bug");
-    };
-    r.add_json_service(ddb);
-    r.add_query_service({"sqs", "http://queue.amazonaws.com/doc/2012-11-05/",
-                         {{"ListQueues", [](const emu::edge::params& p, const emu::edge::request&) {
-                            return "<ListQueuesResponse>" + std::to_string(p.size()) + "</ListQueuesResponse>";
-                          }}}});
+    ddb.operations["Crash"] = [](emu::json, const emu::api_call&) -> emu::json { throw std::runtime_error("bug"); };
+    r.add_api(ddb);
+    emu::api sqs;
+    sqs.name = "sqs";
+    sqs.target_prefix = "AmazonSQS";
+    sqs.operations["ListQueues"] = [](emu::json in, const emu::api_call&) { return in; };
+    sqs.query = emu::query_dialect{"http://queue.amazonaws.com/doc/2012-11-05/",
+                                   [](const emu::form_params& p, const std::string&, const emu::api_call&) {
+                                     return emu::json(p.size());
+                                   },
+                                   [](const std::string&, const emu::json& out) {
+                                     return "<ListQueuesResponse>" + out.dump() + "</ListQueuesResponse>";
+                                   }};
+    r.add_api(sqs);
     emu::edge::add_admin_endpoints(r, *rt, {"0.1.0", {"dev", "qa"}, {"tables (3)"}});
   }
   emu::edge::response post(const std::string& target, const std::string& body) {

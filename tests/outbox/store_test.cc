@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "emulator/bellyfed/business.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/time_format.h"
 #include "emulator/outbox/outbox.h"
@@ -15,13 +16,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::vector<std::unique_ptr<emu::outbox::store>> stores() {
+// `tables`: the business tables beside outbox_events (BellyFed's for the Server Actions).
+std::vector<std::unique_ptr<emu::outbox::store>> stores(const std::vector<emu::outbox::business_table>& tables = {}) {
   std::vector<std::unique_ptr<emu::outbox::store>> out;
-  out.push_back(std::make_unique<emu::outbox::store>(emu::outbox::open_sqlite("")));
+  out.push_back(std::make_unique<emu::outbox::store>(emu::outbox::open_sqlite(""), tables));
   if (const char* url = std::getenv("EMU_TEST_POSTGRES")) {
     auto db = emu::outbox::open_postgres(url, "store_test");
     db->exec("DROP SCHEMA store_test CASCADE");
-    out.push_back(std::make_unique<emu::outbox::store>(emu::outbox::open_postgres(url, "store_test")));
+    out.push_back(std::make_unique<emu::outbox::store>(emu::outbox::open_postgres(url, "store_test"), tables));
   }
   return out;
 }
@@ -91,25 +93,25 @@ TEST_CASE("outbox store: failures back off, then fail; poison rows are swept; pr
 }
 
 TEST_CASE("server actions write both rows or neither", "[outbox]") {
-  for (auto& st : stores()) {
+  for (auto& st : stores(emu::bellyfed::business_tables())) {
     INFO((st->is_postgres() ? "postgresql" : "sqlite"));
     auto rt = emu::runtime::make_virtual(t0(), 1, emu::log_level::off, nullptr);
     emu::action_def create{"createRestaurant", "restaurants", "RESTAURANT_CREATED", "restaurant", false, 1};
-    json ok = emu::outbox::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}, {"rating", "4.5"}}, "t-1");
+    json ok = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}, {"rating", "4.5"}}, "t-1");
     REQUIRE(ok.contains("data"));
     CHECK(ok["data"]["rating"] == 4.5);
     CHECK(st->events().size() == 1);
     CHECK(st->events()[0].payload["name"] == "Pho");
-    json dup = emu::outbox::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}}, "t-2");
+    json dup = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}}, "t-2");
     CHECK(dup == json({{"error", "id: restaurant r-1 exists already"}}));
-    json failed = emu::outbox::run_action(*st, *rt, create, {{"id", "r-2"}, {"name", "X"}, {"address", "Y"}}, "t-3", true);
+    json failed = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-2"}, {"name", "X"}, {"address", "Y"}}, "t-3", true);
     CHECK(failed["error"].get<std::string>().find("nothing was written") != std::string::npos);
     CHECK(st->rows("restaurants").size() == 1);
     CHECK(st->events().size() == 1);
     emu::action_def job{"createImportJob", "import_jobs", "IMPORT_JOB_CREATED", "import_job", false, 1};
-    json bad = emu::outbox::run_action(*st, *rt, job, {{"records", "not json"}}, "");
+    json bad = emu::bellyfed::run_action(*st, *rt, job, {{"records", "not json"}}, "");
     CHECK(bad == json({{"error", "records: must be a list of 1 to 1000 restaurant records"}}));
-    json good = emu::outbox::run_action(*st, *rt, job, {{"id", "j-1"}, {"records", R"([{"id":"r-9"}])"}}, "");
+    json good = emu::bellyfed::run_action(*st, *rt, job, {{"id", "j-1"}, {"records", R"([{"id":"r-9"}])"}}, "");
     CHECK(good["data"]["records"] == json::parse(R"([{"id":"r-9"}])"));
   }
 }

@@ -5,7 +5,7 @@
 
 #include <unistd.h>
 
-#include "emulator/bellyfed/system.h"
+#include "emulator/system/definition.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/runner.h"
@@ -22,7 +22,7 @@ std::string write_temp(const std::string& text) {
 }
 
 const emu::system_def& sys() {
-  static const emu::system_def def = emu::bellyfed::load_system("");
+  static const emu::system_def def = emu::system::load("");
   return def;
 }
 

@@ -8,7 +8,7 @@ namespace {
 // Matches YAML `want` against JSON `actual`; returns "" or the differences, one per line.
 std::string diff(const std::string& want, const std::string& actual) {
   YAML::Node n = YAML::Load(want);
-  auto e = emu::scenario::compile_expected(n, "t.yaml", "$", true);
+  auto e = emu::scenario::compile_expected(n, "t.yaml", "$");
   emu::scenario::match_env env;
   env.resolve = [](const std::string& s) { return s == "${x}" ? emu::json(5) : emu::json(s); };
   env.pattern = [](const emu::json& p, const emu::json& v, std::string&) { return p["equals"] == v; };
@@ -17,9 +17,9 @@ std::string diff(const std::string& want, const std::string& actual) {
   return out;
 }
 
-std::string compile_error(const std::string& want, bool have_pattern = true) {
+std::string compile_error(const std::string& want) {
   try {
-    emu::scenario::compile_expected(YAML::Load(want), "t.yaml", "$", have_pattern);
+    emu::scenario::compile_expected(YAML::Load(want), "t.yaml", "$");
     return "OK";
   } catch (const emu::load_error& e) {
     return e.what();
@@ -100,5 +100,4 @@ TEST_CASE("matcher: bad tags are load errors with file:line", "[scenario][matche
   CHECK_THAT(compile_error("!between 3"), Catch::Contains("[low, high]"));
   CHECK_THAT(compile_error("!exact [1]"), Catch::Contains("!exact takes a map"));
   CHECK_THAT(compile_error("!unordered {a: 1}"), Catch::Contains("takes a list"));
-  CHECK_THAT(compile_error("!pattern {a: [1]}", false), Catch::Contains("not built yet (issue #3)"));
 }

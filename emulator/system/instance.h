@@ -1,6 +1,11 @@
-// A running copy of the system definition: the components, created for the given stages and
-// wired together (tables; bus targets → functions, log groups; later queues). `run` builds
-// one per scenario, `serve` one for the process. Not thread-safe: callers hold the world lock.
+// The composition root for any system definition (BellyFed's, or a user's `--system FILE`): a
+// running copy of it, with every component created for the given stages and wired together —
+// queues, tables, buses and rules; bus targets to functions, queues and log groups; built-in
+// functions with their permission-checked environments; outbox stores and relays; event source
+// mappings; the API Gateway with its request/reply integration. `run` builds one per scenario,
+// `serve` and `import --in-process` one for the process. It also owns the AWS API descriptors
+// bound to its components (apis.cc), which serve's router and the scenario `aws` step share.
+// Not thread-safe: callers hold the world lock.
 #pragma once
 
 #include <map>
@@ -9,6 +14,7 @@
 #include <vector>
 
 #include "emulator/bus/service.h"
+#include "emulator/core/api.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/dynamo/service.h"
@@ -19,8 +25,10 @@
 #include "emulator/outbox/outbox.h"
 
 namespace emu::bellyfed {
-
 class function_env;
+}
+
+namespace emu::system {
 
 // Where each stage's outbox store lives: SQLite in memory (default), SQLite files in
 // `data_dir` (outbox-<stage>.db), or a real PostgreSQL (`postgres_url`), one schema per stage
@@ -61,12 +69,17 @@ class instance {
   // Per stage: row counts per status, the oldest pending event and each relay's counters.
   json outbox_metrics();
   const system_def& definition() const { return def_; }
+  // The AWS APIs on this instance's components, one descriptor each (apis.cc).
+  const std::vector<api>& apis() const { return apis_; }
+  // The one named `name` ("dynamodb", "sqs", "events"), or null.
+  const api* find_api(const std::string& name) const;
 
   std::string function_arn(const std::string& qualified_name) const;
   std::string queue_arn(const std::string& qualified_name) const;
 
  private:
   void create_stage(const std::string& stage);
+  std::vector<api> describe_apis();  // apis.cc
   // The gateway's integration (ARCHITECTURE.md, "Synchronous request/reply"): invokes the
   // route's function; a 202 from it means "published to the bus", so the work due now runs and
   // the first function result delivered with the request's trace id is the reply.
@@ -82,7 +95,7 @@ class instance {
   bus::service bus_;
   dynamo::service dynamo_;
   sqs::service sqs_;
-  std::vector<std::unique_ptr<function_env>> envs_;
+  std::vector<std::unique_ptr<bellyfed::function_env>> envs_;
   std::vector<std::unique_ptr<sqs::mapping>> mappings_;
   std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
   struct stage_outbox {
@@ -94,6 +107,7 @@ class instance {
   std::string data_dir_;
   outbox_options outbox_options_;
   std::unique_ptr<gateway::service> gateway_;
+  std::vector<api> apis_;
 };
 
-}  // namespace emu::bellyfed
+}  // namespace emu::system

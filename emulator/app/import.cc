@@ -1,4 +1,4 @@
-#include "emulator/import_cmd.h"
+#include "emulator/app/import.h"
 
 #include <httplib.h>
 #include <unistd.h>
@@ -7,14 +7,14 @@
 #include <chrono>
 
 #include "emulator/bellyfed/import.h"
-#include "emulator/bellyfed/instance.h"
-#include "emulator/bellyfed/system.h"
 #include "emulator/core/args.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/system/definition.h"
+#include "emulator/system/instance.h"
 
-namespace emu {
+namespace emu::app {
 namespace {
 
 const char* const help = R"(usage: bellyfed-emu import FILE [options]
@@ -55,7 +55,7 @@ class progress {
 };
 
 int in_process(const json& records, const parsed_args& a, std::ostream& out, std::ostream& err) {
-  system_def sys = bellyfed::load_system(a.value("system"));
+  system_def sys = system::load(a.value("system"));
   std::string stage = a.value("stage", "dev");
   if (std::find(sys.stages.begin(), sys.stages.end(), stage) == sys.stages.end()) {
     err << "bellyfed-emu import: unknown stage '" << stage << "'\n";
@@ -63,7 +63,7 @@ int in_process(const json& records, const parsed_args& a, std::ostream& out, std
   }
   // A bounded trace: an import of 100,000 records would otherwise keep millions of entries.
   auto rt = runtime::make_virtual(*parse_iso8601("2024-12-01T00:00:00Z"), 0, log_level::off, nullptr, 10'000);
-  bellyfed::instance system(*rt, sys, {stage});
+  system::instance system(*rt, sys, {stage});
   std::string queue = resource_name(a.value("queue", "restaurant-import"), stage);
   if (!system.sqs().find(queue)) {
     err << "bellyfed-emu import: the system has no queue " << queue << "\n";
@@ -183,4 +183,4 @@ int import_command(const std::vector<std::string>& argv, std::ostream& out, std:
   }
 }
 
-}  // namespace emu
+}  // namespace emu::app

@@ -3,10 +3,15 @@
 #include <cctype>
 #include <cmath>
 
+#include "emulator/bellyfed/business.h"
 #include "emulator/core/text.h"
-#include "emulator/outbox/outbox.h"
 
-namespace emu::outbox {
+namespace emu::bellyfed {
+
+using outbox::iso;
+using outbox::new_event;
+using outbox::sql_value;
+using outbox::store;
 namespace {
 
 struct invalid : std::runtime_error {
@@ -201,4 +206,4 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
   return {{"data", data}};
 }
 
-}  // namespace emu::outbox
+}  // namespace emu::bellyfed

@@ -1,12 +1,13 @@
-#include "emulator/bellyfed/instance.h"
-
-#include "emulator/core/error.h"
-#include "emulator/core/time_format.h"
-#include "emulator/bellyfed/handlers.h"
+#include "emulator/system/instance.h"
 
 #include <map>
 
-namespace emu::bellyfed {
+#include "emulator/bellyfed/business.h"
+#include "emulator/bellyfed/handlers.h"
+#include "emulator/core/error.h"
+#include "emulator/core/time_format.h"
+
+namespace emu::system {
 namespace {
 
 // "arn:aws:lambda:us-east-1:000000000000:function:Name[:qualifier]" → "Name".
@@ -60,6 +61,7 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
                                                                           const std::string& trace_id) {
     return request_reply(fn, event, trace_id);
   });
+  apis_ = describe_apis();
 }
 
 json instance::action(const std::string& stage, const std::string& name, const json& input, const std::string& trace_id) {
@@ -70,7 +72,7 @@ json instance::action(const std::string& stage, const std::string& name, const j
   auto& o = outboxes_.at(stage);
   bool fail = o.fail_writes > 0;
   if (fail) --o.fail_writes;
-  json result = outbox::run_action(*o.store, rt_, *a, input, trace_id, fail);
+  json result = bellyfed::run_action(*o.store, rt_, *a, input, trace_id, fail);
   if (result.contains("data"))
     for (auto& r : o.relays) r->wake();
   return result;
@@ -256,8 +258,8 @@ void instance::create_stage(const std::string& stage) {
   // Functions with a built-in handler, each with its permission-checked view of the services.
   for (const auto& f : def_.functions) {
     if (f.builtin.empty() || f.builtin == "echo") continue;
-    auto env = std::make_unique<function_env>(rt_, def_, f, stage, dynamo_, sqs_, bus_);
-    functions::handler h = make_builtin(f.builtin, *env);
+    auto env = std::make_unique<bellyfed::function_env>(rt_, def_, f, stage, dynamo_, sqs_, bus_);
+    functions::handler h = bellyfed::make_builtin(f.builtin, *env);
     if (!h) continue;  // not in this build yet: invoking it answers ResourceNotFoundException
     functions_.add(resource_name(f.name, stage), std::move(h), f.timeout);
     envs_.push_back(std::move(env));
@@ -267,7 +269,7 @@ void instance::create_stage(const std::string& stage) {
     std::unique_ptr<outbox::sql_db> db;
     if (!outbox_options_.postgres_url.empty()) db = outbox::open_postgres(outbox_options_.postgres_url, outbox_options_.schema_prefix + stage);
     else db = outbox::open_sqlite(data_dir_.empty() ? "" : data_dir_ + "/outbox-" + stage + ".db");
-    o.store = std::make_unique<outbox::store>(std::move(db));
+    o.store = std::make_unique<outbox::store>(std::move(db), bellyfed::business_tables());
     std::string bus = resource_name(def_.outbox.bus, stage);
     for (int i = 1; i <= def_.outbox.relays; ++i) {
       o.relays.push_back(std::make_unique<outbox::relay>(rt_, *o.store, def_.outbox, bus,
@@ -286,4 +288,4 @@ void instance::create_stage(const std::string& stage) {
   }
 }
 
-}  // namespace emu::bellyfed
+}  // namespace emu::system

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace emu {
+namespace emu::app {
 
 int import_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-}  // namespace emu
+}  // namespace emu::app

@@ -1,0 +1,115 @@
+#include "emulator/app/admin_routes.h"
+
+#include <algorithm>
+
+#include "emulator/core/error.h"
+#include "emulator/core/event.h"
+#include "emulator/core/time_format.h"
+
+namespace emu::app {
+namespace {
+
+void add_outbox_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages) {
+  for (const auto& stage : stages) {
+    if (!system.has_outbox(stage)) continue;
+    std::string prefix = "/_emu/" + stage + "/actions/";
+    router.add_admin("POST", prefix + "*", [&system, stage, prefix](const edge::request& req) {
+      std::string name = req.path.substr(prefix.size());
+      std::string type = req.header("content-type");
+      json input;
+      if (type.rfind("application/x-www-form-urlencoded", 0) == 0) {
+        input = json::object();
+        for (const auto& [k, v] : edge::parse_form(req.body)) input[k] = v;
+      } else if (type.rfind("multipart/form-data", 0) == 0) {
+        input = json::object();
+        for (const auto& [k, v] : req.form_parts) {
+          if (k.rfind("file:", 0) == 0) throw aws_error::validation(k.substr(5) + ": server actions take no file uploads");
+          input[k] = v;
+        }
+      } else {
+        input = req.body.empty() ? json::object() : edge::parse_json_body(req.body);
+      }
+      edge::response r;
+      r.body = system.action(stage, name, input, trace_root(req.header("x-amzn-trace-id"))).dump();
+      return r;
+    });
+  }
+  router.add_admin("GET", "/_emu/outbox", [&system, stages](const edge::request& req) {
+    std::string stage = stages.front();
+    std::size_t limit = 100;
+    for (const auto& [k, v] : req.query) {
+      if (k == "stage") stage = v;
+      if (k == "limit") {
+        try {
+          limit = std::stoul(v);
+        } catch (...) {
+          throw aws_error::validation("limit must be a whole number");
+        }
+      }
+    }
+    if (!system.has_outbox(stage)) throw aws_error::resource_not_found("Stage " + stage + " has no outbox");
+    json events = json::array();
+    auto all = system.outbox_store(stage).events();
+    for (std::size_t i = all.size() > limit ? all.size() - limit : 0; i < all.size(); ++i) events.push_back(all[i].to_json());
+    edge::response r;
+    r.body = json{{"stage", stage}, {"metrics", system.outbox_metrics()[stage]}, {"events", events}}.dump();
+    return r;
+  });
+}
+
+}  // namespace
+
+void add_system_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages) {
+  router.add_admin("GET", "/_emu/events", [&system](const edge::request& req) {
+    std::string bus = "default";
+    for (const auto& [k, v] : req.query)
+      if (k == "bus") bus = v;
+    if (!system.bus().has_bus(bus)) throw aws_error::resource_not_found("Event bus " + bus + " does not exist.");
+    json list = json::array();
+    for (const auto& e : system.bus().events(bus)) list.push_back(e.envelope);
+    edge::response r;
+    r.body = json{{"bus", bus}, {"events", list}}.dump();
+    return r;
+  });
+  router.add_admin("GET", "/_emu/logs", [&system, stages](const edge::request& req) {
+    std::string fn, access;
+    for (const auto& [k, v] : req.query) {
+      if (k == "function") fn = v;
+      if (k == "access") access = v;
+    }
+    edge::response r;
+    if (!access.empty()) {
+      if (std::find(stages.begin(), stages.end(), access) == stages.end())
+        throw aws_error::resource_not_found("Stage " + access + " is not served");
+      json lines = json::array();
+      for (const auto& l : system.gateway().access_log(access))
+        lines.push_back({{"timestamp", iso8601_ms(l.at)}, {"message", l.line}});
+      r.body = json{{"logGroupName", "API-Gateway-Access-Logs_" + system.gateway().api_id(access) + "/" + access},
+                    {"events", lines}}
+                   .dump();
+      return r;
+    }
+    if (fn.empty()) {
+      r.body = json{{"functions", system.functions().names()}, {"access", stages}}.dump();
+      return r;
+    }
+    if (!system.functions().has(fn)) throw aws_error::resource_not_found("Function not found: " + fn);
+    json lines = json::array();
+    for (const auto& l : system.functions().logs(fn))
+      lines.push_back({{"timestamp", iso8601_ms(l.at)}, {"request_id", l.request_id}, {"message", l.message}});
+    r.body = json{{"logGroupName", "/aws/lambda/" + fn}, {"events", lines}}.dump();
+    return r;
+  });
+  router.add_admin("GET", "/_emu/metrics", [&system](const edge::request&) {
+    edge::response r;
+    r.body = json{{"buses", system.bus().metrics()},
+                  {"queues", system.sqs().metrics()},
+                  {"gateway", system.gateway().metrics()},
+                  {"outbox", system.outbox_metrics()}}
+                 .dump();
+    return r;
+  });
+  add_outbox_routes(router, system, stages);
+}
+
+}  // namespace emu::app

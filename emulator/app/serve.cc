@@ -1,0 +1,206 @@
+// `bellyfed-emu serve`: flags → runtime → system instance → router → HTTP server, until SIGINT
+// or SIGTERM.
+#include "emulator/app/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "emulator/app/admin_routes.h"
+#include "emulator/core/args.h"
+#include "emulator/core/error.h"
+#include "emulator/core/runtime.h"
+#include "emulator/core/yaml_json.h"
+#include "emulator/edge/admin.h"
+#include "emulator/edge/server.h"
+#include "emulator/system/definition.h"
+#include "emulator/system/instance.h"
+
+namespace emu::app {
+namespace {
+
+const char* const serve_help = R"(usage: bellyfed-emu serve [options]
+
+Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
+Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
+(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock,
+/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S,
+POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
+clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
+
+options:
+  --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator)
+  --port N             port (default 4566; 0 picks a free one and prints it)
+  --stages LIST        comma-separated stages to serve (default dev); each must be in the system
+  --data-dir DIR       where stores persist (created if missing); in memory when absent
+  --postgres URL       keep the outbox store in this PostgreSQL (one schema per stage,
+                       bellyfed_<stage>) instead of SQLite, e.g. postgresql://app@127.0.0.1/bellyfed
+  --system FILE        system definition (default: the built-in BellyFed one)
+  --max-body BYTES     largest request body accepted (default 16777216); larger gets 413
+  --sqs-max-message-bytes N
+                       default MaximumMessageSize of queues created through the API (default
+                       262144; AWS now allows up to 1048576)
+  --seed N             seed for generated ids (default 0)
+  --log-level LEVEL    debug, info, warn, error or off (default info)
+  --log-file FILE      append JSON log lines to FILE instead of stderr
+  -h, --help           this text
+)";
+
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    auto next = s.find(sep, pos);
+    if (next == std::string::npos) next = s.size();
+    if (next > pos) out.push_back(s.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int serve_command(const std::vector<std::string>& argv) {
+  parsed_args a;
+  try {
+    a = parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true}, {"postgres", true},
+                               {"system", true}, {"max-body", true}, {"seed", true}, {"log-level", true},
+                               {"sqs-max-message-bytes", true},
+                               {"log-file", true}});
+    if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 1;
+  }
+  if (a.has("help")) {
+    std::cout << serve_help;
+    return 0;
+  }
+  auto usage = [](const std::string& m) {
+    std::cerr << "bellyfed-emu serve: " << m << "\n";
+    return 1;
+  };
+  edge::server_options opts;
+  opts.host = a.value("host", "127.0.0.1");
+  long long port = -1, max_body = 0, seed = 0, sqs_max = 262144;
+  try {
+    port = std::stoll(a.value("port", "4566"));
+    max_body = std::stoll(a.value("max-body", std::to_string(edge::default_max_body_bytes)));
+    sqs_max = std::stoll(a.value("sqs-max-message-bytes", "262144"));
+    seed = std::stoll(a.value("seed", "0"));
+  } catch (...) {
+    return usage("--port, --max-body, --seed and --sqs-max-message-bytes take whole numbers");
+  }
+  if (port < 0 || port > 65535) return usage("--port must be 0 to 65535");
+  if (max_body < 1 || max_body > (1LL << 31)) return usage("--max-body must be 1 to 2147483648 bytes");
+  if (sqs_max < 1024 || sqs_max > 1048576) return usage("--sqs-max-message-bytes must be 1024 to 1048576 (AWS's range)");
+  if (seed < 0) return usage("--seed must be 0 or more");
+  opts.port = int(port);
+  opts.max_body_bytes = std::size_t(max_body);
+  auto level = parse_log_level(a.value("log-level", "info"));
+  if (!level) return usage("--log-level must be debug, info, warn, error or off");
+
+  system_def sys;
+  try {
+    sys = system::load(a.value("system"));
+  } catch (const load_error& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  auto stages = split(a.value("stages", "dev"), ',');
+  if (stages.empty()) return usage("--stages needs at least one stage");
+  for (const auto& s : stages)
+    if (std::find(sys.stages.begin(), sys.stages.end(), s) == sys.stages.end())
+      return usage("unknown stage '" + s + "' (the system defines: " + [&] {
+               std::string l;
+               for (const auto& x : sys.stages) l += (l.empty() ? "" : ", ") + x;
+               return l;
+             }() + ")");
+  if (a.has("data-dir")) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.value("data-dir"), ec);
+    if (ec) return usage("cannot create --data-dir " + a.value("data-dir") + ": " + ec.message());
+  }
+
+  // Block the stop signals in every thread; one thread waits for them and stops the server.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto rt = runtime::make_real(std::uint64_t(seed), *level, &std::cerr);
+  if (a.has("log-file")) {
+    try {
+      rt->log().log_to_file(a.value("log-file"));
+    } catch (const std::exception& e) {
+      return usage(e.what());
+    }
+  }
+  realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
+  std::unique_ptr<system::instance> system;
+  try {
+    system::outbox_options outbox;
+    outbox.postgres_url = a.value("postgres");
+    outbox.poll_always = true;  // rows may come from other writers (a real app on the same store)
+    system = std::make_unique<system::instance>(*rt, sys, stages, a.value("data-dir"), outbox);
+    system->sqs().max_message_bytes = std::size_t(sqs_max);
+  } catch (const aws_error& e) {
+    std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
+    return 2;
+  } catch (const std::exception& e) {  // the outbox store cannot be opened
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 3;
+  }
+  edge::router router(*rt, stages);
+  for (const auto& api : system->apis()) router.add_api(api);
+  // API Gateway: /{stage}/… for every served stage.
+  router.set_stage_handler([&](const edge::request& req) {
+    gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};
+    gateway::http_response out = system->gateway().handle(g);
+    edge::response r;
+    r.status = out.status;
+    for (auto& [k, v] : out.headers) {
+      if (strcasecmp(k.c_str(), "content-type") == 0) r.content_type = v;
+      else r.headers.emplace_back(k, v);
+    }
+    r.body = std::move(out.body);
+    return r;
+  });
+  add_system_routes(router, *system, stages);
+  std::string notice = system::not_runnable_notice(sys);
+  edge::add_admin_endpoints(router, *rt, {EMU_VERSION, stages, system::not_runnable(sys)});
+  edge::http_server server(router, driver, rt->log(), opts);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+    return 3;
+  }
+  driver.start();
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) rt->log().info("serve", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    server.stop();
+  });
+  rt->log().info("serve", "listening",
+                 {{"host", opts.host}, {"port", server.port()}, {"stages", stages}, {"version", EMU_VERSION},
+                  {"not_emulated", notice}});
+  std::cout << "bellyfed-emu " << EMU_VERSION << " listening on http://" << opts.host << ":" << server.port()
+            << " (stages: " << a.value("stages", "dev") << ")" << std::endl;
+  server.run();
+  // If the server stopped for another reason, release the signal thread.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  driver.stop();
+  return 0;
+}
+
+}  // namespace emu::app

@@ -1,0 +1,65 @@
+// One AWS API as everything that calls it sees it: how a request names it (X-Amz-Target prefix,
+// the query protocol's Action=), how its errors are written, and its operations — each with one
+// signature and its input guard inside, so no caller has to remember one. serve's edge router and
+// the scenario `aws` step dispatch through the same descriptors (emulator/system/apis.cc lists
+// them); each service folder describes its own API (dynamo/api.cc, sqs/api.cc, bus/api.cc).
+// Plain C++: no HTTP library here, so a descriptor is callable without sockets.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/json.h"
+
+namespace emu {
+
+// AWS JSON protocol versions, as sent in Content-Type.
+enum class json_protocol { v1_0, v1_1 };
+
+// What an operation may need of the request that carried it, besides its input.
+struct api_call {
+  std::string host;                      // the Host header (SQS builds queue URLs from it); "" off the wire
+  std::optional<instant> poll_deadline;  // set when the server retries a long poll (emu::poll_later)
+};
+
+using api_operation = std::function<json(json input, const api_call& call)>;
+// An operation that answers JSON text itself (DynamoDB reads copy stored items verbatim).
+using api_text_operation = std::function<std::string(json input, const api_call& call)>;
+using form_params = std::vector<std::pair<std::string, std::string>>;
+
+// The AWS query protocol (form `Action=…` in, XML out), for APIs that speak it too (SQS).
+struct query_dialect {
+  std::string xmlns;  // the namespace of its XML replies and errors
+  // The decoded parameters (and the request path: older SDKs post to a resource's URL) → the
+  // operation's JSON input.
+  std::function<json(const form_params& params, const std::string& path, const api_call& call)> decode;
+  // The operation's JSON output → the XML reply.
+  std::function<std::string(const std::string& action, const json& output)> encode;
+};
+
+struct api {
+  std::string name;           // the scenario `aws` step's `service:` ("dynamodb", "sqs", "events")
+  std::string target_prefix;  // "DynamoDB_20120810" in `X-Amz-Target: DynamoDB_20120810.GetItem`
+  json_protocol protocol = json_protocol::v1_0;
+  std::string error_type_prefix;  // written before an error's name in `__type`, e.g. "com.amazonaws.sqs#"
+  std::map<std::string, std::string> error_type_prefixes;  // error name → another prefix for it
+  bool crc32_header = false;                               // answer with `x-amz-crc32` (SDKs verify it)
+  std::map<std::string, api_operation> operations;         // by operation name
+  // Wire shortcuts for some of `operations` (same answers, as text); checked first by the edge.
+  std::map<std::string, api_text_operation> text_operations;
+  std::optional<query_dialect> query;
+
+  // "A, B, C": the operation names, for error messages.
+  std::string operation_names() const {
+    std::string out;
+    for (const auto& [n, op] : operations) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  }
+};
+
+}  // namespace emu
