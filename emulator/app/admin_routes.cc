@@ -23,7 +23,8 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
       } else if (type.rfind("multipart/form-data", 0) == 0) {
         input = json::object();
         for (const auto& [k, v] : req.form_parts) {
-          if (k.rfind("file:", 0) == 0) throw aws_error::validation(k.substr(5) + ": server actions take no file uploads");
+          if (k.rfind("file:", 0) == 0)
+            throw aws_error::validation(k.substr(5) + ": server actions take no file uploads");
           input[k] = v;
         }
       } else {
@@ -50,7 +51,8 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
     if (!system.has_outbox(stage)) throw aws_error::resource_not_found("Stage " + stage + " has no outbox");
     json events = json::array();
     auto all = system.outbox_store(stage).events();
-    for (std::size_t i = all.size() > limit ? all.size() - limit : 0; i < all.size(); ++i) events.push_back(all[i].to_json());
+    for (std::size_t i = all.size() > limit ? all.size() - limit : 0; i < all.size(); ++i)
+      events.push_back(all[i].to_json());
     edge::response r;
     r.body = json{{"stage", stage}, {"metrics", system.outbox_metrics()[stage]}, {"events", events}}.dump();
     return r;
@@ -84,9 +86,10 @@ void add_system_routes(edge::router& router, system::instance& system, const std
       json lines = json::array();
       for (const auto& l : system.gateway().access_log(access))
         lines.push_back({{"timestamp", iso8601_ms(l.at)}, {"message", l.line}});
-      r.body = json{{"logGroupName", "API-Gateway-Access-Logs_" + system.gateway().api_id(access) + "/" + access},
-                    {"events", lines}}
-                   .dump();
+      r.body = json{
+          {"logGroupName", "API-Gateway-Access-Logs_" + system.gateway().api_id(access) + "/" + access},
+          {"events",
+           lines}}.dump();
       return r;
     }
     if (fn.empty()) {

@@ -43,8 +43,8 @@ class progress {
   void update(std::size_t done) {
     if (!tty_ || total_ == 0) return;
     int width = 30, filled = int(double(done) / double(total_) * width);
-    err_ << "\rimporting [" << std::string(std::size_t(filled), '#') << std::string(std::size_t(width - filled), ' ') << "] "
-         << done << "/" << total_ << std::flush;
+    err_ << "\rimporting [" << std::string(std::size_t(filled), '#') << std::string(std::size_t(width - filled), ' ')
+         << "] " << done << "/" << total_ << std::flush;
     if (done == total_) err_ << "\n";
   }
 
@@ -110,7 +110,8 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
   }
   client.set_connection_timeout(5);
   client.set_read_timeout(60);
-  httplib::Headers sqs_headers = {{"X-Amz-Target", ""}, {"Authorization", "AWS4-HMAC-SHA256 Credential=import/x/us-east-1/sqs/aws4_request"}};
+  httplib::Headers sqs_headers = {{"X-Amz-Target", ""},
+                                  {"Authorization", "AWS4-HMAC-SHA256 Credential=import/x/us-east-1/sqs/aws4_request"}};
   auto call = [&](const std::string& op, const json& body, json& result) -> std::string {
     httplib::Headers h = {{"X-Amz-Target", "AmazonSQS." + op}};
     auto res = client.Post("/", h, body.dump(), "application/x-amz-json-1.0");
@@ -119,7 +120,8 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
              " error (is `bellyfed-emu serve` running there? --endpoint names another, --in-process needs none)";
     result = json::parse(res->body, nullptr, false);
     if (res->status != 200)
-      return result.is_object() ? result.value("__type", "error") + ": " + result.value("message", res->body) : res->body;
+      return result.is_object() ? result.value("__type", "error") + ": " + result.value("message", res->body)
+                                : res->body;
     return "";
   };
   std::string queue = resource_name(a.value("queue", "restaurant-import"), a.value("stage", "dev"));
@@ -140,7 +142,8 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
       return 3;
     }
     for (const auto& f : r.value("Failed", json::array())) {
-      err << "record " << f.value("Id", "?") << " refused: " << f.value("Code", "") << ": " << f.value("Message", "") << "\n";
+      err << "record " << f.value("Id", "?") << " refused: " << f.value("Code", "") << ": " << f.value("Message", "")
+          << "\n";
       ++refused;
     }
     sent += r.value("Successful", json::array()).size();
@@ -155,7 +158,12 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
 int import_command(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   parsed_args a;
   try {
-    a = parse_args(argv, {{"endpoint", true}, {"queue", true}, {"stage", true}, {"in-process", false}, {"system", true}, {"help", false}});
+    a = parse_args(argv, {{"endpoint", true},
+                          {"queue", true},
+                          {"stage", true},
+                          {"in-process", false},
+                          {"system", true},
+                          {"help", false}});
   } catch (const std::invalid_argument& e) {
     err << "bellyfed-emu import: " << e.what() << "\n\n" << help;
     return 1;

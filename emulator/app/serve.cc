@@ -51,7 +51,6 @@ options:
   -h, --help           this text
 )";
 
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::size_t pos = 0;
@@ -69,10 +68,17 @@ std::vector<std::string> split(const std::string& s, char sep) {
 int serve_command(const std::vector<std::string>& argv) {
   parsed_args a;
   try {
-    a = parse_args(argv, {{"host", true}, {"port", true}, {"stages", true}, {"data-dir", true}, {"postgres", true},
-                               {"system", true}, {"max-body", true}, {"seed", true}, {"log-level", true},
-                               {"sqs-max-message-bytes", true},
-                               {"log-file", true}});
+    a = parse_args(argv, {{"host", true},
+                          {"port", true},
+                          {"stages", true},
+                          {"data-dir", true},
+                          {"postgres", true},
+                          {"system", true},
+                          {"max-body", true},
+                          {"seed", true},
+                          {"log-level", true},
+                          {"sqs-max-message-bytes", true},
+                          {"log-file", true}});
     if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
   } catch (const std::invalid_argument& e) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
@@ -99,7 +105,8 @@ int serve_command(const std::vector<std::string>& argv) {
   }
   if (port < 0 || port > 65535) return usage("--port must be 0 to 65535");
   if (max_body < 1 || max_body > (1LL << 31)) return usage("--max-body must be 1 to 2147483648 bytes");
-  if (sqs_max < 1024 || sqs_max > 1048576) return usage("--sqs-max-message-bytes must be 1024 to 1048576 (AWS's range)");
+  if (sqs_max < 1024 || sqs_max > 1048576)
+    return usage("--sqs-max-message-bytes must be 1024 to 1048576 (AWS's range)");
   if (seed < 0) return usage("--seed must be 0 or more");
   opts.port = int(port);
   opts.max_body_bytes = std::size_t(max_body);
@@ -118,10 +125,10 @@ int serve_command(const std::vector<std::string>& argv) {
   for (const auto& s : stages)
     if (std::find(sys.stages.begin(), sys.stages.end(), s) == sys.stages.end())
       return usage("unknown stage '" + s + "' (the system defines: " + [&] {
-               std::string l;
-               for (const auto& x : sys.stages) l += (l.empty() ? "" : ", ") + x;
-               return l;
-             }() + ")");
+        std::string l;
+        for (const auto& x : sys.stages) l += (l.empty() ? "" : ", ") + x;
+        return l;
+      }() + ")");
   if (a.has("data-dir")) {
     std::error_code ec;
     std::filesystem::create_directories(a.value("data-dir"), ec);
@@ -143,7 +150,9 @@ int serve_command(const std::vector<std::string>& argv) {
       return usage(e.what());
     }
   }
-  realtime_driver driver(rt->sched(), [&](const std::string& m) { rt->log().error("scheduler", "task failed", {{"error", m}}); });
+  realtime_driver driver(rt->sched(), [&](const std::string& m) {
+    rt->log().error("scheduler", "task failed", {{"error", m}});
+  });
   std::unique_ptr<system::instance> system;
   try {
     system::outbox_options outbox;
@@ -167,8 +176,10 @@ int serve_command(const std::vector<std::string>& argv) {
     edge::response r;
     r.status = out.status;
     for (auto& [k, v] : out.headers) {
-      if (strcasecmp(k.c_str(), "content-type") == 0) r.content_type = v;
-      else r.headers.emplace_back(k, v);
+      if (strcasecmp(k.c_str(), "content-type") == 0)
+        r.content_type = v;
+      else
+        r.headers.emplace_back(k, v);
     }
     r.body = std::move(out.body);
     return r;
@@ -191,7 +202,10 @@ int serve_command(const std::vector<std::string>& argv) {
     server.stop();
   });
   rt->log().info("serve", "listening",
-                 {{"host", opts.host}, {"port", server.port()}, {"stages", stages}, {"version", EMU_VERSION},
+                 {{"host", opts.host},
+                  {"port", server.port()},
+                  {"stages", stages},
+                  {"version", EMU_VERSION},
                   {"not_emulated", notice}});
   std::cout << "bellyfed-emu " << EMU_VERSION << " listening on http://" << opts.host << ":" << server.port()
             << " (stages: " << a.value("stages", "dev") << ")" << std::endl;

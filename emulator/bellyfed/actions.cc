@@ -30,7 +30,9 @@ class fields {
       if (!ok) throw invalid(k + ": is not a field of this action (fields: " + list + ")");
     }
   }
-  bool has(const char* k) const { return in_.contains(k) && !in_[k].is_null() && !(in_[k].is_string() && in_[k].get<std::string>().empty()); }
+  bool has(const char* k) const {
+    return in_.contains(k) && !in_[k].is_null() && !(in_[k].is_string() && in_[k].get<std::string>().empty());
+  }
   std::optional<std::string> text(const char* k, bool required, std::size_t max) const {
     if (!has(k)) {
       if (required) throw invalid(std::string(k) + ": is required");
@@ -96,8 +98,13 @@ json one_row(store& st, const std::string& table, const std::string& id) {
 }
 
 json restaurant_payload(const json& row) {
-  return {{"id", row["id"]},         {"name", row["name"]},     {"address", row["address"]}, {"city", row["city"]},
-          {"cuisineType", row["cuisine_type"]}, {"rating", row["rating"]}, {"updatedAt", row["updated_at"]}};
+  return {{"id", row["id"]},
+          {"name", row["name"]},
+          {"address", row["address"]},
+          {"city", row["city"]},
+          {"cuisineType", row["cuisine_type"]},
+          {"rating", row["rating"]},
+          {"updatedAt", row["updated_at"]}};
 }
 
 }  // namespace
@@ -107,12 +114,14 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
   instant now = rt.clock().now();
   std::string at = iso(now);
   json data;
-  new_event ev{rt.ids().uuid(), a.aggregate_type, "", a.event_type, nullptr, trace_id.empty() ? rt.ids().uuid() : trace_id};
+  new_event ev{rt.ids().uuid(), a.aggregate_type, "",
+               a.event_type,    nullptr,          trace_id.empty() ? rt.ids().uuid() : trace_id};
   try {
     auto write = [&](const std::function<void()>& business) {
       st.transaction([&] {
         business();
-        if (fail_after_business_row) throw std::runtime_error("injected failure after the business row (fault outbox: fail-write)");
+        if (fail_after_business_row)
+          throw std::runtime_error("injected failure after the business row (fault outbox: fail-write)");
         st.insert_event(ev, now);
       });
     };
@@ -124,10 +133,12 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       auto rating = f.number("rating", false, 0, 5, false);
       write([&] {
         if (has_row(st, "restaurants", rid)) throw invalid("id: restaurant " + rid + " exists already");
-        st.db().exec("INSERT INTO restaurants (id, name, address, city, cuisine_type, rating, created_at, updated_at) VALUES "
-                     "($1, $2, $3, $4, $5, " + std::string(st.is_postgres() ? "$6::double precision" : "$6") + ", " +
-                         st.db().ts_in("$7") + ", " + st.db().ts_in("$7") + ")",
-                     {rid, *name, *address, opt(city), opt(cuisine), opt_num(rating), at});
+        st.db().exec(
+            "INSERT INTO restaurants (id, name, address, city, cuisine_type, rating, created_at, updated_at) VALUES "
+            "($1, $2, $3, $4, $5, " +
+                std::string(st.is_postgres() ? "$6::double precision" : "$6") + ", " + st.db().ts_in("$7") + ", " +
+                st.db().ts_in("$7") + ")",
+            {rid, *name, *address, opt(city), opt(cuisine), opt_num(rating), at});
         data = one_row(st, "restaurants", rid);
         ev.aggregate_id = rid;
         ev.payload = restaurant_payload(data);
@@ -135,20 +146,24 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
     } else if (a.table == "restaurants") {
       fields f(input, {"id", "name", "address", "city", "cuisineType", "rating"});
       std::string rid = *f.text("id", true, 64);
-      auto name = f.text("name", false, 200), address = f.text("address", false, 500), city = f.text("city", false, 100),
-           cuisine = f.text("cuisineType", false, 100);
+      auto name = f.text("name", false, 200), address = f.text("address", false, 500),
+           city = f.text("city", false, 100), cuisine = f.text("cuisineType", false, 100);
       auto rating = f.number("rating", false, 0, 5, false);
-      if (!name && !address && !city && !cuisine && !rating) throw invalid("nothing to update: give name, address, city, cuisineType or rating");
+      if (!name && !address && !city && !cuisine && !rating)
+        throw invalid("nothing to update: give name, address, city, cuisineType or rating");
       write([&] {
         // FOR UPDATE on PostgreSQL: updates of one restaurant commit in order, so their outbox
         // rows' ids follow the commit order (the relay's per-aggregate order relies on it).
-        auto found = st.db().exec("SELECT id FROM restaurants WHERE id = $1" + std::string(st.is_postgres() ? " FOR UPDATE" : ""), {rid});
+        auto found = st.db().exec(
+            "SELECT id FROM restaurants WHERE id = $1" + std::string(st.is_postgres() ? " FOR UPDATE" : ""), {rid});
         if (found.empty()) throw invalid("id: no restaurant " + rid);
-        st.db().exec("UPDATE restaurants SET name = COALESCE($2, name), address = COALESCE($3, address), city = COALESCE($4, city), "
-                     "cuisine_type = COALESCE($5, cuisine_type), rating = COALESCE(" +
-                         std::string(st.is_postgres() ? "$6::double precision" : "$6") + ", rating), updated_at = " +
-                         st.db().ts_in("$7") + " WHERE id = $1",
-                     {rid, opt(name), opt(address), opt(city), opt(cuisine), opt_num(rating), at});
+        st.db().exec(
+            "UPDATE restaurants SET name = COALESCE($2, name), address = COALESCE($3, address), city = COALESCE($4, "
+            "city), "
+            "cuisine_type = COALESCE($5, cuisine_type), rating = COALESCE(" +
+                std::string(st.is_postgres() ? "$6::double precision" : "$6") +
+                ", rating), updated_at = " + st.db().ts_in("$7") + " WHERE id = $1",
+            {rid, opt(name), opt(address), opt(city), opt(cuisine), opt_num(rating), at});
         data = one_row(st, "restaurants", rid);
         ev.aggregate_id = rid;
         ev.payload = restaurant_payload(data);
@@ -160,34 +175,42 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       auto rating = f.number("rating", true, 1, 5, true);
       auto text = f.text("text", false, 2000), author = f.text("author", false, 100);
       write([&] {
-        if (!has_row(st, "restaurants", restaurant))
-          throw invalid("restaurantId: no restaurant " + restaurant);
+        if (!has_row(st, "restaurants", restaurant)) throw invalid("restaurantId: no restaurant " + restaurant);
         if (has_row(st, "reviews", vid)) throw invalid("id: review " + vid + " exists already");
-        st.db().exec("INSERT INTO reviews (id, restaurant_id, rating, text, author, created_at) VALUES ($1, $2, CAST($3 AS integer), $4, $5, " +
-                         st.db().ts_in("$6") + ")",
-                     {vid, restaurant, std::to_string((long long)*rating), opt(text), opt(author), at});
+        st.db().exec(
+            "INSERT INTO reviews (id, restaurant_id, rating, text, author, created_at) VALUES ($1, $2, CAST($3 AS "
+            "integer), $4, $5, " +
+                st.db().ts_in("$6") + ")",
+            {vid, restaurant, std::to_string((long long)*rating), opt(text), opt(author), at});
         data = one_row(st, "reviews", vid);
         ev.aggregate_id = vid;
-        ev.payload = {{"id", vid}, {"restaurantId", restaurant}, {"rating", data["rating"]}, {"text", data["text"]},
-                      {"author", data["author"]}, {"createdAt", data["created_at"]}};
+        ev.payload = {{"id", vid},
+                      {"restaurantId", restaurant},
+                      {"rating", data["rating"]},
+                      {"text", data["text"]},
+                      {"author", data["author"]},
+                      {"createdAt", data["created_at"]}};
       });
     } else {  // import_jobs
       fields f(input, {"id", "records"});
       std::string jid = f.id_or_new(rt);
       if (!f.has("records")) throw invalid("records: is required");
       json records = f.raw("records");
-      if (records.is_string()) records = json::parse(records.get<std::string>(), nullptr, false);  // a form field holds JSON text
+      if (records.is_string())
+        records = json::parse(records.get<std::string>(), nullptr, false);  // a form field holds JSON text
       if (!records.is_array() || records.empty() || records.size() > 1000)
         throw invalid("records: must be a list of 1 to 1000 restaurant records");
       for (std::size_t i = 0; i < records.size(); ++i)
         if (!records[i].is_object()) throw invalid("records[" + std::to_string(i) + "]: must be an object");
       std::string text = records.dump();
       // The event carries the records and must fit EventBridge's 256 KB entry limit.
-      if (text.size() > 200 * 1024) throw invalid("records: at most 200 KB of records per job (EventBridge's 256 KB event limit)");
+      if (text.size() > 200 * 1024)
+        throw invalid("records: at most 200 KB of records per job (EventBridge's 256 KB event limit)");
       write([&] {
         if (has_row(st, "import_jobs", jid)) throw invalid("id: import job " + jid + " exists already");
         st.db().exec("INSERT INTO import_jobs (id, records, record_count, status, created_at) VALUES ($1, " +
-                         std::string(st.is_postgres() ? "$2::jsonb" : "$2") + ", CAST($3 AS integer), 'pending', " + st.db().ts_in("$4") + ")",
+                         std::string(st.is_postgres() ? "$2::jsonb" : "$2") + ", CAST($3 AS integer), 'pending', " +
+                         st.db().ts_in("$4") + ")",
                      {jid, text, std::to_string(records.size()), at});
         data = one_row(st, "import_jobs", jid);
         ev.aggregate_id = jid;
@@ -197,12 +220,14 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
   } catch (const invalid& e) {
     return {{"error", e.what()}};
   } catch (const std::exception& e) {
-    rt.log().log(log_level::warn, "outbox", "server action failed", {{"action", a.name}, {"error", e.what()}}, ev.trace_id);
+    rt.log().log(log_level::warn, "outbox", "server action failed", {{"action", a.name}, {"error", e.what()}},
+                 ev.trace_id);
     return {{"error", std::string("The action failed and nothing was written: ") + e.what()}};
   }
-  rt.trace().record("action", "outbox",
-                    {{"action", a.name}, {"event_type", a.event_type}, {"aggregate_id", ev.aggregate_id}, {"event_id", ev.event_id}},
-                    ev.trace_id);
+  rt.trace().record(
+      "action", "outbox",
+      {{"action", a.name}, {"event_type", a.event_type}, {"aggregate_id", ev.aggregate_id}, {"event_id", ev.event_id}},
+      ev.trace_id);
   return {{"data", data}};
 }
 

@@ -15,7 +15,8 @@ const std::vector<outbox::business_table>& business_tables() {
         {"created_at", 't'},
         {"updated_at", 't'}},
        [](const sql_types& t) {
-         return "CREATE TABLE IF NOT EXISTS restaurants (id text PRIMARY KEY, name text NOT NULL, address text, city text, "
+         return "CREATE TABLE IF NOT EXISTS restaurants (id text PRIMARY KEY, name text NOT NULL, address text, city "
+                "text, "
                 "cuisine_type text, rating " +
                 t.real + ", created_at " + t.timestamp + " NOT NULL DEFAULT " + t.now + ", updated_at " + t.timestamp +
                 " NOT NULL DEFAULT " + t.now + ")";

@@ -21,7 +21,8 @@ bool condition_failed(const aws_error& e) { return e.type() == "ConditionalCheck
 
 json restaurant_item(const json& p, const standard_event& e) {
   std::string id = p.value("id", "");
-  json item = {{"PK", "EST#" + id}, {"SK", "META#" + id}, {"id", id}, {"lastEventId", e.event_id}, {"trace_id", e.trace_id}};
+  json item = {
+      {"PK", "EST#" + id}, {"SK", "META#" + id}, {"id", id}, {"lastEventId", e.event_id}, {"trace_id", e.trace_id}};
   for (const char* k : {"name", "address", "city", "cuisineType", "rating", "updatedAt"})
     if (p.contains(k) && !p[k].is_null()) item[k] = p[k];
   std::string name = p.value("name", "");
@@ -51,11 +52,15 @@ functions::handler event_consumer(function_env& env) {
       try {
         env.dynamo("PutItem", {{"TableName", env.table("FoodEstablishment")},
                                {"Item", dynamo::item_from_plain(item)},
-                               {"ConditionExpression", "attribute_not_exists(PK) OR (lastEventId <> :e AND (attribute_not_exists(updatedAt) OR updatedAt <= :u))"},
-                               {"ExpressionAttributeValues", {{":e", {{"S", e.event_id}}}, {":u", {{"S", p.value("updatedAt", "")}}}}}});
+                               {"ConditionExpression",
+                                "attribute_not_exists(PK) OR (lastEventId <> :e AND (attribute_not_exists(updatedAt) "
+                                "OR updatedAt <= :u))"},
+                               {"ExpressionAttributeValues",
+                                {{":e", {{"S", e.event_id}}}, {":u", {{"S", p.value("updatedAt", "")}}}}}});
       } catch (const aws_error& x) {
         if (!condition_failed(x)) throw;
-        ctx.log(e.event_type + " " + e.event_id + ": restaurant " + id + " already has this or a later change; nothing written");
+        ctx.log(e.event_type + " " + e.event_id + ": restaurant " + id +
+                " already has this or a later change; nothing written");
         return {{"applied", false}, {"id", id}};
       }
       ctx.log(e.event_type + " " + e.event_id + ": restaurant " + id + " written to FoodEstablishment");

@@ -1,8 +1,8 @@
 #include "emulator/bellyfed/handlers.h"
 
+#include <strings.h>
 #include <algorithm>
 #include <cctype>
-#include <strings.h>
 
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
@@ -12,15 +12,23 @@
 
 namespace emu::bellyfed {
 
-function_env::function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage, dynamo::service& db,
-                           sqs::service& sqs, bus::service& bus)
-    : rt_(rt), def_(def), fn_(fn), stage_(std::move(stage)), qualified_(resource_name(fn.name, stage_)), dynamo_api_(dynamo::describe_api(db)), sqs_(sqs), bus_(bus),
-      account_(def.account), region_(def.region) {}
+function_env::function_env(runtime& rt, const system_def& def, const function_def& fn, std::string stage,
+                           dynamo::service& db, sqs::service& sqs, bus::service& bus)
+    : rt_(rt),
+      def_(def),
+      fn_(fn),
+      stage_(std::move(stage)),
+      qualified_(resource_name(fn.name, stage_)),
+      dynamo_api_(dynamo::describe_api(db)),
+      sqs_(sqs),
+      bus_(bus),
+      account_(def.account),
+      region_(def.region) {}
 
 void function_env::deny(const std::string& action, const std::string& resource_arn) const {
-  throw aws_error::access_denied("User: arn:aws:sts::" + account_ + ":assumed-role/" + qualified_ + "-role/" + qualified_ +
-                                 " is not authorized to perform: " + action + " on resource: " + resource_arn +
-                                 " because no identity-based policy allows the " + action + " action");
+  throw aws_error::access_denied("User: arn:aws:sts::" + account_ + ":assumed-role/" + qualified_ + "-role/" +
+                                 qualified_ + " is not authorized to perform: " + action + " on resource: " +
+                                 resource_arn + " because no identity-based policy allows the " + action + " action");
 }
 
 void function_env::check_tables(const std::string& action, const json& request) const {
@@ -58,7 +66,8 @@ std::string function_env::dynamo_text(const std::string& action, json request) {
 std::string function_env::send_message(const std::string& queue, const std::string& body, const std::string& trace_id) {
   if (std::find(fn_.queues.begin(), fn_.queues.end(), queue) == fn_.queues.end())
     deny("sqs:SendMessage", "arn:aws:sqs:" + region_ + ":" + account_ + ":" + resource_name(queue, stage_));
-  return sqs_.send(resource_name(queue, stage_), body, {}, std::nullopt, "", "", trace_id.empty() ? "" : "Root=" + trace_id);
+  return sqs_.send(resource_name(queue, stage_), body, {}, std::nullopt, "", "",
+                   trace_id.empty() ? "" : "Root=" + trace_id);
 }
 
 json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {
@@ -85,7 +94,8 @@ json publish(function_env& env, const std::string& event_type, const std::string
     ctx.log("rejected a " + (event_type.empty() ? std::string("standard") : event_type) + " event: " + why);
     throw aws_error::validation("the standard event is not valid: " + why);
   }
-  json result = env.put_event("bellyfed", {{"Source", source}, {"DetailType", event_type}, {"Detail", detail.dump()}}, trace_id);
+  json result =
+      env.put_event("bellyfed", {{"Source", source}, {"DetailType", event_type}, {"Detail", detail.dump()}}, trace_id);
   if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
   return detail;
 }
@@ -116,17 +126,19 @@ json api_request(function_env& env, const json& event, const functions::context&
         if (std::string root = trace_root(v.get<std::string>()); !root.empty()) trace_id = root;
   if (trace_id.empty()) trace_id = env.rt().ids().uuid();
   json rc = object_at("requestContext");
-  json payload = {{"request_id", rc.value("requestId", "")},
-                  {"method", method},
-                  {"resource", resource},
-                  {"path", event.value("path", "")},
-                  {"path_parameters", object_at("pathParameters")},
-                  {"query", object_at("queryStringParameters")},
-                  {"source_ip", rc.contains("identity") && rc["identity"].is_object() ? rc["identity"].value("sourceIp", "") : ""}};
+  json payload = {
+      {"request_id", rc.value("requestId", "")},
+      {"method", method},
+      {"resource", resource},
+      {"path", event.value("path", "")},
+      {"path_parameters", object_at("pathParameters")},
+      {"query", object_at("queryStringParameters")},
+      {"source_ip", rc.contains("identity") && rc["identity"].is_object() ? rc["identity"].value("sourceIp", "") : ""}};
   json detail = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
-  ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() + " (trace " +
-          trace_id + ")");
-  return proxy_response(202, json{{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}}.dump());
+  ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() +
+          " (trace " + trace_id + ")");
+  return proxy_response(
+      202, json{{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}}.dump());
 }
 
 // The seed's Event Processor. SQS records: every record becomes a standard RESTAURANT_IMPORT
@@ -135,7 +147,8 @@ json api_request(function_env& env, const json& event, const functions::context&
 // is reported as a batch item failure and the others go on. API Gateway requests: api_request.
 functions::handler event_processor(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
-    if (event.is_object() && event.contains("httpMethod") && event.contains("requestContext")) return api_request(env, event, ctx);
+    if (event.is_object() && event.contains("httpMethod") && event.contains("requestContext"))
+      return api_request(env, event, ctx);
     if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array())
       throw std::runtime_error("EventProcessor: expected an SQS event with Records or an API Gateway proxy event");
     json failures = json::array();
@@ -152,7 +165,8 @@ functions::handler event_processor(function_env& env) {
         if (trace_id.empty() && body.contains("trace_id") && body["trace_id"].is_string()) trace_id = body["trace_id"];
         if (trace_id.empty()) trace_id = env.rt().ids().uuid();
         json detail = publish(env, "RESTAURANT_IMPORT", "import-processor", trace_id, std::move(body), ctx);
-        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + detail["event_id"].get<std::string>() + " (trace " + trace_id + ")");
+        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + detail["event_id"].get<std::string>() + " (trace " +
+                trace_id + ")");
       } catch (const std::exception& x) {
         ctx.log("record " + id + " failed: " + x.what());
         failures.push_back({{"itemIdentifier", id}});
@@ -192,7 +206,8 @@ std::string invalid_record(const json& r) {
   for (const char* k : {"id", "name", "city", "cuisineType"})
     if (auto e = text(r, k, true); !e.empty()) return e;
   if (!valid_id(r["id"].get<std::string>())) return std::string("id: ") + valid_id_rule;
-  if (r.contains("rating") && !(r["rating"].is_number() && r["rating"].get<double>() >= 0 && r["rating"].get<double>() <= 5))
+  if (r.contains("rating") &&
+      !(r["rating"].is_number() && r["rating"].get<double>() >= 0 && r["rating"].get<double>() <= 5))
     return "rating: must be a number from 0 to 5";
   for (const char* list : {"menu", "reviews"}) {
     if (!r.contains(list)) continue;
@@ -205,8 +220,10 @@ std::string invalid_record(const json& r) {
       if (!valid_id(x["id"].get<std::string>())) return at + "id: " + valid_id_rule;
       if (std::string(list) == "menu") {
         if (auto e = text(x, "name", true); !e.empty()) return at + e;
-        if (!x.contains("price") || !x["price"].is_number() || x["price"].get<double>() < 0) return at + "price: must be a number ≥ 0";
-      } else if (!x.contains("rating") || !x["rating"].is_number_integer() || x["rating"].get<int>() < 1 || x["rating"].get<int>() > 5) {
+        if (!x.contains("price") || !x["price"].is_number() || x["price"].get<double>() < 0)
+          return at + "price: must be a number ≥ 0";
+      } else if (!x.contains("rating") || !x["rating"].is_number_integer() || x["rating"].get<int>() < 1 ||
+                 x["rating"].get<int>() > 5) {
         return at + "rating: must be a whole number from 1 to 5";
       }
     }
@@ -240,8 +257,10 @@ functions::handler dynamodb_import(function_env& env) {
     est["GSI2PK"] = "CUISINE#" + cuisine;
     est["GSI2SK"] = "EST#" + name + "#" + id;
     if (e.contains("trace_id")) est["trace_id"] = e["trace_id"];
-    json items = json::array({{{"Put", {{"TableName", env.table("FoodEstablishment")}, {"Item", dynamo::item_from_plain(est)},
-                                        {"ConditionExpression", "attribute_not_exists(PK)"}}}}});
+    json items = json::array({{{"Put",
+                                {{"TableName", env.table("FoodEstablishment")},
+                                 {"Item", dynamo::item_from_plain(est)},
+                                 {"ConditionExpression", "attribute_not_exists(PK)"}}}}});
     for (const auto& m : r.value("menu", json::array())) {
       json it = m;
       it["PK"] = "EST#" + id;
@@ -263,9 +282,11 @@ functions::handler dynamodb_import(function_env& env) {
       ctx.log("restaurant " + id + " already imported; nothing written");
       return {{"imported", false}, {"id", id}, {"reason", "already imported"}};
     }
-    ctx.log("imported restaurant " + id + " with " + std::to_string(r.value("menu", json::array()).size()) + " menu items and " +
-            std::to_string(r.value("reviews", json::array()).size()) + " reviews");
-    return {{"imported", true}, {"id", id}, {"menu_items", r.value("menu", json::array()).size()},
+    ctx.log("imported restaurant " + id + " with " + std::to_string(r.value("menu", json::array()).size()) +
+            " menu items and " + std::to_string(r.value("reviews", json::array()).size()) + " reviews");
+    return {{"imported", true},
+            {"id", id},
+            {"menu_items", r.value("menu", json::array()).size()},
             {"reviews", r.value("reviews", json::array()).size()}};
   };
 }

@@ -53,7 +53,8 @@ json decode_token(std::string s) {
 // The API's view of a stored item, as JSON text: its attributes without the key and index
 // attributes. Read from the stored text directly (a document per item cost ~9 µs).
 void append_public_item(std::string& out, std::string_view av_item) {
-  dynamo::append_plain_item(out, av_item, {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id", "lastEventId"});
+  dynamo::append_plain_item(out, av_item,
+                            {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id", "lastEventId"});
 }
 
 // {"items":[…],"count":n[,"nextToken":"…"]}, then `extra` (`,"restaurantId":"r-1"`).
@@ -74,13 +75,15 @@ query_params read_query(const json& query, std::initializer_list<const char*> al
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      throw bad_request("Unknown query parameter '" + k + "'" + (list.empty() ? " (this resource takes none)" : " (allowed: " + list + ")"));
+      throw bad_request("Unknown query parameter '" + k + "'" +
+                        (list.empty() ? " (this resource takes none)" : " (allowed: " + list + ")"));
     }
     q.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
   if (auto it = q.values.find("limit"); it != q.values.end()) {
     const std::string& l = it->second;
-    bool digits = !l.empty() && l.size() <= 3 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; });
+    bool digits =
+        !l.empty() && l.size() <= 3 && std::all_of(l.begin(), l.end(), [](char c) { return c >= '0' && c <= '9'; });
     q.limit = digits ? std::stoi(l) : 0;
     if (q.limit < 1 || q.limit > max_limit) throw bad_request("limit: must be a whole number from 1 to 100");
   }
@@ -98,13 +101,14 @@ std::string path_id(const json& payload) {
 
 // One page of a key-condition query as the response body: up to `limit` items after the
 // token's key, and a token when more follow (found by reading one item past the page).
-std::string query_page(function_env& env, json request, const std::vector<std::string>& key_names, const query_params& q,
-                       const std::string& identity, const std::string& extra = "") {
+std::string query_page(function_env& env, json request, const std::vector<std::string>& key_names,
+                       const query_params& q, const std::string& identity, const std::string& extra = "") {
   if (auto it = q.values.find("nextToken"); it != q.values.end()) {
     json t = decode_token(it->second);
     json k = t.value("k", json());
     bool ok = t.value("q", "") == identity && k.is_object() && k.size() == key_names.size();
-    for (const auto& n : key_names) ok = ok && k.contains(n) && k[n].is_object() && k[n].contains("S") && k[n]["S"].is_string();
+    for (const auto& n : key_names)
+      ok = ok && k.contains(n) && k[n].is_object() && k[n].contains("S") && k[n]["S"].is_string();
     if (!ok) throw bad_request("nextToken: is not valid for this query");
     request["ExclusiveStartKey"] = k;
   }
@@ -156,8 +160,8 @@ json list_restaurants(function_env& env, const json& payload) {
       req["FilterExpression"] = "GSI2PK = :cuisine";
       req["ExpressionAttributeValues"][":cuisine"] = {{"S", "CUISINE#" + q.values["cuisine"]}};
     }
-    std::string identity = "restaurants?city=" + (by_city ? q.values["city"] : "") + "&cuisine=" +
-                           (has("cuisine") ? q.values["cuisine"] : "");
+    std::string identity = "restaurants?city=" + (by_city ? q.values["city"] : "") +
+                           "&cuisine=" + (has("cuisine") ? q.values["cuisine"] : "");
     return proxy_response(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
   }
   // No filter: every restaurant, sorted by the same key the indexes sort by. A scan of the
@@ -170,7 +174,9 @@ json list_restaurants(function_env& env, const json& payload) {
     after = t["after"];
   }
   std::vector<std::pair<std::string, json>> rows;
-  json req = {{"TableName", table}, {"FilterExpression", "begins_with(SK, :meta)"}, {"ExpressionAttributeValues", {{":meta", {{"S", "META#"}}}}}};
+  json req = {{"TableName", table},
+              {"FilterExpression", "begins_with(SK, :meta)"},
+              {"ExpressionAttributeValues", {{":meta", {{"S", "META#"}}}}}};
   for (;;) {
     json out = env.dynamo("Scan", req);
     for (auto& it : out["Items"]) {
@@ -187,13 +193,15 @@ json list_restaurants(function_env& env, const json& payload) {
     if (i) items += ',';
     append_public_item(items, rows[i].second.dump());
   }
-  std::string token = int(rows.size()) > q.limit ? encode_token({{"q", "restaurants"}, {"after", rows[q.limit - 1].first}}) : "";
+  std::string token =
+      int(rows.size()) > q.limit ? encode_token({{"q", "restaurants"}, {"after", rows[q.limit - 1].first}}) : "";
   return proxy_response(200, page_body(items, n, token));
 }
 
 // The restaurant's public JSON text, or nothing when it does not exist.
 std::optional<std::string> restaurant(function_env& env, const std::string& id, bool whole) {
-  json req = {{"TableName", env.table("FoodEstablishment")}, {"Key", {{"PK", {{"S", "EST#" + id}}}, {"SK", {{"S", "META#" + id}}}}}};
+  json req = {{"TableName", env.table("FoodEstablishment")},
+              {"Key", {{"PK", {{"S", "EST#" + id}}}, {"SK", {{"S", "META#" + id}}}}}};
   if (!whole) req["ProjectionExpression"] = "PK";
   std::string text = env.dynamo_text("GetItem", req);
   auto parts = dynamo::split_page_text(text);
@@ -212,7 +220,8 @@ json children(function_env& env, const json& payload, const std::string& table, 
   json req = {{"TableName", env.table(table)},
               {"KeyConditionExpression", "PK = :pk"},
               {"ExpressionAttributeValues", {{":pk", {{"S", "EST#" + id}}}}}};
-  return proxy_response(200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
+  return proxy_response(
+      200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
 }
 
 }  // namespace
@@ -224,14 +233,17 @@ functions::handler query_handler(function_env& env) {
     const json& payload = request.payload;
     try {
       json r;
-      if (type == "GET_RESTAURANTS") r = list_restaurants(env, payload);
+      if (type == "GET_RESTAURANTS")
+        r = list_restaurants(env, payload);
       else if (type == "GET_RESTAURANT") {
         std::string id = path_id(payload);
         read_query(payload.value("query", json::object()), {});
         auto item = restaurant(env, id, true);
         r = item ? proxy_response(200, std::move(*item)) : not_found(id);
-      } else if (type == "GET_RESTAURANT_MENU") r = children(env, payload, "MenuItem", "menu");
-      else if (type == "GET_RESTAURANT_REVIEWS") r = children(env, payload, "Review", "reviews");
+      } else if (type == "GET_RESTAURANT_MENU")
+        r = children(env, payload, "MenuItem", "menu");
+      else if (type == "GET_RESTAURANT_REVIEWS")
+        r = children(env, payload, "Review", "reviews");
       else {
         ctx.log("no query for event type " + type);
         throw aws_error::validation("QueryHandler: no query for event type " + type);

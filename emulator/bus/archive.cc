@@ -48,8 +48,9 @@ int retention_of(const json& req) {
   const json* v = member(req, "RetentionDays");
   if (!v) return 0;
   if (!v->is_number_integer() || v->get<long long>() < 0)
-    throw aws_error::validation("1 validation error detected: Value '" + v->dump() +
-                                "' at 'retentionDays' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    throw aws_error::validation(
+        "1 validation error detected: Value '" + v->dump() +
+        "' at 'retentionDays' failed to satisfy constraint: Member must have value greater than or equal to 0");
   return v->get<int>();
 }
 
@@ -63,8 +64,8 @@ archive& service::archive_for(const json& req) {
   archive& a = it->second;
   if (a.retention_days > 0) {
     instant cutoff = rt_.clock().now() - std::chrono::hours(24 * a.retention_days);
-    a.events.erase(a.events.begin(), std::find_if(a.events.begin(), a.events.end(),
-                                                  [&](const auto& e) { return e.first >= cutoff; }));
+    a.events.erase(a.events.begin(),
+                   std::find_if(a.events.begin(), a.events.end(), [&](const auto& e) { return e.first >= cutoff; }));
   }
   return a;
 }
@@ -79,8 +80,9 @@ replay& service::replay_for(const json& req) {
 json service::create_archive(const json& req) {
   std::string name = required(req, "ArchiveName");
   if (name.empty() || name.size() > 48)
-    throw aws_error::validation("1 validation error detected: Value '" + name +
-                                "' at 'archiveName' failed to satisfy constraint: Member must have length between 1 and 48");
+    throw aws_error::validation(
+        "1 validation error detected: Value '" + name +
+        "' at 'archiveName' failed to satisfy constraint: Member must have length between 1 and 48");
   std::string source = required(req, "EventSourceArn");
   std::string bus = request::bus_name_in(source);
   if (!buses_.count(bus)) throw aws_error::resource_not_found("Event bus " + bus + " does not exist.");
@@ -94,16 +96,15 @@ json service::create_archive(const json& req) {
   a.retention_days = retention_of(req);
   a.created = rt_.clock().now();
   archives_[name] = std::move(a);
-  return {{"ArchiveArn", arn("archive/" + name)}, {"State", "ENABLED"},
-          {"CreationTime", epoch_seconds(rt_.clock().now())}};
+  return {
+      {"ArchiveArn", arn("archive/" + name)}, {"State", "ENABLED"}, {"CreationTime", epoch_seconds(rt_.clock().now())}};
 }
 
 json service::describe_archive(const json& req) {
   archive& a = archive_for(req);
   std::size_t bytes = 0;
   for (const auto& e : a.events) bytes += e.second.dump().size();
-  json out = {{"ArchiveArn", arn("archive/" + a.name)},
-              {"ArchiveName", a.name}, {"EventSourceArn", bus_arn(a.bus)}};
+  json out = {{"ArchiveArn", arn("archive/" + a.name)}, {"ArchiveName", a.name}, {"EventSourceArn", bus_arn(a.bus)}};
   if (!a.description.empty()) out["Description"] = a.description;
   if (!a.pattern_text.empty()) out["EventPattern"] = a.pattern_text;
   out["State"] = "ENABLED";
@@ -123,9 +124,13 @@ json service::list_archives(const json& req) {
     if (n.rfind(prefix, 0) == 0 && (source.empty() || bus_arn(a.bus) == source)) names.push_back(n);
   for (const auto& n : names) {
     json d = describe_archive({{"ArchiveName", n}});
-    list.push_back({{"ArchiveName", n}, {"EventSourceArn", d["EventSourceArn"]}, {"State", "ENABLED"},
-                    {"RetentionDays", d["RetentionDays"]}, {"SizeBytes", d["SizeBytes"]},
-                    {"EventCount", d["EventCount"]}, {"CreationTime", d["CreationTime"]}});
+    list.push_back({{"ArchiveName", n},
+                    {"EventSourceArn", d["EventSourceArn"]},
+                    {"State", "ENABLED"},
+                    {"RetentionDays", d["RetentionDays"]},
+                    {"SizeBytes", d["SizeBytes"]},
+                    {"EventCount", d["EventCount"]},
+                    {"CreationTime", d["CreationTime"]}});
   }
   return {{"Archives", list}};
 }
@@ -138,8 +143,7 @@ json service::update_archive(const json& req) {
     a.compiled = compile_or_throw(a.pattern_text);
   }
   if (member(req, "RetentionDays")) a.retention_days = retention_of(req);
-  return {{"ArchiveArn", arn("archive/" + a.name)}, {"State", "ENABLED"},
-          {"CreationTime", epoch_seconds(a.created)}};
+  return {{"ArchiveArn", arn("archive/" + a.name)}, {"State", "ENABLED"}, {"CreationTime", epoch_seconds(a.created)}};
 }
 
 json service::delete_archive(const json& req) {
@@ -157,8 +161,11 @@ json service::start_replay(const json& req) {
   archive& a = archive_for({{"ArchiveName", archive_name}});
   const json* dest = member(req, "Destination");
   if (!dest || !dest->is_object() || !dest->contains("Arn") || !(*dest)["Arn"].is_string())
-    throw aws_error::validation("1 validation error detected: Value null at 'destination' failed to satisfy constraint: Member must not be null");
-  if ((*dest)["Arn"].get<std::string>() != bus_arn(a.bus)) throw aws_error::validation("Cross event bus replay is not permitted.");
+    throw aws_error::validation(
+        "1 validation error detected: Value null at 'destination' failed to satisfy constraint: Member must not be "
+        "null");
+  if ((*dest)["Arn"].get<std::string>() != bus_arn(a.bus))
+    throw aws_error::validation("Cross event bus replay is not permitted.");
   replay r;
   r.name = name;
   r.description = optional(req, "Description");
@@ -170,12 +177,14 @@ json service::start_replay(const json& req) {
   r.start = time_member(req, "EventStartTime");
   r.end = time_member(req, "EventEndTime");
   if (!(r.start < r.end)) throw aws_error::validation("Parameter EventStartTime must be before EventEndTime.");
-  if (r.end > rt_.clock().now()) throw aws_error::validation("Parameter EventEndTime is not valid. Reason: EventEndTime cannot be in the future.");
+  if (r.end > rt_.clock().now())
+    throw aws_error::validation("Parameter EventEndTime is not valid. Reason: EventEndTime cannot be in the future.");
   r.replay_start = rt_.clock().now();
   replays_[name] = std::move(r);
   rt_.trace().record("replay.start", "bus", {{"replay", name}, {"archive", a.name}, {"bus", a.bus}});
   rt_.sched().after(duration(0), "replay " + name, [this, name] { run_replay_batch(name, 0); });
-  return {{"ReplayArn", arn("replay/" + name)}, {"State", "STARTING"},
+  return {{"ReplayArn", arn("replay/" + name)},
+          {"State", "STARTING"},
           {"ReplayStartTime", epoch_seconds(rt_.clock().now())}};
 }
 
@@ -238,7 +247,8 @@ json service::describe_replay(const json& req) {
   out["EventEndTime"] = epoch_seconds(r.end);
   if (r.last_replayed) out["EventLastReplayedTime"] = epoch_seconds(*r.last_replayed);
   out["ReplayStartTime"] = epoch_seconds(r.replay_start);
-  if (r.state == "COMPLETED" || r.state == "CANCELLED" || r.state == "FAILED") out["ReplayEndTime"] = epoch_seconds(r.replay_end);
+  if (r.state == "COMPLETED" || r.state == "CANCELLED" || r.state == "FAILED")
+    out["ReplayEndTime"] = epoch_seconds(r.replay_end);
   return out;
 }
 
@@ -248,8 +258,11 @@ json service::list_replays(const json& req) {
   for (const auto& [n, r] : replays_) {
     if (n.rfind(prefix, 0) != 0 || (!state.empty() && r.state != state)) continue;
     json d = describe_replay({{"ReplayName", n}});
-    json item = {{"ReplayName", n}, {"EventSourceArn", d["EventSourceArn"]}, {"State", r.state},
-                 {"EventStartTime", d["EventStartTime"]}, {"EventEndTime", d["EventEndTime"]},
+    json item = {{"ReplayName", n},
+                 {"EventSourceArn", d["EventSourceArn"]},
+                 {"State", r.state},
+                 {"EventStartTime", d["EventStartTime"]},
+                 {"EventEndTime", d["EventEndTime"]},
                  {"ReplayStartTime", d["ReplayStartTime"]}};
     if (d.contains("ReplayEndTime")) item["ReplayEndTime"] = d["ReplayEndTime"];
     list.push_back(item);

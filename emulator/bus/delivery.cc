@@ -43,8 +43,9 @@ std::vector<std::pair<std::size_t, std::string>> placeholders(const std::string&
     std::size_t close = tmpl.find('>', i + 1);
     if (close == std::string::npos) break;
     std::string name = tmpl.substr(i + 1, close - i - 1);
-    bool ok = !name.empty() && name.find_first_not_of(
-                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == std::string::npos;
+    bool ok =
+        !name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+                             std::string::npos;
     if (ok) out.emplace_back(i, name);
   }
   return out;
@@ -55,8 +56,9 @@ std::vector<std::pair<std::size_t, std::string>> placeholders(const std::string&
 void validate_transformer(const target& t) {
   const json& tr = *t.input_transformer;
   if (!tr.is_object() || !tr.contains("InputTemplate") || !tr["InputTemplate"].is_string())
-    throw aws_error::validation("1 validation error detected: Value null at 'targets.member.inputTransformer.inputTemplate' "
-                                "failed to satisfy constraint: Member must not be null");
+    throw aws_error::validation(
+        "1 validation error detected: Value null at 'targets.member.inputTransformer.inputTemplate' "
+        "failed to satisfy constraint: Member must not be null");
   const std::string& tmpl = tr["InputTemplate"].get_ref<const std::string&>();
   if (tmpl.empty() || tmpl.size() > 8192)
     throw aws_error::validation("InputTemplate for target " + t.id + " must be 1 to 8192 characters.");
@@ -67,18 +69,21 @@ void validate_transformer(const target& t) {
     if (!v.is_string() || check_jsonpath(v.get<std::string>()))
       throw aws_error::validation("InputPathsMap for target " + t.id + " has an invalid JSONPath for " + k + ".");
     for (const auto& p : predefined)
-      if (k == p) throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + k + ".");
+      if (k == p)
+        throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + k + ".");
   }
   for (const auto& [pos, name] : placeholders(tmpl)) {
     bool known = paths.contains(name);
     for (const auto& p : predefined) known = known || name == p;
-    if (!known) throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + name + ".");
+    if (!known)
+      throw aws_error::validation("InputTemplate for target " + t.id + " contains invalid placeholder " + name + ".");
   }
 }
 
 json service::put_events(const json& req) {
   if (!req.is_object() || !req.contains("Entries") || !req["Entries"].is_array())
-    throw aws_error::validation("1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    throw aws_error::validation(
+        "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
   const json& entries = req["Entries"];
   if (entries.empty() || entries.size() > 10)
     throw aws_error::validation("1 validation error detected: Value '" + entries.dump().substr(0, 200) +
@@ -86,7 +91,8 @@ json service::put_events(const json& req) {
                                 (entries.empty() ? "greater than or equal to 1" : "less than or equal to 10"));
   std::size_t total = 0;
   for (const auto& e : entries) total += entry_size(e);
-  if (total > max_put_events_bytes) throw aws_error::validation("Total size of the entries in the request is over the limit.");
+  if (total > max_put_events_bytes)
+    throw aws_error::validation("Total size of the entries in the request is over the limit.");
   json results = json::array();
   int failed = 0;
   for (const auto& e : entries) {
@@ -103,7 +109,8 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   if (!e.is_object()) return entry_error("InvalidArgument", "Parameter Entries is not valid.");
   for (const char* k : {"Source", "DetailType", "Detail"})
     if (!e.contains(k) || !e[k].is_string())
-      return entry_error("InvalidArgument", std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
+      return entry_error("InvalidArgument",
+                         std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
   json detail;
   try {
     detail = json::parse(e["Detail"].get<std::string>());
@@ -112,9 +119,11 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   }
   if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
   const std::string& source = e["Source"].get_ref<const std::string&>();
-  if (source.rfind("aws.", 0) == 0) return entry_error("NotAuthorizedForSourceException", "Not authorized for the source.");
+  if (source.rfind("aws.", 0) == 0)
+    return entry_error("NotAuthorizedForSourceException", "Not authorized for the source.");
   if (e["DetailType"].get_ref<const std::string&>().size() > 128)
-    return entry_error("InvalidArgument", "Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.");
+    return entry_error("InvalidArgument",
+                       "Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.");
   instant time = rt_.clock().now();
   if (e.contains("Time") && !e["Time"].is_null()) {
     if (e["Time"].is_number()) {
@@ -130,9 +139,15 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
     for (const auto& r : e["Resources"])
       if (r.is_string()) resources.push_back(r);
   std::string id = rt_.ids().uuid();
-  json envelope = {{"version", "0"},     {"id", id},           {"detail-type", e["DetailType"]},
-                   {"source", source},   {"account", account_}, {"time", iso8601_seconds(time)},
-                   {"region", region_},  {"resources", resources}, {"detail", detail}};
+  json envelope = {{"version", "0"},
+                   {"id", id},
+                   {"detail-type", e["DetailType"]},
+                   {"source", source},
+                   {"account", account_},
+                   {"time", iso8601_seconds(time)},
+                   {"region", region_},
+                   {"resources", resources},
+                   {"detail", detail}};
   // The standard event's trace_id travels in the detail; keep it for correlation.
   std::string trace_id = trace_hint;
   if (trace_id.empty() && detail.contains("trace_id") && detail["trace_id"].is_string()) trace_id = detail["trace_id"];
@@ -140,7 +155,10 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   std::string bus = request::bus_name_in(bus_name_or_arn);
   auto it = buses_.find(bus);
   auto seq = rt_.trace().record("event.put", "bus",
-                                {{"bus", bus}, {"id", id}, {"source", source}, {"detail-type", e["DetailType"]},
+                                {{"bus", bus},
+                                 {"id", id},
+                                 {"source", source},
+                                 {"detail-type", e["DetailType"]},
                                  {"accepted", it != buses_.end()}},
                                 trace_id);
   // AWS answers an EventId for a bus that does not exist and drops the event.
@@ -183,13 +201,13 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
 void service::schedule_delivery(const std::string& bus, const std::string& rule_name, const std::string& target_id,
                                 const json& envelope, int attempt, instant first, const std::string& trace_id,
                                 std::uint64_t cause, duration delay) {
-  rt_.sched().after(delay, "deliver " + rule_name + "/" + target_id, [=, this] {
-    deliver(bus, rule_name, target_id, envelope, attempt, first, trace_id, cause);
-  });
+  rt_.sched().after(delay, "deliver " + rule_name + "/" + target_id,
+                    [=, this] { deliver(bus, rule_name, target_id, envelope, attempt, first, trace_id, cause); });
 }
 
 void service::deliver(const std::string& bus_name, const std::string& rule_name, const std::string& target_id,
-                      const json& envelope, int attempt, instant first, const std::string& trace_id, std::uint64_t cause) {
+                      const json& envelope, int attempt, instant first, const std::string& trace_id,
+                      std::uint64_t cause) {
   auto b = buses_.find(bus_name);
   if (b == buses_.end()) return;  // deleted meanwhile: nothing left to deliver to
   auto r = b->second.rules.find(rule_name);
@@ -212,21 +230,26 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
     if (svc == "events") {
       std::string target_bus = request::bus_name_in(tg.arn);
       auto tb = buses_.find(target_bus);
-      if (tb == buses_.end()) throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
+      if (tb == buses_.end())
+        throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
       accept(tb->second, envelope, trace_id, cause);
     } else {
       auto d = delivery_.find(svc);
       if (d == delivery_.end())
-        throw delivery_error("NO_RESOURCE", "Targets of service '" + svc + "' are not emulated (" + tg.arn + ")", false);
+        throw delivery_error("NO_RESOURCE", "Targets of service '" + svc + "' are not emulated (" + tg.arn + ")",
+                             false);
       d->second(tg.arn, payload, json::object(), trace_id);
     }
-    rt_.trace().record("delivery", "bus", {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
+    rt_.trace().record("delivery", "bus",
+                       {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
                        trace_id, cause);
     return;
   } catch (const delivery_error& e) {
     code = e.code(), message = e.what(), retryable = e.retryable();
   } catch (const aws_error& e) {
-    code = e.type() == "ResourceNotFoundException" ? "NO_RESOURCE" : e.type() == "AccessDeniedException" ? "NO_PERMISSIONS" : e.type();
+    code = e.type() == "ResourceNotFoundException" ? "NO_RESOURCE"
+           : e.type() == "AccessDeniedException"   ? "NO_PERMISSIONS"
+                                                   : e.type();
     message = e.message();
     retryable = code != "NO_RESOURCE" && code != "NO_PERMISSIONS";
   } catch (const std::exception& e) {
@@ -234,9 +257,10 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
   }
   ++rl.failed_invocations;
   int attempts = attempt + 1;
-  rt_.trace().record("delivery.failed", "bus",
-                     {{"rule", rule_name}, {"target", target_id}, {"attempt", attempts}, {"error_code", code}, {"error", message}},
-                     trace_id, cause);
+  rt_.trace().record(
+      "delivery.failed", "bus",
+      {{"rule", rule_name}, {"target", target_id}, {"attempt", attempts}, {"error_code", code}, {"error", message}},
+      trace_id, cause);
   std::string exhausted;
   if (retryable && attempt >= tg.retry.maximum_retry_attempts) exhausted = "MaximumRetryAttempts";
   duration delay = rt_.ids().backoff(first_retry, max_retry, attempt);
@@ -252,8 +276,8 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
 void service::dead_letter(rule& r, const target& t, const json& envelope, const std::string& code,
                           const std::string& message, const std::string& exhausted, int attempts,
                           const std::string& trace_id, std::uint64_t cause) {
-  json attrs = {{"RULE_ARN", rule_arn(r.bus, r.name)}, {"TARGET_ARN", t.arn}, {"ERROR_CODE", code},
-                {"ERROR_MESSAGE", message}};
+  json attrs = {
+      {"RULE_ARN", rule_arn(r.bus, r.name)}, {"TARGET_ARN", t.arn}, {"ERROR_CODE", code}, {"ERROR_MESSAGE", message}};
   if (!exhausted.empty()) attrs["EXHAUSTED_RETRY_CONDITION"] = exhausted;
   attrs["RETRY_ATTEMPTS"] = std::to_string(attempts - 1);
   std::string why;
@@ -263,7 +287,8 @@ void service::dead_letter(rule& r, const target& t, const json& envelope, const 
       if (d == delivery_.end()) throw std::runtime_error("no SQS delivery is wired to this bus");
       d->second(*t.dead_letter_arn, envelope, attrs, trace_id);
       ++r.dead_lettered;
-      rt_.trace().record("delivery.dlq", "bus", {{"rule", r.name}, {"target", t.id}, {"dlq", *t.dead_letter_arn}, {"attributes", attrs}},
+      rt_.trace().record("delivery.dlq", "bus",
+                         {{"rule", r.name}, {"target", t.id}, {"dlq", *t.dead_letter_arn}, {"attributes", attrs}},
                          trace_id, cause);
       return;
     } catch (const std::exception& e) {
@@ -273,10 +298,11 @@ void service::dead_letter(rule& r, const target& t, const json& envelope, const 
     why = "the target has no dead-letter queue";
   }
   ++r.dropped;
-  rt_.trace().record("delivery.dropped", "bus", {{"rule", r.name}, {"target", t.id}, {"attributes", attrs}, {"reason", why}},
-                     trace_id, cause);
+  rt_.trace().record("delivery.dropped", "bus",
+                     {{"rule", r.name}, {"target", t.id}, {"attributes", attrs}, {"reason", why}}, trace_id, cause);
   rt_.log().log(log_level::warn, "bus", "event dropped after failed delivery",
-                {{"rule", r.name}, {"target", t.id}, {"error_code", code}, {"error", message}, {"reason", why}}, trace_id);
+                {{"rule", r.name}, {"target", t.id}, {"error_code", code}, {"error", message}, {"reason", why}},
+                trace_id);
 }
 
 json service::transform_input(const rule& r, const target& t, const json& envelope) const {
@@ -286,7 +312,8 @@ json service::transform_input(const rule& r, const target& t, const json& envelo
   const json& tr = *t.input_transformer;
   std::map<std::string, json> values;
   const json paths = tr.contains("InputPathsMap") ? tr["InputPathsMap"] : json::object();
-  for (const auto& [k, v] : paths.items()) values[k] = eval_jsonpath(envelope, v.get<std::string>()).value_or(json(nullptr));
+  for (const auto& [k, v] : paths.items())
+    values[k] = eval_jsonpath(envelope, v.get<std::string>()).value_or(json(nullptr));
   values["aws.events.rule-arn"] = rule_arn(r.bus, r.name);
   values["aws.events.rule-name"] = r.name;
   values["aws.events.event.ingestion-time"] = iso8601_seconds(rt_.clock().now());
@@ -309,7 +336,8 @@ json service::transform_input(const rule& r, const target& t, const json& envelo
       continue;
     }
     const json& val = v->second;
-    if (!json_mode) out += val.is_string() ? val.get<std::string>() : val.dump();
+    if (!json_mode)
+      out += val.is_string() ? val.get<std::string>() : val.dump();
     else if (in_string) {
       std::string d = val.dump();
       out += val.is_string() ? d.substr(1, d.size() - 2) : json(d).dump().substr(1, json(d).dump().size() - 2);

@@ -15,9 +15,12 @@ namespace emu::bus {
 
 scalar scalar::of(const json& v) {
   scalar x;
-  if (v.is_boolean()) x.t = type::boolean, x.b = v.get<bool>();
-  else if (v.is_number()) x = number(v.get<double>());
-  else if (v.is_string()) x.t = type::string, x.s = v.get_ref<const std::string&>();
+  if (v.is_boolean())
+    x.t = type::boolean, x.b = v.get<bool>();
+  else if (v.is_number())
+    x = number(v.get<double>());
+  else if (v.is_string())
+    x.t = type::string, x.s = v.get_ref<const std::string&>();
   return x;
 }
 
@@ -101,8 +104,10 @@ void scalar::estimate() const {
   if (est_ == est::text) {
     decimal d = read_decimal(s);
     w_ = d.w, exact_ = !d.truncated, est_ = est::digits;
-    if (d.e10 < -1'000'000 || d.e10 > 1'000'000) est_ = est::none;
-    else e10_ = std::int32_t(d.e10);
+    if (d.e10 < -1'000'000 || d.e10 > 1'000'000)
+      est_ = est::none;
+    else
+      e10_ = std::int32_t(d.e10);
   }
   settle();
 }
@@ -118,10 +123,14 @@ int scalar::compare(double c) const {
 bool scalar::operator==(const scalar& o) const {
   if (t != o.t) return false;
   switch (t) {
-    case type::null: return true;
-    case type::boolean: return b == o.b;
-    case type::number: return num() == o.num();
-    case type::string: return s == o.s;
+    case type::null:
+      return true;
+    case type::boolean:
+      return b == o.b;
+    case type::number:
+      return num() == o.num();
+    case type::string:
+      return s == o.s;
   }
   return false;
 }
@@ -130,7 +139,8 @@ bool scalar::operator==(const scalar& o) const {
 // path_table
 
 const path_table::node* path_table::node::child_sorted(std::string_view key) const {
-  auto it = std::lower_bound(children.begin(), children.end(), key, [](const auto& c, std::string_view k) { return c.first < k; });
+  auto it = std::lower_bound(children.begin(), children.end(), key,
+                             [](const auto& c, std::string_view k) { return c.first < k; });
   return it != children.end() && it->first == key ? it->second.get() : nullptr;
 }
 
@@ -149,7 +159,8 @@ const path_table::node* path_table::descend_or_add(const node* from, std::string
     auto dot = key.find('.');
     std::string_view part = key.substr(0, dot);
     auto& kids = own(from)->children;
-    auto it = std::lower_bound(kids.begin(), kids.end(), part, [](const auto& c, std::string_view k) { return c.first < k; });
+    auto it =
+        std::lower_bound(kids.begin(), kids.end(), part, [](const auto& c, std::string_view k) { return c.first < k; });
     if (it == kids.end() || it->first != part) {
       node::packed_key packed;
       packed.size = part.size() <= 16 ? part.size() : SIZE_MAX;

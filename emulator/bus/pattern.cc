@@ -14,10 +14,9 @@ namespace emu::bus {
 
 namespace {
 
-
 std::uint32_t fold(std::uint32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)) return cp + 32;  // Latin-1
+  if ((cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)) return cp + 32;   // Latin-1
   if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2) return cp + 32;  // Greek
   if (cp >= 0x410 && cp <= 0x42F) return cp + 32;                 // Cyrillic
   if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
@@ -34,8 +33,10 @@ std::string fold_case(std::string_view s) {
     unsigned char c = s[i];
     std::uint32_t cp = 0;
     int len = 1;
-    if ((c >> 5) == 6 && cont(i + 1)) cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F), len = 2;
-    else if ((c >> 4) == 14 && cont(i + 1) && cont(i + 2)) cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), len = 3;
+    if ((c >> 5) == 6 && cont(i + 1))
+      cp = ((c & 0x1F) << 6) | (s[i + 1] & 0x3F), len = 2;
+    else if ((c >> 4) == 14 && cont(i + 1) && cont(i + 2))
+      cp = ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F), len = 3;
     if (c < 0x80) {
       out += char(c >= 'A' && c <= 'Z' ? c + 32 : c);
     } else if (len == 1 || cp < (len == 2 ? 0x80u : 0x800u)) {  // 4-byte, overlong or not UTF-8: kept
@@ -176,10 +177,14 @@ bool matcher::test(const scalar& v) const {
     case op::exact:
       if (v.t != exact_type) return false;
       switch (exact_type) {
-        case scalar::type::null: return true;
-        case scalar::type::boolean: return v.b == boolean;
-        case scalar::type::number: return v.compare(number) == 0;
-        case scalar::type::string: return v.s == text;
+        case scalar::type::null:
+          return true;
+        case scalar::type::boolean:
+          return v.b == boolean;
+        case scalar::type::number:
+          return v.compare(number) == 0;
+        case scalar::type::string:
+          return v.s == text;
       }
       return false;
     case op::prefix:
@@ -247,7 +252,9 @@ std::vector<std::string> parse_wildcard(const std::string& s) {
     parts.back() += c;
   }
   if (stars > max_wildcards)
-    fail("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character");
+    fail(
+        "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a "
+        "wildcard character");
   return parts;
 }
 
@@ -307,9 +314,11 @@ matcher compile_cidr(const json& v) {
   if (!v.is_string()) fail("prefix match pattern must be a string");  // sic: AWS's text
   const std::string& s = v.get_ref<const std::string&>();
   auto slash = s.find('/');
-  if (slash == std::string::npos || s.find('/', slash + 1) != std::string::npos) fail("Malformed CIDR, one '/' required");
+  if (slash == std::string::npos || s.find('/', slash + 1) != std::string::npos)
+    fail("Malformed CIDR, one '/' required");
   std::string ip = s.substr(0, slash), mask = s.substr(slash + 1);
-  if (mask.empty() || mask.size() > 3 || !std::all_of(mask.begin(), mask.end(), [](char c) { return std::isdigit((unsigned char)c); }))
+  if (mask.empty() || mask.size() > 3 ||
+      !std::all_of(mask.begin(), mask.end(), [](char c) { return std::isdigit((unsigned char)c); }))
     fail("Malformed CIDR, mask bits must be an integer");
   auto net = parse_ip(ip);
   if (!net) fail("Nonstandard IP address: " + ip);
@@ -326,9 +335,12 @@ matcher compile_cidr(const json& v) {
 matcher exact(const json& x) {
   matcher e;
   e.kind = op::exact;
-  if (x.is_string()) e.exact_type = scalar::type::string, e.text = x.get<std::string>();
-  else if (x.is_number()) e.exact_type = scalar::type::number, e.number = x.get<double>();
-  else if (x.is_boolean()) e.exact_type = scalar::type::boolean, e.boolean = x.get<bool>();
+  if (x.is_string())
+    e.exact_type = scalar::type::string, e.text = x.get<std::string>();
+  else if (x.is_number())
+    e.exact_type = scalar::type::number, e.number = x.get<double>();
+  else if (x.is_boolean())
+    e.exact_type = scalar::type::boolean, e.boolean = x.get<bool>();
   return e;
 }
 
@@ -365,7 +377,8 @@ matcher compile_anything_but(const json& v) {
       });
     } else if (key == "equals-ignore-case") {
       each([&](const json& x) {
-        if (!x.is_string()) fail("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
+        if (!x.is_string())
+          fail("Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.");
         m.inner.push_back(string_op(op::equals_ic, x.get<std::string>()));
       });
     } else if (key == "wildcard") {
@@ -423,8 +436,10 @@ pattern::field compile_leaf(const std::string& path, const json& arr) {
   for (const auto& el : arr) {
     if (el.is_object()) {
       matcher m = compile_operator(el);
-      if (m.kind == op::exists && !m.exists) f.matches_absent = true;
-      else f.any.push_back(std::move(m));
+      if (m.kind == op::exists && !m.exists)
+        f.matches_absent = true;
+      else
+        f.any.push_back(std::move(m));
     } else if (el.is_array()) {
       fail("Match value must be String, number, true, false, or null");
     } else {
@@ -467,7 +482,8 @@ conj_list compile_object(const json& obj, const std::string& prefix, int depth) 
         auto part = compile_object(sub, prefix, depth + 1);
         ors.insert(ors.end(), part.begin(), part.end());
         if (ors.size() > max_or_combinations)
-          fail("Rule is too complex - $or expands to more than " + std::to_string(max_or_combinations) + " combinations");
+          fail("Rule is too complex - $or expands to more than " + std::to_string(max_or_combinations) +
+               " combinations");
       }
       alts = product(alts, ors);
     } else if (v.is_object()) {
@@ -496,7 +512,8 @@ namespace {
 bool consistent(const flat_event& ev, const flat_event::leaf& a, const flat_event::leaf& b) {
   for (std::uint32_t i = a.first; i < a.first + a.count; ++i)
     for (std::uint32_t j = b.first; j < b.first + b.count; ++j)
-      if (ev.positions[i].first == ev.positions[j].first && ev.positions[i].second != ev.positions[j].second) return false;
+      if (ev.positions[i].first == ev.positions[j].first && ev.positions[i].second != ev.positions[j].second)
+        return false;
   return true;
 }
 
@@ -545,9 +562,13 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev, cons
       case field_result::absent:
         if (c.fields[k].matches_absent) continue;  // exists:false holds; constrains no array element
         return false;
-      case field_result::miss: return false;
-      case field_result::in_arrays_only: ++in_arrays_only; break;
-      case field_result::free: break;
+      case field_result::miss:
+        return false;
+      case field_result::in_arrays_only:
+        ++in_arrays_only;
+        break;
+      case field_result::free:
+        break;
     }
   }
   if (in_arrays_only < 2) return true;

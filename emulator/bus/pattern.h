@@ -85,8 +85,9 @@ struct scalar {
     if (e10_ < -22 || e10_ > 22) return;
     static constexpr double powers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    static constexpr double inverse[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,  1e-8,  1e-9,  1e-10, 1e-11,
-                                         1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
+    static constexpr double inverse[] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,
+                                         1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
+                                         1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
     if (exact_ && w_ <= (std::uint64_t(1) << 53)) {
       // Both operands exact, one rounding: correctly rounded (Clinger's fast path).
       double x = e10_ < 0 ? double(w_) / powers[-e10_] : double(w_) * powers[e10_];
@@ -131,11 +132,12 @@ class path_table {
       std::size_t size = 0;
       const node* child = nullptr;
     };
-    std::vector<packed_key> packed;  // in the order of children
+    std::vector<packed_key> packed;                  // in the order of children
     const node* child(std::string_view key) const {  // inline: the document walker asks for every key
       if (children.size() > 8) return child_sorted(key);
       for (const auto& [k, n] : children)  // length and first byte before memcmp: most keys differ there
-        if (k.size() == key.size() && (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))
+        if (k.size() == key.size() &&
+            (key.empty() || (k[0] == key[0] && std::memcmp(k.data(), key.data(), key.size()) == 0)))
           return n.get();
       return nullptr;
     }
@@ -145,7 +147,7 @@ class path_table {
   path_table(path_table&&) = default;
   path_table& operator=(path_table&&) = default;
 
-  std::uint32_t intern(std::string_view path);  // "a.b.c" → its id, added if new
+  std::uint32_t intern(std::string_view path);     // "a.b.c" → its id, added if new
   std::int32_t find(std::string_view path) const;  // -1 when not named
   std::uint32_t size() const { return count_; }
   const node& root() const { return root_; }
@@ -212,13 +214,13 @@ struct flat_event {
   void add(std::uint32_t path, const scalar& value, const std::vector<position>& where);
   void group();
   path_table& learning() { return learned_; }
-  std::string_view keep(std::string s);  // storage for strings unescaped from text
+  std::string_view keep(std::string s);             // storage for strings unescaped from text
   bool skip(std::uint32_t) const { return false; }  // every leaf at a kept path is kept
 
  private:
   const path_table* fixed_ = nullptr;
   path_table learned_;
-  std::vector<std::uint32_t> order_;  // leaf indexes grouped by path
+  std::vector<std::uint32_t> order_;                             // leaf indexes grouped by path
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;  // path id → range of order_
   std::deque<std::string> unescaped_;
   std::string text_;  // flatten_text's padded copy of the text, which string leaves view

@@ -13,7 +13,19 @@
 
 namespace emu::bus {
 
-enum class op : std::uint8_t { exact, prefix, suffix, equals_ic, prefix_ic, suffix_ic, anything_but, numeric, exists, cidr, wildcard };
+enum class op : std::uint8_t {
+  exact,
+  prefix,
+  suffix,
+  equals_ic,
+  prefix_ic,
+  suffix_ic,
+  anything_but,
+  numeric,
+  exists,
+  cidr,
+  wildcard
+};
 
 // A parsed IP address: 16 bytes (IPv4 is kept in the last 4 with a marker).
 struct ip_addr {
@@ -25,15 +37,15 @@ struct ip_addr {
 struct matcher {
   op kind = op::exact;
   scalar::type exact_type = scalar::type::null;  // exact, for comparing
-  std::string text;                            // exact string; prefix / suffix / *_ic (folded)
-  double number = 0;                           // exact number
-  bool boolean = false;                        // exact boolean
-  std::vector<std::string> wild;               // wildcard literal parts
-  std::vector<matcher> inner;                  // anything-but: excluded when any inner matches
-  std::optional<double> lo, hi, eq;            // numeric
+  std::string text;                              // exact string; prefix / suffix / *_ic (folded)
+  double number = 0;                             // exact number
+  bool boolean = false;                          // exact boolean
+  std::vector<std::string> wild;                 // wildcard literal parts
+  std::vector<matcher> inner;                    // anything-but: excluded when any inner matches
+  std::optional<double> lo, hi, eq;              // numeric
   bool lo_incl = false, hi_incl = false;
-  bool exists = true;                          // exists
-  ip_addr net;                                 // cidr
+  bool exists = true;  // exists
+  ip_addr net;         // cidr
   int bits = 0;
 
   bool test(const scalar& v) const;

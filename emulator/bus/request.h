@@ -21,8 +21,9 @@ inline const json* member(const json& req, const char* name) {
 // `wire_name` is the member's name as AWS's validation messages spell it ("name", "rule", …).
 inline std::string required_string(const json& req, const char* name, const char* wire_name) {
   const json* v = member(req, name);
-  if (!v) throw aws_error::validation("1 validation error detected: Value null at '" + std::string(wire_name) +
-                                      "' failed to satisfy constraint: Member must not be null");
+  if (!v)
+    throw aws_error::validation("1 validation error detected: Value null at '" + std::string(wire_name) +
+                                "' failed to satisfy constraint: Member must not be null");
   if (!v->is_string()) throw aws_error::serialization(std::string("Value for ") + name + " must be a string");
   return v->get<std::string>();
 }

@@ -62,12 +62,23 @@ class text_table {
 // ranks lowest, so that as few leaves as possible fire it.
 int breadth(const matcher& m) {
   switch (m.kind) {
-    case op::exact: return m.is_exact_string() ? 0 : 1;
-    case op::equals_ic: case op::prefix: case op::prefix_ic: case op::cidr: case op::wildcard: return 2;
-    case op::numeric: return m.eq ? 2 : 3;
-    case op::suffix: case op::suffix_ic: return 3;
-    case op::anything_but: return 4;
-    case op::exists: return 5;
+    case op::exact:
+      return m.is_exact_string() ? 0 : 1;
+    case op::equals_ic:
+    case op::prefix:
+    case op::prefix_ic:
+    case op::cidr:
+    case op::wildcard:
+      return 2;
+    case op::numeric:
+      return m.eq ? 2 : 3;
+    case op::suffix:
+    case op::suffix_ic:
+      return 3;
+    case op::anything_but:
+      return 4;
+    case op::exists:
+      return 5;
   }
   return 5;
 }
@@ -133,22 +144,22 @@ struct rule_index::compiled {
   // One path's operators. Those that need a string to begin (or end) with a given byte are
   // filed under that byte, so a leaf only meets the operators its first and last bytes allow.
   struct slot {
-    text_table<std::vector<op_ref>> exact;  // string value → fields
+    text_table<std::vector<op_ref>> exact;           // string value → fields
     std::vector<std::pair<double, op_ref>> numbers;  // exact numbers and numeric equalities, by value
     std::vector<range> ranges;                       // numeric ranges
     std::array<std::vector<op_ref>, 3> literals;     // exact null, false, true
-    std::unique_ptr<by_byte> first, last;  // prefix / equals / wildcard heads; suffix / wildcard tails
-    std::vector<op_ref> rest;              // exists, cidr, anything-but of those, …
+    std::unique_ptr<by_byte> first, last;            // prefix / equals / wildcard heads; suffix / wildcard tails
+    std::vector<op_ref> rest;                        // exists, cidr, anything-but of those, …
     // anything-but operators whose excluded values file narrowly (at most 64): a leaf finds the
     // ones it is excluded from in `excluded` (their matchers filed by value, op_ref::field the
     // index in `buts`), and every other holds.
     std::vector<op_ref> buts;
-    hold_store but_store;                             // what each of `buts` holding does…
-    std::vector<hold_store::span> but_holds;          // …one span each
-    hold_store::span all_buts;                        // …and all of them: a leaf no `buts` excludes
+    hold_store but_store;                     // what each of `buts` holding does…
+    std::vector<hold_store::span> but_holds;  // …one span each
+    hold_store::span all_buts;                // …and all of them: a leaf no `buts` excludes
     std::unique_ptr<slot> excluded;
-    bool store = false;                    // a field checked from stored leaves names this path
-    std::unique_ptr<string_memo> memo;     // where string operators need testing, not just a lookup
+    bool store = false;                 // a field checked from stored leaves names this path
+    std::unique_ptr<string_memo> memo;  // where string operators need testing, not just a lookup
     // Numbers, where only `numbers` and `ranges` test them: the constants those name, sorted,
     // cut the line into gaps, and a number strictly inside a gap satisfies the same ranges as
     // any other there (`gap_holds`, one list per gap) and no equality. The gap a leaf last fell
@@ -187,7 +198,7 @@ struct rule_index::compiled {
   // and cleared as they are read out (or at the next start, after an event that failed).
   mutable std::vector<std::uint64_t> matched_bits;
   mutable std::uint32_t bits_lo = UINT32_MAX, bits_hi = 0;
-  mutable flat_event stored, whole_event;               // leaves at stored paths; every leaf (rarely)
+  mutable flat_event stored, whole_event;  // leaves at stored paths; every leaf (rarely)
   mutable bool have_whole = false;
   mutable const json* doc = nullptr;  // the event, to flatten it whole when needed
   mutable std::string_view text;
@@ -207,13 +218,16 @@ struct rule_index::compiled {
       const alternative& alt = alts[a];
       for (std::size_t k = 0; k < alt.eager.size(); ++k)
         if (alt.eager[k] >= 0)
-          for (const auto& m : alt.c->fields[k].any) file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
+          for (const auto& m : alt.c->fields[k].any)
+            file(slots[alt.field_ids[k]], m, {&m, std::uint32_t(alt.eager[k]), alt.rule});
     }
     std::vector<char> trigger_at(slots.size(), 0), other_at(slots.size(), 0);
     for (const auto& alt : alts)
       for (std::size_t k = 0; k < alt.eager.size(); ++k)
-        if (alt.eager[k] >= 0) (fields[std::size_t(alt.eager[k])].trigger ? trigger_at : other_at)[alt.field_ids[k]] = 1;
-    for (std::size_t id = 0; id < slots.size(); ++id) slots[id].sleepy = other_at[id] && !trigger_at[id] && !slots[id].store;
+        if (alt.eager[k] >= 0)
+          (fields[std::size_t(alt.eager[k])].trigger ? trigger_at : other_at)[alt.field_ids[k]] = 1;
+    for (std::size_t id = 0; id < slots.size(); ++id)
+      slots[id].sleepy = other_at[id] && !trigger_at[id] && !slots[id].store;
     for (auto& alt : alts)
       for (std::size_t k = 0; k < alt.eager.size(); ++k)
         if (alt.eager[k] >= 0 && slots[alt.field_ids[k]].sleepy &&
@@ -241,7 +255,8 @@ struct rule_index::compiled {
         continue;
       }
       std::uint32_t w = r.rule / 64;
-      auto it = std::find_if(h.words.begin() + out.words_begin, h.words.end(), [&](const auto& x) { return x.first == w; });
+      auto it =
+          std::find_if(h.words.begin() + out.words_begin, h.words.end(), [&](const auto& x) { return x.first == w; });
       if (it == h.words.end()) it = h.words.insert(it, {w, 0});
       it->second |= std::uint64_t(1) << (r.rule % 64);
     }
@@ -317,18 +332,29 @@ struct rule_index::compiled {
     // Folded text beginning or ending in a non-ASCII byte could be met by other bytes.
     switch (m.kind) {
       case op::exact:
-        return m.exact_type == scalar::type::string ? place::exact : m.exact_type == scalar::type::number ? place::number : place::literal;
-      case op::numeric: return m.eq ? place::number : place::range;
-      case op::prefix: return m.text.empty() ? place::rest : place::first;
-      case op::prefix_ic: case op::equals_ic: return !m.text.empty() && ascii(m.text.front()) ? place::first : place::rest;
-      case op::suffix: return m.text.empty() ? place::rest : place::last;
-      case op::suffix_ic: return !m.text.empty() && ascii(m.text.back()) ? place::last : place::rest;
-      case op::wildcard: return !m.wild.front().empty() ? place::first : !m.wild.back().empty() ? place::last : place::rest;
+        return m.exact_type == scalar::type::string   ? place::exact
+               : m.exact_type == scalar::type::number ? place::number
+                                                      : place::literal;
+      case op::numeric:
+        return m.eq ? place::number : place::range;
+      case op::prefix:
+        return m.text.empty() ? place::rest : place::first;
+      case op::prefix_ic:
+      case op::equals_ic:
+        return !m.text.empty() && ascii(m.text.front()) ? place::first : place::rest;
+      case op::suffix:
+        return m.text.empty() ? place::rest : place::last;
+      case op::suffix_ic:
+        return !m.text.empty() && ascii(m.text.back()) ? place::last : place::rest;
+      case op::wildcard:
+        return !m.wild.front().empty() ? place::first : !m.wild.back().empty() ? place::last : place::rest;
       case op::anything_but:
-        return std::all_of(m.inner.begin(), m.inner.end(), [](const matcher& x) { return x.kind != op::anything_but && where(x) != place::rest; })
+        return std::all_of(m.inner.begin(), m.inner.end(),
+                           [](const matcher& x) { return x.kind != op::anything_but && where(x) != place::rest; })
                    ? place::but
                    : place::rest;
-      default: return place::rest;
+      default:
+        return place::rest;
     }
   }
 
@@ -337,8 +363,11 @@ struct rule_index::compiled {
     auto tail = [](const std::string& t) { return (unsigned char)t.back(); };
     bool ic = m.kind == op::prefix_ic || m.kind == op::equals_ic || m.kind == op::suffix_ic;
     switch (where(m)) {
-      case place::exact: return s.exact[m.text].push_back(r);
-      case place::number: s.numbers.emplace_back(m.kind == op::exact ? m.number : *m.eq, r); return;
+      case place::exact:
+        return s.exact[m.text].push_back(r);
+      case place::number:
+        s.numbers.emplace_back(m.kind == op::exact ? m.number : *m.eq, r);
+        return;
       case place::range: {
         range g{.r = r};
         if (m.lo) g.lo = *m.lo, g.lo_incl = m.lo_incl;
@@ -346,9 +375,12 @@ struct rule_index::compiled {
         s.ranges.push_back(g);
         return;
       }
-      case place::literal: return s.literals[m.exact_type == scalar::type::null ? 0 : 1 + m.boolean].push_back(r);
-      case place::first: return file(s.first, head(m.kind == op::wildcard ? m.wild.front() : m.text), ic, r);
-      case place::last: return file(s.last, tail(m.kind == op::wildcard ? m.wild.back() : m.text), ic, r);
+      case place::literal:
+        return s.literals[m.exact_type == scalar::type::null ? 0 : 1 + m.boolean].push_back(r);
+      case place::first:
+        return file(s.first, head(m.kind == op::wildcard ? m.wild.front() : m.text), ic, r);
+      case place::last:
+        return file(s.last, tail(m.kind == op::wildcard ? m.wild.back() : m.text), ic, r);
       case place::but:
         if (s.buts.size() < 64) {
           if (!s.excluded) s.excluded = std::make_unique<slot>();
@@ -357,7 +389,8 @@ struct rule_index::compiled {
           return;
         }
         return s.rest.push_back(r);
-      case place::rest: return s.rest.push_back(r);
+      case place::rest:
+        return s.rest.push_back(r);
     }
   }
 
@@ -483,14 +516,16 @@ struct rule_index::compiled {
   template <class Open>
   [[gnu::always_inline]] static std::uint64_t excluded_by(const slot& s, const scalar& v, Open open) {
     std::uint64_t excluded = 0;
-    visit(*s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open(s.buts[r.field]); },
-          [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
+    visit(
+        *s.excluded, v, [&](const op_ref& r) { return !(excluded >> r.field & 1) && open(s.buts[r.field]); },
+        [&](const op_ref& r) { excluded |= std::uint64_t(1) << r.field; });
     return excluded;
   }
 
   // Appends every operator filed in `s` that holds for v, whatever the event has shown so far.
   static void collect(const slot& s, const scalar& v, std::vector<op_ref>& out) {
-    visit(s, v, [](const op_ref&) { return true; }, [&](const op_ref& r) { out.push_back(r); });
+    visit(
+        s, v, [](const op_ref&) { return true; }, [&](const op_ref& r) { out.push_back(r); });
     if (s.buts.empty()) return;
     std::uint64_t excluded = excluded_by(s, v, [](const op_ref&) { return true; });
     for (std::size_t b = 0; b < s.buts.size(); ++b)
@@ -579,9 +614,13 @@ struct rule_index::compiled {
         case field_result::absent:
           if (alt.c->fields[k].matches_absent) continue;  // exists:false holds
           return false;
-        case field_result::miss: return false;
-        case field_result::in_arrays_only: ++in_arrays_only; break;
-        case field_result::free: break;
+        case field_result::miss:
+          return false;
+        case field_result::in_arrays_only:
+          ++in_arrays_only;
+          break;
+        case field_result::free:
+          break;
       }
     }
     // A field held by a leaf outside every array goes with any choice for the others, so only
@@ -594,8 +633,10 @@ struct rule_index::compiled {
   // The alternative checked as one pattern would be, against every leaf at a named path.
   bool check_whole(const alternative& alt) const {
     if (!have_whole) {
-      if (doc) flatten(*doc, &paths, whole_event);
-      else flatten_text(text, &paths, whole_event);
+      if (doc)
+        flatten(*doc, &paths, whole_event);
+      else
+        flatten_text(text, &paths, whole_event);
       have_whole = true;
     }
     return match_conjunction(*alt.c, whole_event, alt.field_ids.data());
@@ -603,7 +644,7 @@ struct rule_index::compiled {
 
   void finish(std::vector<std::uint32_t>& out) const {
     if (any_store) stored.group();  // else nothing is stored, nothing read back
-    have_whole = false;  // flattened only if check() needs it
+    have_whole = false;             // flattened only if check() needs it
     auto decide = [&](std::uint32_t a) {
       if (!is_matched(alts[a].rule) && check(a)) set_matched(alts[a].rule);
     };
@@ -620,7 +661,9 @@ struct rule_index::compiled {
   // What the walkers hand leaves to.
   struct sink {
     const compiled& c;
-    void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) { c.leaf(path, v, where); }
+    void add(std::uint32_t path, const scalar& v, const std::vector<flat_event::position>& where) {
+      c.leaf(path, v, where);
+    }
     std::string_view keep(std::string s) { return c.stored.keep(std::move(s)); }
     bool skip(std::uint32_t path) const { return c.asleep(path); }
   };

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <cstring>
 
-#include "emulator/core/error.h"
 #include "emulator/bus/request.h"
+#include "emulator/core/error.h"
 #include "emulator/core/jsonpath.h"
 #include "emulator/core/time_format.h"
 
@@ -65,8 +65,7 @@ std::size_t token_of(const json& req) {
     std::size_t pos = 0;
     std::size_t n = std::stoull(*t, &pos);
     if (pos == t->size()) return n;
-  } catch (...) {
-  }
+  } catch (...) {}
   throw aws_error::validation("The NextToken provided is invalid.");
 }
 
@@ -76,11 +75,11 @@ json page(const std::vector<T>& all, const json& req, int max, const char* key, 
   std::size_t start = token_of(req);
   int limit = limit_of(req, max);
   json out = {{key, json::array()}};
-  for (std::size_t i = start; i < all.size() && i < start + std::size_t(limit); ++i) out[key].push_back(to_json(all[i]));
+  for (std::size_t i = start; i < all.size() && i < start + std::size_t(limit); ++i)
+    out[key].push_back(to_json(all[i]));
   if (start + std::size_t(limit) < all.size()) out["NextToken"] = std::to_string(start + limit);
   return out;
 }
-
 
 }  // namespace
 
@@ -158,7 +157,9 @@ json service::list_event_buses(const json& req) {
   for (const auto& [n, b] : buses_)
     if (n.rfind(prefix, 0) == 0) list.push_back(&b);
   return page(list, req, 100, "EventBuses", [&](const event_bus* b) {
-    return json{{"Name", b->name}, {"Arn", bus_arn(b->name)}, {"CreationTime", epoch_seconds(b->created)},
+    return json{{"Name", b->name},
+                {"Arn", bus_arn(b->name)},
+                {"CreationTime", epoch_seconds(b->created)},
                 {"LastModifiedTime", epoch_seconds(b->created)}};
   });
 }
@@ -212,8 +213,9 @@ json service::put_rule(const json& req) {
     if (bus.name != "default")
       throw aws_error::validation("ScheduleExpression is supported only on the default event bus.");
     if (schedule->rfind("cron(", 0) == 0)
-      throw aws_error::validation("Parameter ScheduleExpression is not valid. bellyfed-emu runs rate() schedules; "
-                                  "cron() expressions are not emulated yet.");
+      throw aws_error::validation(
+          "Parameter ScheduleExpression is not valid. bellyfed-emu runs rate() schedules; "
+          "cron() expressions are not emulated yet.");
     period = parse_rate(*schedule);
     if (!period) throw aws_error::validation("Parameter ScheduleExpression is not valid.");
   }
@@ -229,9 +231,12 @@ json service::put_rule(const json& req) {
   }
   auto state = optional_string(req, "State").value_or("ENABLED");
   if (state != "ENABLED" && state != "DISABLED" && state != "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
-    invalid_member(state, "state", "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]");
+    invalid_member(
+        state, "state",
+        "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]");
   std::string description = optional_string(req, "Description").value_or("");
-  if (description.size() > 512) invalid_member(description, "description", "Member must have length less than or equal to 512");
+  if (description.size() > 512)
+    invalid_member(description, "description", "Member must have length less than or equal to 512");
   auto it = bus.rules.find(name);
   if (it == bus.rules.end() && bus.rules.size() >= std::size_t(max_rules_per_bus))
     throw aws_error("LimitExceededException", "The requested resource exceeds the maximum number allowed.");
@@ -241,8 +246,10 @@ json service::put_rule(const json& req) {
     r.id = bus.next_rule_id++;
     bus.rule_names[r.id] = name;
   }
-  if (compiled) bus.index.add(r.id, *compiled);
-  else bus.index.remove(r.id);
+  if (compiled)
+    bus.index.add(r.id, *compiled);
+  else
+    bus.index.remove(r.id);
   r.name = name;
   r.bus = bus.name;
   r.description = description;
@@ -258,7 +265,8 @@ json service::put_rule(const json& req) {
   return {{"RuleArn", rule_arn(bus.name, name)}};
 }
 
-void service::start_schedule(const std::string& bus, const std::string& name, std::uint64_t generation, duration period) {
+void service::start_schedule(const std::string& bus, const std::string& name, std::uint64_t generation,
+                             duration period) {
   rt_.sched().after(period, "schedule " + name, [this, bus, name, generation, period] {
     auto b = buses_.find(bus);
     if (b == buses_.end()) return;
@@ -266,9 +274,15 @@ void service::start_schedule(const std::string& bus, const std::string& name, st
     if (r == b->second.rules.end() || r->second.schedule_generation != generation) return;  // replaced or deleted
     start_schedule(bus, name, generation, period);
     if (r->second.state == "DISABLED") return;
-    json envelope = {{"version", "0"}, {"id", rt_.ids().uuid()}, {"detail-type", "Scheduled Event"},
-                     {"source", "aws.events"}, {"account", account_}, {"time", iso8601_seconds(rt_.clock().now())},
-                     {"region", region_}, {"resources", {rule_arn(bus, name)}}, {"detail", json::object()}};
+    json envelope = {{"version", "0"},
+                     {"id", rt_.ids().uuid()},
+                     {"detail-type", "Scheduled Event"},
+                     {"source", "aws.events"},
+                     {"account", account_},
+                     {"time", iso8601_seconds(rt_.clock().now())},
+                     {"region", region_},
+                     {"resources", {rule_arn(bus, name)}},
+                     {"detail", json::object()}};
     ++r->second.matched;
     auto seq = rt_.trace().record("schedule.fire", "bus", {{"bus", bus}, {"rule", name}, {"id", envelope["id"]}});
     for (const auto& [target_id, t] : r->second.targets)
@@ -339,13 +353,18 @@ json service::put_targets(const json& req) {
     x.id = required_string(t, "Id", "targets.member.id");
     check_name(x.id, "targets.member.id", rule_name_re, 64);
     x.arn = required_string(t, "Arn", "targets.member.arn");
-    if (x.arn.rfind("arn:", 0) != 0) throw aws_error::validation("Parameter " + x.arn + " is not valid. Reason: Provided Arn is not in correct format.");
+    if (x.arn.rfind("arn:", 0) != 0)
+      throw aws_error::validation("Parameter " + x.arn +
+                                  " is not valid. Reason: Provided Arn is not in correct format.");
     x.input = optional_string(t, "Input");
     x.input_path = optional_string(t, "InputPath");
     if (const json* tr = member(t, "InputTransformer")) x.input_transformer = *tr;
     int inputs = bool(x.input) + bool(x.input_path) + bool(x.input_transformer);
-    if (inputs > 1) throw aws_error::validation("Only one of Input, InputPath, or InputTransformer must be provided for target " + x.id + ".");
-    if (x.input && !json::accept(*x.input)) throw aws_error::validation("Input for target " + x.id + " must be a valid JSON text.");
+    if (inputs > 1)
+      throw aws_error::validation("Only one of Input, InputPath, or InputTransformer must be provided for target " +
+                                  x.id + ".");
+    if (x.input && !json::accept(*x.input))
+      throw aws_error::validation("Input for target " + x.id + " must be a valid JSON text.");
     if (x.input_path && check_jsonpath(*x.input_path))
       throw aws_error::validation("InputPath for target " + x.id + " is an invalid JSONPath.");
     if (x.input_transformer) validate_transformer(x);
@@ -354,13 +373,15 @@ json service::put_targets(const json& req) {
       if (rp->contains("MaximumRetryAttempts")) {
         const json& n = (*rp)["MaximumRetryAttempts"];
         if (!n.is_number_integer() || n.get<long long>() < 0 || n.get<long long>() > 185)
-          invalid_member(n.dump(), "targets.member.retryPolicy.maximumRetryAttempts", "Member must have value between 0 and 185");
+          invalid_member(n.dump(), "targets.member.retryPolicy.maximumRetryAttempts",
+                         "Member must have value between 0 and 185");
         x.retry.maximum_retry_attempts = n.get<int>();
       }
       if (rp->contains("MaximumEventAgeInSeconds")) {
         const json& n = (*rp)["MaximumEventAgeInSeconds"];
         if (!n.is_number_integer() || n.get<long long>() < 60 || n.get<long long>() > 86400)
-          invalid_member(n.dump(), "targets.member.retryPolicy.maximumEventAgeInSeconds", "Member must have value between 60 and 86400");
+          invalid_member(n.dump(), "targets.member.retryPolicy.maximumEventAgeInSeconds",
+                         "Member must have value between 60 and 86400");
         x.retry.maximum_event_age = std::chrono::seconds(n.get<long long>());
       }
     }
@@ -393,7 +414,8 @@ json service::list_targets_by_rule(const json& req) {
     if (t->input_transformer) j["InputTransformer"] = *t->input_transformer;
     if (t->retry_set)
       j["RetryPolicy"] = {{"MaximumRetryAttempts", t->retry.maximum_retry_attempts},
-                          {"MaximumEventAgeInSeconds", std::chrono::duration_cast<std::chrono::seconds>(t->retry.maximum_event_age).count()}};
+                          {"MaximumEventAgeInSeconds",
+                           std::chrono::duration_cast<std::chrono::seconds>(t->retry.maximum_event_age).count()}};
     if (t->dead_letter_arn) j["DeadLetterConfig"] = {{"Arn", *t->dead_letter_arn}};
     for (const auto& [k, v] : t->extra.items()) j[k] = v;
     return j;
@@ -502,8 +524,11 @@ json service::metrics() const {
   for (const auto& [n, b] : buses_) {
     json rules = json::object();
     for (const auto& [rn, r] : b.rules)
-      rules[rn] = {{"matched", r.matched}, {"invocations", r.invocations}, {"failed_invocations", r.failed_invocations},
-                   {"dead_lettered", r.dead_lettered}, {"dropped", r.dropped}};
+      rules[rn] = {{"matched", r.matched},
+                   {"invocations", r.invocations},
+                   {"failed_invocations", r.failed_invocations},
+                   {"dead_lettered", r.dead_lettered},
+                   {"dropped", r.dropped}};
     out[n] = {{"events_in", b.events_in}, {"matched_events", b.matched_events}, {"rules", rules}};
   }
   return out;

@@ -10,8 +10,8 @@
 // https://docs.aws.amazon.com/eventbridge/latest/APIReference/
 #pragma once
 
-#include <functional>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -71,7 +71,7 @@ struct rule {
   std::string state = "ENABLED";
   std::string pattern_text;
   std::optional<pattern> compiled;
-  std::string schedule;                  // "rate(5 minutes)"; empty for pattern rules
+  std::string schedule;                   // "rate(5 minutes)"; empty for pattern rules
   std::uint64_t schedule_generation = 0;  // set anew by every PutRule, ending older schedules
   std::string managed_by;
   std::map<std::string, target> targets;  // by id
@@ -89,7 +89,7 @@ struct event_bus {
   std::map<std::string, std::string> tags;
   instant created{};
   std::uint64_t events_in = 0, matched_events = 0;
-  rule_index index;                                // compiled patterns of `rules`
+  rule_index index;                                 // compiled patterns of `rules`
   std::map<std::uint32_t, std::string> rule_names;  // index id → rule name
   std::uint32_t next_rule_id = 1;
 };
@@ -202,9 +202,8 @@ class service {
                          std::uint64_t cause, duration delay);
   void deliver(const std::string& bus, const std::string& rule, const std::string& target_id, const json& envelope,
                int attempt, instant first, const std::string& trace_id, std::uint64_t cause);
-  void dead_letter(rule& r, const target& t, const json& envelope, const std::string& code,
-                   const std::string& message, const std::string& exhausted, int attempts,
-                   const std::string& trace_id, std::uint64_t cause);
+  void dead_letter(rule& r, const target& t, const json& envelope, const std::string& code, const std::string& message,
+                   const std::string& exhausted, int attempts, const std::string& trace_id, std::uint64_t cause);
   json transform_input(const rule& r, const target& t, const json& envelope) const;
 
   runtime& rt_;

@@ -90,7 +90,8 @@ inline std::uint64_t non_digits(std::uint64_t x) {
 // Brackets, quotes and NUL: what skipping a container has to look at. `| 0x20` maps [ ] onto { }.
 inline std::uint64_t structurals(std::uint64_t x) {
   std::uint64_t folded = x | (ones * 0x20);
-  return zero_bytes(folded ^ (ones * '{')) | zero_bytes(folded ^ (ones * '}')) | zero_bytes(x ^ (ones * '"')) | zero_bytes(x);
+  return zero_bytes(folded ^ (ones * '{')) | zero_bytes(folded ^ (ones * '}')) | zero_bytes(x ^ (ones * '"')) |
+         zero_bytes(x);
 }
 
 #if defined(__SSE2__)
@@ -99,25 +100,25 @@ inline __m128i load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<c
 inline __m128i bytes_of(char c) { return _mm_set1_epi8(c); }
 inline unsigned string_stops16(__m128i v) {
   __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, bytes_of(0x1F)), v);  // v <= 0x1F, unsigned
-  return unsigned(_mm_movemask_epi8(_mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(v, bytes_of('"')), _mm_cmpeq_epi8(v, bytes_of('\\'))), control)));
+  return unsigned(_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, bytes_of('"')), _mm_cmpeq_epi8(v, bytes_of('\\'))), control)));
 }
 inline unsigned structurals16(__m128i v) {
   __m128i folded = _mm_or_si128(v, bytes_of(0x20));
-  return unsigned(_mm_movemask_epi8(_mm_or_si128(
-      _mm_or_si128(_mm_cmpeq_epi8(folded, bytes_of('{')), _mm_cmpeq_epi8(folded, bytes_of('}'))),
-      _mm_or_si128(_mm_cmpeq_epi8(v, bytes_of('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())))));
+  return unsigned(_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(folded, bytes_of('{')), _mm_cmpeq_epi8(folded, bytes_of('}'))),
+                   _mm_or_si128(_mm_cmpeq_epi8(v, bytes_of('"')), _mm_cmpeq_epi8(v, _mm_setzero_si128())))));
 }
 inline unsigned non_digits16(__m128i v) {
   __m128i t = _mm_sub_epi8(v, bytes_of('0'));
   return ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, bytes_of(9)), t))) & 0xFFFF;
 }
-#define EMU_RUN(kind)                                                             \
-  for (;; p += 16)                                                                \
+#define EMU_RUN(kind) \
+  for (;; p += 16)    \
     if (unsigned m = kind##16(load16(p))) return p + std::countr_zero(m);
 #else
-#define EMU_RUN(kind)                                                             \
-  for (;; p += 8)                                                                 \
+#define EMU_RUN(kind) \
+  for (;; p += 8)     \
     if (std::uint64_t m = kind(load8(p))) return p + std::countr_zero(m) / 8;
 #endif
 
@@ -134,7 +135,8 @@ inline std::uint64_t eight_digits(std::uint64_t v) {
   v -= 0x3030303030303030ull;
   v = v * 10 + (v >> 8);
   return (((v & 0x000000FF000000FFull) * 0x000F424000000064ull) +
-          (((v >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >> 32;
+          (((v >> 16) & 0x000000FF000000FFull) * 0x0000271000000001ull)) >>
+         32;
 }
 
 // Appends the digits [p, end) to w; w · 10^(end − p) must fit in 64 bits.
@@ -171,7 +173,13 @@ class text_walker {
   // walkable_in_place()). `table` names the paths to keep; with `learn` (the same table,
   // writable) every leaf is kept and its path named on the way.
   text_walker(std::string_view text, const path_table& table, path_table* learn, Sink& out, scratch& s)
-      : begin_(text.data()), end_(text.data() + text.size()), learn_(learn), out_(out), table_(table), arrays_(s.arrays), frames_(s.frames) {
+      : begin_(text.data()),
+        end_(text.data() + text.size()),
+        learn_(learn),
+        out_(out),
+        table_(table),
+        arrays_(s.arrays),
+        frames_(s.frames) {
     arrays_.clear();
     frames_.clear();
   }
@@ -218,29 +226,29 @@ class text_walker {
       frames_.pop_back();
     }
     goto after;
-  key:  // at a key's opening quote, or what stands there instead
-    {
-      if (*p != '"') fail(p, "unexpected character");
-      std::string_view key;
-      if (p[2] == '"' && static_cast<unsigned char>(p[1]) >= 0x20 && p[1] != '\\' && p[1] != '"') {
-        key = {p + 1, 1};  // a one-byte key, as array elements' "x", "y", "z" often are
-        key_copied_ = false;
-        p += 3;
-      } else {
-        key = string(p, true);
-      }
-      if (*p != ':') {
-        p = ws(p);
-        if (*p != ':') fail(p, "unexpected character");
-      }
-      p = ws(p + 1);
-      const path_table::node* n = below(frames_.back().at, key);
-      if (!n) {
-        p = skip(p);  // no rule names anything below this key
-        goto after;
-      }
-      at = n;
+  key :  // at a key's opening quote, or what stands there instead
+  {
+    if (*p != '"') fail(p, "unexpected character");
+    std::string_view key;
+    if (p[2] == '"' && static_cast<unsigned char>(p[1]) >= 0x20 && p[1] != '\\' && p[1] != '"') {
+      key = {p + 1, 1};  // a one-byte key, as array elements' "x", "y", "z" often are
+      key_copied_ = false;
+      p += 3;
+    } else {
+      key = string(p, true);
     }
+    if (*p != ':') {
+      p = ws(p);
+      if (*p != ':') fail(p, "unexpected character");
+    }
+    p = ws(p + 1);
+    const path_table::node* n = below(frames_.back().at, key);
+    if (!n) {
+      p = skip(p);  // no rule names anything below this key
+      goto after;
+    }
+    at = n;
+  }
     goto value;
   }
 
@@ -261,8 +269,10 @@ class text_walker {
     } else {
       v = number(p);
     }
-    if (learn_) out_.add(learn_->name(at), v, arrays_);
-    else if (at->id >= 0) out_.add(std::uint32_t(at->id), v, arrays_);
+    if (learn_)
+      out_.add(learn_->name(at), v, arrays_);
+    else if (at->id >= 0)
+      out_.add(std::uint32_t(at->id), v, arrays_);
   }
 
   [[noreturn, gnu::noinline, gnu::cold]] void fail(const char* p, const char* what) const {
@@ -308,7 +318,8 @@ class text_walker {
 
   // The out-of-line helpers take the cursor by value and return where they stopped: were its
   // address taken, the hot loop would keep it in memory rather than in a register.
-  [[gnu::noinline, gnu::cold]] const char* escaped_string(const char* p, const char* start, bool is_key, std::string_view& s) {
+  [[gnu::noinline, gnu::cold]] const char* escaped_string(const char* p, const char* start, bool is_key,
+                                                          std::string_view& s) {
     std::string out(start, p);
     p = unescape_rest(p, &out);
     if (!is_key) {
@@ -325,10 +336,14 @@ class text_walker {
     for (int k = 0; k < 4; ++k, ++p) {
       char c = *p;
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= std::uint32_t(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= std::uint32_t(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= std::uint32_t(c - 'A' + 10);
-      else fail(p, p >= end_ ? "truncated \\u escape" : "bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= std::uint32_t(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        v |= std::uint32_t(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        v |= std::uint32_t(c - 'A' + 10);
+      else
+        fail(p, p >= end_ ? "truncated \\u escape" : "bad \\u escape");
     }
     return v;
   }
@@ -345,8 +360,15 @@ class text_walker {
       if (c != '\\') fail(p - 1, "control character in string");
       if (p >= end_) fail(p, "unterminated string");
       char e = *p++;
-      char plain = e == '"' ? '"' : e == '\\' ? '\\' : e == '/' ? '/' : e == 'b' ? '\b' : e == 'f' ? '\f'
-                 : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : '\0';
+      char plain = e == '"'    ? '"'
+                   : e == '\\' ? '\\'
+                   : e == '/'  ? '/'
+                   : e == 'b'  ? '\b'
+                   : e == 'f'  ? '\f'
+                   : e == 'n'  ? '\n'
+                   : e == 'r'  ? '\r'
+                   : e == 't'  ? '\t'
+                               : '\0';
       if (plain) {
         if (out) *out += plain;
         continue;
@@ -499,7 +521,6 @@ class text_walker {
       }
     }
   }
-
 
   const char* begin_;
   const char* end_;

@@ -5,13 +5,10 @@ namespace emu {
 void manual_clock::set(instant t) {
   long long want = t.time_since_epoch().count();
   long long cur = now_ms_.load();
-  while (want > cur && !now_ms_.compare_exchange_weak(cur, want)) {
-  }
+  while (want > cur && !now_ms_.compare_exchange_weak(cur, want)) {}
 }
 
 // The one place the product reads the wall clock.
-instant system_clock::now() const {
-  return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now());
-}
+instant system_clock::now() const { return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()); }
 
 }  // namespace emu

@@ -6,9 +6,8 @@
 namespace emu {
 
 json to_json(const standard_event& e) {
-  return {{"event_id", e.event_id},     {"timestamp", e.timestamp}, {"event_type", e.event_type},
-          {"source", e.source},         {"version", e.version},     {"trace_id", e.trace_id},
-          {"status", e.status},         {"payload", e.payload}};
+  return {{"event_id", e.event_id}, {"timestamp", e.timestamp}, {"event_type", e.event_type}, {"source", e.source},
+          {"version", e.version},   {"trace_id", e.trace_id},   {"status", e.status},         {"payload", e.payload}};
 }
 
 std::vector<std::string> validate_standard_event(const json& j) {
@@ -23,12 +22,13 @@ std::vector<std::string> validate_standard_event(const json& j) {
     else if (!it->is_string() || it->get_ref<const std::string&>().empty())
       problems.push_back(std::string(field) + ": must be a non-empty string");
   }
-  if (auto it = j.find("timestamp"); it != j.end() && it->is_string() &&
-                                      !it->get_ref<const std::string&>().empty() &&
-                                      !parse_iso8601(it->get_ref<const std::string&>()))
+  if (auto it = j.find("timestamp"); it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty() &&
+                                     !parse_iso8601(it->get_ref<const std::string&>()))
     problems.push_back("timestamp: must be an ISO 8601 time such as 2024-12-01T12:00:00.000Z");
-  if (!j.contains("payload")) problems.push_back("payload: is required");
-  else if (!j["payload"].is_object()) problems.push_back("payload: must be a JSON object");
+  if (!j.contains("payload"))
+    problems.push_back("payload: is required");
+  else if (!j["payload"].is_object())
+    problems.push_back("payload: must be a JSON object");
   if (auto it = j.find("version"); it != j.end() && it->is_string() && *it != "1.0")
     problems.push_back("version: must be \"1.0\"");
   if (auto it = j.find("trace_id"); it != j.end() && it->is_string() && it->get_ref<const std::string&>().size() > 256)
@@ -56,7 +56,8 @@ std::string standard_event_problems(const json& j) {
 }
 
 standard_event standard_event_from_json(const json& j) {
-  if (std::string why = standard_event_problems(j); !why.empty()) throw aws_error::validation("invalid standard event: " + why);
+  if (std::string why = standard_event_problems(j); !why.empty())
+    throw aws_error::validation("invalid standard event: " + why);
   standard_event e;
   e.event_id = j["event_id"];
   e.timestamp = j["timestamp"];

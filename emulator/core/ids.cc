@@ -32,8 +32,8 @@ std::string id_source::uuid() {
     hi = next_locked();
     lo = next_locked();
   }
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                              // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;       // RFC 4122 variant
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   static constexpr char hex[] = "0123456789abcdef";
   std::string out(36, '-');
   int pos = 0;

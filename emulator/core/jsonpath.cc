@@ -75,8 +75,10 @@ void eval(const json& node, const std::vector<segment>& segs, std::size_t i, std
     if (node.is_array() || node.is_object())
       for (const auto& child : node) eval(child, segs, i + 1, out, multi);
   } else {
-    if (node.is_array() || node.is_object()) out.push_back(node.size());
-    else if (node.is_string()) out.push_back(node.get_ref<const std::string&>().size());
+    if (node.is_array() || node.is_object())
+      out.push_back(node.size());
+    else if (node.is_string())
+      out.push_back(node.get_ref<const std::string&>().size());
   }
 }
 

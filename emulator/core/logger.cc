@@ -18,18 +18,22 @@ std::optional<log_level> parse_log_level(std::string_view name) {
 namespace {
 const char* level_name(log_level l) {
   switch (l) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
-    case log_level::off: break;
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::off:
+      break;
   }
   return "off";
 }
 }  // namespace
 
-logger::logger(const clock& c, log_level level, std::ostream* out)
-    : clock_(c), level_(level), out_(out) {}
+logger::logger(const clock& c, log_level level, std::ostream* out) : clock_(c), level_(level), out_(out) {}
 
 void logger::log_to_file(const std::string& path) {
   std::lock_guard lock(mu_);
@@ -43,8 +47,8 @@ void logger::keep_in_memory(bool on) {
   memory_ = on;
 }
 
-void logger::log(log_level level, std::string_view component, std::string_view msg,
-                 const json& fields, std::string_view trace_id) {
+void logger::log(log_level level, std::string_view component, std::string_view msg, const json& fields,
+                 std::string_view trace_id) {
   bool to_stream = enabled(level) && out_ != nullptr;
   if (!to_stream && !memory_) return;
   json line = {{"time", iso8601_ms(clock_.now())},

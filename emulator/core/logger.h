@@ -34,8 +34,8 @@ class logger {
   void set_level(log_level level) { level_ = level; }
   bool enabled(log_level level) const { return level >= level_ && level_ != log_level::off; }
 
-  void log(log_level level, std::string_view component, std::string_view msg,
-           const json& fields = json::object(), std::string_view trace_id = {});
+  void log(log_level level, std::string_view component, std::string_view msg, const json& fields = json::object(),
+           std::string_view trace_id = {});
   void debug(std::string_view c, std::string_view m, const json& f = json::object()) { log(log_level::debug, c, m, f); }
   void info(std::string_view c, std::string_view m, const json& f = json::object()) { log(log_level::info, c, m, f); }
   void warn(std::string_view c, std::string_view m, const json& f = json::object()) { log(log_level::warn, c, m, f); }

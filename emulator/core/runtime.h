@@ -16,16 +16,15 @@ namespace emu {
 class runtime {
  public:
   // A virtual-time runtime starting at `start` (scenarios, tests).
-  static std::unique_ptr<runtime> make_virtual(instant start, std::uint64_t seed,
-                                               log_level level, std::ostream* log_out,
-                                               std::size_t trace_capacity = 100'000) {
+  static std::unique_ptr<runtime> make_virtual(instant start, std::uint64_t seed, log_level level,
+                                               std::ostream* log_out, std::size_t trace_capacity = 100'000) {
     return std::unique_ptr<runtime>(
         new runtime(std::make_unique<manual_clock>(start), seed, level, log_out, trace_capacity));
   }
   // A wall-clock runtime (serve). It runs for days, so its trace keeps only the newest
   // `trace_capacity` entries (about 0.5 KB each): bounded memory under any load.
-  static std::unique_ptr<runtime> make_real(std::uint64_t seed, log_level level,
-                                            std::ostream* log_out, std::size_t trace_capacity = 10'000) {
+  static std::unique_ptr<runtime> make_real(std::uint64_t seed, log_level level, std::ostream* log_out,
+                                            std::size_t trace_capacity = 10'000) {
     return std::unique_ptr<runtime>(
         new runtime(std::make_unique<system_clock>(), seed, level, log_out, trace_capacity));
   }
@@ -39,8 +38,7 @@ class runtime {
  private:
   runtime(std::unique_ptr<emu::clock> c, std::uint64_t seed, log_level level, std::ostream* out,
           std::size_t trace_capacity = 100'000)
-      : clock_(std::move(c)), ids_(seed), log_(*clock_, level, out), trace_(*clock_, trace_capacity),
-        sched_(*clock_) {}
+      : clock_(std::move(c)), ids_(seed), log_(*clock_, level, out), trace_(*clock_, trace_capacity), sched_(*clock_) {}
 
   std::unique_ptr<emu::clock> clock_;
   id_source ids_;

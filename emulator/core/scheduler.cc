@@ -155,8 +155,7 @@ void realtime_driver::loop() {
     auto next = sched_.next_due();
     auto now = sched_.time().now();
     auto wait = next ? std::min<duration>(*next - now, std::chrono::seconds(1)) : duration(1000);
-    if (wait.count() > 0)
-      cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
     woken_ = false;
     if (stopping_) return;
   }

@@ -11,13 +11,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <unordered_set>
-#include <vector>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "emulator/core/clock.h"
 
@@ -62,9 +62,7 @@ class scheduler {
   };
   // Orders the heap so the earliest (time, seq) is on top.
   struct later {
-    bool operator()(const task& a, const task& b) const {
-      return std::pair(a.when, a.seq) > std::pair(b.when, b.seq);
-    }
+    bool operator()(const task& a, const task& b) const { return std::pair(a.when, a.seq) > std::pair(b.when, b.seq); }
   };
   // Pops the first live task due at or before `limit`, if any. Cancelled tasks are dropped
   // lazily when they reach the top of the heap.
@@ -73,7 +71,7 @@ class scheduler {
 
   clock& clock_;
   mutable std::mutex mu_;
-  mutable std::vector<task> heap_;  // mutable: dropping cancelled tasks is not a change
+  mutable std::vector<task> heap_;          // mutable: dropping cancelled tasks is not a change
   std::unordered_set<std::uint64_t> live_;  // ids scheduled and not yet run or cancelled
   std::uint64_t next_seq_ = 1;
   std::function<void()> wake_;

@@ -21,8 +21,7 @@ map_reader::map_reader(const YAML::Node& node, const std::string& file, std::str
     if (!ok) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail_at(kv.first, path_.empty() ? k : path_ + "." + k,
-              "unknown key '" + k + "' (expected one of: " + list + ")");
+      fail_at(kv.first, path_.empty() ? k : path_ + "." + k, "unknown key '" + k + "' (expected one of: " + list + ")");
     }
   }
 }
@@ -107,8 +106,7 @@ std::vector<std::string> map_reader::str_list(const char* key) const {
 
 json map_reader::as_json(const char* key) const { return yaml_to_json(node_[key], file_, path(key)); }
 
-void map_reader::each(const char* key,
-                      const std::function<void(const YAML::Node&, const std::string&)>& fn) const {
+void map_reader::each(const char* key, const std::function<void(const YAML::Node&, const std::string&)>& fn) const {
   if (!has(key)) return;
   YAML::Node n = node_[key];
   if (n.IsNull()) return;
@@ -137,8 +135,7 @@ key_attr read_key_attr(const map_reader& r, const char* key, bool required) {
     k.type = kr.str("type", "S");
   }
   if (k.name.empty()) r.fail(key, "must not be empty");
-  if (k.type != "S" && k.type != "N" && k.type != "B")
-    r.fail(key, "type must be S, N or B, got '" + k.type + "'");
+  if (k.type != "S" && k.type != "N" && k.type != "B") r.fail(key, "type must be S, N or B, got '" + k.type + "'");
   return k;
 }
 
@@ -181,8 +178,8 @@ table_def read_table(const YAML::Node& n, const std::string& file, const std::st
 
 queue_def read_queue(const YAML::Node& n, const std::string& file, const std::string& path) {
   map_reader r(n, file, path,
-               {"name", "fifo", "content_based_deduplication", "visibility_timeout", "delay",
-                "retention", "receive_wait", "max_message_size", "dead_letter"});
+               {"name", "fifo", "content_based_deduplication", "visibility_timeout", "delay", "retention",
+                "receive_wait", "max_message_size", "dead_letter"});
   queue_def q;
   q.line = r.line();
   q.name = r.required_str("name");
@@ -209,8 +206,8 @@ queue_def read_queue(const YAML::Node& n, const std::string& file, const std::st
 
 target_def read_target(const YAML::Node& n, const std::string& file, const std::string& path) {
   map_reader r(n, file, path,
-               {"id", "function", "queue", "bus", "log", "input", "input_path", "input_transformer",
-                "retry", "dead_letter_queue"});
+               {"id", "function", "queue", "bus", "log", "input", "input_path", "input_transformer", "retry",
+                "dead_letter_queue"});
   target_def t;
   t.line = r.line();
   t.id = r.required_str("id");
@@ -259,9 +256,8 @@ rule_def read_rule(const YAML::Node& n, const std::string& file, const std::stri
   if (!rule.pattern.is_object() || rule.pattern.empty())
     r.fail("pattern", "must be a non-empty map (an EventBridge event pattern)");
   rule.enabled = r.boolean("enabled", true);
-  r.each("targets", [&](const YAML::Node& tn, const std::string& tp) {
-    rule.targets.push_back(read_target(tn, file, tp));
-  });
+  r.each("targets",
+         [&](const YAML::Node& tn, const std::string& tp) { rule.targets.push_back(read_target(tn, file, tp)); });
   if (rule.targets.size() > 5) r.fail("targets", "a rule has at most 5 targets");
   return rule;
 }
@@ -315,7 +311,8 @@ void read_gateway(const map_reader& top, system_def& def) {
     rt.line = rr.line();
     rt.method = rr.required_str("method");
     static const std::set<std::string> methods = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"};
-    if (!methods.count(rt.method)) rr.fail("method", "must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY");
+    if (!methods.count(rt.method))
+      rr.fail("method", "must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY");
     rt.path = rr.required_str("path");
     if (rt.path[0] != '/') rr.fail("path", "must start with /");
     rt.function = rr.required_str("function");
@@ -375,8 +372,8 @@ void read_gateway(const map_reader& top, system_def& def) {
 
 void read_outbox(const map_reader& top, system_def& def) {
   map_reader r(top.get("outbox"), top.file(), "outbox",
-               {"bus", "poll_interval", "batch_size", "lease", "max_attempts", "backoff_base",
-                "backoff_max", "retention", "relays"});
+               {"bus", "poll_interval", "batch_size", "lease", "max_attempts", "backoff_base", "backoff_max",
+                "retention", "relays"});
   outbox_def& o = def.outbox;
   o.defined = true;
   o.bus = r.required_str("bus");
@@ -400,8 +397,8 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
   YAML::Node root = parse_yaml(yaml_text, file);
   if (!root || root.IsNull()) throw load_error(file, 1, "the system definition is empty");
   map_reader r(root, file, "",
-               {"version", "name", "account", "region", "stages", "tables", "queues", "buses",
-                "rules", "functions", "mappings", "gateway", "outbox", "actions"});
+               {"version", "name", "account", "region", "stages", "tables", "queues", "buses", "rules", "functions",
+                "mappings", "gateway", "outbox", "actions"});
   system_def def;
   def.file = file;
   if (r.integer("version", 1, 0, 1000) != 1) r.fail("version", "only version 1 is understood");
@@ -416,9 +413,11 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
     def.buses.push_back({br.required_str("name"), br.line()});
   });
   r.each("rules", [&](const YAML::Node& n, const std::string& p) { def.rules.push_back(read_rule(n, file, p)); });
-  r.each("functions", [&](const YAML::Node& n, const std::string& p) { def.functions.push_back(read_function(n, file, p)); });
+  r.each("functions",
+         [&](const YAML::Node& n, const std::string& p) { def.functions.push_back(read_function(n, file, p)); });
   r.each("mappings", [&](const YAML::Node& n, const std::string& p) {
-    map_reader mr(n, file, p, {"queue", "function", "batch_size", "batching_window", "report_batch_item_failures", "enabled"});
+    map_reader mr(n, file, p,
+                  {"queue", "function", "batch_size", "batching_window", "report_batch_item_failures", "enabled"});
     mapping_def m;
     m.line = mr.line();
     m.queue = mr.required_str("queue");

@@ -19,8 +19,8 @@ class checker {
   }
 
   // `pattern` is the AWS character class; `max` leaves room for the longest stage suffix.
-  void name(int line, const std::string& path, const std::string& n, const char* pattern,
-            std::size_t max, const char* rule) const {
+  void name(int line, const std::string& path, const std::string& n, const char* pattern, std::size_t max,
+            const char* rule) const {
     std::regex re(pattern);
     if (n.empty() || n.size() > max || !std::regex_match(n, re))
       fail(line, path, "'" + n + "' is not a valid name (" + rule + ")");
@@ -94,13 +94,14 @@ void validate_system_def(const system_def& def) {
       if (*q.dlq == q.name) c.fail(q.line, p + ".dead_letter.queue", "a queue cannot be its own dead-letter queue");
       for (const auto& other : def.queues)
         if (other.name == *q.dlq && other.fifo != q.fifo)
-          c.fail(q.line, p + ".dead_letter.queue", "the dead-letter queue of a " +
-                 std::string(q.fifo ? "FIFO" : "standard") + " queue must also be " + (q.fifo ? "FIFO" : "standard"));
+          c.fail(q.line, p + ".dead_letter.queue",
+                 "the dead-letter queue of a " + std::string(q.fifo ? "FIFO" : "standard") + " queue must also be " +
+                     (q.fifo ? "FIFO" : "standard"));
     }
   }
   for (std::size_t i = 0; i < def.buses.size(); ++i)
-    c.name(def.buses[i].line, "buses[" + std::to_string(i) + "].name", def.buses[i].name,
-           "[/.\\-_A-Za-z0-9]+", 256 - longest_stage, "letters, digits and / . - _");
+    c.name(def.buses[i].line, "buses[" + std::to_string(i) + "].name", def.buses[i].name, "[/.\\-_A-Za-z0-9]+",
+           256 - longest_stage, "letters, digits and / . - _");
   for (std::size_t i = 0; i < def.functions.size(); ++i) {
     const auto& f = def.functions[i];
     std::string p = "functions[" + std::to_string(i) + "]";
@@ -123,7 +124,8 @@ void validate_system_def(const system_def& def) {
       std::string tp = p + ".targets[" + std::to_string(k) + "]";
       c.name(t.line, tp + ".id", t.id, "[.\\-_A-Za-z0-9]+", 64, "1-64 letters, digits and . - _");
       if (!ids.insert(t.id).second) c.fail(t.line, tp + ".id", "duplicate target id '" + t.id + "'");
-      if (t.kind == "function" && !functions.count(t.ref)) c.fail(t.line, tp + ".function", "unknown function '" + t.ref + "'");
+      if (t.kind == "function" && !functions.count(t.ref))
+        c.fail(t.line, tp + ".function", "unknown function '" + t.ref + "'");
       if (t.kind == "queue" && !queues.count(t.ref)) c.fail(t.line, tp + ".queue", "unknown queue '" + t.ref + "'");
       if (t.kind == "bus" && !buses.count(t.ref)) c.fail(t.line, tp + ".bus", "unknown bus '" + t.ref + "'");
       if (t.kind == "bus" && t.ref == r.bus) c.fail(t.line, tp + ".bus", "a rule cannot target its own bus");
@@ -152,13 +154,17 @@ void validate_system_def(const system_def& def) {
     if (!key_values.insert(k.value).second) c.fail(k.line, "gateway.api_keys.value", "duplicate key value");
   }
   for (const auto& r : g.routes) {
-    if (!functions.count(r.function)) c.fail(r.line, "gateway.routes.function", "unknown function '" + r.function + "'");
-    if (!routes.insert(r.method + " " + r.path).second) c.fail(r.line, "gateway.routes", "duplicate route " + r.method + " " + r.path);
+    if (!functions.count(r.function))
+      c.fail(r.line, "gateway.routes.function", "unknown function '" + r.function + "'");
+    if (!routes.insert(r.method + " " + r.path).second)
+      c.fail(r.line, "gateway.routes", "duplicate route " + r.method + " " + r.path);
     if (!std::regex_match(r.path, std::regex("(/([A-Za-z0-9._~-]+|\\{[A-Za-z_][A-Za-z0-9_]*\\+?\\}))+|/")))
       c.fail(r.line, "gateway.routes.path", "'" + r.path + "' is not a resource path such as /restaurants/{id}");
   }
-  if (def.outbox.defined && !buses.count(def.outbox.bus)) c.fail(1, "outbox.bus", "unknown bus '" + def.outbox.bus + "'");
-  if (!def.actions.empty() && !def.outbox.defined) c.fail(def.actions[0].line, "actions", "server actions need an outbox section");
+  if (def.outbox.defined && !buses.count(def.outbox.bus))
+    c.fail(1, "outbox.bus", "unknown bus '" + def.outbox.bus + "'");
+  if (!def.actions.empty() && !def.outbox.defined)
+    c.fail(def.actions[0].line, "actions", "server actions need an outbox section");
 }
 
 }  // namespace emu

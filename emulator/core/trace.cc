@@ -7,19 +7,18 @@
 namespace emu {
 
 json to_json(const trace_entry& e) {
-  json j = {{"seq", e.seq}, {"at", iso8601_ms(e.at)}, {"kind", e.kind},
-            {"component", e.component}};
+  json j = {{"seq", e.seq}, {"at", iso8601_ms(e.at)}, {"kind", e.kind}, {"component", e.component}};
   j["trace_id"] = e.trace_id.empty() ? json(nullptr) : json(e.trace_id);
   j["cause"] = e.cause == 0 ? json(nullptr) : json(e.cause);
   j["data"] = e.data;
   return j;
 }
 
-std::uint64_t trace_recorder::record(std::string kind, std::string component, json data,
-                                     std::string trace_id, std::uint64_t cause) {
+std::uint64_t trace_recorder::record(std::string kind, std::string component, json data, std::string trace_id,
+                                     std::uint64_t cause) {
   std::lock_guard lock(mu_);
-  trace_entry e{next_seq_++, clock_.now(), std::move(kind), std::move(component),
-                std::move(trace_id), cause, std::move(data)};
+  trace_entry e{next_seq_++,         clock_.now(), std::move(kind), std::move(component),
+                std::move(trace_id), cause,        std::move(data)};
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
   // time (dropping half at once stalled a request for milliseconds under the world lock).
   if (entries_.size() >= capacity_) entries_.pop_front();

@@ -18,9 +18,9 @@ namespace emu {
 struct trace_entry {
   std::uint64_t seq = 0;
   instant at{};
-  std::string kind;       // "invoke", "request", "event.put", …
-  std::string component;  // "functions", "edge", …
-  std::string trace_id;   // empty when the work has none
+  std::string kind;         // "invoke", "request", "event.put", …
+  std::string component;    // "functions", "edge", …
+  std::string trace_id;     // empty when the work has none
   std::uint64_t cause = 0;  // seq of the entry that caused this one; 0 for outside input
   json data = json::object();
 };
@@ -29,11 +29,10 @@ json to_json(const trace_entry& e);
 
 class trace_recorder {
  public:
-  explicit trace_recorder(const clock& c, std::size_t capacity = 100'000)
-      : clock_(c), capacity_(capacity) {}
+  explicit trace_recorder(const clock& c, std::size_t capacity = 100'000) : clock_(c), capacity_(capacity) {}
   // Records an entry at the clock's current time and returns its seq.
-  std::uint64_t record(std::string kind, std::string component, json data,
-                       std::string trace_id = {}, std::uint64_t cause = 0);
+  std::uint64_t record(std::string kind, std::string component, json data, std::string trace_id = {},
+                       std::uint64_t cause = 0);
   // Entries with seq > after, oldest first. The recorder keeps the newest `capacity` entries.
   std::vector<trace_entry> since(std::uint64_t after = 0) const;
   std::uint64_t last_seq() const;

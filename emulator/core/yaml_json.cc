@@ -47,8 +47,10 @@ void check_depth(const std::string& text, const std::string& file) {
       continue;
     }
     if (in_double) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_double = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_double = false;
       continue;
     }
     if (in_single) {
@@ -101,7 +103,10 @@ json plain_scalar(const std::string& s) {
   for (size_t k = i; k < s.size() && digits; ++k) {
     char c = s[k];
     if (c >= '0' && c <= '9') continue;
-    if (c == '.' && !dot && !exp) { dot = true; continue; }
+    if (c == '.' && !dot && !exp) {
+      dot = true;
+      continue;
+    }
     if ((c == 'e' || c == 'E') && !exp && k > i && k + 1 < s.size()) {
       exp = true;
       if (s[k + 1] == '-' || s[k + 1] == '+') ++k;
@@ -143,8 +148,7 @@ json yaml_to_json(const YAML::Node& node, const std::string& file, const std::st
     case YAML::NodeType::Map: {
       json obj = json::object();
       for (const auto& kv : node) {
-        if (!kv.first.IsScalar())
-          throw load_error(file, kv.first.Mark(), path, "map keys must be strings");
+        if (!kv.first.IsScalar()) throw load_error(file, kv.first.Mark(), path, "map keys must be strings");
         const std::string& k = kv.first.Scalar();
         if (obj.contains(k)) throw load_error(file, kv.first.Mark(), path, "duplicate key '" + k + "'");
         obj[k] = yaml_to_json(kv.second, file, path.empty() ? k : path + "." + k);

@@ -15,8 +15,7 @@ namespace emu {
 // "file:line:column: path: message". Lines and columns count from 1.
 class load_error : public std::runtime_error {
  public:
-  load_error(const std::string& file, const YAML::Mark& mark, const std::string& path,
-             const std::string& message);
+  load_error(const std::string& file, const YAML::Mark& mark, const std::string& path, const std::string& message);
   load_error(const std::string& file, int line, const std::string& message);
   int line() const { return line_; }
 

@@ -30,7 +30,9 @@ api describe_api(service& db) {
                            {"InternalServerError", "com.amazon.coral.service#"}};
   a.crc32_header = true;
   for (const auto& [name, op] : operations())
-    a.operations[name] = [&db, op = op](json in, const api_call&) { return guarded([&] { return (db.*op)(std::move(in)); }); };
+    a.operations[name] = [&db, op = op](json in, const api_call&) {
+      return guarded([&] { return (db.*op)(std::move(in)); });
+    };
   // Reads answer text so stored items go out verbatim (no parse and re-serialise per item).
   using wire_op = std::string (service::*)(json);
   for (auto [name, op] : {std::pair<const char*, wire_op>{"GetItem", &service::get_item_wire},

@@ -20,22 +20,29 @@ using scratch = std::deque<json>;
 
 const json* operand_value(const expr_node& n, const json& item, scratch& tmp) {
   switch (n.k) {
-    case expr_node::kind::path: return find_path(item, n.path);
-    case expr_node::kind::value: return n.value;
+    case expr_node::kind::path:
+      return find_path(item, n.path);
+    case expr_node::kind::value:
+      return n.value;
     case expr_node::kind::size: {
       const json* v = find_path(item, n.kids[0].path);
       if (!v) return nullptr;
       const std::string& t = type_of(*v);
       const json& x = v->begin().value();
       std::size_t sz;
-      if (t == "S") sz = x.get_ref<const std::string&>().size();
-      else if (t == "B") sz = base64_decode(x.get_ref<const std::string&>()).value_or("").size();
-      else if (t == "M" || t == "L" || t == "SS" || t == "NS" || t == "BS") sz = x.size();
-      else return nullptr;  // size() of a number, boolean or null is not defined: the condition is false
+      if (t == "S")
+        sz = x.get_ref<const std::string&>().size();
+      else if (t == "B")
+        sz = base64_decode(x.get_ref<const std::string&>()).value_or("").size();
+      else if (t == "M" || t == "L" || t == "SS" || t == "NS" || t == "BS")
+        sz = x.size();
+      else
+        return nullptr;  // size() of a number, boolean or null is not defined: the condition is false
       tmp.push_back(json{{"N", std::to_string(sz)}});
       return &tmp.back();
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -73,11 +80,16 @@ const json* find_path(const json& item, const doc_path& p) {
 bool evaluate(const expr_node& n, const json& item) {
   scratch tmp;
   switch (n.k) {
-    case expr_node::kind::and_: return evaluate(n.kids[0], item) && evaluate(n.kids[1], item);
-    case expr_node::kind::or_: return evaluate(n.kids[0], item) || evaluate(n.kids[1], item);
-    case expr_node::kind::not_: return !evaluate(n.kids[0], item);
-    case expr_node::kind::attribute_exists: return find_path(item, n.kids[0].path) != nullptr;
-    case expr_node::kind::attribute_not_exists: return find_path(item, n.kids[0].path) == nullptr;
+    case expr_node::kind::and_:
+      return evaluate(n.kids[0], item) && evaluate(n.kids[1], item);
+    case expr_node::kind::or_:
+      return evaluate(n.kids[0], item) || evaluate(n.kids[1], item);
+    case expr_node::kind::not_:
+      return !evaluate(n.kids[0], item);
+    case expr_node::kind::attribute_exists:
+      return find_path(item, n.kids[0].path) != nullptr;
+    case expr_node::kind::attribute_not_exists:
+      return find_path(item, n.kids[0].path) == nullptr;
     case expr_node::kind::attribute_type: {
       const json* v = find_path(item, n.kids[0].path);
       const json* t = operand_value(n.kids[1], item, tmp);
@@ -99,10 +111,12 @@ bool evaluate(const expr_node& n, const json& item) {
       if (!a || !b) return false;
       const std::string& t = type_of(*a);
       if (t == "S" && type_of(*b) == "S")
-        return a->begin().value().get_ref<const std::string&>().find(b->begin().value().get_ref<const std::string&>()) != std::string::npos;
+        return a->begin().value().get_ref<const std::string&>().find(
+                   b->begin().value().get_ref<const std::string&>()) != std::string::npos;
       if (t == "B" && type_of(*b) == "B")
-        return base64_decode(a->begin().value().get<std::string>()).value_or("").find(
-                   base64_decode(b->begin().value().get<std::string>()).value_or("")) != std::string::npos;
+        return base64_decode(a->begin().value().get<std::string>())
+                   .value_or("")
+                   .find(base64_decode(b->begin().value().get<std::string>()).value_or("")) != std::string::npos;
       if (t == "SS" || t == "NS" || t == "BS") return set_contains(*a, t, *b);
       if (t == "L") {
         for (const auto& e : a->begin().value())
@@ -141,10 +155,10 @@ bool evaluate(const expr_node& n, const json& item) {
       }
       return false;
     }
-    default: return false;  // an operand used as a condition never parses
+    default:
+      return false;  // an operand used as a condition never parses
   }
 }
-
 
 namespace {
 
@@ -201,8 +215,9 @@ json project(const json& item, const std::vector<doc_path>& paths) {
 namespace {
 
 [[noreturn]] void bad_operand(const std::string& op, const std::string& type) {
-  throw aws_error::validation("Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: " +
-                              op + ", operand type: " + type);
+  throw aws_error::validation(
+      "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: " + op +
+      ", operand type: " + type);
 }
 
 json update_value(const expr_node& n, const json& item) {
@@ -210,10 +225,12 @@ json update_value(const expr_node& n, const json& item) {
   switch (n.k) {
     case expr_node::kind::path: {
       const json* v = find_path(item, n.path);
-      if (!v) throw aws_error::validation("The provided expression refers to an attribute that does not exist in the item");
+      if (!v)
+        throw aws_error::validation("The provided expression refers to an attribute that does not exist in the item");
       return *v;
     }
-    case expr_node::kind::value: return *n.value;
+    case expr_node::kind::value:
+      return *n.value;
     case expr_node::kind::if_not_exists: {
       const json* v = find_path(item, n.kids[0].path);
       return v ? *v : update_value(n.kids[1], item);
@@ -234,7 +251,8 @@ json update_value(const expr_node& n, const json& item) {
       number x = number::parse(a["N"].get<std::string>()), y = number::parse(b["N"].get<std::string>());
       return json{{"N", (n.k == expr_node::kind::plus ? x + y : x - y).to_string()}};
     }
-    default: throw aws_error::validation("Invalid UpdateExpression: unsupported operand");
+    default:
+      throw aws_error::validation("Invalid UpdateExpression: unsupported operand");
   }
 }
 
@@ -275,8 +293,10 @@ void assign(json& item, const doc_path& p, json value) {
   const path_step& last = p.back();
   if (last.index >= 0) {
     if (t != "L") invalid_path();
-    if (std::size_t(last.index) >= inner.size()) inner.push_back(std::move(value));
-    else inner[std::size_t(last.index)] = std::move(value);
+    if (std::size_t(last.index) >= inner.size())
+      inner.push_back(std::move(value));
+    else
+      inner[std::size_t(last.index)] = std::move(value);
   } else {
     if (t != "M") invalid_path();
     inner[last.name] = std::move(value);
@@ -312,7 +332,8 @@ json apply_update(const json& item, const std::vector<update_action>& actions) {
     if (!parent) continue;
     json& inner = parent->begin().value();
     if (p.back().index >= 0) {
-      if (type_of(*parent) == "L" && std::size_t(p.back().index) < inner.size()) inner.erase(std::size_t(p.back().index));
+      if (type_of(*parent) == "L" && std::size_t(p.back().index) < inner.size())
+        inner.erase(std::size_t(p.back().index));
     } else if (type_of(*parent) == "M") {
       inner.erase(p.back().name);
     }
@@ -334,19 +355,24 @@ json apply_update(const json& item, const std::vector<update_action>& actions) {
     if (ct != vt) bad_operand(op, ct);
     json next = *cur;
     if (vt == "N") {
-      next["N"] = (number::parse((*cur)["N"].get<std::string>()) + number::parse(v["N"].get<std::string>())).to_string();
+      next["N"] =
+          (number::parse((*cur)["N"].get<std::string>()) + number::parse(v["N"].get<std::string>())).to_string();
     } else {
       json& elems = next[vt];
       for (const auto& e : v.begin().value()) {
         json probe = json{{vt.substr(0, 1), e}};
-        auto it = std::find_if(elems.begin(), elems.end(), [&](const json& x) { return equal(json{{vt.substr(0, 1), x}}, probe); });
+        auto it = std::find_if(elems.begin(), elems.end(), [&](const json& x) {
+          return equal(json{{vt.substr(0, 1), x}}, probe);
+        });
         if (a.k == update_action::kind::add && it == elems.end()) elems.push_back(e);
         if (a.k == update_action::kind::del && it != elems.end()) elems.erase(it);
       }
       if (elems.empty()) {
         // A set may not be empty: deleting its last element removes the attribute.
-        if (a.path.size() == 1) out.erase(a.path[0].name);
-        else if (json* parent = parent_of(out, a.path); parent && type_of(*parent) == "M") parent->begin().value().erase(a.path.back().name);
+        if (a.path.size() == 1)
+          out.erase(a.path[0].name);
+        else if (json* parent = parent_of(out, a.path); parent && type_of(*parent) == "M")
+          parent->begin().value().erase(a.path.back().name);
         continue;
       }
     }

@@ -52,7 +52,8 @@ class parser {
 
   std::vector<doc_path> projection() {
     std::vector<doc_path> out;
-    do out.push_back(path()); while (punct(","));
+    do out.push_back(path());
+    while (punct(","));
     expect_end();
     return out;
   }
@@ -65,10 +66,15 @@ class parser {
       std::string sec = upper(t.text);
       if (t.t != token::type::ident || (sec != "SET" && sec != "REMOVE" && sec != "ADD" && sec != "DELETE")) syntax(t);
       next();
-      if (!sections.insert(sec).second) fail("The \"" + sec + "\" section can only be used once in an update expression;");
+      if (!sections.insert(sec).second)
+        fail("The \"" + sec + "\" section can only be used once in an update expression;");
       do {
-        update_action a{sec == "SET" ? update_action::kind::set : sec == "REMOVE" ? update_action::kind::remove
-                        : sec == "ADD" ? update_action::kind::add : update_action::kind::del, path(), {}};
+        update_action a{sec == "SET"      ? update_action::kind::set
+                        : sec == "REMOVE" ? update_action::kind::remove
+                        : sec == "ADD"    ? update_action::kind::add
+                                          : update_action::kind::del,
+                        path(),
+                        {}};
         if (a.k == update_action::kind::set) {
           if (!punct("=")) syntax(peek());
           a.value = set_value();
@@ -176,7 +182,8 @@ class parser {
   struct depth_guard {
     parser& p;
     explicit depth_guard(parser& pp) : p(pp) {
-      if (++p.depth_ > max_nesting) p.fail("The expression has too many nested levels; nesting limit: " + std::to_string(max_nesting));
+      if (++p.depth_ > max_nesting)
+        p.fail("The expression has too many nested levels; nesting limit: " + std::to_string(max_nesting));
     }
     ~depth_guard() { --p.depth_; }
   };
@@ -233,12 +240,15 @@ class parser {
     return false;
   }
 
-  bool at_function() const { return peek().t == token::type::ident && peek(1).t == token::type::punct && peek(1).text == "("; }
+  bool at_function() const {
+    return peek().t == token::type::ident && peek(1).t == token::type::punct && peek(1).text == "(";
+  }
 
   std::vector<expr_node> arguments(bool in_update) {
     std::vector<expr_node> args;
     if (!punct("(")) syntax(peek());
-    do args.push_back(in_update ? set_operand() : operand()); while (punct(","));
+    do args.push_back(in_update ? set_operand() : operand());
+    while (punct(","));
     if (!punct(")")) syntax(peek());
     return args;
   }
@@ -287,13 +297,16 @@ class parser {
       if (k == expr_node::kind::if_not_exists || k == expr_node::kind::list_append)
         fail("The function is not allowed in a condition expression; function: " + std::string(fname));
       if (k != expr_node::kind::size) {
-        expr_node n = call(fname, k, false, k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
+        expr_node n =
+            call(fname, k, false,
+                 k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
         if (k != expr_node::kind::contains && k != expr_node::kind::begins_with) want_path(fname, n.kids[0]);
         if (k == expr_node::kind::attribute_type) {
           const json* t = n.kids[1].value;
           static const std::set<std::string> types = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"};
           if (!t || type_of(*t) != "S" || !types.count((*t)["S"].get<std::string>()))
-            fail("Invalid attribute type name found; type: " + (t && type_of(*t) == "S" ? (*t)["S"].get<std::string>() : std::string("?")) +
+            fail("Invalid attribute type name found; type: " +
+                 (t && type_of(*t) == "S" ? (*t)["S"].get<std::string>() : std::string("?")) +
                  ", valid types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }");
         }
         return n;
@@ -301,7 +314,8 @@ class parser {
     }
     expr_node left = operand();
     const token& t = peek();
-    if (t.t == token::type::punct && (t.text == "=" || t.text == "<>" || t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=")) {
+    if (t.t == token::type::punct &&
+        (t.text == "=" || t.text == "<>" || t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=")) {
       next();
       count_operator();
       expr_node n = binary(expr_node::kind::compare, std::move(left), operand());
@@ -324,7 +338,8 @@ class parser {
       n.k = expr_node::kind::in;
       n.kids.push_back(std::move(left));
       if (!punct("(")) syntax(peek());
-      do n.kids.push_back(operand()); while (punct(","));
+      do n.kids.push_back(operand());
+      while (punct(","));
       if (!punct(")")) syntax(peek());
       if (n.kids.size() - 1 > max_in_operands)
         fail("The expression contains too many operands for IN; operand count: " + std::to_string(n.kids.size() - 1));
@@ -420,7 +435,8 @@ class parser {
       } else {
         break;
       }
-      if (p.size() > 32) fail("The document path has too many nesting levels; nesting levels: " + std::to_string(p.size()));
+      if (p.size() > 32)
+        fail("The document path has too many nesting levels; nesting levels: " + std::to_string(p.size()));
     }
     return p;
   }
@@ -473,9 +489,11 @@ void expr_scope::check_all_used() const {
     return keys;
   };
   std::string n = unused(names, used_names);
-  if (!n.empty()) throw aws_error::validation("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + n + "}");
+  if (!n.empty())
+    throw aws_error::validation("Value provided in ExpressionAttributeNames unused in expressions: keys: {" + n + "}");
   std::string v = unused(values, used_values);
-  if (!v.empty()) throw aws_error::validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + v + "}");
+  if (!v.empty())
+    throw aws_error::validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {" + v + "}");
 }
 
 expr_node parse_condition(std::string_view text, const char* which, expr_scope& scope) {

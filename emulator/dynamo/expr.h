@@ -32,17 +32,32 @@
 namespace emu::dynamo {
 
 struct path_step {
-  std::string name;   // for a map key
-  long index = -1;    // ≥ 0 for a list element
+  std::string name;  // for a map key
+  long index = -1;   // ≥ 0 for a list element
 };
 using doc_path = std::vector<path_step>;
 std::string to_string(const doc_path& p);  // "a.b[2]", for messages
 
 struct expr_node {
   enum class kind : std::uint8_t {
-    path, value, size, if_not_exists, list_append, plus, minus,                    // operands
-    compare, between, in, and_, or_, not_,                                          // conditions
-    attribute_exists, attribute_not_exists, attribute_type, begins_with, contains,  // functions
+    path,
+    value,
+    size,
+    if_not_exists,
+    list_append,
+    plus,
+    minus,  // operands
+    compare,
+    between,
+    in,
+    and_,
+    or_,
+    not_,  // conditions
+    attribute_exists,
+    attribute_not_exists,
+    attribute_type,
+    begins_with,
+    contains,  // functions
   };
   kind k = kind::value;
   std::string op;               // the comparator for `compare`

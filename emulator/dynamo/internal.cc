@@ -18,21 +18,24 @@ void missing(const char* wire_name) {
 std::string required_string(const json& req, const char* name, const char* wire_name) {
   const json* v = member(req, name);
   if (!v) missing(wire_name);
-  if (!v->is_string()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
+  if (!v->is_string())
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
   return v->get<std::string>();
 }
 
 std::optional<std::string> optional_string(const json& req, const char* name) {
   const json* v = member(req, name);
   if (!v) return std::nullopt;
-  if (!v->is_string()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
+  if (!v->is_string())
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a string");
   return v->get<std::string>();
 }
 
 std::optional<bool> optional_bool(const json& req, const char* name) {
   const json* v = member(req, name);
   if (!v) return std::nullopt;
-  if (!v->is_boolean()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a boolean");
+  if (!v->is_boolean())
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + name + " must be a boolean");
   return v->get<bool>();
 }
 
@@ -72,13 +75,18 @@ std::string key_part(const key_def& k, const json& av, bool hash) {
                                 " expected: " + k.type + " actual: " + t);
   std::string bytes = key_bytes(av);
   if (bytes.empty() && t != "N")
-    throw aws_error::validation("One or more parameter values are not valid. The AttributeValue for a key attribute "
-                                "cannot contain an empty " + std::string(t == "S" ? "string" : "binary") + " value. Key: " + k.name);
+    throw aws_error::validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty " +
+        std::string(t == "S" ? "string" : "binary") + " value. Key: " + k.name);
   std::size_t raw = value_size(av);
   if (hash && raw > 2048)
-    throw aws_error::validation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes");
   if (!hash && raw > 1024)
-    throw aws_error::validation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes");
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of "
+        "1024 bytes");
   return bytes;
 }
 
@@ -87,11 +95,15 @@ std::string key_part(const key_def& k, const json& av, bool hash) {
 encoded_key item_key(const table_info& t, const json& item) {
   encoded_key k;
   auto h = item.find(t.hash.name);
-  if (h == item.end()) throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.hash.name + " in the item");
+  if (h == item.end())
+    throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.hash.name +
+                                " in the item");
   k.pk = key_part(t.hash, *h, true);
   if (t.range) {
     auto r = item.find(t.range->name);
-    if (r == item.end()) throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.range->name + " in the item");
+    if (r == item.end())
+      throw aws_error::validation("One or more parameter values were invalid: Missing the key " + t.range->name +
+                                  " in the item");
     k.sk = key_part(*t.range, *r, false);
   }
   return k;
@@ -133,32 +145,37 @@ void check_index_keys(const table_info& t, const json& item) {
       if (it == item.end()) continue;
       const std::string& ty = type_of(*it);
       if (ty != k->type)
-        throw aws_error::validation("One or more parameter values were invalid: Type mismatch for Index Key " + k->name +
-                                    " Expected: " + k->type + " Actual: " + ty + " IndexName: " + ix.name);
+        throw aws_error::validation("One or more parameter values were invalid: Type mismatch for Index Key " +
+                                    k->name + " Expected: " + k->type + " Actual: " + ty + " IndexName: " + ix.name);
       if (ty != "N" && key_bytes(*it).empty())
-        throw aws_error::validation("One or more parameter values are not valid. A value specified for a secondary index key "
-                                    "is not supported. The AttributeValue for a key attribute cannot contain an empty " +
-                                    std::string(ty == "S" ? "string" : "binary") + " value. IndexName: " + ix.name +
-                                    ", IndexKey: " + k->name);
+        throw aws_error::validation(
+            "One or more parameter values are not valid. A value specified for a secondary index key "
+            "is not supported. The AttributeValue for a key attribute cannot contain an empty " +
+            std::string(ty == "S" ? "string" : "binary") + " value. IndexName: " + ix.name + ", IndexKey: " + k->name);
     }
   }
 }
 
 exprs::exprs(const json& req) {
   if (const json* n = member(req, "ExpressionAttributeNames")) {
-    if (!n->is_object()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames must be a map");
+    if (!n->is_object())
+      throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames must be a map");
     for (const auto& [k, v] : n->items()) {
-      if (!v.is_string()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames values must be strings");
+      if (!v.is_string())
+        throw aws_error::serialization(
+            "Unexpected value type in payload: ExpressionAttributeNames values must be strings");
       if (k.empty() || k[0] != '#')
         throw aws_error::validation("ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\"");
       if (v.get_ref<const std::string&>().empty())
-        throw aws_error::validation("ExpressionAttributeNames contains invalid value: Empty attribute name; for key: \"" + k + "\"");
+        throw aws_error::validation(
+            "ExpressionAttributeNames contains invalid value: Empty attribute name; for key: \"" + k + "\"");
     }
     names = *n;
     scope.names = &names;
   }
   if (const json* v = member(req, "ExpressionAttributeValues")) {
-    if (!v->is_object()) throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeValues must be a map");
+    if (!v->is_object())
+      throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeValues must be a map");
     values = *v;
     if (values.empty()) throw aws_error::validation("ExpressionAttributeValues must not be empty");
     for (auto& [k, av] : values.items()) {
@@ -168,7 +185,8 @@ exprs::exprs(const json& req) {
         normalise_value(av, 1);
       } catch (const aws_error& e) {
         if (e.type() != "ValidationException") throw;
-        throw aws_error::validation("ExpressionAttributeValues contains invalid value: " + e.message() + " for key " + k);
+        throw aws_error::validation("ExpressionAttributeValues contains invalid value: " + e.message() + " for key " +
+                                    k);
       }
     }
     scope.values = &values;
@@ -178,8 +196,10 @@ exprs::exprs(const json& req) {
 
 void not_both(const json& req, const char* legacy, const char* expression) {
   if (member(req, legacy) && member(req, expression))
-    throw aws_error::validation(std::string("Can not use both expression and non-expression parameters in the same request: "
-                                            "Non-expression parameters: {") + legacy + "} Expression parameters: {" + expression + "}");
+    throw aws_error::validation(
+        std::string("Can not use both expression and non-expression parameters in the same request: "
+                    "Non-expression parameters: {") +
+        legacy + "} Expression parameters: {" + expression + "}");
 }
 
 namespace {
@@ -209,16 +229,21 @@ expr_node join(expr_node::kind k, std::optional<expr_node> a, expr_node b) {
 
 }  // namespace
 
-std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator, const char* member_name) {
-  if (!conds.is_object()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " must be a map");
+std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator,
+                                           const char* member_name) {
+  if (!conds.is_object())
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " must be a map");
   expr_node::kind joiner = conditional_operator == "OR" ? expr_node::kind::or_ : expr_node::kind::and_;
   std::optional<expr_node> out;
   for (auto& [attr, c] : conds.items()) {
-    if (!c.is_object()) throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " entries must be maps");
+    if (!c.is_object())
+      throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name +
+                                     " entries must be maps");
     expr_node leaf;
     json* list = c.contains("AttributeValueList") ? &c["AttributeValueList"] : nullptr;
     if (list) {
-      if (!list->is_array()) throw aws_error::serialization("Unexpected value type in payload: AttributeValueList must be a list");
+      if (!list->is_array())
+        throw aws_error::serialization("Unexpected value type in payload: AttributeValueList must be a list");
       for (auto& v : *list) normalise_value(v, 1);
     }
     if (c.contains("Value")) normalise_value(c["Value"], 1);
@@ -228,12 +253,16 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
       bool exists = c.value("Exists", true);
       if (!exists) {
         if (c.contains("Value"))
-          throw aws_error::validation("One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: " + attr);
+          throw aws_error::validation(
+              "One or more parameter values were invalid: Value cannot be used when Exists is false for Attribute: " +
+              attr);
         leaf.k = expr_node::kind::attribute_not_exists;
         leaf.kids.push_back(path_node(attr));
       } else {
         if (!c.contains("Value"))
-          throw aws_error::validation("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: " + attr);
+          throw aws_error::validation(
+              "One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: " +
+              attr);
         leaf.k = expr_node::kind::compare;
         leaf.op = "=";
         leaf.kids.push_back(path_node(attr));
@@ -245,10 +274,12 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
     std::size_t have = list ? list->size() : 0;
     auto need = [&](std::size_t n) {
       if (have != n)
-        throw aws_error::validation("One or more parameter values were invalid: Invalid number of argument(s) for the " + op +
-                                    " ComparisonOperator");
+        throw aws_error::validation(
+            "One or more parameter values were invalid: Invalid number of argument(s) for the " + op +
+            " ComparisonOperator");
     };
-    static const std::map<std::string, std::string> cmp = {{"EQ", "="}, {"NE", "<>"}, {"LE", "<="}, {"LT", "<"}, {"GE", ">="}, {"GT", ">"}};
+    static const std::map<std::string, std::string> cmp = {{"EQ", "="}, {"NE", "<>"}, {"LE", "<="},
+                                                           {"LT", "<"}, {"GE", ">="}, {"GT", ">"}};
     if (auto it = cmp.find(op); it != cmp.end()) {
       need(1);
       leaf.k = expr_node::kind::compare;
@@ -286,9 +317,10 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
       leaf.kids.push_back(value_node((*list)[0]));
       leaf.kids.push_back(value_node((*list)[1]));
     } else {
-      throw aws_error::validation("1 validation error detected: Value '" + op + "' at '" + member_name + "." + attr +
-                                  ".member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: "
-                                  "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]");
+      throw aws_error::validation(
+          "1 validation error detected: Value '" + op + "' at '" + member_name + "." + attr +
+          ".member.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: "
+          "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]");
     }
     out = join(joiner, std::move(out), std::move(leaf));
   }
@@ -308,9 +340,11 @@ std::vector<doc_path> projection(json& req, exprs& e) {
   if (auto p = optional_string(req, "ProjectionExpression")) return parse_projection(*p, e.scope);
   std::vector<doc_path> out;
   if (const json* a = member(req, "AttributesToGet")) {
-    if (!a->is_array()) throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must be a list");
+    if (!a->is_array())
+      throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must be a list");
     for (const auto& n : *a) {
-      if (!n.is_string()) throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must hold strings");
+      if (!n.is_string())
+        throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must hold strings");
       out.push_back({{n.get<std::string>(), -1}});
     }
   }

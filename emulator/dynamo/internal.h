@@ -56,7 +56,8 @@ std::optional<expr_node> write_condition(json& req, exprs& e);
 std::vector<doc_path> projection(json& req, exprs& e);
 // Legacy QueryFilter/ScanFilter/KeyConditions/Expected: {attr: {ComparisonOperator,
 // AttributeValueList}} joined by `conditional_operator` (AND/OR).
-std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator, const char* member_name);
+std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator,
+                                           const char* member_name);
 
 // "Can not use both expression and non-expression parameters in the same request: …"
 void not_both(const json& req, const char* legacy, const char* expression);

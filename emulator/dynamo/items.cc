@@ -29,13 +29,13 @@ struct service::write_plan {
   write_op op = write_op::put;
   table_info* t = nullptr;
   encoded_key key;
-  json key_json;                     // the key attributes
-  std::unique_ptr<exprs> ex;         // owns the placeholders the expressions point into
+  json key_json;              // the key attributes
+  std::unique_ptr<exprs> ex;  // owns the placeholders the expressions point into
   std::optional<expr_node> cond;
-  json item;                         // put: the new item
+  json item;  // put: the new item
   std::vector<update_action> actions;
-  json legacy_updates;               // UpdateItem's AttributeUpdates
-  bool old_on_failure = false;       // ReturnValuesOnConditionCheckFailure = ALL_OLD
+  json legacy_updates;          // UpdateItem's AttributeUpdates
+  bool old_on_failure = false;  // ReturnValuesOnConditionCheckFailure = ALL_OLD
   // Evaluation results.
   std::optional<json> old_item, new_item;
 };
@@ -62,10 +62,13 @@ std::optional<json> service::load(const table_info& t, const std::string& pk, co
   return json::parse(*text);
 }
 
-void service::write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item) {
+void service::write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item,
+                    const json* new_item) {
   std::vector<index_row> old_rows = old_item ? index_rows(t, *old_item) : std::vector<index_row>{};
-  if (new_item) store_.put(t.id, pk, sk, new_item->dump(), item_size(*new_item), old_rows, index_rows(t, *new_item));
-  else store_.erase(t.id, pk, sk, old_rows);
+  if (new_item)
+    store_.put(t.id, pk, sk, new_item->dump(), item_size(*new_item), old_rows, index_rows(t, *new_item));
+  else
+    store_.erase(t.id, pk, sk, old_rows);
   if (new_item && t.ttl)
     if (auto e = expiry_ms(t, *new_item)) expire_at(*e);
 }
@@ -105,7 +108,10 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
     bool has_value = u.contains("Value") && !u["Value"].is_null();
     if (has_value) normalise_value(u["Value"], 1);
     if (action == "PUT") {
-      if (!has_value) throw aws_error::validation("One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified");
+      if (!has_value)
+        throw aws_error::validation(
+            "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is "
+            "specified");
       item[name] = u["Value"];
     } else if (action == "DELETE") {
       if (!has_value) {
@@ -119,7 +125,10 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
       a[0].value.value = &u["Value"];
       item = apply_update(item, a);
     } else if (action == "ADD") {
-      if (!has_value) throw aws_error::validation("One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified");
+      if (!has_value)
+        throw aws_error::validation(
+            "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is "
+            "specified");
       std::vector<update_action> a(1);
       a[0].k = update_action::kind::add;
       a[0].path = {{name, -1}};
@@ -127,8 +136,9 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
       a[0].value.value = &u["Value"];
       item = apply_update(item, a);
     } else {
-      throw aws_error::validation("1 validation error detected: Value '" + action + "' at 'attributeUpdates." + name +
-                                  ".member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]");
+      throw aws_error::validation(
+          "1 validation error detected: Value '" + action + "' at 'attributeUpdates." + name +
+          ".member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]");
     }
   }
   return item;
@@ -146,7 +156,9 @@ const json& request_items(const json& req) {
   if (!ri) missing("requestItems");
   if (!ri->is_object()) throw aws_error::serialization("Unexpected value type in payload: RequestItems must be a map");
   if (ri->empty())
-    throw aws_error::validation("1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw aws_error::validation(
+        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have "
+        "length greater than or equal to 1");
   return *ri;
 }
 
@@ -156,8 +168,9 @@ const json& transact_items(const json& req) {
   if (!ti) missing("transactItems");
   if (!ti->is_array()) throw aws_error::serialization("Unexpected value type in payload: TransactItems must be a list");
   if (ti->empty() || ti->size() > max_transact)
-    throw aws_error::validation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
-                                std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+    throw aws_error::validation(
+        "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length " +
+        std::string(ti->empty() ? "greater than or equal to 1" : "less than or equal to 100"));
   return *ti;
 }
 
@@ -225,7 +238,8 @@ std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
   auto on_fail = optional_string(r, "ReturnValuesOnConditionCheckFailure");
   if (on_fail && *on_fail != "ALL_OLD" && *on_fail != "NONE")
     throw aws_error::validation("1 validation error detected: Value '" + *on_fail +
-                                "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]");
+                                "' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must "
+                                "satisfy enum value set: [ALL_OLD, NONE]");
   p->old_on_failure = on_fail && *on_fail == "ALL_OLD";
   return p;
 }
@@ -241,9 +255,15 @@ bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
   static const json empty = json::object();
   if (p.cond && !evaluate(*p.cond, stored ? *stored : empty)) return false;
   switch (p.op) {
-    case write_op::put: p.new_item = p.item; break;
-    case write_op::del: p.new_item.reset(); break;
-    case write_op::check: p.new_item = stored; break;
+    case write_op::put:
+      p.new_item = p.item;
+      break;
+    case write_op::del:
+      p.new_item.reset();
+      break;
+    case write_op::check:
+      p.new_item = stored;
+      break;
     case write_op::update: {
       json base = stored ? *stored : p.key_json;
       json next = p.legacy_updates.is_object() ? apply_legacy_updates(*p.t, base, p.legacy_updates)
@@ -289,7 +309,8 @@ json service::put_item(json req) {
   run_single(*p, name, "dynamodb.put");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null())
+    out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -309,7 +330,8 @@ json service::update_item(json req) {
   if (rv == "UPDATED_OLD" && p->old_item) attrs = project(*p->old_item, changed);
   if (rv == "UPDATED_NEW") attrs = project(*p->new_item, changed);
   if (attrs.is_object() && !attrs.empty()) out["Attributes"] = attrs;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null())
+    out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -321,7 +343,8 @@ json service::delete_item(json req) {
   run_single(*p, name, "dynamodb.delete");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, nullptr)); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, nullptr)); !c.is_null())
+    out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -345,7 +368,8 @@ json service::get_item(json req) {
   double units = 0.5;
   if (text) {
     json item = json::parse(*text);
-    units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) * (req.value("ConsistentRead", false) ? 1.0 : 0.5);
+    units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) *
+            (req.value("ConsistentRead", false) ? 1.0 : 0.5);
     out["Item"] = proj.empty() ? std::move(item) : project(item, proj);
   }
   if (json c = consumed(*t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
@@ -370,8 +394,9 @@ json service::batch_get_item(json req) {
     if (!spec.contains("Keys") || !spec["Keys"].is_array()) missing(("requestItems." + name + ".member.keys").c_str());
     total += spec["Keys"].size();
     if (spec["Keys"].empty())
-      throw aws_error::validation("1 validation error detected: Value '[]' at 'requestItems." + name +
-                                  ".member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      throw aws_error::validation(
+          "1 validation error detected: Value '[]' at 'requestItems." + name +
+          ".member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1");
   }
   if (total > max_batch_get) throw aws_error::validation("Too many items requested for the BatchGetItem call");
   json responses = json::object();
@@ -385,7 +410,8 @@ json service::batch_get_item(json req) {
     json& out = responses[name] = json::array();
     for (auto& key : spec["Keys"]) {
       keys.push_back(exact_key(t, key));
-      if (!seen.insert(keys.back()).second) throw aws_error::validation("Provided list of item keys contains duplicates");
+      if (!seen.insert(keys.back()).second)
+        throw aws_error::validation("Provided list of item keys contains duplicates");
     }
     for (const encoded_key& k : keys) {
       if (auto text = store_.get(t.id, k.pk, k.sk)) {
@@ -401,7 +427,8 @@ json service::batch_write_item(json req) {
   json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, list] : items.items()) {
-    if (!list.is_array()) throw aws_error::serialization("Unexpected value type in payload: RequestItems values must be lists");
+    if (!list.is_array())
+      throw aws_error::serialization("Unexpected value type in payload: RequestItems values must be lists");
     total += list.size();
   }
   if (total > max_batch_write) throw aws_error::validation("Too many items requested for the BatchWriteItem call");
@@ -419,7 +446,9 @@ json service::batch_write_item(json req) {
     for (auto& w : list) {
       bool put = w.contains("PutRequest"), del = w.contains("DeleteRequest");
       if (put == del)
-        throw aws_error::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
+        throw aws_error::validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
+            "datatypes");
       one o{&t, {}, std::nullopt, {}};
       if (put) {
         json& item = w["PutRequest"]["Item"];
@@ -452,7 +481,8 @@ json service::batch_write_item(json req) {
     tx.commit();
   }
   for (auto& w : writes)
-    rt_.trace().record(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb", {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
+    rt_.trace().record(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb",
+                       {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
   if (hook_)
     for (auto& [name, c] : changes) hook_(name, c.first ? &*c.first : nullptr, c.second ? &*c.second : nullptr);
   return {{"UnprocessedItems", json::object()}};
@@ -465,9 +495,11 @@ json service::transact_write_items(json req) {
   std::int64_t now = epoch_ms(rt_.clock().now());
   if (token) {
     if (token->empty() || token->size() > 36)
-      throw aws_error::validation("1 validation error detected: Value '" + *token +
-                                  "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36");
-    for (auto it = tokens_.begin(); it != tokens_.end();) it = it->second.expires_ms <= now ? tokens_.erase(it) : std::next(it);
+      throw aws_error::validation(
+          "1 validation error detected: Value '" + *token +
+          "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36");
+    for (auto it = tokens_.begin(); it != tokens_.end();)
+      it = it->second.expires_ms <= now ? tokens_.erase(it) : std::next(it);
     auto it = tokens_.find(*token);
     if (it != tokens_.end()) {
       if (it->second.fingerprint != fingerprint)
@@ -484,8 +516,13 @@ json service::transact_write_items(json req) {
       throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
     std::string kind = entry.begin().key();
     json& r = entry.begin().value();
-    write_op op = kind == "Put" ? write_op::put : kind == "Update" ? write_op::update : kind == "Delete" ? write_op::del
-                : kind == "ConditionCheck" ? write_op::check : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    write_op op =
+        kind == "Put"      ? write_op::put
+        : kind == "Update" ? write_op::update
+        : kind == "Delete" ? write_op::del
+        : kind == "ConditionCheck"
+            ? write_op::check
+            : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
     std::string name = table_name(r);
     table_info& t = table(name);
     auto p = plan::make(op, t, r);
@@ -503,7 +540,10 @@ json service::transact_write_items(json req) {
       } else {
         cancelled = true;
         json r = {{"Code", "ConditionalCheckFailed"}, {"Message", "The conditional request failed"}};
-        if (p->old_on_failure && p->old_item) r = {{"Item", *p->old_item}, {"Code", "ConditionalCheckFailed"}, {"Message", "The conditional request failed"}};
+        if (p->old_on_failure && p->old_item)
+          r = {{"Item", *p->old_item},
+               {"Code", "ConditionalCheckFailed"},
+               {"Message", "The conditional request failed"}};
         reasons.push_back(r);
       }
     } catch (const aws_error& e) {
@@ -513,8 +553,9 @@ json service::transact_write_items(json req) {
     }
   }
   if (cancelled) {
-    aws_error e = aws_error::transaction_canceled("Transaction cancelled, please refer cancellation reasons for specific reasons [" +
-                                                  reasons_list(reasons) + "]");
+    aws_error e = aws_error::transaction_canceled(
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [" + reasons_list(reasons) +
+        "]");
     e.with("CancellationReasons", reasons);
     throw e;
   }
@@ -529,7 +570,9 @@ json service::transact_write_items(json req) {
   }
   for (auto& p : plans) {
     if (p->op == write_op::check) continue;
-    rt_.trace().record(p->op == write_op::del ? "dynamodb.delete" : p->op == write_op::put ? "dynamodb.put" : "dynamodb.update",
+    rt_.trace().record(p->op == write_op::del   ? "dynamodb.delete"
+                       : p->op == write_op::put ? "dynamodb.put"
+                                                : "dynamodb.update",
                        "dynamodb", {{"table", p->t->name}, {"key", item_to_plain(p->key_json)}, {"transaction", true}});
     if (hook_ && (p->old_item || p->new_item))
       hook_(p->t->name, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);

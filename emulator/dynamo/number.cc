@@ -74,9 +74,11 @@ number number::parse(std::string_view s) {
 void number::check_range() const {
   if (digits_.empty()) return;
   if (exp_ > max_exp)
-    throw aws_error::validation("Number overflow. Attempting to store a number with magnitude larger than supported range");
+    throw aws_error::validation(
+        "Number overflow. Attempting to store a number with magnitude larger than supported range");
   if (exp_ < min_exp)
-    throw aws_error::validation("Number underflow. Attempting to store a number with magnitude smaller than supported range");
+    throw aws_error::validation(
+        "Number underflow. Attempting to store a number with magnitude smaller than supported range");
 }
 
 std::string number::to_string() const {

@@ -37,7 +37,8 @@ key_cond leaf(const expr_node& n) {
   key_cond c;
   auto attr_of = [&](const expr_node& x) -> std::string {
     if (x.k != expr_node::kind::path) return "";
-    if (x.path.size() != 1 || x.path[0].index >= 0) kce("Key condition expressions must only contain top-level attributes");
+    if (x.path.size() != 1 || x.path[0].index >= 0)
+      kce("Key condition expressions must only contain top-level attributes");
     return x.path[0].name;
   };
   auto val_of = [](const expr_node& x) -> const json* { return x.k == expr_node::kind::value ? x.value : nullptr; };
@@ -51,7 +52,8 @@ key_cond leaf(const expr_node& n) {
         c = {l, n.op, rv, nullptr};
       } else if (!r.empty() && lv) {
         // ":v < a" is "a > :v".
-        static const std::map<std::string, std::string> flip = {{"=", "="}, {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
+        static const std::map<std::string, std::string> flip = {
+            {"=", "="}, {"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
         c = {r, flip.at(n.op), lv, nullptr};
       } else {
         kce("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
@@ -60,18 +62,25 @@ key_cond leaf(const expr_node& n) {
     }
     case expr_node::kind::between: {
       std::string a = attr_of(n.kids[0]);
-      if (a.empty() || !val_of(n.kids[1]) || !val_of(n.kids[2])) kce("Invalid KeyConditionExpression: Incorrect operand type for BETWEEN");
+      if (a.empty() || !val_of(n.kids[1]) || !val_of(n.kids[2]))
+        kce("Invalid KeyConditionExpression: Incorrect operand type for BETWEEN");
       return {a, "BETWEEN", val_of(n.kids[1]), val_of(n.kids[2])};
     }
     case expr_node::kind::begins_with: {
       std::string a = attr_of(n.kids[0]);
-      if (a.empty() || !val_of(n.kids[1])) kce("Invalid KeyConditionExpression: Incorrect operand type for begins_with");
+      if (a.empty() || !val_of(n.kids[1]))
+        kce("Invalid KeyConditionExpression: Incorrect operand type for begins_with");
       return {a, "begins_with", val_of(n.kids[1]), nullptr};
     }
-    case expr_node::kind::or_: kce("Invalid operator used in KeyConditionExpression: OR");
-    case expr_node::kind::not_: kce("Invalid operator used in KeyConditionExpression: NOT");
-    case expr_node::kind::in: kce("Invalid operator used in KeyConditionExpression: IN");
-    default: kce("Invalid operator used in KeyConditionExpression: " + std::string(n.k == expr_node::kind::contains ? "contains" : "function"));
+    case expr_node::kind::or_:
+      kce("Invalid operator used in KeyConditionExpression: OR");
+    case expr_node::kind::not_:
+      kce("Invalid operator used in KeyConditionExpression: NOT");
+    case expr_node::kind::in:
+      kce("Invalid operator used in KeyConditionExpression: IN");
+    default:
+      kce("Invalid operator used in KeyConditionExpression: " +
+          std::string(n.k == expr_node::kind::contains ? "contains" : "function"));
   }
 }
 
@@ -87,20 +96,28 @@ range sort_range(const key_cond& c, const key_def& k) {
   if (type_of(*c.a) != k.type || (c.b && type_of(*c.b) != k.type))
     kce("One or more parameter values were invalid: Condition parameter type does not match schema type");
   if (c.op == "begins_with" && k.type == "N")
-    kce("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N");
+    kce("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
+        "begins_with, operand type: N");
   std::string a = key_bytes(*c.a);
   range r;
-  if (c.op == "=") r.lo = bound{a, true}, r.hi = bound{a, true};
-  else if (c.op == "<") r.hi = bound{a, false};
-  else if (c.op == "<=") r.hi = bound{a, true};
-  else if (c.op == ">") r.lo = bound{a, false};
-  else if (c.op == ">=") r.lo = bound{a, true};
+  if (c.op == "=")
+    r.lo = bound{a, true}, r.hi = bound{a, true};
+  else if (c.op == "<")
+    r.hi = bound{a, false};
+  else if (c.op == "<=")
+    r.hi = bound{a, true};
+  else if (c.op == ">")
+    r.lo = bound{a, false};
+  else if (c.op == ">=")
+    r.lo = bound{a, true};
   else if (c.op == "BETWEEN") {
     std::string b = key_bytes(*c.b);
     if (a > b)
-      kce("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
-          "lower bound operand: AttributeValue: {" + k.type + ":" + c.a->begin().value().get<std::string>() +
-          "}, upper bound operand: AttributeValue: {" + k.type + ":" + c.b->begin().value().get<std::string>() + "}");
+      kce("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to "
+          "lower bound; "
+          "lower bound operand: AttributeValue: {" +
+          k.type + ":" + c.a->begin().value().get<std::string>() + "}, upper bound operand: AttributeValue: {" +
+          k.type + ":" + c.b->begin().value().get<std::string>() + "}");
     r.lo = bound{a, true}, r.hi = bound{b, true};
   } else {  // begins_with
     r.lo = bound{a, true};
@@ -110,8 +127,10 @@ range sort_range(const key_cond& c, const key_def& k) {
 }
 
 std::string select_member(const json& req, bool has_projection, bool on_index) {
-  std::string s = enum_member(req, "Select", "select", {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
-  if (s.empty()) return has_projection ? "SPECIFIC_ATTRIBUTES" : on_index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+  std::string s = enum_member(req, "Select", "select",
+                              {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
+  if (s.empty())
+    return has_projection ? "SPECIFIC_ATTRIBUTES" : on_index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
   if (s == "ALL_PROJECTED_ATTRIBUTES" && !on_index)
     throw aws_error::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   if (has_projection && s != "SPECIFIC_ATTRIBUTES")
@@ -122,11 +141,13 @@ std::string select_member(const json& req, bool has_projection, bool on_index) {
 int limit_member(const json& req) {
   const json* l = member(req, "Limit");
   if (!l) return 0;
-  if (!l->is_number_integer()) throw aws_error::serialization("Unexpected value type in payload: Limit must be an integer");
+  if (!l->is_number_integer())
+    throw aws_error::serialization("Unexpected value type in payload: Limit must be an integer");
   long long v = l->get<long long>();
   if (v < 1)
-    throw aws_error::validation("1 validation error detected: Value '" + std::to_string(v) +
-                                "' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    throw aws_error::validation(
+        "1 validation error detected: Value '" + std::to_string(v) +
+        "' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1");
   return int(std::min<long long>(v, 1 << 30));
 }
 
@@ -150,7 +171,8 @@ std::uint32_t fnv1a(std::string_view s) {
 std::string start_part(json& esk, const key_def& k) {
   auto it = esk.find(k.name);
   if (it == esk.end() || type_of(*it) != k.type)
-    throw aws_error::validation("The provided starting key is invalid: The provided key element does not match the schema");
+    throw aws_error::validation(
+        "The provided starting key is invalid: The provided key element does not match the schema");
   return key_bytes(*it);
 }
 
@@ -190,8 +212,10 @@ bool take_row(service::page& pg, const table_info& t, const index_info* ix, cons
     pg.count++;
     if (pg.select != "COUNT") {
       json out = proj.empty() ? std::move(visible) : project(visible, proj);
-      if (pg.raw) pg.texts.push_back(out.dump());
-      else pg.items.push_back(std::move(out));
+      if (pg.raw)
+        pg.texts.push_back(out.dump());
+      else
+        pg.items.push_back(std::move(out));
     }
   }
   return !stop;
@@ -271,7 +295,8 @@ const index_info* index_of(const table_info& t, const std::optional<std::string>
   if (!name) return nullptr;
   const index_info* ix = t.index(*name);
   if (!ix) throw aws_error::validation("The table does not have the specified index: " + *name);
-  if (ix->global && consistent) throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
+  if (ix->global && consistent)
+    throw aws_error::validation("Consistent reads are not supported on global secondary indexes");
   return ix;
 }
 
@@ -279,7 +304,8 @@ const index_info* index_of(const table_info& t, const std::optional<std::string>
 json* start_key(json& req) {
   if (!req.contains("ExclusiveStartKey") || req["ExclusiveStartKey"].is_null()) return nullptr;
   json& esk = req["ExclusiveStartKey"];
-  if (!esk.is_object()) throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
+  if (!esk.is_object())
+    throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
   for (auto& [k, v] : esk.items()) normalise_value(v, 1);
   return &esk;
 }
@@ -303,9 +329,13 @@ service::page service::query_page(json& req, bool raw) {
   not_both(req, "KeyConditions", "KeyConditionExpression");
   not_both(req, "QueryFilter", "FilterExpression");  // before the key condition's errors, as AWS checks
   std::optional<expr_node> key_expr;
-  if (auto k = optional_string(req, "KeyConditionExpression")) key_expr = parse_condition(*k, "KeyConditionExpression", e.scope);
-  else if (req.contains("KeyConditions") && !req["KeyConditions"].is_null()) key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions");
-  if (!key_expr) throw aws_error::validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  if (auto k = optional_string(req, "KeyConditionExpression"))
+    key_expr = parse_condition(*k, "KeyConditionExpression", e.scope);
+  else if (req.contains("KeyConditions") && !req["KeyConditions"].is_null())
+    key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions");
+  if (!key_expr)
+    throw aws_error::validation(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
   std::optional<expr_node> filter = filter_of(req, e, "QueryFilter", "queryFilter");
   std::vector<doc_path> proj = projection(req, e);
   std::string select = select_member(req, !proj.empty(), index_name.has_value());
@@ -350,10 +380,13 @@ service::page service::query_page(json& req, bool raw) {
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
     if (ix) {
       if (start_part(esk, ix->hash) != pk)
-        throw aws_error::validation("The provided starting key is invalid: The provided key element does not match the schema");
+        throw aws_error::validation(
+            "The provided starting key is invalid: The provided key element does not match the schema");
       after_ix = store::index_pos{ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
     } else {
-      if (tpk != pk) throw aws_error::validation("The provided starting key is outside query boundaries based on provided conditions");
+      if (tpk != pk)
+        throw aws_error::validation(
+            "The provided starting key is outside query boundaries based on provided conditions");
       after_sk = tsk;
     }
   }
@@ -362,8 +395,10 @@ service::page service::query_page(json& req, bool raw) {
   auto take = [&](std::string_view, std::string_view, std::string_view text, std::size_t size) {
     return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
-  if (ix) store_.query_index(t.id, ix->id, pk, sk_range, forward, after_ix, take);
-  else store_.query(t.id, pk, sk_range, forward, after_sk, take);
+  if (ix)
+    store_.query_index(t.id, ix->id, pk, sk_range, forward, after_ix, take);
+  else
+    store_.query(t.id, pk, sk_range, forward, after_sk, take);
   return pg;
 }
 
@@ -378,21 +413,29 @@ service::page service::scan_page(json& req, bool raw) {
   bool consistent = optional_bool(req, "ConsistentRead").value_or(false);
   const json* seg = member(req, "Segment");
   const json* total = member(req, "TotalSegments");
-  if (seg && !total) throw aws_error::validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
-  if (total && !seg) throw aws_error::validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+  if (seg && !total)
+    throw aws_error::validation(
+        "The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+  if (total && !seg)
+    throw aws_error::validation(
+        "The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
   long long segment = 0, segments = 1;
   if (seg) {
-    if (!seg->is_number_integer() || !total->is_number_integer()) throw aws_error::serialization("Unexpected value type in payload: Segment and TotalSegments must be integers");
+    if (!seg->is_number_integer() || !total->is_number_integer())
+      throw aws_error::serialization("Unexpected value type in payload: Segment and TotalSegments must be integers");
     segment = seg->get<long long>(), segments = total->get<long long>();
     if (segments < 1 || segments > 1000000)
       throw aws_error::validation("1 validation error detected: Value '" + std::to_string(segments) +
                                   "' at 'totalSegments' failed to satisfy constraint: Member must have value " +
                                   (segments < 1 ? "greater than or equal to 1" : "less than or equal to 1000000"));
-    if (segment < 0) throw aws_error::validation("1 validation error detected: Value '" + std::to_string(segment) +
-                                                 "' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0");
+    if (segment < 0)
+      throw aws_error::validation(
+          "1 validation error detected: Value '" + std::to_string(segment) +
+          "' at 'segment' failed to satisfy constraint: Member must have value greater than or equal to 0");
     if (segment >= segments)
-      throw aws_error::validation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
-                                  std::to_string(segment) + " is not less than TotalSegments: " + std::to_string(segments));
+      throw aws_error::validation(
+          "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: " +
+          std::to_string(segment) + " is not less than TotalSegments: " + std::to_string(segments));
   }
   e.scope.check_all_used();
 
@@ -403,8 +446,11 @@ service::page service::scan_page(json& req, bool raw) {
   if (json* start = start_key(req)) {
     json& esk = *start;
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
-    if (ix) after_ix = std::vector<std::string>{start_part(esk, ix->hash), ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
-    else after = std::make_pair(tpk, tsk);
+    if (ix)
+      after_ix =
+          std::vector<std::string>{start_part(esk, ix->hash), ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
+    else
+      after = std::make_pair(tpk, tsk);
   }
 
   page pg = new_page(raw, select, consistent, t, req);
@@ -413,8 +459,10 @@ service::page service::scan_page(json& req, bool raw) {
     if (segments > 1 && fnv1a(pk) % std::uint32_t(segments) != std::uint32_t(segment)) return true;
     return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
-  if (ix) store_.scan_index(t.id, ix->id, after_ix, take);
-  else store_.scan(t.id, after, take);
+  if (ix)
+    store_.scan_index(t.id, ix->id, after_ix, take);
+  else
+    store_.scan(t.id, after, take);
   return pg;
 }
 

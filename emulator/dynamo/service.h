@@ -34,8 +34,8 @@ struct index_info {
   std::optional<key_def> range;
   std::string projection = "ALL";  // ALL, KEYS_ONLY, INCLUDE
   std::vector<std::string> non_key;
-  int id = 0;          // the store's index table number
-  json throughput;     // ProvisionedThroughput as given (GSIs)
+  int id = 0;       // the store's index table number
+  json throughput;  // ProvisionedThroughput as given (GSIs)
 };
 
 struct table_info {
@@ -46,12 +46,12 @@ struct table_info {
   std::vector<index_info> indexes;
   json attribute_definitions = json::array();
   std::string billing_mode = "PAY_PER_REQUEST";
-  json throughput;                    // ProvisionedThroughput as given
-  double created = 0;                 // epoch seconds
-  std::string table_id;               // TableId (a UUID)
-  std::optional<std::string> ttl;     // TTL attribute when enabled
-  json tags = json::array();          // [{Key, Value}]
-  json stream;                        // StreamSpecification as given, or null
+  json throughput;                 // ProvisionedThroughput as given
+  double created = 0;              // epoch seconds
+  std::string table_id;            // TableId (a UUID)
+  std::optional<std::string> ttl;  // TTL attribute when enabled
+  json tags = json::array();       // [{Key, Value}]
+  json stream;                     // StreamSpecification as given, or null
   bool deletion_protection = false;
   int next_index_id = 1;
 
@@ -120,7 +120,8 @@ class service {
   void save_meta(const table_info& t);
   std::vector<index_row> index_rows(const table_info& t, const json& item) const;
   std::optional<json> load(const table_info& t, const std::string& pk, const std::string& sk);
-  void write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item, const json* new_item);
+  void write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item,
+             const json* new_item);
   // When `item` expires under the table's TTL, in epoch ms; nullopt if it never does.
   std::optional<std::int64_t> expiry_ms(const table_info& t, const json& item) const;
   void expire_at(std::int64_t ms);  // a sweep no later than `ms`

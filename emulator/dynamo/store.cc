@@ -56,8 +56,9 @@ store::store(const std::string& path) {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
   }
-  exec("CREATE TABLE IF NOT EXISTS catalog(id INTEGER PRIMARY KEY AUTOINCREMENT, "
-       "name TEXT NOT NULL UNIQUE COLLATE BINARY, meta TEXT NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS catalog(id INTEGER PRIMARY KEY AUTOINCREMENT, "
+      "name TEXT NOT NULL UNIQUE COLLATE BINARY, meta TEXT NOT NULL)");
 }
 
 store::~store() {
@@ -87,7 +88,8 @@ sqlite3_stmt* store::prepare(const std::string& sql) {
 namespace {
 void step_done(sqlite3* db, sqlite3_stmt* s) {
   int rc = sqlite3_step(s);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error(std::string("DynamoDB store: ") + sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    throw std::runtime_error(std::string("DynamoDB store: ") + sqlite3_errmsg(db));
 }
 }  // namespace
 
@@ -109,7 +111,9 @@ int store::create_table(const std::string& name, const std::string& meta) {
     step_done(db_, s);
   }
   int id = int(sqlite3_last_insert_rowid(db_));
-  exec("CREATE TABLE " + tbl(id) + "(pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(pk, sk)) WITHOUT ROWID");
+  exec("CREATE TABLE " + tbl(id) +
+       "(pk BLOB NOT NULL, sk BLOB NOT NULL, item TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(pk, sk)) WITHOUT "
+       "ROWID");
   return id;
 }
 
@@ -132,7 +136,8 @@ void store::drop_table(int table_id, const std::vector<int>& index_ids) {
 
 void store::create_index(int table_id, int index_id) {
   exec("CREATE TABLE " + idx(table_id, index_id) +
-       "(ipk BLOB NOT NULL, isk BLOB NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, PRIMARY KEY(ipk, isk, pk, sk)) WITHOUT ROWID");
+       "(ipk BLOB NOT NULL, isk BLOB NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, PRIMARY KEY(ipk, isk, pk, sk)) "
+       "WITHOUT ROWID");
 }
 
 void store::drop_index(int table_id, int index_id) {
@@ -151,7 +156,8 @@ std::optional<std::string> store::get(int table_id, std::string_view pk, std::st
 }
 
 void store::erase_index_row(int table_id, const index_row& r, std::string_view pk, std::string_view sk) {
-  sqlite3_stmt* s = prepare("DELETE FROM " + idx(table_id, r.index_id) + " WHERE ipk = ?1 AND isk = ?2 AND pk = ?3 AND sk = ?4");
+  sqlite3_stmt* s =
+      prepare("DELETE FROM " + idx(table_id, r.index_id) + " WHERE ipk = ?1 AND isk = ?2 AND pk = ?3 AND sk = ?4");
   stmt_use u{s};
   bind_bytes(s, 1, r.ipk), bind_bytes(s, 2, r.isk), bind_bytes(s, 3, pk), bind_bytes(s, 4, sk);
   step_done(db_, s);
@@ -160,7 +166,8 @@ void store::erase_index_row(int table_id, const index_row& r, std::string_view p
 void store::put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
                 const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows) {
   {
-    sqlite3_stmt* s = prepare("INSERT OR REPLACE INTO " + tbl(table_id) + "(pk, sk, item, size) VALUES(?1, ?2, ?3, ?4)");
+    sqlite3_stmt* s =
+        prepare("INSERT OR REPLACE INTO " + tbl(table_id) + "(pk, sk, item, size) VALUES(?1, ?2, ?3, ?4)");
     stmt_use u{s};
     bind_bytes(s, 1, pk);
     bind_bytes(s, 2, sk);
@@ -175,7 +182,8 @@ void store::put(int table_id, std::string_view pk, std::string_view sk, const st
     erase_index_row(table_id, r, pk, sk);
   }
   for (const auto& r : new_rows) {
-    sqlite3_stmt* s = prepare("INSERT OR IGNORE INTO " + idx(table_id, r.index_id) + "(ipk, isk, pk, sk) VALUES(?1, ?2, ?3, ?4)");
+    sqlite3_stmt* s =
+        prepare("INSERT OR IGNORE INTO " + idx(table_id, r.index_id) + "(ipk, isk, pk, sk) VALUES(?1, ?2, ?3, ?4)");
     stmt_use u{s};
     bind_bytes(s, 1, r.ipk), bind_bytes(s, 2, r.isk), bind_bytes(s, 3, pk), bind_bytes(s, 4, sk);
     step_done(db_, s);
@@ -237,7 +245,8 @@ void store::query_index(int table_id, int index_id, std::string_view ipk, const 
 }
 
 void store::scan(int table_id, const std::optional<std::pair<std::string, std::string>>& after, const row_fn& fn) {
-  std::string sql = "SELECT pk, sk, item, size FROM " + tbl(table_id) + (after ? " WHERE (pk, sk) > (?1, ?2)" : "") + " ORDER BY pk, sk";
+  std::string sql = "SELECT pk, sk, item, size FROM " + tbl(table_id) + (after ? " WHERE (pk, sk) > (?1, ?2)" : "") +
+                    " ORDER BY pk, sk";
   sqlite3_stmt* s = prepare(sql);
   stmt_use u{s};
   if (after) bind_bytes(s, 1, after->first), bind_bytes(s, 2, after->second);
@@ -245,9 +254,11 @@ void store::scan(int table_id, const std::optional<std::pair<std::string, std::s
     if (!fn(column(s, 0), column(s, 1), column(s, 2), std::size_t(sqlite3_column_int64(s, 3)))) break;
 }
 
-void store::scan_index(int table_id, int index_id, const std::optional<std::vector<std::string>>& after, const row_fn& fn) {
+void store::scan_index(int table_id, int index_id, const std::optional<std::vector<std::string>>& after,
+                       const row_fn& fn) {
   std::string sql = "SELECT x.pk, x.sk, t.item, t.size FROM " + idx(table_id, index_id) + " x JOIN " + tbl(table_id) +
-                    " t ON t.pk = x.pk AND t.sk = x.sk" + (after ? " WHERE (x.ipk, x.isk, x.pk, x.sk) > (?1, ?2, ?3, ?4)" : "") +
+                    " t ON t.pk = x.pk AND t.sk = x.sk" +
+                    (after ? " WHERE (x.ipk, x.isk, x.pk, x.sk) > (?1, ?2, ?3, ?4)" : "") +
                     " ORDER BY x.ipk, x.isk, x.pk, x.sk";
   sqlite3_stmt* s = prepare(sql);
   stmt_use u{s};

@@ -53,8 +53,10 @@ void read_key_schema(const json* ks, const std::map<std::string, std::string>& d
     std::string keys, attrs;
     for (const auto& u : undefined) keys += (keys.empty() ? "" : ", ") + u;
     for (const auto& [n, t] : defs) attrs += (attrs.empty() ? "" : ", ") + n;
-    throw aws_error::validation("One or more parameter values were invalid: Some index key attributes are not defined in "
-                                "AttributeDefinitions. Keys: [" + keys + "], AttributeDefinitions: [" + attrs + "]");
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Some index key attributes are not defined in "
+        "AttributeDefinitions. Keys: [" +
+        keys + "], AttributeDefinitions: [" + attrs + "]");
   }
 }
 
@@ -67,7 +69,9 @@ void read_projection(const json& ix, index_info& out) {
   const json* nk = member(*p, "NonKeyAttributes");
   if (out.projection == "INCLUDE") {
     if (!nk || nk->empty())
-      throw aws_error::validation("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not "
+          "specified");
     for (const auto& a : *nk) out.non_key.push_back(a.get<std::string>());
   } else if (nk) {
     throw aws_error::validation("One or more parameter values were invalid: ProjectionType is " + out.projection +
@@ -78,15 +82,18 @@ void read_projection(const json& ix, index_info& out) {
 void check_throughput(const json* pt, const std::string& billing, const std::string& what) {
   if (billing == "PROVISIONED") {
     if (!pt || !pt->contains("ReadCapacityUnits") || !pt->contains("WriteCapacityUnits"))
-      throw aws_error::validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
-                                  "specified when BillingMode is PROVISIONED");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
+          "specified when BillingMode is PROVISIONED");
     for (const char* k : {"ReadCapacityUnits", "WriteCapacityUnits"})
       if (!(*pt)[k].is_number_integer() || (*pt)[k].get<long long>() < 1)
-        throw aws_error::validation("1 validation error detected: Value '" + (*pt)[k].dump() + "' at '" + what +
-                                    "' failed to satisfy constraint: Member must have value greater than or equal to 1");
+        throw aws_error::validation(
+            "1 validation error detected: Value '" + (*pt)[k].dump() + "' at '" + what +
+            "' failed to satisfy constraint: Member must have value greater than or equal to 1");
   } else if (pt) {
-    throw aws_error::validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
-                                "specified when BillingMode is PAY_PER_REQUEST");
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+        "specified when BillingMode is PAY_PER_REQUEST");
   }
 }
 
@@ -99,8 +106,8 @@ json throughput_json(const json& pt) {
   return out;
 }
 
-index_info read_index(const json& ix, bool global, const std::map<std::string, std::string>& defs, std::set<std::string>& used,
-                      const std::string& billing) {
+index_info read_index(const json& ix, bool global, const std::map<std::string, std::string>& defs,
+                      std::set<std::string>& used, const std::string& billing) {
   index_info out;
   out.global = global;
   std::string wire = global ? "globalSecondaryIndexes.member" : "localSecondaryIndexes.member";
@@ -119,7 +126,6 @@ index_info read_index(const json& ix, bool global, const std::map<std::string, s
   return out;
 }
 
-
 }  // namespace
 
 const index_info* table_info::index(const std::string& n) const {
@@ -131,13 +137,27 @@ const index_info* table_info::index(const std::string& n) const {
 json table_info::to_meta() const {
   json ixs = json::array();
   for (const auto& ix : indexes)
-    ixs.push_back({{"name", ix.name}, {"global", ix.global}, {"hash", {ix.hash.name, ix.hash.type}},
-                   {"range", ix.range ? json{ix.range->name, ix.range->type} : json()}, {"projection", ix.projection},
-                   {"non_key", ix.non_key}, {"id", ix.id}, {"throughput", ix.throughput}});
-  return {{"hash", {hash.name, hash.type}}, {"range", range ? json{range->name, range->type} : json()}, {"indexes", ixs},
-          {"attribute_definitions", attribute_definitions}, {"billing_mode", billing_mode}, {"throughput", throughput},
-          {"created", created}, {"table_id", table_id}, {"ttl", ttl ? json(*ttl) : json()}, {"tags", tags}, {"stream", stream},
-          {"deletion_protection", deletion_protection}, {"next_index_id", next_index_id}};
+    ixs.push_back({{"name", ix.name},
+                   {"global", ix.global},
+                   {"hash", {ix.hash.name, ix.hash.type}},
+                   {"range", ix.range ? json{ix.range->name, ix.range->type} : json()},
+                   {"projection", ix.projection},
+                   {"non_key", ix.non_key},
+                   {"id", ix.id},
+                   {"throughput", ix.throughput}});
+  return {{"hash", {hash.name, hash.type}},
+          {"range", range ? json{range->name, range->type} : json()},
+          {"indexes", ixs},
+          {"attribute_definitions", attribute_definitions},
+          {"billing_mode", billing_mode},
+          {"throughput", throughput},
+          {"created", created},
+          {"table_id", table_id},
+          {"ttl", ttl ? json(*ttl) : json()},
+          {"tags", tags},
+          {"stream", stream},
+          {"deletion_protection", deletion_protection},
+          {"next_index_id", next_index_id}};
 }
 
 table_info table_info::from_meta(int id, const std::string& name, const json& m) {
@@ -172,9 +192,12 @@ table_info table_info::from_meta(int id, const std::string& name, const json& m)
 }
 
 service::service(runtime& rt, std::string account, std::string region, const std::string& data_dir)
-    : rt_(rt), account_(std::move(account)), region_(std::move(region)),
+    : rt_(rt),
+      account_(std::move(account)),
+      region_(std::move(region)),
       store_(data_dir.empty() ? std::string() : data_dir + "/dynamodb.sqlite3") {
-  for (const auto& e : store_.tables()) tables_.emplace(e.name, table_info::from_meta(e.id, e.name, json::parse(e.meta)));
+  for (const auto& e : store_.tables())
+    tables_.emplace(e.name, table_info::from_meta(e.id, e.name, json::parse(e.meta)));
   schedule_next_expiry();
 }
 
@@ -230,8 +253,9 @@ json service::describe(const table_info& t) {
   for (const auto& ix : t.indexes) {
     json proj = {{"ProjectionType", ix.projection}};
     if (!ix.non_key.empty()) proj["NonKeyAttributes"] = ix.non_key;
-    json e = {{"IndexName", ix.name}, {"KeySchema", key_schema_json(ix.hash, ix.range)}, {"Projection", proj},
-              {"IndexSizeBytes", 0}, {"ItemCount", 0}, {"IndexArn", table_arn(t.name) + "/index/" + ix.name}};
+    json e = {{"IndexName", ix.name}, {"KeySchema", key_schema_json(ix.hash, ix.range)},
+              {"Projection", proj},   {"IndexSizeBytes", 0},
+              {"ItemCount", 0},       {"IndexArn", table_arn(t.name) + "/index/" + ix.name}};
     if (ix.global) {
       e["IndexStatus"] = "ACTIVE";
       e["ProvisionedThroughput"] = throughput_json(ix.throughput);
@@ -255,14 +279,14 @@ json service::create_table(json req) {
   std::string name = table_name(req);
   const json* ad = member(req, "AttributeDefinitions");
   if (!ad) missing("attributeDefinitions");
-  if (!ad->is_array()) throw aws_error::serialization("Unexpected value type in payload: AttributeDefinitions must be a list");
+  if (!ad->is_array())
+    throw aws_error::serialization("Unexpected value type in payload: AttributeDefinitions must be a list");
   std::map<std::string, std::string> defs;
   for (const auto& d : *ad) {
     std::string n = required_string(d, "AttributeName", "attributeDefinitions.member.attributeName");
     std::string ty = enum_member(d, "AttributeType", "attributeDefinitions.member.attributeType", {"B", "N", "S"}, "");
     if (ty.empty()) missing("attributeDefinitions.member.attributeType");
-    if (!defs.emplace(n, ty).second)
-      throw aws_error::validation("Cannot have two attributes with the same name");
+    if (!defs.emplace(n, ty).second) throw aws_error::validation("Cannot have two attributes with the same name");
   }
   table_info t;
   t.name = name;
@@ -275,26 +299,34 @@ json service::create_table(json req) {
   if (pt) t.throughput = *pt;
   std::set<std::string> index_names;
   if (const json* g = member(req, "GlobalSecondaryIndexes")) {
-    if (!g->is_array()) throw aws_error::serialization("Unexpected value type in payload: GlobalSecondaryIndexes must be a list");
-    if (g->empty()) throw aws_error::validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty");
+    if (!g->is_array())
+      throw aws_error::serialization("Unexpected value type in payload: GlobalSecondaryIndexes must be a list");
+    if (g->empty())
+      throw aws_error::validation("One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty");
     if (g->size() > max_gsis)
-      throw aws_error::validation("One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20");
     for (const auto& ix : *g) t.indexes.push_back(read_index(ix, true, defs, used, t.billing_mode));
   }
   if (const json* l = member(req, "LocalSecondaryIndexes")) {
-    if (!l->is_array()) throw aws_error::serialization("Unexpected value type in payload: LocalSecondaryIndexes must be a list");
-    if (l->empty()) throw aws_error::validation("One or more parameter values were invalid: List of LocalSecondaryIndexes is empty");
+    if (!l->is_array())
+      throw aws_error::serialization("Unexpected value type in payload: LocalSecondaryIndexes must be a list");
+    if (l->empty())
+      throw aws_error::validation("One or more parameter values were invalid: List of LocalSecondaryIndexes is empty");
     if (l->size() > max_lsis)
-      throw aws_error::validation("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5");
     if (!t.range)
-      throw aws_error::validation("One or more parameter values were invalid: Table KeySchema does not have a range key, which is "
-                                  "required when specifying a LocalSecondaryIndex");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: Table KeySchema does not have a range key, which is "
+          "required when specifying a LocalSecondaryIndex");
     for (const auto& ix : *l) {
       index_info i = read_index(ix, false, defs, used, t.billing_mode);
       if (i.hash.name != t.hash.name || !i.range)
-        throw aws_error::validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash "
-                                    "key as table KeySchema for index: " + i.name + ". index hash key: " + i.hash.name +
-                                    ", table hash key: " + t.hash.name);
+        throw aws_error::validation(
+            "One or more parameter values were invalid: Index KeySchema does not have the same leading hash "
+            "key as table KeySchema for index: " +
+            i.name + ". index hash key: " + i.hash.name + ", table hash key: " + t.hash.name);
       t.indexes.push_back(std::move(i));
     }
   }
@@ -302,8 +334,9 @@ json service::create_table(json req) {
     if (!index_names.insert(ix.name).second)
       throw aws_error::validation("One or more parameter values were invalid: Duplicate index name: " + ix.name);
   if (used.size() != defs.size())
-    throw aws_error::validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
-                                "number of attributes defined in AttributeDefinitions");
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
+        "number of attributes defined in AttributeDefinitions");
   if (const json* s = member(req, "StreamSpecification")) t.stream = *s;
   t.deletion_protection = optional_bool(req, "DeletionProtectionEnabled").value_or(false);
   if (const json* tags = member(req, "Tags")) t.tags = *tags;
@@ -326,14 +359,16 @@ json service::create_table(json req) {
 json service::describe_table(json req) {
   std::string name = table_name(req);
   auto it = tables_.find(name);
-  if (it == tables_.end()) throw aws_error::resource_not_found("Requested resource not found: Table: " + name + " not found");
+  if (it == tables_.end())
+    throw aws_error::resource_not_found("Requested resource not found: Table: " + name + " not found");
   return {{"Table", describe(it->second)}};
 }
 
 json service::list_tables(json req) {
   int limit = 100;
   if (const json* l = member(req, "Limit")) {
-    if (!l->is_number_integer()) throw aws_error::serialization("Unexpected value type in payload: Limit must be an integer");
+    if (!l->is_number_integer())
+      throw aws_error::serialization("Unexpected value type in payload: Limit must be an integer");
     limit = l->get<int>();
     if (limit < 1 || limit > 100)
       throw aws_error::validation("1 validation error detected: Value '" + std::to_string(limit) +
@@ -352,10 +387,12 @@ json service::list_tables(json req) {
 json service::delete_table(json req) {
   std::string name = table_name(req);
   auto it = tables_.find(name);
-  if (it == tables_.end()) throw aws_error::resource_not_found("Requested resource not found: Table: " + name + " not found");
+  if (it == tables_.end())
+    throw aws_error::resource_not_found("Requested resource not found: Table: " + name + " not found");
   if (it->second.deletion_protection)
-    throw aws_error::validation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
-                                "protection first.");
+    throw aws_error::validation(
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
+        "protection first.");
   json d = describe(it->second);
   d["TableStatus"] = "DELETING";
   std::vector<int> ids;
@@ -379,10 +416,12 @@ json service::update_table(json req) {
   if (const json* ad = member(req, "AttributeDefinitions"))
     for (const auto& d : *ad) {
       std::string n = required_string(d, "AttributeName", "attributeDefinitions.member.attributeName");
-      std::string ty = enum_member(d, "AttributeType", "attributeDefinitions.member.attributeType", {"B", "N", "S"}, "S");
+      std::string ty =
+          enum_member(d, "AttributeType", "attributeDefinitions.member.attributeType", {"B", "N", "S"}, "S");
       auto [it, fresh] = defs.emplace(n, ty);
       if (!fresh && it->second != ty)
-        throw aws_error::validation("One or more parameter values were invalid: Attribute " + n + " is already defined with type " + it->second);
+        throw aws_error::validation("One or more parameter values were invalid: Attribute " + n +
+                                    " is already defined with type " + it->second);
       if (fresh) next.attribute_definitions.push_back({{"AttributeName", n}, {"AttributeType", ty}});
     }
   if (auto bm = optional_string(req, "BillingMode"))
@@ -396,36 +435,46 @@ json service::update_table(json req) {
   std::vector<index_info> created;
   std::vector<int> dropped;
   if (const json* ups = member(req, "GlobalSecondaryIndexUpdates")) {
-    if (!ups->is_array()) throw aws_error::serialization("Unexpected value type in payload: GlobalSecondaryIndexUpdates must be a list");
+    if (!ups->is_array())
+      throw aws_error::serialization("Unexpected value type in payload: GlobalSecondaryIndexUpdates must be a list");
     for (const auto& u : *ups) {
       if (const json* c = member(u, "Create")) {
         std::set<std::string> used;
         index_info ix = read_index(*c, true, defs, used, next.billing_mode);
         if (next.index(ix.name))
-          throw aws_error::validation("One or more parameter values were invalid: Index with name: " + ix.name + " already exists");
-        if (std::count_if(next.indexes.begin(), next.indexes.end(), [](const index_info& i) { return i.global; }) >= max_gsis)
-          throw aws_error::validation("One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20");
+          throw aws_error::validation("One or more parameter values were invalid: Index with name: " + ix.name +
+                                      " already exists");
+        if (std::count_if(next.indexes.begin(), next.indexes.end(), [](const index_info& i) { return i.global; }) >=
+            max_gsis)
+          throw aws_error::validation(
+              "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of "
+              "20");
         ix.id = next.next_index_id++;
         created.push_back(ix);
         next.indexes.push_back(std::move(ix));
       } else if (const json* d = member(u, "Delete")) {
         std::string ixn = required_string(*d, "IndexName", "globalSecondaryIndexUpdates.member.delete.indexName");
-        auto it = std::find_if(next.indexes.begin(), next.indexes.end(), [&](const index_info& i) { return i.name == ixn && i.global; });
+        auto it = std::find_if(next.indexes.begin(), next.indexes.end(),
+                               [&](const index_info& i) { return i.name == ixn && i.global; });
         if (it == next.indexes.end())
-          throw aws_error::resource_not_found("Requested resource not found: Index: " + ixn + " not found for table: " + name);
+          throw aws_error::resource_not_found("Requested resource not found: Index: " + ixn +
+                                              " not found for table: " + name);
         dropped.push_back(it->id);
         next.indexes.erase(it);
       } else if (const json* up = member(u, "Update")) {
         std::string ixn = required_string(*up, "IndexName", "globalSecondaryIndexUpdates.member.update.indexName");
-        auto it = std::find_if(next.indexes.begin(), next.indexes.end(), [&](const index_info& i) { return i.name == ixn && i.global; });
+        auto it = std::find_if(next.indexes.begin(), next.indexes.end(),
+                               [&](const index_info& i) { return i.name == ixn && i.global; });
         if (it == next.indexes.end())
-          throw aws_error::resource_not_found("Requested resource not found: Index: " + ixn + " not found for table: " + name);
+          throw aws_error::resource_not_found("Requested resource not found: Index: " + ixn +
+                                              " not found for table: " + name);
         if (const json* pt = member(*up, "ProvisionedThroughput")) it->throughput = *pt;
       }
     }
     if (ups->size() > 1 && !created.empty() && created.size() + dropped.size() > 1)
-      throw aws_error::validation("One or more parameter values were invalid: Only 1 online index can be created or deleted "
-                                  "simultaneously per table");
+      throw aws_error::validation(
+          "One or more parameter values were invalid: Only 1 online index can be created or deleted "
+          "simultaneously per table");
   }
   // Backfill new indexes in one transaction with the catalog change.
   {
@@ -434,13 +483,15 @@ json service::update_table(json req) {
     for (const auto& ix : created) {
       store_.create_index(t.id, ix.id);
       std::vector<std::tuple<std::string, std::string, json>> rows;
-      store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view item, std::size_t) {
-        rows.emplace_back(std::string(pk), std::string(sk), json::parse(item));
-        return true;
-      });
+      store_.scan(t.id, std::nullopt,
+                  [&](std::string_view pk, std::string_view sk, std::string_view item, std::size_t) {
+                    rows.emplace_back(std::string(pk), std::string(sk), json::parse(item));
+                    return true;
+                  });
       table_info only = next;
       only.indexes = {ix};
-      for (const auto& [pk, sk, item] : rows) store_.put(t.id, pk, sk, item.dump(), item_size(item), {}, index_rows(only, item));
+      for (const auto& [pk, sk, item] : rows)
+        store_.put(t.id, pk, sk, item.dump(), item_size(item), {}, index_rows(only, item));
     }
     store_.set_meta(t.id, next.to_meta().dump());
     tx.commit();
@@ -460,9 +511,12 @@ json service::update_time_to_live(json req) {
   if (*enabled && t.ttl) throw aws_error::validation("TimeToLive is already enabled");
   if (!*enabled && !t.ttl) throw aws_error::validation("TimeToLive is already disabled");
   if (!*enabled && *t.ttl != attr)
-    throw aws_error::validation("TimeToLive is active on a different AttributeName: current AttributeName is " + *t.ttl);
-  if (*enabled) t.ttl = attr;
-  else t.ttl.reset();
+    throw aws_error::validation("TimeToLive is active on a different AttributeName: current AttributeName is " +
+                                *t.ttl);
+  if (*enabled)
+    t.ttl = attr;
+  else
+    t.ttl.reset();
   save_meta(t);
   if (t.ttl) schedule_next_expiry();
   return {{"TimeToLiveSpecification", {{"AttributeName", attr}, {"Enabled", *enabled}}}};
@@ -488,14 +542,19 @@ json service::tag_resource(json req) {
   for (const auto& tag : *tags) {
     std::string k = required_string(tag, "Key", "tags.member.key");
     std::string v = required_string(tag, "Value", "tags.member.value");
-    if (k.empty() || k.size() > 128) throw aws_error::validation("One or more parameter values were invalid: Tag key length must be between 1 and 128");
-    if (v.size() > 256) throw aws_error::validation("One or more parameter values were invalid: Tag value length must be at most 256");
+    if (k.empty() || k.size() > 128)
+      throw aws_error::validation(
+          "One or more parameter values were invalid: Tag key length must be between 1 and 128");
+    if (v.size() > 256)
+      throw aws_error::validation("One or more parameter values were invalid: Tag value length must be at most 256");
     bool replaced = false;
     for (auto& e : next)
       if (e["Key"] == k) e["Value"] = v, replaced = true;
     if (!replaced) next.push_back({{"Key", k}, {"Value", v}});
   }
-  if (next.size() > 50) throw aws_error::validation("One or more parameter values were invalid: The number of tags exceeds the limit of 50");
+  if (next.size() > 50)
+    throw aws_error::validation(
+        "One or more parameter values were invalid: The number of tags exceeds the limit of 50");
   t.tags = next;
   save_meta(t);
   return json::object();
@@ -520,12 +579,15 @@ json service::list_tags_of_resource(json req) {
 }
 
 json service::describe_endpoints(json) {
-  return {{"Endpoints", json::array({{{"Address", "dynamodb." + region_ + ".amazonaws.com"}, {"CachePeriodInMinutes", 1440}}})}};
+  return {{"Endpoints",
+           json::array({{{"Address", "dynamodb." + region_ + ".amazonaws.com"}, {"CachePeriodInMinutes", 1440}}})}};
 }
 
 json service::describe_limits(json) {
-  return {{"AccountMaxReadCapacityUnits", 80000}, {"AccountMaxWriteCapacityUnits", 80000},
-          {"TableMaxReadCapacityUnits", 40000}, {"TableMaxWriteCapacityUnits", 40000}};
+  return {{"AccountMaxReadCapacityUnits", 80000},
+          {"AccountMaxWriteCapacityUnits", 80000},
+          {"TableMaxReadCapacityUnits", 40000},
+          {"TableMaxWriteCapacityUnits", 40000}};
 }
 
 std::optional<std::int64_t> service::expiry_ms(const table_info& t, const json& item) const {

@@ -44,9 +44,14 @@ const std::string& type_of(const json& av) {
 }
 
 void normalise_value(json& av, int depth) {
-  if (!av.is_object()) throw aws_error::serialization("Unexpected value type in payload: an AttributeValue must be an object");
-  if (av.empty()) throw aws_error::validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
-  if (av.size() > 1) throw aws_error::validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
+  if (!av.is_object())
+    throw aws_error::serialization("Unexpected value type in payload: an AttributeValue must be an object");
+  if (av.empty())
+    throw aws_error::validation(
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  if (av.size() > 1)
+    throw aws_error::validation(
+        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
   if (depth > max_document_depth) throw aws_error::validation("Nesting Levels have exceeded supported limits");
   const std::string& t = type_of(av);
   if (t.empty()) throw aws_error::serialization("Unknown AttributeValue type: " + av.begin().key());
@@ -94,7 +99,8 @@ void normalise_value(json& av, int depth) {
 }
 
 void normalise_item(json& item) {
-  if (!item.is_object()) throw aws_error::serialization("Unexpected value type in payload: an item must be a map of attribute values");
+  if (!item.is_object())
+    throw aws_error::serialization("Unexpected value type in payload: an item must be a map of attribute values");
   for (auto& [k, v] : item.items()) {
     if (k.empty()) invalid("An AttributeValue may not contain an empty attribute name");
     normalise_value(v, 1);
@@ -136,7 +142,8 @@ bool equal(const json& a, const json& b) {
   if (ta.empty() || ta != type_of(b)) return false;
   const json& va = a.begin().value();
   const json& vb = b.begin().value();
-  if (ta == "N") return number::parse(va.get_ref<const std::string&>()) == number::parse(vb.get_ref<const std::string&>());
+  if (ta == "N")
+    return number::parse(va.get_ref<const std::string&>()) == number::parse(vb.get_ref<const std::string&>());
   if (ta == "M") {
     if (va.size() != vb.size()) return false;
     for (const auto& [k, e] : va.items()) {
@@ -156,8 +163,9 @@ bool equal(const json& a, const json& b) {
     for (const auto& e : va) {
       bool found = false;
       for (const auto& f : vb) {
-        found = ta == "NS" ? number::parse(e.get_ref<const std::string&>()) == number::parse(f.get_ref<const std::string&>())
-                           : e == f;
+        found = ta == "NS"
+                    ? number::parse(e.get_ref<const std::string&>()) == number::parse(f.get_ref<const std::string&>())
+                    : e == f;
         if (found) break;
       }
       if (!found) return false;

@@ -3,8 +3,8 @@
 // normalised, sets checked), so everything after that may assume well-formed values.
 #pragma once
 
-#include <optional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -125,8 +125,10 @@ void append_value(std::string& out, scanner& sc) {
       do {
         if (!first) out += ',';
         first = false;
-        if (numbers) append_number(out, sc.string_token());
-        else append_value(out, sc);
+        if (numbers)
+          append_number(out, sc.string_token());
+        else
+          append_value(out, sc);
       } while (sc.take(','));
       sc.expect(']');
     }

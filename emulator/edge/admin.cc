@@ -30,8 +30,8 @@ std::uint64_t uint_param(const request& req, const std::string& name, std::uint6
 
 void add_admin_endpoints(router& r, runtime& rt, admin_info info) {
   r.add_admin("GET", "/_emu/health", [info](const request&) {
-    return ok({{"status", "ok"}, {"version", info.version}, {"stages", info.stages},
-               {"not_emulated", info.not_emulated}});
+    return ok(
+        {{"status", "ok"}, {"version", info.version}, {"stages", info.stages}, {"not_emulated", info.not_emulated}});
   });
   r.add_admin("GET", "/_emu/stages", [info](const request&) { return ok({{"stages", info.stages}}); });
   r.add_admin("GET", "/_emu/traces", [&rt](const request& req) {
@@ -45,7 +45,8 @@ void add_admin_endpoints(router& r, runtime& rt, admin_info info) {
     return ok({{"traces", list}, {"last_seq", rt.trace().last_seq()}});
   });
   r.add_admin("GET", "/_emu/clock", [&rt](const request&) {
-    return ok({{"now", iso8601_ms(rt.clock().now())}, {"virtual", rt.clock().is_virtual()},
+    return ok({{"now", iso8601_ms(rt.clock().now())},
+               {"virtual", rt.clock().is_virtual()},
                {"pending_tasks", rt.sched().pending()}});
   });
 }

@@ -52,8 +52,8 @@ json parse_json_body(const std::string& body) {
     return json::parse(body, [](int depth, json::parse_event_t ev, json&) {
       if ((ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start) &&
           depth >= max_json_depth)
-        throw aws_error::serialization("The request body nests deeper than " +
-                                       std::to_string(max_json_depth) + " levels");
+        throw aws_error::serialization("The request body nests deeper than " + std::to_string(max_json_depth) +
+                                       " levels");
       return true;
     });
   } catch (const json::exception& e) {
@@ -61,7 +61,8 @@ json parse_json_body(const std::string& body) {
   }
 }
 
-response json_error(int status, const std::string& type, const std::string& message, json_protocol p, const json& details) {
+response json_error(int status, const std::string& type, const std::string& message, json_protocol p,
+                    const json& details) {
   response r;
   r.status = status;
   r.content_type = p == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
@@ -90,9 +91,8 @@ response router::handle(const request& req) const {
 
   // API Gateway: the first path segment is the stage (before Action=, which a form posted to a
   // route may carry too).
-  std::string first = req.path.substr(1, req.path.find('/', 1) == std::string::npos
-                                               ? std::string::npos
-                                               : req.path.find('/', 1) - 1);
+  std::string first =
+      req.path.substr(1, req.path.find('/', 1) == std::string::npos ? std::string::npos : req.path.find('/', 1) - 1);
   if (stage_handler_ && std::find(stages_.begin(), stages_.end(), first) != stages_.end()) return stage_handler_(req);
 
   // Query protocol: Action= in a form body (POST) or in the query string (GET).
@@ -111,7 +111,9 @@ response router::handle(const request& req) const {
   for (const auto& s : stages_) stages += (stages.empty() ? "/" : ", /") + s + "/…";
   r.body = json{{"message", "No route for " + req.method + " " + req.path +
                                 ". This server answers AWS API calls (X-Amz-Target or Action=), "
-                                "the API Gateway stages " + stages + " and /_emu/health"}}.dump();
+                                "the API Gateway stages " +
+                                stages + " and /_emu/health"}}
+               .dump();
   return r;
 }
 
@@ -124,9 +126,9 @@ response router::handle_json(const request& req, const std::string& target) cons
   if (svc == apis_.end()) {
     // An AWS service this emulator does not have (yet): answer in JSON as AWS would for an
     // operation it does not know, and say which.
-    return json_error(400, "UnknownOperationException",
-                      "Operation " + target + " is not supported: service '" + prefix +
-                          "' is not emulated by bellyfed-emu");
+    return json_error(
+        400, "UnknownOperationException",
+        "Operation " + target + " is not supported: service '" + prefix + "' is not emulated by bellyfed-emu");
   }
   proto = svc->second.protocol;
   const api& service = svc->second;
@@ -187,8 +189,8 @@ response router::handle_query(const request& req, const params& p) const {
     std::string xmlns = svc ? svc->query->xmlns : "http://queue.amazonaws.com/doc/2012-11-05/";
     r.body = "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + xmlns + "\"><Error><Type>" +
              (e.http_status() >= 500 ? "Receiver" : "Sender") + "</Type><Code>" + xml_escape(e.query_code()) +
-             "</Code><Message>" + xml_escape(e.message()) + "</Message><Detail/></Error><RequestId>" +
-             request_id + "</RequestId></ErrorResponse>";
+             "</Code><Message>" + xml_escape(e.message()) + "</Message><Detail/></Error><RequestId>" + request_id +
+             "</RequestId></ErrorResponse>";
     return r;
   };
   try {
@@ -222,19 +224,21 @@ response router::handle_admin(const request& req) const {
   bool other_method = false;
   for (const auto& [key, fn] : admin_) {
     const auto& [method, path] = key;
-    bool match = path == req.path ||
-                 (path.ends_with("/*") && req.path.rfind(path.substr(0, path.size() - 1), 0) == 0);
+    bool match = path == req.path || (path.ends_with("/*") && req.path.rfind(path.substr(0, path.size() - 1), 0) == 0);
     if (!match) continue;
-    if (method == req.method) h = &fn;
-    else other_method = true;
+    if (method == req.method)
+      h = &fn;
+    else
+      other_method = true;
   }
   response r;
   if (!h) {
     r.status = other_method ? 405 : 404;
     std::string known;
     for (const auto& [key, fn] : admin_) known += (known.empty() ? "" : ", ") + key.first + " " + key.second;
-    r.body = json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") +
-                                  req.method + " " + req.path + "; available: " + known}}.dump();
+    r.body = json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") + req.method + " " +
+                                  req.path + "; available: " + known}}
+                 .dump();
     return r;
   }
   try {

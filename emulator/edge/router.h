@@ -3,11 +3,11 @@
 //
 // Dispatch order: `/_emu/…` admin paths; `X-Amz-Target: <Prefix>.<Operation>` (JSON 1.0/1.1
 // APIs); `/{stage}/…` (API Gateway of that stage); a form or query-string `Action=` (query
-// protocol, XML replies). The APIs come as descriptors (emulator/core/api.h). Each protocol has one catch ladder that renders emu::aws_error in
-// its own dialect: JSON `{"__type", "message"}` or query XML `<ErrorResponse>`. Anything not an
-// aws_error becomes InternalServerError (500); the process never dies on a request.
-// Registration happens before serving; `handle` is then const and may run on many threads (the
-// handlers themselves are called under the caller's lock, see realtime_driver::exclusive).
+// protocol, XML replies). The APIs come as descriptors (emulator/core/api.h). Each protocol has one catch ladder that
+// renders emu::aws_error in its own dialect: JSON `{"__type", "message"}` or query XML `<ErrorResponse>`. Anything not
+// an aws_error becomes InternalServerError (500); the process never dies on a request. Registration happens before
+// serving; `handle` is then const and may run on many threads (the handlers themselves are called under the caller's
+// lock, see realtime_driver::exclusive).
 #pragma once
 
 #include <functional>

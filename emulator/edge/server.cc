@@ -30,7 +30,8 @@ struct http_server::impl {
       req.headers[lower] = v;
     }
     req.body = hreq.body;
-    for (const auto& [name, part] : hreq.files) req.form_parts.emplace_back(part.filename.empty() ? name : "file:" + name, part.content);
+    for (const auto& [name, part] : hreq.files)
+      req.form_parts.emplace_back(part.filename.empty() ? name : "file:" + name, part.content);
     req.remote_addr = hreq.remote_addr;
     response res = driver.exclusive([&] { return rt.handle(req); });
     // A long poll with nothing to answer yet: wait outside the world lock until something
@@ -49,9 +50,9 @@ struct http_server::impl {
     for (const auto& [k, v] : res.headers) hres.set_header(k, v);
     hres.set_content(res.body, res.content_type);
     if (!log.enabled(log_level::info)) return;  // building the line costs more than the request
-    json fields = {{"method", req.method}, {"path", req.path}, {"status", res.status},
-                   {"bytes_in", req.body.size()}, {"bytes_out", res.body.size()},
-                   {"remote", req.remote_addr}};
+    json fields = {{"method", req.method},         {"path", req.path},
+                   {"status", res.status},         {"bytes_in", req.body.size()},
+                   {"bytes_out", res.body.size()}, {"remote", req.remote_addr}};
     if (auto t = req.header("x-amz-target"); !t.empty()) fields["target"] = t;
     log.info("edge", "request", fields);
   }
@@ -77,14 +78,16 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // cpp-httplib answers oversized bodies (413) and unreadable requests itself; give them a body.
     if (res.status == 413) {
-      res.set_content(json{{"__type", "RequestEntityTooLarge"},
-                           {"message", "Request body is larger than " + std::to_string(impl_->opts.max_body_bytes) + " bytes"}}.dump(),
-                      "application/json");
+      res.set_content(
+          json{{"__type", "RequestEntityTooLarge"},
+               {"message", "Request body is larger than " + std::to_string(impl_->opts.max_body_bytes) + " bytes"}}
+              .dump(),
+          "application/json");
     } else if (res.body.empty()) {
       res.set_content(json{{"message", "HTTP " + std::to_string(res.status)}}.dump(), "application/json");
     }
-    impl_->log.info("edge", "request", {{"method", req.method}, {"path", req.path}, {"status", res.status},
-                                        {"remote", req.remote_addr}});
+    impl_->log.info("edge", "request",
+                    {{"method", req.method}, {"path", req.path}, {"status", res.status}, {"remote", req.remote_addr}});
   });
 }
 

@@ -42,8 +42,7 @@ void registry::append_log(entry& e, const std::string& request_id, std::string m
 
 void registry::inject_failures(const std::string& name, int count, const std::string& message) {
   auto it = functions_.find(name);
-  if (it == functions_.end())
-    throw aws_error::resource_not_found("Function not found: " + name);
+  if (it == functions_.end()) throw aws_error::resource_not_found("Function not found: " + name);
   it->second.failures_left = count;
   it->second.failure_message = message;
 }
@@ -57,25 +56,28 @@ json registry::invoke(const std::string& name, const json& event, const std::str
   std::string rid = ctx.request_id;
   ctx.log = [this, &fn, rid](const std::string& line) { append_log(fn, rid, line); };
   auto cause = rt_.trace().record("invoke", "functions",
-                                  {{"function", name}, {"request_id", ctx.request_id}, {"event", event}},
-                                  trace_id);
+                                  {{"function", name}, {"request_id", ctx.request_id}, {"event", event}}, trace_id);
   append_log(fn, rid, "START RequestId: " + rid + " Version: $LATEST");
   auto finish = [&](const char* status) {
     append_log(fn, rid, "END RequestId: " + rid);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(fn.timeout).count();
-    append_log(fn, rid, "REPORT RequestId: " + rid + "\tDuration: " + (std::string(status) == "timeout" ? std::to_string(ms) + ".00" : "0.00") +
-                            " ms\tBilled Duration: " + (std::string(status) == "timeout" ? std::to_string(ms) : "1") + " ms");
+    append_log(fn, rid,
+               "REPORT RequestId: " + rid +
+                   "\tDuration: " + (std::string(status) == "timeout" ? std::to_string(ms) + ".00" : "0.00") +
+                   " ms\tBilled Duration: " + (std::string(status) == "timeout" ? std::to_string(ms) : "1") + " ms");
   };
   bool timed_out = false;
   try {
     if (fn.timeouts_left > 0) {
       --fn.timeouts_left;
       char secs[32];
-      std::snprintf(secs, sizeof secs, "%.2f", double(std::chrono::duration_cast<std::chrono::milliseconds>(fn.timeout).count()) / 1000.0);
+      std::snprintf(secs, sizeof secs, "%.2f",
+                    double(std::chrono::duration_cast<std::chrono::milliseconds>(fn.timeout).count()) / 1000.0);
       std::string msg = rid + " Task timed out after " + secs + " seconds";
       append_log(fn, rid, msg);
       finish("timeout");
-      rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", "Task timed out after " + std::string(secs) + " seconds"}},
+      rt_.trace().record("invoke.error", "functions",
+                         {{"function", name}, {"error", "Task timed out after " + std::string(secs) + " seconds"}},
                          trace_id, cause);
       timed_out = true;
       throw std::runtime_error("Task timed out after " + std::string(secs) + " seconds");

@@ -152,8 +152,10 @@ bool fits(const std::vector<std::string>& tmpl, const std::vector<std::string>& 
       params[s.substr(1, s.size() - 3)] = utf8_text(rest);
       return true;
     }
-    if (param) params[s.substr(1, s.size() - 2)] = utf8_text(segs[i]);
-    else if (s != segs[i]) return false;
+    if (param)
+      params[s.substr(1, s.size() - 2)] = utf8_text(segs[i]);
+    else if (s != segs[i])
+      return false;
   }
   return segs.size() == tmpl.size();
 }
@@ -216,7 +218,8 @@ std::int64_t service::quota_period_start(const usage_plan_def& plan, instant now
   return days - (tm.tm_mday - 1);
 }
 
-void service::add_cors(const http_request& req, http_response& res, bool preflight, const std::vector<std::string>& methods) const {
+void service::add_cors(const http_request& req, http_response& res, bool preflight,
+                       const std::vector<std::string>& methods) const {
   const std::string* given = req.header("Origin");
   std::string origin = given ? *given : "";
   if (g_.cors_origins.empty()) return;
@@ -235,7 +238,8 @@ void service::add_cors(const http_request& req, http_response& res, bool preflig
   for (const auto& x : methods) m += (m.empty() ? "" : ",") + x;
   for (const auto& x : g_.cors_headers) h += (h.empty() ? "" : ",") + x;
   for (const char* must : {"Content-Type", "X-Api-Key"})
-    if (std::none_of(g_.cors_headers.begin(), g_.cors_headers.end(), [&](const std::string& x) { return iequal(x, must); }))
+    if (std::none_of(g_.cors_headers.begin(), g_.cors_headers.end(),
+                     [&](const std::string& x) { return iequal(x, must); }))
       h += (h.empty() ? "" : ",") + std::string(must);
   set("Access-Control-Allow-Methods", m);
   set("Access-Control-Allow-Headers", h);
@@ -265,32 +269,43 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
   auto or_null = [](json j) { return j.empty() ? json() : j; };
   const std::string* agent = req.header("User-Agent");
   std::string ua = agent ? utf8_text(*agent) : "";
-  json identity = {{"accessKey", nullptr}, {"accountId", nullptr}, {"apiKey", key ? json(key->value) : json()},
-                   {"apiKeyId", key ? json(short_id("key/" + key->name, 10)) : json()}, {"caller", nullptr},
-                   {"cognitoAuthenticationProvider", nullptr}, {"cognitoAuthenticationType", nullptr},
-                   {"cognitoIdentityId", nullptr}, {"cognitoIdentityPoolId", nullptr}, {"principalOrgId", nullptr},
-                   {"sourceIp", req.source_ip}, {"user", nullptr}, {"userAgent", ua.empty() ? json() : json(ua)},
+  json identity = {{"accessKey", nullptr},
+                   {"accountId", nullptr},
+                   {"apiKey", key ? json(key->value) : json()},
+                   {"apiKeyId", key ? json(short_id("key/" + key->name, 10)) : json()},
+                   {"caller", nullptr},
+                   {"cognitoAuthenticationProvider", nullptr},
+                   {"cognitoAuthenticationType", nullptr},
+                   {"cognitoIdentityId", nullptr},
+                   {"cognitoIdentityPoolId", nullptr},
+                   {"principalOrgId", nullptr},
+                   {"sourceIp", req.source_ip},
+                   {"user", nullptr},
+                   {"userAgent", ua.empty() ? json() : json(ua)},
                    {"userArn", nullptr}};
-  json ctx = {{"accountId", def_.account},
-              {"apiId", st.api_id},
-              {"domainName", st.api_id + ".execute-api." + def_.region + ".amazonaws.com"},
-              {"domainPrefix", st.api_id},
-              {"extendedRequestId", short_id(request_id, 16)},
-              {"httpMethod", req.method},
-              {"identity", identity},
-              {"path", "/" + st.name + rel_path},
-              {"protocol", "HTTP/1.1"},
-              {"requestId", request_id},
-              {"requestTime", clf_time(now)},
-              {"requestTimeEpoch", std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()},
-              {"resourceId", short_id(rt.def->method + " " + rt.def->path, 6)},
-              {"resourcePath", rt.def->path},
-              {"stage", st.name}};
+  json ctx = {
+      {"accountId", def_.account},
+      {"apiId", st.api_id},
+      {"domainName", st.api_id + ".execute-api." + def_.region + ".amazonaws.com"},
+      {"domainPrefix", st.api_id},
+      {"extendedRequestId", short_id(request_id, 16)},
+      {"httpMethod", req.method},
+      {"identity", identity},
+      {"path", "/" + st.name + rel_path},
+      {"protocol", "HTTP/1.1"},
+      {"requestId", request_id},
+      {"requestTime", clf_time(now)},
+      {"requestTimeEpoch", std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()},
+      {"resourceId", short_id(rt.def->method + " " + rt.def->path, 6)},
+      {"resourcePath", rt.def->path},
+      {"stage", st.name}};
   json body;
   bool base64 = false;
   if (!req.body.empty()) {
-    if (utf8_text(req.body) == req.body) body = req.body;
-    else body = base64_encode(req.body), base64 = true;  // binary: as with a matching binaryMediaTypes entry
+    if (utf8_text(req.body) == req.body)
+      body = req.body;
+    else
+      body = base64_encode(req.body), base64 = true;  // binary: as with a matching binaryMediaTypes entry
   }
   return {{"resource", rt.def->path},
           {"path", rel_path},
@@ -328,7 +343,8 @@ http_response service::from_proxy_response(const json& r) const {
   std::map<std::string, std::string> spelled;
   if (r.contains("headers") && !r["headers"].is_null()) {
     if (!r["headers"].is_object()) bad("headers must be an object");
-    for (const auto& [k, v] : r["headers"].items()) merged[lower(k)] = {scalar(v, "headers." + k)}, spelled[lower(k)] = k;
+    for (const auto& [k, v] : r["headers"].items())
+      merged[lower(k)] = {scalar(v, "headers." + k)}, spelled[lower(k)] = k;
   }
   if (r.contains("multiValueHeaders") && !r["multiValueHeaders"].is_null()) {
     if (!r["multiValueHeaders"].is_object()) bad("multiValueHeaders must be an object");
@@ -374,7 +390,8 @@ http_response service::handle(const http_request& req) {
   bool preflight = false;
 
   // The gateway's own answers (API Gateway's "gateway responses").
-  auto refuse = [&](int status, const std::string& message, const std::string& response_type, const std::string& error_type) {
+  auto refuse = [&](int status, const std::string& message, const std::string& response_type,
+                    const std::string& error_type) {
     res.status = status;
     res.headers = {{"Content-Type", "application/json"}, {"x-amzn-ErrorType", error_type}};
     res.body = json{{"message", message}}.dump();
@@ -384,12 +401,14 @@ http_response service::handle(const http_request& req) {
   [&] {
     if (int(req.body.size()) > g_.max_body_bytes)
       return refuse(413, "Request Too Long", "REQUEST_TOO_LARGE", "RequestTooLongException");
-    if (g_.waf_limit && !waf_allows(req.source_ip, now)) return refuse(403, "Forbidden", "WAF_FILTERED", "ForbiddenException");
+    if (g_.waf_limit && !waf_allows(req.source_ip, now))
+      return refuse(403, "Forbidden", "WAF_FILTERED", "ForbiddenException");
 
     json params;
     const route* rt = match(req.method, split_path(rel_path), params, methods);
     bool path_known = !methods.empty();
-    if (!rt && path_known && req.method == "OPTIONS" && !g_.cors_origins.empty()) {  // CORS preflight (MOCK integration)
+    if (!rt && path_known && req.method == "OPTIONS" &&
+        !g_.cors_origins.empty()) {  // CORS preflight (MOCK integration)
       preflight = true;
       res.status = 200;
       res.headers = {{"Content-Type", "application/json"}};
@@ -397,7 +416,8 @@ http_response service::handle(const http_request& req) {
       return;
     }
     if (!rt)
-      return refuse(403, "Missing Authentication Token", "MISSING_AUTHENTICATION_TOKEN", "MissingAuthenticationTokenException");
+      return refuse(403, "Missing Authentication Token", "MISSING_AUTHENTICATION_TOKEN",
+                    "MissingAuthenticationTokenException");
     resource_path = rt->def->path;
 
     const api_key_def* key = nullptr;
@@ -417,10 +437,12 @@ http_response service::handle(const http_request& req) {
       quota = &key_quotas_[key->value];
       std::int64_t start = quota_period_start(*plan, now);
       if (quota->period_start != start) *quota = {start, 0};
-      if (quota->used >= *plan->quota_limit) return refuse(429, "Limit Exceeded", "QUOTA_EXCEEDED", "LimitExceededException");
+      if (quota->used >= *plan->quota_limit)
+        return refuse(429, "Limit Exceeded", "QUOTA_EXCEEDED", "LimitExceededException");
     }
     // The account's regional throttle (10,000 requests/s, burst 5,000), then the plan's.
-    if (!take(account_bucket_, 10'000, 5'000, now) || (plan && !take(key_buckets_[key->value], plan->rate, plan->burst, now)))
+    if (!take(account_bucket_, 10'000, 5'000, now) ||
+        (plan && !take(key_buckets_[key->value], plan->rate, plan->burst, now)))
       return refuse(429, "Too Many Requests", "THROTTLED", "TooManyRequestsException");
     if (quota) quota->used++;
 
@@ -429,8 +451,9 @@ http_response service::handle(const http_request& req) {
         if (std::string root = trace_root(v); valid_trace_root(root)) trace_id = root;
     if (trace_id.empty()) {
       char epoch[9];
-      std::snprintf(epoch, sizeof epoch, "%08llx",
-                    (unsigned long long)std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+      std::snprintf(
+          epoch, sizeof epoch, "%08llx",
+          (unsigned long long)std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
       std::string hex = rt_.ids().uuid();
       hex.erase(std::remove(hex.begin(), hex.end(), '-'), hex.end());
       trace_id = "1-" + std::string(epoch) + "-" + hex.substr(0, 24);
@@ -441,14 +464,14 @@ http_response service::handle(const http_request& req) {
       res = from_proxy_response(run_(function, event, trace_id));
       st.counts[std::to_string(res.status / 100) + "XX"]++;
     } catch (const no_reply& e) {
-      rt_.log().log(log_level::warn, "gateway", "integration timed out", {{"request_id", request_id}, {"reason", e.what()}},
-                    trace_id);
+      rt_.log().log(log_level::warn, "gateway", "integration timed out",
+                    {{"request_id", request_id}, {"reason", e.what()}}, trace_id);
       refuse(504, "Endpoint request timed out", "INTEGRATION_TIMEOUT", "InternalServerErrorException");
     } catch (const std::exception& e) {
       rt_.log().log(log_level::warn, "gateway", "integration failed",
                     {{"request_id", request_id}, {"function", function}, {"error", e.what()}}, trace_id);
-      rt_.trace().record("gateway.error", "gateway", {{"request_id", request_id}, {"function", function}, {"error", e.what()}},
-                         trace_id);
+      rt_.trace().record("gateway.error", "gateway",
+                         {{"request_id", request_id}, {"function", function}, {"error", e.what()}}, trace_id);
       refuse(502, "Internal server error", "INTEGRATION_FAILURE", "InternalServerErrorException");
     }
   }();
@@ -459,15 +482,19 @@ http_response service::handle(const http_request& req) {
 
   // CLF, as the console's "CLF" access-log format: sourceIp caller user [requestTime]
   // "httpMethod resourcePath protocol" status responseLength requestId
-  std::string line = req.source_ip + " - - [" + clf_time(now) + "] \"" + req.method + " " + resource_path + " HTTP/1.1\" " +
-                     std::to_string(res.status) + " " + (res.body.empty() ? "-" : std::to_string(res.body.size())) + " " +
-                     request_id;
+  std::string line = req.source_ip + " - - [" + clf_time(now) + "] \"" + req.method + " " + resource_path +
+                     " HTTP/1.1\" " + std::to_string(res.status) + " " +
+                     (res.body.empty() ? "-" : std::to_string(res.body.size())) + " " + request_id;
   st.log.push_back({now, line});
   if (st.log.size() > max_access_log) st.log.pop_front();
   st.counts["requests"]++;
   rt_.trace().record("gateway.request", "gateway",
-                     {{"stage", st.name}, {"method", req.method}, {"path", rel_path}, {"resource", resource_path},
-                      {"status", res.status}, {"request_id", request_id}},
+                     {{"stage", st.name},
+                      {"method", req.method},
+                      {"path", rel_path},
+                      {"resource", resource_path},
+                      {"status", res.status},
+                      {"request_id", request_id}},
                      trace_id);
   return res;
 }

@@ -53,7 +53,8 @@ struct http_response {
 // Runs a route's integration: invokes `function` (stage-qualified) with the proxy event and
 // returns the proxy response. Throws when the function fails; throws `no_reply` when the
 // request/reply chain produced no answer.
-using integration = std::function<json(const std::string& function, const json& proxy_event, const std::string& trace_id)>;
+using integration =
+    std::function<json(const std::string& function, const json& proxy_event, const std::string& trace_id)>;
 
 struct no_reply : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -110,7 +111,8 @@ class service {
                    const json& path_params, const api_key_def* key, const std::string& request_id,
                    const std::string& trace_id, instant now) const;
   http_response from_proxy_response(const json& r) const;
-  void add_cors(const http_request& req, http_response& res, bool preflight, const std::vector<std::string>& methods) const;
+  void add_cors(const http_request& req, http_response& res, bool preflight,
+                const std::vector<std::string>& methods) const;
 
   runtime& rt_;
   const system_def& def_;
@@ -119,8 +121,8 @@ class service {
   std::vector<route> routes_;
   std::map<std::string, stage_state> stages_;
   bucket account_bucket_;
-  std::map<std::string, bucket> key_buckets_;     // by key value
-  std::map<std::string, quota_use> key_quotas_;   // by key value
+  std::map<std::string, bucket> key_buckets_;       // by key value
+  std::map<std::string, quota_use> key_quotas_;     // by key value
   std::map<std::string, std::deque<instant>> waf_;  // client IP → request times in the window
 };
 

@@ -7,7 +7,13 @@
 namespace emu::outbox {
 
 relay::relay(runtime& rt, store& st, const outbox_def& cfg, std::string bus, publish_fn publish, std::string name)
-    : rt_(rt), st_(st), cfg_(cfg), bus_(std::move(bus)), name_(std::move(name)), owner_(name_ + "#1"), publish_(std::move(publish)) {}
+    : rt_(rt),
+      st_(st),
+      cfg_(cfg),
+      bus_(std::move(bus)),
+      name_(std::move(name)),
+      owner_(name_ + "#1"),
+      publish_(std::move(publish)) {}
 
 void relay::start(bool always) {
   always_ = always;
@@ -30,15 +36,18 @@ void relay::schedule() {
       rt_.log().log(log_level::error, "outbox", "relay poll failed", {{"relay", name_}, {"error", e.what()}});
       again = true;
     }
-    if (again) schedule();
-    else scheduled_ = false;
+    if (again)
+      schedule();
+    else
+      scheduled_ = false;
   });
 }
 
 int relay::poll_once() {
   instant now = rt_.clock().now();
   if (int n = st_.sweep_poison(now, cfg_.max_attempts))
-    rt_.trace().record("outbox.failed", "outbox", {{"relay", owner_}, {"rows", n}, {"reason", "lease expired after max attempts"}});
+    rt_.trace().record("outbox.failed", "outbox",
+                       {{"relay", owner_}, {"rows", n}, {"reason", "lease expired after max attempts"}});
   if (now - last_cleanup_ >= std::chrono::minutes(1)) {
     last_cleanup_ = now;
     if (int n = st_.delete_processed(now - cfg_.retention))
@@ -47,7 +56,8 @@ int relay::poll_once() {
   std::vector<event_row> rows = st_.claim(cfg_.batch_size, owner_, now, cfg_.lease);
   if (rows.empty()) return 0;
   for (const auto& r : rows) reclaimed_ += r.attempts > 1;
-  rt_.trace().record("outbox.claim", "outbox", {{"relay", owner_}, {"rows", rows.size()}, {"first_id", rows.front().id}});
+  rt_.trace().record("outbox.claim", "outbox",
+                     {{"relay", owner_}, {"rows", rows.size()}, {"first_id", rows.front().id}});
   std::vector<std::int64_t> done;
   int published = 0;
   for (std::size_t i = 0; i < rows.size(); i += 10) {
@@ -63,7 +73,9 @@ int relay::poll_once() {
       e.trace_id = r.trace_id;
       e.status = "processing";
       e.payload = r.payload;
-      entries.push_back({{"Source", "outbox-processor"}, {"DetailType", r.event_type}, {"Detail", to_json(e).dump()},
+      entries.push_back({{"Source", "outbox-processor"},
+                         {"DetailType", r.event_type},
+                         {"Detail", to_json(e).dump()},
                          {"EventBusName", bus_}});
     }
     json result;
@@ -71,7 +83,8 @@ int relay::poll_once() {
       result = publish_({{"Entries", entries}});
     } catch (const std::exception& x) {  // the whole call failed: every row of the chunk retries
       json errs = json::array();
-      for (std::size_t k = i; k < end; ++k) errs.push_back({{"ErrorCode", "InternalException"}, {"ErrorMessage", x.what()}});
+      for (std::size_t k = i; k < end; ++k)
+        errs.push_back({{"ErrorCode", "InternalException"}, {"ErrorMessage", x.what()}});
       result = {{"FailedEntryCount", errs.size()}, {"Entries", errs}};
     }
     for (std::size_t k = i; k < end; ++k) {
@@ -90,11 +103,18 @@ int relay::poll_once() {
       duration delay = rt_.ids().backoff(cfg_.backoff_base, cfg_.backoff_max, r.attempts - 1);
       std::string error = er.value("ErrorCode", "") + ": " + er.value("ErrorMessage", "");
       std::string status = st_.fail(r.id, owner_, now + delay, error, cfg_.max_attempts);
-      if (status == "failed") ++failed_;
-      else if (status == "pending") ++retried_;
-      else ++fenced_;
+      if (status == "failed")
+        ++failed_;
+      else if (status == "pending")
+        ++retried_;
+      else
+        ++fenced_;
       rt_.trace().record(status == "failed" ? "outbox.failed" : "outbox.retry", "outbox",
-                         {{"relay", owner_}, {"id", r.id}, {"event_id", r.event_id}, {"error", error}, {"attempts", r.attempts},
+                         {{"relay", owner_},
+                          {"id", r.id},
+                          {"event_id", r.event_id},
+                          {"error", error},
+                          {"attempts", r.attempts},
                           {"retry_at", status == "pending" ? json(iso(now + delay)) : json()}},
                          r.trace_id);
     }
@@ -102,7 +122,8 @@ int relay::poll_once() {
   published_ += published;
   if (crashes_ > 0) {  // published, then gone before marking anything processed
     --crashes_;
-    rt_.trace().record("outbox.crash", "outbox", {{"relay", owner_}, {"published", published}, {"unmarked", done.size()}});
+    rt_.trace().record("outbox.crash", "outbox",
+                       {{"relay", owner_}, {"published", published}, {"unmarked", done.size()}});
     owner_ = name_ + "#" + std::to_string(++incarnation_);
     return published;
   }

@@ -32,8 +32,10 @@ class sqlite_db final : public sql_db {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     for (std::size_t i = 0; i < params.size(); ++i) {
-      if (params[i]) sqlite3_bind_text(st, int(i + 1), params[i]->data(), int(params[i]->size()), SQLITE_TRANSIENT);
-      else sqlite3_bind_null(st, int(i + 1));
+      if (params[i])
+        sqlite3_bind_text(st, int(i + 1), params[i]->data(), int(params[i]->size()), SQLITE_TRANSIENT);
+      else
+        sqlite3_bind_null(st, int(i + 1));
     }
     std::vector<sql_row> rows;
     for (;;) {
@@ -46,8 +48,11 @@ class sqlite_db final : public sql_db {
       }
       sql_row r;
       for (int c = 0, n = sqlite3_column_count(st); c < n; ++c) {
-        if (sqlite3_column_type(st, c) == SQLITE_NULL) r.emplace_back();
-        else r.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)), sqlite3_column_bytes(st, c)));
+        if (sqlite3_column_type(st, c) == SQLITE_NULL)
+          r.emplace_back();
+        else
+          r.emplace_back(
+              std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)), sqlite3_column_bytes(st, c)));
       }
       rows.push_back(std::move(r));
     }
@@ -93,7 +98,8 @@ class postgres_db final : public sql_db {
     exec("SET TIME ZONE 'UTC'");
     if (!schema.empty()) {
       for (char c : schema)
-        if (!(std::isalnum((unsigned char)c) || c == '_')) throw sql_error("schema names are letters, digits and _: " + schema);
+        if (!(std::isalnum((unsigned char)c) || c == '_'))
+          throw sql_error("schema names are letters, digits and _: " + schema);
       exec("CREATE SCHEMA IF NOT EXISTS " + schema);
       exec("SET search_path TO " + schema);
     }
@@ -116,8 +122,10 @@ class postgres_db final : public sql_db {
     for (int i = 0, n = PQntuples(r); i < n; ++i) {
       sql_row row;
       for (int c = 0, m = PQnfields(r); c < m; ++c) {
-        if (PQgetisnull(r, i, c)) row.emplace_back();
-        else row.emplace_back(std::string(PQgetvalue(r, i, c), PQgetlength(r, i, c)));
+        if (PQgetisnull(r, i, c))
+          row.emplace_back();
+        else
+          row.emplace_back(std::string(PQgetvalue(r, i, c), PQgetlength(r, i, c)));
       }
       rows.push_back(std::move(row));
     }

@@ -23,7 +23,9 @@ using sql_row = std::vector<sql_value>;
 class sql_db {
  public:
   virtual ~sql_db() = default;
-  std::vector<sql_row> exec(const std::string& sql, const std::vector<sql_value>& params = {}) { return run(sql, params); }
+  std::vector<sql_row> exec(const std::string& sql, const std::vector<sql_value>& params = {}) {
+    return run(sql, params);
+  }
   virtual bool is_postgres() const = 0;
   // SQL text that reads timestamp column `col` as "2024-12-01T00:00:00.000Z", and that turns
   // parameter `p` (such text) into the engine's timestamp.

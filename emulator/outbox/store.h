@@ -1,7 +1,7 @@
 // The outbox store (seed Figure 3): `outbox_events` and the business tables its writers keep
 // beside it (the system's own, given at construction: BellyFed's are in bellyfed/business.cc),
-// one schema on two engines (docs/OUTBOX.md documents it for apps that write into it directly). Every relay operation takes "now" from the
-// caller (the runtime's clock), so leases, backoff and retention run in virtual time.
+// one schema on two engines (docs/OUTBOX.md documents it for apps that write into it directly). Every relay operation
+// takes "now" from the caller (the runtime's clock), so leases, backoff and retention run in virtual time.
 //
 // Claiming (research: ../shared/research/scenarios-outbox.md B.3): only the oldest open event of
 // each aggregate is eligible, so per-aggregate order holds however many relays run; PostgreSQL
@@ -52,7 +52,7 @@ struct business_column {
 // A table written in the same transaction as its outbox rows (a business row plus its event).
 struct business_table {
   std::string name;
-  std::vector<business_column> columns;  // as rows() answers them and insert_row takes them
+  std::vector<business_column> columns;                 // as rows() answers them and insert_row takes them
   std::function<std::string(const sql_types&)> create;  // CREATE TABLE IF NOT EXISTS …
   std::function<void(json& row)> complete;              // fills derived columns a fixture row left out
 };
@@ -73,7 +73,8 @@ class store {
   int complete(const std::vector<std::int64_t>& ids, const std::string& owner, instant now);
   // Back to pending at `retry_at` with the error, or failed once attempts reached max_attempts.
   // Returns "failed", "pending", or "" when `owner` no longer holds the lease.
-  std::string fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error, int max_attempts);
+  std::string fail(std::int64_t id, const std::string& owner, instant retry_at, const std::string& error,
+                   int max_attempts);
   // Rows whose lease expired after max_attempts claims (they keep crashing relays) → failed.
   int sweep_poison(instant now, int max_attempts);
   int delete_processed(instant before);

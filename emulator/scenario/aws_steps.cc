@@ -46,8 +46,8 @@ void qualify_dynamo(world& w, json& params) {
 
 struct item_check {
   std::string table;
-  json key;                                // plain values, templates expanded at check time
-  std::shared_ptr<const expected> is;      // or null: the item only has to exist
+  json key;                            // plain values, templates expanded at check time
+  std::shared_ptr<const expected> is;  // or null: the item only has to exist
 };
 
 struct query_check {
@@ -63,7 +63,8 @@ json expand_strings(const json& v, const match_env& env) {
 }  // namespace
 
 void add_aws_steps(registry& reg) {
-  reg.add_step({"aws", "one AWS API call with the SDK's JSON shapes: {service: events | dynamodb | sqs, action, params}",
+  reg.add_step({"aws",
+                "one AWS API call with the SDK's JSON shapes: {service: events | dynamodb | sqs, action, params}",
                 [](const YAML::Node& p, const std::string& file, const std::string& path) {
                   require_keys(p, file, path, {"service", "action", "params"}, {"service", "action"});
                   // The descriptors' names and operations (any instance has the same ones).
@@ -82,7 +83,8 @@ void add_aws_steps(registry& reg) {
                   for (const auto& [n, ops] : known) names += (names.empty() ? "" : ", ") + n;
                   auto it = known.find(svc);
                   if (it == known.end())
-                    throw load_error(file, p["service"].Mark(), path + ".service", "unknown service '" + svc + "' (known: " + names + ")");
+                    throw load_error(file, p["service"].Mark(), path + ".service",
+                                     "unknown service '" + svc + "' (known: " + names + ")");
                   if (!it->second.first.count(action))
                     throw load_error(file, p["action"].Mark(), path + ".action",
                                      "unknown " + svc + " action '" + action + "' (known: " + it->second.second + ")");
@@ -95,7 +97,8 @@ void add_aws_steps(registry& reg) {
                     // QueueUrl stands for that queue's URL.
                     for (const auto& q : w.sys.queues) {
                       if (params.value("QueueName", "") == q.name) params["QueueName"] = w.qualified(q.name);
-                      if (params.value("QueueUrl", "") == q.name) params["QueueUrl"] = w.system->sqs().url(w.qualified(q.name));
+                      if (params.value("QueueUrl", "") == q.name)
+                        params["QueueUrl"] = w.system->sqs().url(w.qualified(q.name));
                     }
                     if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
                         params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
@@ -111,84 +114,90 @@ void add_aws_steps(registry& reg) {
                   return a->operations.at(p["action"].get_ref<const std::string&>())(std::move(params), {});
                 }});
 
-  reg.add_expect({"item", "one DynamoDB item, plain JSON values: {table, key, is} (with absent: true, that it does not exist)",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
-                    require_keys(spec, file, path, {"table", "key", "is"}, {"table", "key"});
-                    auto c = std::make_shared<item_check>();
-                    c->table = spec["table"].Scalar();
-                    c->key = yaml_to_json(spec["key"], file, path + ".key");
-                    if (!c->key.is_object() || c->key.empty())
-                      throw load_error(file, spec["key"].Mark(), path + ".key", "is the item's key as a map, e.g. {PK: EST#1, SK: META#1}");
-                    if (spec["is"]) c->is = compile_expected(spec["is"], file, path + ".is");
-                    return std::static_pointer_cast<const void>(c);
-                  },
-                  [](world& w, const void* compiled, const match_env& env) {
-                    const auto& c = *static_cast<const item_check*>(compiled);
-                    std::string table = qualified_table(w, c.table);
-                    json key = expand_strings(c.key, env);
-                    json r;
-                    try {
-                      r = w.system->dynamo().get_item({{"TableName", table}, {"Key", dynamo::item_from_plain(key)}});
-                    } catch (const aws_error& e) {
-                      return std::vector<mismatch>{{"$", "GetItem on " + table + " failed: " + e.type() + ": " + e.message()}};
-                    }
-                    if (!r.contains("Item")) return std::vector<mismatch>{{"$", "no item with key " + key.dump() + " in " + table}};
-                    if (!c.is) return std::vector<mismatch>{};
-                    std::vector<mismatch> out;
-                    json item = dynamo::item_to_plain(r["Item"]);
-                    match(*c.is, &item, "$", env, out);
-                    return out;
-                  }});
+  reg.add_expect(
+      {"item", "one DynamoDB item, plain JSON values: {table, key, is} (with absent: true, that it does not exist)",
+       [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+         require_keys(spec, file, path, {"table", "key", "is"}, {"table", "key"});
+         auto c = std::make_shared<item_check>();
+         c->table = spec["table"].Scalar();
+         c->key = yaml_to_json(spec["key"], file, path + ".key");
+         if (!c->key.is_object() || c->key.empty())
+           throw load_error(file, spec["key"].Mark(), path + ".key",
+                            "is the item's key as a map, e.g. {PK: EST#1, SK: META#1}");
+         if (spec["is"]) c->is = compile_expected(spec["is"], file, path + ".is");
+         return std::static_pointer_cast<const void>(c);
+       },
+       [](world& w, const void* compiled, const match_env& env) {
+         const auto& c = *static_cast<const item_check*>(compiled);
+         std::string table = qualified_table(w, c.table);
+         json key = expand_strings(c.key, env);
+         json r;
+         try {
+           r = w.system->dynamo().get_item({{"TableName", table}, {"Key", dynamo::item_from_plain(key)}});
+         } catch (const aws_error& e) {
+           return std::vector<mismatch>{{"$", "GetItem on " + table + " failed: " + e.type() + ": " + e.message()}};
+         }
+         if (!r.contains("Item"))
+           return std::vector<mismatch>{{"$", "no item with key " + key.dump() + " in " + table}};
+         if (!c.is) return std::vector<mismatch>{};
+         std::vector<mismatch> out;
+         json item = dynamo::item_to_plain(r["Item"]);
+         match(*c.is, &item, "$", env, out);
+         return out;
+       }});
 
-  reg.add_expect({"query", "a key-condition query, plain JSON values: {table, index, key: {HASH: v, RANGE: v}, count | items}",
-                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
-                    require_keys(spec, file, path, {"table", "index", "key", "count", "items"}, {"table", "key"});
-                    if (!spec["count"] && !spec["items"])
-                      throw load_error(file, spec.Mark(), path, "needs count or items (or both)");
-                    auto c = std::make_shared<query_check>();
-                    c->table = spec["table"].Scalar();
-                    if (spec["index"]) c->index = spec["index"].Scalar();
-                    c->key = yaml_to_json(spec["key"], file, path + ".key");
-                    if (!c->key.is_object() || c->key.empty() || c->key.size() > 2)
-                      throw load_error(file, spec["key"].Mark(), path + ".key",
-                                       "is the partition key and optionally the sort key, e.g. {GSI1PK: LOC#Seattle}");
-                    if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count");
-                    if (spec["items"]) c->items = compile_expected(spec["items"], file, path + ".items");
-                    return std::static_pointer_cast<const void>(c);
-                  },
-                  [](world& w, const void* compiled, const match_env& env) {
-                    const auto& c = *static_cast<const query_check*>(compiled);
-                    std::string table = qualified_table(w, c.table);
-                    json key = expand_strings(c.key, env);
-                    json req = {{"TableName", table}, {"ExpressionAttributeNames", json::object()}, {"ExpressionAttributeValues", json::object()}};
-                    std::string cond;
-                    int i = 0;
-                    for (const auto& [k, v] : key.items()) {
-                      std::string n = "#k" + std::to_string(i), val = ":v" + std::to_string(i++);
-                      cond += (cond.empty() ? "" : " AND ") + n + " = " + val;
-                      req["ExpressionAttributeNames"][n] = k;
-                      req["ExpressionAttributeValues"][val] = dynamo::from_plain(v);
-                    }
-                    req["KeyConditionExpression"] = cond;
-                    if (!c.index.empty()) req["IndexName"] = c.index;
-                    json items = json::array();
-                    try {
-                      json start;
-                      do {  // every page
-                        if (!start.is_null()) req["ExclusiveStartKey"] = start;
-                        json r = w.system->dynamo().query(req);
-                        for (const auto& it : r["Items"]) items.push_back(dynamo::item_to_plain(it));
-                        start = r.value("LastEvaluatedKey", json());
-                      } while (!start.is_null());
-                    } catch (const aws_error& e) {
-                      return std::vector<mismatch>{{"$", "Query on " + table + " failed: " + e.type() + ": " + e.message()}};
-                    }
-                    std::vector<mismatch> out;
-                    json count = items.size();
-                    if (c.count) match(*c.count, &count, "$.count", env, out);
-                    if (c.items) match(*c.items, &items, "$.items", env, out);
-                    return out;
-                  }});
+  reg.add_expect(
+      {"query", "a key-condition query, plain JSON values: {table, index, key: {HASH: v, RANGE: v}, count | items}",
+       [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+         require_keys(spec, file, path, {"table", "index", "key", "count", "items"}, {"table", "key"});
+         if (!spec["count"] && !spec["items"])
+           throw load_error(file, spec.Mark(), path, "needs count or items (or both)");
+         auto c = std::make_shared<query_check>();
+         c->table = spec["table"].Scalar();
+         if (spec["index"]) c->index = spec["index"].Scalar();
+         c->key = yaml_to_json(spec["key"], file, path + ".key");
+         if (!c->key.is_object() || c->key.empty() || c->key.size() > 2)
+           throw load_error(file, spec["key"].Mark(), path + ".key",
+                            "is the partition key and optionally the sort key, e.g. {GSI1PK: LOC#Seattle}");
+         if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count");
+         if (spec["items"]) c->items = compile_expected(spec["items"], file, path + ".items");
+         return std::static_pointer_cast<const void>(c);
+       },
+       [](world& w, const void* compiled, const match_env& env) {
+         const auto& c = *static_cast<const query_check*>(compiled);
+         std::string table = qualified_table(w, c.table);
+         json key = expand_strings(c.key, env);
+         json req = {{"TableName", table},
+                     {"ExpressionAttributeNames", json::object()},
+                     {"ExpressionAttributeValues", json::object()}};
+         std::string cond;
+         int i = 0;
+         for (const auto& [k, v] : key.items()) {
+           std::string n = "#k" + std::to_string(i), val = ":v" + std::to_string(i++);
+           cond += (cond.empty() ? "" : " AND ") + n + " = " + val;
+           req["ExpressionAttributeNames"][n] = k;
+           req["ExpressionAttributeValues"][val] = dynamo::from_plain(v);
+         }
+         req["KeyConditionExpression"] = cond;
+         if (!c.index.empty()) req["IndexName"] = c.index;
+         json items = json::array();
+         try {
+           json start;
+           do {  // every page
+             if (!start.is_null()) req["ExclusiveStartKey"] = start;
+             json r = w.system->dynamo().query(req);
+             for (const auto& it : r["Items"]) items.push_back(dynamo::item_to_plain(it));
+             start = r.value("LastEvaluatedKey", json());
+           } while (!start.is_null());
+         } catch (const aws_error& e) {
+           return std::vector<mismatch>{{"$", "Query on " + table + " failed: " + e.type() + ": " + e.message()}};
+         }
+         std::vector<mismatch> out;
+         json count = items.size();
+         if (c.count) match(*c.count, &count, "$.count", env, out);
+         if (c.items) match(*c.items, &items, "$.items", env, out);
+         return out;
+       }});
 }
 
 }  // namespace emu::scenario

@@ -165,7 +165,7 @@ void add_bus_steps(registry& reg) {
   reg.add_step({"events.put", "PutEvents with one entry: {bus, source, detail-type, detail, resources, time}",
                 [](const YAML::Node& p, const std::string& file, const std::string& path) {
                   require_keys(p, file, path, {"bus", "source", "detail-type", "detail", "resources", "time"},
-                            {"source", "detail-type", "detail"});
+                               {"source", "detail-type", "detail"});
                 },
                 [](world& w, const json& p) -> json {
                   json entry = {{"Source", p["source"]}, {"DetailType", p["detail-type"]}};
@@ -176,7 +176,8 @@ void add_bus_steps(registry& reg) {
                   for (const char* k : {"Source", "DetailType"})
                     if (!entry[k].is_string()) entry[k] = entry[k].dump();
                   json r = w.bus().put_one(w.qualified(p.value("bus", std::string("default"))), entry);
-                  if (r.contains("ErrorCode")) return {{"error", {{"type", r["ErrorCode"]}, {"message", r["ErrorMessage"]}}}};
+                  if (r.contains("ErrorCode"))
+                    return {{"error", {{"type", r["ErrorCode"]}, {"message", r["ErrorMessage"]}}}};
                   return r;
                 }});
 

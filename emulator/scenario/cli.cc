@@ -12,11 +12,11 @@
 #include <sstream>
 #include <thread>
 
-#include "emulator/system/definition.h"
 #include "emulator/core/args.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/report.h"
+#include "emulator/system/definition.h"
 
 namespace emu::scenario {
 
@@ -133,8 +133,8 @@ bool write_file(const std::string& path, const std::string& text, std::ostream& 
 
 // Loads the system definition and lists the scenario files: the first half of both `run`
 // and `check`. Returns an exit status when it failed (after printing why), else nullopt.
-std::optional<int> load_inputs(const parsed_args& a, const char* cmd, system_def& sys,
-                               std::vector<std::string>& files, std::ostream& err) {
+std::optional<int> load_inputs(const parsed_args& a, const char* cmd, system_def& sys, std::vector<std::string>& files,
+                               std::ostream& err) {
   try {
     sys = system::load(a.value("system"));
   } catch (const load_error& e) {
@@ -155,10 +155,21 @@ std::optional<int> load_inputs(const parsed_args& a, const char* cmd, system_def
 int run_command(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   parsed_args a;
   try {
-    a = parse_args(argv, {{"system", true}, {"tag", true}, {"exclude-tag", true}, {"filter", true},
-                          {"jobs", true}, {"shard", true}, {"junit", true}, {"json", true},
-                          {"golden", true}, {"update-golden", false}, {"postgres", true},
-                          {"fail-fast", false}, {"verbose", false}, {"quiet", false}, {"no-color", false}});
+    a = parse_args(argv, {{"system", true},
+                          {"tag", true},
+                          {"exclude-tag", true},
+                          {"filter", true},
+                          {"jobs", true},
+                          {"shard", true},
+                          {"junit", true},
+                          {"json", true},
+                          {"golden", true},
+                          {"update-golden", false},
+                          {"postgres", true},
+                          {"fail-fast", false},
+                          {"verbose", false},
+                          {"quiet", false},
+                          {"no-color", false}});
   } catch (const std::invalid_argument& e) {
     err << "bellyfed-emu run: " << e.what() << "\n";
     return exit_usage;
@@ -232,7 +243,8 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
     bool keep = tags.empty();
     for (const auto& t : tags) keep = keep || has_tag(s, t);
     for (const auto& t : excluded) keep = keep && !has_tag(s, t);
-    if (!filter.empty()) keep = keep && (s.name.find(filter) != std::string::npos || s.file.find(filter) != std::string::npos);
+    if (!filter.empty())
+      keep = keep && (s.name.find(filter) != std::string::npos || s.file.find(filter) != std::string::npos);
     if (keep) selected.push_back(&s);
   }
   if (!style.quiet) {
@@ -287,8 +299,10 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   if (!ok) return exit_runtime;
   int code = exit_ok;
   for (const auto& o : finished) {
-    if (o.result == status::error) code = exit_runtime;
-    else if (o.result == status::failed && code == exit_ok) code = exit_failed;
+    if (o.result == status::error)
+      code = exit_runtime;
+    else if (o.result == status::failed && code == exit_ok)
+      code = exit_failed;
   }
   return code;
 }

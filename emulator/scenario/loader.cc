@@ -7,9 +7,9 @@
 #include <stdexcept>
 
 #include "emulator/bellyfed/business.h"
+#include "emulator/core/jsonpath.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
-#include "emulator/core/jsonpath.h"
 #include "emulator/scenario/templates.h"
 
 namespace emu::scenario {
@@ -90,7 +90,9 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
   std::filesystem::path beside = std::filesystem::path(file).parent_path() / rel;
   std::string fx = std::filesystem::exists(beside) ? beside.string() : rel.string();
   if (!std::filesystem::exists(fx))
-    throw load_error(file, ref.Mark(), path, "fixture file '" + ref.Scalar() + "' not found (looked beside the scenario and in the working directory)");
+    throw load_error(
+        file, ref.Mark(), path,
+        "fixture file '" + ref.Scalar() + "' not found (looked beside the scenario and in the working directory)");
   YAML::Node root = load_yaml_file(fx);
   if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables:");
   for (const auto& kv : root) {
@@ -109,7 +111,8 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
       f.table = table;
       f.outbox_rows = true;
       f.items = yaml_to_json(kv.second, fx, "rows." + table);
-      if (!f.items.is_array()) throw load_error(fx, kv.second.Mark(), "rows." + table, "is a list of rows (maps of columns to values)");
+      if (!f.items.is_array())
+        throw load_error(fx, kv.second.Mark(), "rows." + table, "is a list of rows (maps of columns to values)");
       out.push_back(std::move(f));
     }
   }
@@ -123,16 +126,20 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
     if (!defined) {
       std::string names;
       for (const auto& t : sys.tables) names += (names.empty() ? "" : ", ") + t.name;
-      throw load_error(fx, kv.first.Mark(), "tables." + table, "no such table in the system definition (it has: " + names + ")");
+      throw load_error(fx, kv.first.Mark(), "tables." + table,
+                       "no such table in the system definition (it has: " + names + ")");
     }
     fixture_items f;
     f.file = fx;
     f.line = kv.first.Mark().line + 1;
     f.table = table;
     f.items = yaml_to_json(kv.second, fx, "tables." + table);
-    if (!f.items.is_array()) throw load_error(fx, kv.second.Mark(), "tables." + table, "is a list of items (maps of plain values)");
+    if (!f.items.is_array())
+      throw load_error(fx, kv.second.Mark(), "tables." + table, "is a list of items (maps of plain values)");
     for (const auto& it : f.items)
-      if (!it.is_object()) throw load_error(fx, kv.second.Mark(), "tables." + table, "each item is a map of attribute names to plain values");
+      if (!it.is_object())
+        throw load_error(fx, kv.second.Mark(), "tables." + table,
+                         "each item is a map of attribute names to plain values");
     out.push_back(std::move(f));
   }
 }
@@ -142,19 +149,21 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
 scenario load_scenario(const std::string& file, const registry& reg, const system_def& sys) {
   YAML::Node root = load_yaml_file(file);
   if (!root.IsMap()) throw load_error(file, root.Mark(), "", "a scenario file is a map with scenario: and steps:");
-  static const std::set<std::string> top = {"scenario", "description", "tags", "stage", "clock", "seed",
-                                            "fixtures", "vars", "steps"};
+  static const std::set<std::string> top = {"scenario", "description", "tags", "stage", "clock",
+                                            "seed",     "fixtures",    "vars", "steps"};
   for (const auto& kv : root)
     if (!top.count(kv.first.Scalar()))
-      throw load_error(file, kv.first.Mark(), kv.first.Scalar(),
-                       "unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
+      throw load_error(
+          file, kv.first.Mark(), kv.first.Scalar(),
+          "unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
   scenario s;
   s.file = file;
   s.start = default_start();
   if (!root["scenario"] || !root["scenario"].IsScalar() || root["scenario"].Scalar().empty())
     throw load_error(file, root.Mark(), "scenario", "is required: the scenario's name");
   s.name = root["scenario"].Scalar();
-  if (auto d = root["description"]) s.description = d.IsScalar() ? d.Scalar() : throw load_error(file, d.Mark(), "description", "must be text");
+  if (auto d = root["description"])
+    s.description = d.IsScalar() ? d.Scalar() : throw load_error(file, d.Mark(), "description", "must be text");
   if (auto t = root["tags"]) {
     if (!t.IsSequence()) throw load_error(file, t.Mark(), "tags", "must be a list such as [import, smoke]");
     for (const auto& x : t) {
@@ -182,7 +191,8 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
   }
   if (auto fx = root["fixtures"]) {
     if (!fx.IsSequence()) throw load_error(file, fx.Mark(), "fixtures", "must be a list of fixture files");
-    for (std::size_t i = 0; i < fx.size(); ++i) read_fixture(fx[i], file, "fixtures[" + std::to_string(i) + "]", sys, s.fixtures);
+    for (std::size_t i = 0; i < fx.size(); ++i)
+      read_fixture(fx[i], file, "fixtures[" + std::to_string(i) + "]", sys, s.fixtures);
   }
   if (auto v = root["vars"]) {
     s.vars = yaml_to_json(v, file, "vars");
@@ -211,7 +221,8 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
       throw load_error(file, n.Mark(), path, "a step has exactly one kind key, found: " + list_names(kinds));
     if (kinds.empty() && !n["expect"])
       throw load_error(file, n.Mark(), path, "a step needs a kind key (one of: " + list_names(reg.step_names()) + ")");
-    if (auto nm = n["name"]) st.name = nm.IsScalar() ? nm.Scalar() : throw load_error(file, nm.Mark(), path + ".name", "must be text");
+    if (auto nm = n["name"])
+      st.name = nm.IsScalar() ? nm.Scalar() : throw load_error(file, nm.Mark(), path + ".name", "must be text");
 
     if (kinds.empty()) {
       st.kind = "expect";
@@ -226,10 +237,12 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
         std::string key = kv.first.Scalar();
         if (key == "within") {
           within = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt;
-          if (!within) throw load_error(file, kv.second.Mark(), path + ".expect.within", "must be a duration such as 30s");
+          if (!within)
+            throw load_error(file, kv.second.Mark(), path + ".expect.within", "must be a duration such as 30s");
         } else if (key == "absent") {
           json v = kv.second.IsScalar() ? plain_scalar(kv.second.Scalar()) : json();
-          if (!v.is_boolean()) throw load_error(file, kv.second.Mark(), path + ".expect.absent", "must be true or false");
+          if (!v.is_boolean())
+            throw load_error(file, kv.second.Mark(), path + ".expect.absent", "must be true or false");
           absent = v.get<bool>();
         }
       }
@@ -265,8 +278,10 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
         if (!std::regex_match(name, ident) || is_builtin_name(name))
           throw load_error(file, kv.first.Mark(), path + ".capture." + name,
                            "capture names are identifiers and not stage, now or uuid");
-        if (!kv.second.IsScalar()) throw load_error(file, kv.second.Mark(), path + ".capture." + name, "must be a JSONPath such as $.body.id");
-        if (auto err = check_jsonpath(kv.second.Scalar())) throw load_error(file, kv.second.Mark(), path + ".capture." + name, *err);
+        if (!kv.second.IsScalar())
+          throw load_error(file, kv.second.Mark(), path + ".capture." + name, "must be a JSONPath such as $.body.id");
+        if (auto err = check_jsonpath(kv.second.Scalar()))
+          throw load_error(file, kv.second.Mark(), path + ".capture." + name, *err);
         st.captures.emplace_back(name, kv.second.Scalar());
         known.insert(name);
       }
@@ -281,10 +296,12 @@ std::vector<std::string> find_scenario_files(const std::vector<std::string>& pat
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec); it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
         if (ec) break;
         auto ext = it->path().extension().string();
-        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml")) out.insert(it->path().lexically_normal().string());
+        if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+          out.insert(it->path().lexically_normal().string());
       }
     } else if (fs::is_regular_file(p, ec)) {
       out.insert(fs::path(p).lexically_normal().string());

@@ -24,15 +24,22 @@ double number_arg(const YAML::Node& n, const std::string& file, const std::strin
 
 std::string type_name(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "number";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "array";
-    case json::value_t::object: return "object";
-    default: return "binary";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::object:
+      return "object";
+    default:
+      return "binary";
   }
 }
 
@@ -51,11 +58,15 @@ bool is_uuid(const std::string& s) {
 std::string describe(const json* v) {
   if (!v) return "nothing (missing)";
   std::string t = type_name(*v);
-  if (v->is_object()) return "object with keys " + [&] {
-    std::string keys;
-    for (auto& [k, x] : v->items()) { (void)x; keys += (keys.empty() ? "" : ", ") + k; }
-    return "{" + keys + "}";
-  }();
+  if (v->is_object())
+    return "object with keys " + [&] {
+      std::string keys;
+      for (auto& [k, x] : v->items()) {
+        (void)x;
+        keys += (keys.empty() ? "" : ", ") + k;
+      }
+      return "{" + keys + "}";
+    }();
   std::string text = v->dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 200) text = text.substr(0, 200) + "…";
   return t + " " + text;
@@ -86,7 +97,9 @@ ptr compile_expected(const YAML::Node& n, const std::string& file, const std::st
       args_list("a list");
     } else {
       e->k = kind::scalar;
-      e->value = (n.IsNull() || !n.IsDefined()) ? json(nullptr) : tag == "!" ? json(n.Scalar()) : plain_scalar(n.Scalar());
+      e->value = (n.IsNull() || !n.IsDefined()) ? json(nullptr)
+                 : tag == "!"                   ? json(n.Scalar())
+                                                : plain_scalar(n.Scalar());
     }
   } else if (tag == "!unordered") {
     e->k = kind::unordered;
@@ -133,11 +146,13 @@ ptr compile_expected(const YAML::Node& n, const std::string& file, const std::st
     e->k = kind::pattern;
     if (!n.IsMap()) throw load_error(file, n.Mark(), path, "!pattern takes an EventBridge pattern (a map)");
     e->value = json::object();  // the pattern's own keys; the !pattern tag is ours, not the pattern's
-    for (const auto& kv : n) e->value[kv.first.Scalar()] = yaml_to_json(kv.second, file, path + "." + kv.first.Scalar());
+    for (const auto& kv : n)
+      e->value[kv.first.Scalar()] = yaml_to_json(kv.second, file, path + "." + kv.first.Scalar());
   } else {
     throw load_error(file, n.Mark(), path,
-                     "unknown tag " + tag + " (known: !exact !unordered !contains !any !absent !type !regex !uuid "
-                     "!iso8601 !len !gt !lt !between !pattern)");
+                     "unknown tag " + tag +
+                         " (known: !exact !unordered !contains !any !absent !type !regex !uuid "
+                         "!iso8601 !len !gt !lt !between !pattern)");
   }
   return e;
 }
@@ -151,8 +166,10 @@ void match(const expected& e, const json* a, const std::string& path, const matc
     return;
   }
   if (!a) {
-    if (e.k == kind::scalar) want(describe(&e.value));
-    else want(e.k == kind::any ? "any value" : "a value");
+    if (e.k == kind::scalar)
+      want(describe(&e.value));
+    else
+      want(e.k == kind::any ? "any value" : "a value");
     return;
   }
   switch (e.k) {
@@ -178,7 +195,8 @@ void match(const expected& e, const json* a, const std::string& path, const matc
           (void)v;
           bool known = false;
           for (const auto& f : e.fields) known = known || f.first == k;
-          if (!known) out.push_back({path + "." + k, "unexpected key (the expectation is !exact), value " + describe(&v)});
+          if (!known)
+            out.push_back({path + "." + k, "unexpected key (the expectation is !exact), value " + describe(&v)});
         }
       return;
     }
@@ -220,7 +238,8 @@ void match(const expected& e, const json* a, const std::string& path, const matc
       for (std::size_t i = 0; i < e.items.size(); ++i) {
         std::vector<bool> seen(a->size());
         if (!place(i, seen)) {
-          std::string exp = e.items[i]->k == kind::scalar ? describe(&e.items[i]->value) : "expected element " + std::to_string(i);
+          std::string exp =
+              e.items[i]->k == kind::scalar ? describe(&e.items[i]->value) : "expected element " + std::to_string(i);
           fail("no element matches " + exp + " (line " + std::to_string(e.items[i]->line) + "); got " + describe(a));
         }
       }
@@ -241,7 +260,9 @@ void match(const expected& e, const json* a, const std::string& path, const matc
       return;
     case kind::len: {
       std::size_t n = e.value.get<std::size_t>();
-      std::size_t got = a->is_string() ? a->get_ref<const std::string&>().size() : a->is_array() || a->is_object() ? a->size() : std::size_t(-1);
+      std::size_t got = a->is_string()                    ? a->get_ref<const std::string&>().size()
+                        : a->is_array() || a->is_object() ? a->size()
+                                                          : std::size_t(-1);
       if (got != n) want("length " + std::to_string(n));
       return;
     }

@@ -25,8 +25,23 @@ namespace emu::scenario {
 
 struct expected {
   enum class kind {
-    scalar, map, exact_map, list, unordered, contains, any, absent, type, regex, uuid,
-    iso8601, len, gt, lt, between, pattern
+    scalar,
+    map,
+    exact_map,
+    list,
+    unordered,
+    contains,
+    any,
+    absent,
+    type,
+    regex,
+    uuid,
+    iso8601,
+    len,
+    gt,
+    lt,
+    between,
+    pattern
   };
   kind k = kind::scalar;
   json value;  // scalar value; type name; numbers for len/gt/lt/between; the pattern

@@ -28,21 +28,21 @@ struct check {
 };
 
 struct step {
-  int index = 0;     // 1-based position in the file
-  int line = 0;      // line of the step in the file
-  std::string name;  // optional `name`, else the kind
-  std::string kind;  // "invoke", "advance", "expect", …
-  YAML::Node params;                            // the kind key's value, as written
-  std::shared_ptr<const expected> expectation;  // compiled step-level `expect`, or null
+  int index = 0;                                              // 1-based position in the file
+  int line = 0;                                               // line of the step in the file
+  std::string name;                                           // optional `name`, else the kind
+  std::string kind;                                           // "invoke", "advance", "expect", …
+  YAML::Node params;                                          // the kind key's value, as written
+  std::shared_ptr<const expected> expectation;                // compiled step-level `expect`, or null
   std::vector<std::pair<std::string, std::string>> captures;  // name → JSONPath
-  std::vector<check> checks;  // for kind "expect"
+  std::vector<check> checks;                                  // for kind "expect"
 };
 
 // Items a fixture file loads into one table before the first step (plain JSON values).
 struct fixture_items {
-  std::string file;   // the fixture file, for messages
-  int line = 0;       // the table's line in it
-  std::string table;  // stage-less, as written
+  std::string file;          // the fixture file, for messages
+  int line = 0;              // the table's line in it
+  std::string table;         // stage-less, as written
   bool outbox_rows = false;  // `rows:`: a business table of the outbox store, not DynamoDB
   json items = json::array();
 };

@@ -28,8 +28,10 @@ bool fits(const json& row, const json& where) {
 
 std::shared_ptr<const void> compile_rows(const YAML::Node& spec, const std::string& file, const std::string& path,
                                          bool outbox) {
-  if (outbox) require_keys(spec, file, path, {"where", "status", "count", "events"}, {});
-  else require_keys(spec, file, path, {"table", "where", "count", "rows"}, {"table"});
+  if (outbox)
+    require_keys(spec, file, path, {"where", "status", "count", "events"}, {});
+  else
+    require_keys(spec, file, path, {"table", "where", "count", "rows"}, {"table"});
   auto c = std::make_shared<rows_check>();
   if (!outbox) {
     c->table = spec["table"].Scalar();
@@ -38,14 +40,16 @@ std::shared_ptr<const void> compile_rows(const YAML::Node& spec, const std::stri
   }
   if (spec["where"]) {
     c->where = yaml_to_json(spec["where"], file, path + ".where");
-    if (!c->where.is_object()) throw load_error(file, spec["where"].Mark(), path + ".where", "must be a map of columns to values");
+    if (!c->where.is_object())
+      throw load_error(file, spec["where"].Mark(), path + ".where", "must be a map of columns to values");
   } else {
     c->where = json::object();
   }
   if (spec["status"]) {
     c->status = spec["status"].Scalar();
     if (c->status != "pending" && c->status != "processing" && c->status != "processed" && c->status != "failed")
-      throw load_error(file, spec["status"].Mark(), path + ".status", "must be pending, processing, processed or failed");
+      throw load_error(file, spec["status"].Mark(), path + ".status",
+                       "must be pending, processing, processed or failed");
   }
   const char* list = outbox ? "events" : "rows";
   if (spec["count"]) c->count = compile_expected(spec["count"], file, path + ".count");

@@ -6,9 +6,12 @@ namespace emu::scenario {
 
 const char* status_name(status s) {
   switch (s) {
-    case status::passed: return "passed";
-    case status::failed: return "failed";
-    case status::error: return "error";
+    case status::passed:
+      return "passed";
+    case status::failed:
+      return "failed";
+    case status::error:
+      return "error";
   }
   return "error";
 }
@@ -52,10 +55,18 @@ json json_report(const std::vector<scenario_outcome>& all) {
     (o.result == status::passed ? pass : o.result == status::failed ? fail : err)++;
     json steps = json::array();
     for (const auto& s : o.steps)
-      steps.push_back({{"index", s.index}, {"line", s.line}, {"name", s.name}, {"kind", s.kind},
-                       {"status", status_name(s.result)}, {"details", s.details}});
-    list.push_back({{"file", o.file}, {"name", o.name}, {"tags", o.tags}, {"status", status_name(o.result)},
-                    {"virtual_elapsed", o.virtual_elapsed}, {"steps", steps}});
+      steps.push_back({{"index", s.index},
+                       {"line", s.line},
+                       {"name", s.name},
+                       {"kind", s.kind},
+                       {"status", status_name(s.result)},
+                       {"details", s.details}});
+    list.push_back({{"file", o.file},
+                    {"name", o.name},
+                    {"tags", o.tags},
+                    {"status", status_name(o.result)},
+                    {"virtual_elapsed", o.virtual_elapsed},
+                    {"steps", steps}});
   }
   return {{"format", "bellyfed-emu-report/1"},
           {"summary", {{"total", all.size()}, {"passed", pass}, {"failed", fail}, {"errors", err}}},
@@ -82,7 +93,8 @@ std::string junit_report(const std::vector<scenario_outcome>& all) {
         text += d + "\n";
       }
     const char* tag = o.result == status::failed ? "failure" : "error";
-    out += ">\n      <" + std::string(tag) + " message=\"" + xml_escape(first) + "\">" + xml_escape(text) + "</" + tag + ">\n    </testcase>\n";
+    out += ">\n      <" + std::string(tag) + " message=\"" + xml_escape(first) + "\">" + xml_escape(text) + "</" + tag +
+           ">\n    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;

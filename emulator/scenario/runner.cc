@@ -5,9 +5,9 @@
 #include <regex>
 
 #include "emulator/core/error.h"
+#include "emulator/core/jsonpath.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
-#include "emulator/core/jsonpath.h"
 #include "emulator/dynamo/value.h"
 #include "emulator/scenario/templates.h"
 
@@ -18,9 +18,7 @@ struct runtime_failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string where(const scenario& s, const step& st) {
-  return s.file + ":" + std::to_string(st.line);
-}
+std::string where(const scenario& s, const step& st) { return s.file + ":" + std::to_string(st.line); }
 
 void add_mismatches(step_outcome& o, const std::vector<mismatch>& ms) {
   for (const auto& m : ms) o.details.push_back(m.path + ": " + m.message);
@@ -33,19 +31,23 @@ std::vector<mismatch> run_check(world& w, const check& c, const match_env& env) 
   for (;;) {
     auto ms = c.kind->check(w, c.compiled.get(), env);
     if (c.absent && ms.empty())
-      return {{"$", "expected nothing to match " + std::string(c.within ? "within " + format_duration(*c.within) : "now") +
+      return {{"$", "expected nothing to match " +
+                        std::string(c.within ? "within " + format_duration(*c.within) : "now") +
                         ", but it matched at " + iso8601_ms(w.rt->clock().now())}};
     if (!c.absent && ms.empty()) return {};
     auto next = sched.next_due();
     if (!c.within || w.rt->clock().now() >= deadline) return c.absent ? std::vector<mismatch>{} : ms;
-    if (next && *next <= deadline) sched.run_until(*next);
-    else sched.run_until(deadline);
+    if (next && *next <= deadline)
+      sched.run_until(*next);
+    else
+      sched.run_until(deadline);
   }
 }
 
 }  // namespace
 
-scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg, const std::string& postgres) {
+scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg,
+                              const std::string& postgres) {
   scenario_outcome out;
   out.file = s.file;
   out.name = s.name;
@@ -71,8 +73,8 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
         so.name = so.kind = "fixtures";
         so.ran = true;
         so.result = status::error;
-        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": " + (fx.outbox_rows ? "rows." : "tables.") + fx.table + "[" + std::to_string(i) +
-                             "]: " + e.type() + ": " + e.message());
+        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": " + (fx.outbox_rows ? "rows." : "tables.") +
+                             fx.table + "[" + std::to_string(i) + "]: " + e.type() + ": " + e.message());
         out.steps.push_back(std::move(so));
         out.result = status::error;
         out.virtual_elapsed = "0s";
@@ -97,8 +99,7 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     if (it == vars.end() && name == "api_key")  // the first enabled key whose usage plan covers the stage
       for (const auto& k : w.sys.gateway.api_keys)
         for (const auto& u : w.sys.gateway.usage_plans)
-          if (k.enabled && u.name == k.plan && u.covers(w.stage))
-            return k.value;
+          if (k.enabled && u.name == k.plan && u.covers(w.stage)) return k.value;
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
     // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
     if (it->is_string() && it->get_ref<const std::string&>().find("${") != std::string::npos) {
@@ -134,8 +135,10 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
           throw;
         } catch (const std::exception& e) {
           // A function's own failure is the function's result, not the runner's.
-          if (st.kind == "invoke") result = {{"error", {{"type", "Unhandled"}, {"message", e.what()}}}};
-          else throw;
+          if (st.kind == "invoke")
+            result = {{"error", {{"type", "Unhandled"}, {"message", e.what()}}}};
+          else
+            throw;
         }
         if (st.expectation) {
           add_mismatches(so, match(*st.expectation, result, env));
@@ -151,8 +154,10 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
             bool whole = st.kind != "http" || path.rfind("$.status", 0) == 0 || path.rfind("$.headers", 0) == 0 ||
                          path.rfind("$.body", 0) == 0;
             auto v = eval_jsonpath(whole ? result : result.value("body", json()), path);
-            if (!v) so.details.push_back("capture " + name + ": nothing at " + path + " in " + describe(&result));
-            else vars[name] = *v;
+            if (!v)
+              so.details.push_back("capture " + name + ": nothing at " + path + " in " + describe(&result));
+            else
+              vars[name] = *v;
           }
         }
         if (!so.details.empty()) so.result = status::failed;

@@ -34,7 +34,8 @@ struct scenario_outcome {
 };
 
 // `postgres` non-empty: the outbox store is that PostgreSQL (a schema per scenario, dropped after).
-scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg, const std::string& postgres = "");
+scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg,
+                              const std::string& postgres = "");
 
 // The trace with generated ids and times replaced by <id:N> and <time:N> in order of first
 // appearance, so an unchanged flow always gives the same golden file.

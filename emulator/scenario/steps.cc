@@ -11,8 +11,8 @@
 
 namespace emu::scenario {
 
-world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed, const std::string& postgres,
-             const std::string& file)
+world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
+             const std::string& postgres, const std::string& file)
     : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), sys(def), stage(std::move(stage_name)) {
   rt->log().keep_in_memory(true);
   system::outbox_options o;
@@ -125,96 +125,106 @@ registry::registry() {
               if (w.sys.find_function(fn)) fn = w.qualified(fn);  // system functions are named without their stage
               return w.fns().invoke(fn, p.value("event", json::object()));
             }});
-  add_step({"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
-            [this](const YAML::Node& p, const std::string& file, const std::string& path) {
-              if (p.IsMap() && p["outbox"]) {
-                require_keys(p, file, path, {"outbox", "count"}, {"outbox"});
-                std::string k = p["outbox"].IsScalar() ? p["outbox"].Scalar() : "";
-                if (k != "crash-after-publish" && k != "fail-write")
-                  throw load_error(file, p["outbox"].Mark(), path + ".outbox",
-                                   "must be crash-after-publish (the relay publishes a batch, then stops before marking it) or "
-                                   "fail-write (the next server action fails between its two writes)");
-                if (p["count"]) {
-                  json n = plain_scalar(p["count"].Scalar());
-                  if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1000)
-                    throw load_error(file, p["count"].Mark(), path + ".count", "must be a whole number from 1 to 1000");
-                }
-                return;
-              }
-              if (p.IsMap() && p["target"]) {
-                require_keys(p, file, path, {"target", "fail"}, {"target", "fail"});
-                std::string t = p["target"].IsScalar() ? p["target"].Scalar() : "";
-                if (t.find('/') == std::string::npos || t.front() == '/' || t.back() == '/')
-                  throw load_error(file, p["target"].Mark(), path + ".target", "must be RULE/TARGET_ID, e.g. restaurant-import/dynamodb-import");
-              } else {
-                require_keys(p, file, path, {"function", "fail", "error", "timeout"}, {"function"});
-                if (!p["fail"] == !p["timeout"])
-                  throw load_error(file, p.Mark(), path, "a function fault takes fail: N (errors) or timeout: N (timeouts)");
-              }
-              const char* count_key = p["fail"] ? "fail" : "timeout";
-              json n = plain_scalar(p[count_key].Scalar());
-              if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)
-                throw load_error(file, p[count_key].Mark(), path + "." + count_key, "must be a whole number from 1 to 1000000");
-            },
-            [](world& w, const json& p) {
-              if (p.contains("outbox")) {
-                int n = p.value("count", 1);
-                if (p["outbox"] == "crash-after-publish") w.system->crash_after_publish(w.stage, n);
-                else w.system->fail_next_writes(w.stage, n);
-                return json{{"outbox", p["outbox"]}, {"count", n}};
-              }
-              if (p.contains("target")) {
-                std::string t = p["target"].get<std::string>();
-                w.bus().inject_target_failures(t.substr(0, t.find('/')), t.substr(t.find('/') + 1), p["fail"].get<int>());
-                return json{{"target", t}, {"fail", p["fail"]}};
-              }
-              // A function of the system definition is named without its stage.
-              std::string fn = p["function"].get<std::string>();
-              if (w.sys.find_function(fn)) fn = w.qualified(fn);
-              if (p.contains("timeout")) {
-                w.fns().inject_timeouts(fn, p["timeout"].get<int>());
-                return json{{"function", p["function"]}, {"timeout", p["timeout"]}};
-              }
-              w.fns().inject_failures(fn, p["fail"].get<int>(),
-                                      p.value("error", std::string("injected failure")));
-              return json{{"function", p["function"]}, {"fail", p["fail"]}};
-            }});
+  add_step(
+      {"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
+       [this](const YAML::Node& p, const std::string& file, const std::string& path) {
+         if (p.IsMap() && p["outbox"]) {
+           require_keys(p, file, path, {"outbox", "count"}, {"outbox"});
+           std::string k = p["outbox"].IsScalar() ? p["outbox"].Scalar() : "";
+           if (k != "crash-after-publish" && k != "fail-write")
+             throw load_error(
+                 file, p["outbox"].Mark(), path + ".outbox",
+                 "must be crash-after-publish (the relay publishes a batch, then stops before marking it) or "
+                 "fail-write (the next server action fails between its two writes)");
+           if (p["count"]) {
+             json n = plain_scalar(p["count"].Scalar());
+             if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1000)
+               throw load_error(file, p["count"].Mark(), path + ".count", "must be a whole number from 1 to 1000");
+           }
+           return;
+         }
+         if (p.IsMap() && p["target"]) {
+           require_keys(p, file, path, {"target", "fail"}, {"target", "fail"});
+           std::string t = p["target"].IsScalar() ? p["target"].Scalar() : "";
+           if (t.find('/') == std::string::npos || t.front() == '/' || t.back() == '/')
+             throw load_error(file, p["target"].Mark(), path + ".target",
+                              "must be RULE/TARGET_ID, e.g. restaurant-import/dynamodb-import");
+         } else {
+           require_keys(p, file, path, {"function", "fail", "error", "timeout"}, {"function"});
+           if (!p["fail"] == !p["timeout"])
+             throw load_error(file, p.Mark(), path, "a function fault takes fail: N (errors) or timeout: N (timeouts)");
+         }
+         const char* count_key = p["fail"] ? "fail" : "timeout";
+         json n = plain_scalar(p[count_key].Scalar());
+         if (!n.is_number_integer() || n.get<long long>() < 1 || n.get<long long>() > 1'000'000)
+           throw load_error(file, p[count_key].Mark(), path + "." + count_key,
+                            "must be a whole number from 1 to 1000000");
+       },
+       [](world& w, const json& p) {
+         if (p.contains("outbox")) {
+           int n = p.value("count", 1);
+           if (p["outbox"] == "crash-after-publish")
+             w.system->crash_after_publish(w.stage, n);
+           else
+             w.system->fail_next_writes(w.stage, n);
+           return json{{"outbox", p["outbox"]}, {"count", n}};
+         }
+         if (p.contains("target")) {
+           std::string t = p["target"].get<std::string>();
+           w.bus().inject_target_failures(t.substr(0, t.find('/')), t.substr(t.find('/') + 1), p["fail"].get<int>());
+           return json{{"target", t}, {"fail", p["fail"]}};
+         }
+         // A function of the system definition is named without its stage.
+         std::string fn = p["function"].get<std::string>();
+         if (w.sys.find_function(fn)) fn = w.qualified(fn);
+         if (p.contains("timeout")) {
+           w.fns().inject_timeouts(fn, p["timeout"].get<int>());
+           return json{{"function", p["function"]}, {"timeout", p["timeout"]}};
+         }
+         w.fns().inject_failures(fn, p["fail"].get<int>(), p.value("error", std::string("injected failure")));
+         return json{{"function", p["function"]}, {"fail", p["fail"]}};
+       }});
   add_expect({"trace", "the ordered trace entries since the scenario began, as a subsequence match",
               [](const YAML::Node& spec, const std::string& file, const std::string& path) {
                 if (!spec.IsSequence()) throw load_error(file, spec.Mark(), path, "trace takes a list of entries");
                 return std::static_pointer_cast<const void>(compile_expected(spec, file, path));
               },
               check_trace});
-  add_expect({"logs", "lines in a function's log group or the stage's API Gateway access log: {function | gateway: access, contains}",
-              [](const YAML::Node& spec, const std::string& file, const std::string& path) {
-                require_keys(spec, file, path, {"function", "gateway", "contains"}, {"contains"});
-                if (!spec["function"] == !spec["gateway"]) throw load_error(file, spec.Mark(), path, "give one of function and gateway");
-                if (spec["gateway"] && spec["gateway"].Scalar() != "access")
-                  throw load_error(file, spec["gateway"].Mark(), path + ".gateway", "must be access (the stage's access log)");
-                return std::static_pointer_cast<const void>(std::make_shared<std::pair<std::string, std::string>>(
-                    spec["function"] ? spec["function"].Scalar() : "", spec["contains"].Scalar()));
-              },
-              [](world& w, const void* compiled, const match_env& env) {
-                const auto& [fn_name, text] = *static_cast<const std::pair<std::string, std::string>*>(compiled);
-                json want = env.resolve(text);
-                std::string needle = want.is_string() ? want.get<std::string>() : want.dump();
-                std::vector<std::string> lines;
-                std::string group;
-                if (fn_name.empty()) {
-                  group = "the " + w.stage + " access log";
-                  for (const auto& l : w.system->gateway().access_log(w.stage)) lines.push_back(l.line);
-                } else {
-                  std::string fn = w.sys.find_function(fn_name) ? w.qualified(fn_name) : fn_name;
-                  group = "/aws/lambda/" + fn;
-                  for (const auto& l : w.fns().logs(fn)) lines.push_back(l.message);
-                }
-                for (const auto& l : lines)
-                  if (l.find(needle) != std::string::npos) return std::vector<mismatch>{};
-                std::string seen;
-                for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) seen += "\n      " + lines[i];
-                return std::vector<mismatch>{{"$", "no line of " + group + " contains \"" + needle + "\" (" +
-                                                      std::to_string(lines.size()) + " lines" + (seen.empty() ? ")" : "; the last:" + seen + ")")}};
-              }});
+  add_expect(
+      {"logs",
+       "lines in a function's log group or the stage's API Gateway access log: {function | gateway: access, contains}",
+       [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+         require_keys(spec, file, path, {"function", "gateway", "contains"}, {"contains"});
+         if (!spec["function"] == !spec["gateway"])
+           throw load_error(file, spec.Mark(), path, "give one of function and gateway");
+         if (spec["gateway"] && spec["gateway"].Scalar() != "access")
+           throw load_error(file, spec["gateway"].Mark(), path + ".gateway", "must be access (the stage's access log)");
+         return std::static_pointer_cast<const void>(std::make_shared<std::pair<std::string, std::string>>(
+             spec["function"] ? spec["function"].Scalar() : "", spec["contains"].Scalar()));
+       },
+       [](world& w, const void* compiled, const match_env& env) {
+         const auto& [fn_name, text] = *static_cast<const std::pair<std::string, std::string>*>(compiled);
+         json want = env.resolve(text);
+         std::string needle = want.is_string() ? want.get<std::string>() : want.dump();
+         std::vector<std::string> lines;
+         std::string group;
+         if (fn_name.empty()) {
+           group = "the " + w.stage + " access log";
+           for (const auto& l : w.system->gateway().access_log(w.stage)) lines.push_back(l.line);
+         } else {
+           std::string fn = w.sys.find_function(fn_name) ? w.qualified(fn_name) : fn_name;
+           group = "/aws/lambda/" + fn;
+           for (const auto& l : w.fns().logs(fn)) lines.push_back(l.message);
+         }
+         for (const auto& l : lines)
+           if (l.find(needle) != std::string::npos) return std::vector<mismatch>{};
+         std::string seen;
+         for (std::size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i)
+           seen += "\n      " + lines[i];
+         return std::vector<mismatch>{{"$", "no line of " + group + " contains \"" + needle + "\" (" +
+                                                std::to_string(lines.size()) + " lines" +
+                                                (seen.empty() ? ")" : "; the last:" + seen + ")")}};
+       }});
   add_bus_steps(*this);
   add_aws_steps(*this);
   add_sqs_steps(*this);

@@ -14,16 +14,16 @@
 
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
-#include "emulator/system/instance.h"
 #include "emulator/scenario/matcher.h"
+#include "emulator/system/instance.h"
 
 namespace emu::scenario {
 
 // Everything one scenario runs against: its own runtime and components, isolated from others.
 struct world {
   // `postgres` non-empty: the outbox store is that PostgreSQL, in a schema of this scenario's own.
-  world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed, const std::string& postgres = "",
-        const std::string& file = "");
+  world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
+        const std::string& postgres = "", const std::string& file = "");
   std::unique_ptr<runtime> rt;
   const system_def& sys;
   std::string stage;
@@ -50,8 +50,8 @@ struct expect_kind {
   std::string name;
   std::string summary;
   // Compiles the spec (with `within` and `absent` already removed); throws load_error.
-  std::function<std::shared_ptr<const void>(const YAML::Node& spec, const std::string& file,
-                                            const std::string& path)> compile;
+  std::function<std::shared_ptr<const void>(const YAML::Node& spec, const std::string& file, const std::string& path)>
+      compile;
   // The differences between what the world holds and the spec; empty when it holds.
   std::function<std::vector<mismatch>(world& w, const void* compiled, const match_env& env)> check;
 };

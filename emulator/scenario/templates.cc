@@ -42,7 +42,8 @@ bool is_builtin_name(const std::string& n) {
 
 std::vector<std::string> template_names(const std::string& text) {
   std::vector<std::string> out;
-  scan(text, [](const std::string&) {}, [&](const std::string& n) { out.push_back(n); });
+  scan(
+      text, [](const std::string&) {}, [&](const std::string& n) { out.push_back(n); });
   return out;
 }
 
@@ -61,15 +62,16 @@ void collect_template_names(const json& v, std::vector<std::string>& out) {
 
 json expand(const std::string& text, const lookup_fn& lookup) {
   if (text.find('$') == std::string::npos) return text;
-  if (text.size() > 3 && text.rfind("${", 0) == 0 && text.back() == '}' &&
-      text.find('}') == text.size() - 1 && text.find("${", 2) == std::string::npos)
+  if (text.size() > 3 && text.rfind("${", 0) == 0 && text.back() == '}' && text.find('}') == text.size() - 1 &&
+      text.find("${", 2) == std::string::npos)
     return lookup(text.substr(2, text.size() - 3));
   std::string out;
-  scan(text, [&](const std::string& t) { out += t; },
-       [&](const std::string& n) {
-         json v = lookup(n);
-         out += v.is_string() ? v.get<std::string>() : v.dump();
-       });
+  scan(
+      text, [&](const std::string& t) { out += t; },
+      [&](const std::string& n) {
+        json v = lookup(n);
+        out += v.is_string() ? v.get<std::string>() : v.dump();
+      });
   return out;
 }
 

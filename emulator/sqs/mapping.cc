@@ -22,11 +22,14 @@ void mapping::wake() {
   });
 }
 
-json mapping::event_for(const service& sqs, const queue& q, const std::vector<message*>& batch, const std::string& region) {
+json mapping::event_for(const service& sqs, const queue& q, const std::vector<message*>& batch,
+                        const std::string& region) {
   json records = json::array();
   for (const message* m : batch) {
-    json attrs = {{"ApproximateReceiveCount", std::to_string(m->receive_count)}, {"SentTimestamp", std::to_string(m->sent_ms)},
-                  {"SenderId", "AIDAIENQZJOLO23YVJ4VO"}, {"ApproximateFirstReceiveTimestamp", std::to_string(m->first_receive_ms)}};
+    json attrs = {{"ApproximateReceiveCount", std::to_string(m->receive_count)},
+                  {"SentTimestamp", std::to_string(m->sent_ms)},
+                  {"SenderId", "AIDAIENQZJOLO23YVJ4VO"},
+                  {"ApproximateFirstReceiveTimestamp", std::to_string(m->first_receive_ms)}};
     if (q.fifo) {
       attrs["SequenceNumber"] = m->sequence_number;
       attrs["MessageGroupId"] = m->group_id;
@@ -38,11 +41,16 @@ json mapping::event_for(const service& sqs, const queue& q, const std::vector<me
     json mattrs = json::object();
     for (const auto& [k, a] : m->attributes) {
       json v = {{"stringListValues", json::array()}, {"binaryListValues", json::array()}, {"dataType", a.data_type}};
-      if (a.data_type.rfind("Binary", 0) == 0) v["binaryValue"] = base64_encode(a.binary_value);
-      else v["stringValue"] = a.string_value;
+      if (a.data_type.rfind("Binary", 0) == 0)
+        v["binaryValue"] = base64_encode(a.binary_value);
+      else
+        v["stringValue"] = a.string_value;
       mattrs[k] = v;
     }
-    json r = {{"messageId", m->id}, {"receiptHandle", m->receipt}, {"body", m->body}, {"attributes", attrs},
+    json r = {{"messageId", m->id},
+              {"receiptHandle", m->receipt},
+              {"body", m->body},
+              {"attributes", attrs},
               {"messageAttributes", mattrs}};
     if (!m->md5_attributes.empty()) r["md5OfMessageAttributes"] = m->md5_attributes;
     r["md5OfBody"] = m->md5_body;
@@ -90,8 +98,10 @@ void mapping::poll() {
     json result = invoke_(event);
     if (cfg_.report_batch_item_failures) {
       auto f = failed_ids(result, batch);
-      if (!f) whole_batch_failed = true;
-      else failed.insert(f->begin(), f->end());
+      if (!f)
+        whole_batch_failed = true;
+      else
+        failed.insert(f->begin(), f->end());
     }
   } catch (const std::exception& e) {
     whole_batch_failed = true;
@@ -105,7 +115,10 @@ void mapping::poll() {
     }
   }
   rt_.trace().record("sqs.mapping.batch", "sqs",
-                     {{"queue", cfg_.queue}, {"function", cfg_.function}, {"records", ids.size()}, {"deleted", deleted},
+                     {{"queue", cfg_.queue},
+                      {"function", cfg_.function},
+                      {"records", ids.size()},
+                      {"deleted", deleted},
                       {"failed", whole_batch_failed ? ids.size() : failed.size()}});
   // More may be waiting: keep polling while messages are visible.
   if (queue* qq = sqs_.find(cfg_.queue); qq && sqs_.count(*qq).visible > 0) wake();

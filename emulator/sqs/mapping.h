@@ -17,8 +17,8 @@
 namespace emu::sqs {
 
 struct mapping_config {
-  std::string queue;       // the queue's full name
-  std::string function;    // for traces
+  std::string queue;     // the queue's full name
+  std::string function;  // for traces
   int batch_size = 10;
   duration batching_window = duration(0);
   bool report_batch_item_failures = false;
@@ -35,7 +35,8 @@ class mapping {
   mapping& operator=(const mapping&) = delete;
 
   // The SQS event Lambda would send for these messages.
-  static json event_for(const service& sqs, const queue& q, const std::vector<message*>& batch, const std::string& region);
+  static json event_for(const service& sqs, const queue& q, const std::vector<message*>& batch,
+                        const std::string& region);
   // The message ids a partial batch response marks failed; nullopt when the response means the
   // whole batch failed (malformed, or an id not in the batch).
   static std::optional<std::vector<std::string>> failed_ids(const json& response, const std::vector<message*>& batch);

@@ -48,10 +48,11 @@ json convert(const flat& in) {
   for (const auto& [n, f] : indexed(in, "Tag"))
     if (f.count("Key")) tags[f.at("Key")] = f.count("Value") ? f.at("Value") : "";
   if (!tags.empty()) out["tags"] = out["Tags"] = tags;
-  for (const auto& [prefix, member] : std::map<std::string, std::string>{{"AttributeName", "AttributeNames"},
-                                                                         {"MessageAttributeName", "MessageAttributeNames"},
-                                                                         {"MessageSystemAttributeName", "MessageSystemAttributeNames"},
-                                                                         {"TagKey", "TagKeys"}}) {
+  for (const auto& [prefix, member] :
+       std::map<std::string, std::string>{{"AttributeName", "AttributeNames"},
+                                          {"MessageAttributeName", "MessageAttributeNames"},
+                                          {"MessageSystemAttributeName", "MessageSystemAttributeNames"},
+                                          {"TagKey", "TagKeys"}}) {
     json list = json::array();
     for (const auto& [n, f] : indexed(in, prefix))
       if (f.count("")) list.push_back(f.at(""));
@@ -59,7 +60,8 @@ json convert(const flat& in) {
   }
   if (json ma = attribute_values(in, "MessageAttribute"); !ma.empty()) out["MessageAttributes"] = ma;
   if (json sa = attribute_values(in, "MessageSystemAttribute"); !sa.empty()) out["MessageSystemAttributes"] = sa;
-  for (const char* entry : {"SendMessageBatchRequestEntry", "DeleteMessageBatchRequestEntry", "ChangeMessageVisibilityBatchRequestEntry"}) {
+  for (const char* entry :
+       {"SendMessageBatchRequestEntry", "DeleteMessageBatchRequestEntry", "ChangeMessageVisibilityBatchRequestEntry"}) {
     auto entries = indexed(in, entry);
     if (entries.empty()) continue;
     json list = json::array();
@@ -74,8 +76,10 @@ std::string esc(const std::string& s) {
   std::string x = xml_escape(s), out;
   out.reserve(x.size());
   for (char c : x) {
-    if (c == '\r') out += "&#xD;";
-    else out += c;
+    if (c == '\r')
+      out += "&#xD;";
+    else
+      out += c;
   }
   return out;
 }
@@ -96,18 +100,20 @@ std::string fields(const json& obj, std::initializer_list<const char*> names) {
 std::string message_xml(const json& m) {
   std::string out = "<Message>" + fields(m, {"MessageId", "ReceiptHandle", "MD5OfBody", "Body"});
   if (m.contains("Attributes"))
-    for (const auto& [k, v] : m["Attributes"].items()) out += "<Attribute>" + element("Name", k) + element("Value", v) + "</Attribute>";
+    for (const auto& [k, v] : m["Attributes"].items())
+      out += "<Attribute>" + element("Name", k) + element("Value", v) + "</Attribute>";
   out += fields(m, {"MD5OfMessageAttributes"});
   if (m.contains("MessageAttributes"))
     for (const auto& [k, v] : m["MessageAttributes"].items())
-      out += "<MessageAttribute>" + element("Name", k) + "<Value>" + fields(v, {"StringValue", "BinaryValue", "DataType"}) +
-             "</Value></MessageAttribute>";
+      out += "<MessageAttribute>" + element("Name", k) + "<Value>" +
+             fields(v, {"StringValue", "BinaryValue", "DataType"}) + "</Value></MessageAttribute>";
   return out + "</Message>";
 }
 
 std::string batch_xml(const json& r, const char* entry_name, std::initializer_list<const char*> names) {
   std::string out;
-  for (const auto& e : r.value("Successful", json::array())) out += std::string("<") + entry_name + ">" + fields(e, names) + "</" + entry_name + ">";
+  for (const auto& e : r.value("Successful", json::array()))
+    out += std::string("<") + entry_name + ">" + fields(e, names) + "</" + entry_name + ">";
   for (const auto& e : r.value("Failed", json::array()))
     out += "<BatchResultErrorEntry>" + fields(e, {"Id", "SenderFault", "Code", "Message"}) + "</BatchResultErrorEntry>";
   return out;
@@ -123,17 +129,22 @@ json from_query(const std::vector<std::pair<std::string, std::string>>& params) 
 
 std::string to_xml(const std::string& action, const json& r, const std::string& request_id) {
   std::string body;
-  if (action == "CreateQueue" || action == "GetQueueUrl") body = fields(r, {"QueueUrl"});
+  if (action == "CreateQueue" || action == "GetQueueUrl")
+    body = fields(r, {"QueueUrl"});
   else if (action == "ListQueues") {
     for (const auto& u : r.value("QueueUrls", json::array())) body += element("QueueUrl", u);
     body += fields(r, {"NextToken"});
   } else if (action == "ListDeadLetterSourceQueues") {
     for (const auto& u : r.value("queueUrls", json::array())) body += element("QueueUrl", u);
-  } else if (action == "SendMessage") body = fields(r, {"MD5OfMessageBody", "MD5OfMessageAttributes", "MessageId", "SequenceNumber"});
+  } else if (action == "SendMessage")
+    body = fields(r, {"MD5OfMessageBody", "MD5OfMessageAttributes", "MessageId", "SequenceNumber"});
   else if (action == "SendMessageBatch")
-    body = batch_xml(r, "SendMessageBatchResultEntry", {"Id", "MessageId", "MD5OfMessageBody", "MD5OfMessageAttributes", "SequenceNumber"});
-  else if (action == "DeleteMessageBatch") body = batch_xml(r, "DeleteMessageBatchResultEntry", {"Id"});
-  else if (action == "ChangeMessageVisibilityBatch") body = batch_xml(r, "ChangeMessageVisibilityBatchResultEntry", {"Id"});
+    body = batch_xml(r, "SendMessageBatchResultEntry",
+                     {"Id", "MessageId", "MD5OfMessageBody", "MD5OfMessageAttributes", "SequenceNumber"});
+  else if (action == "DeleteMessageBatch")
+    body = batch_xml(r, "DeleteMessageBatchResultEntry", {"Id"});
+  else if (action == "ChangeMessageVisibilityBatch")
+    body = batch_xml(r, "ChangeMessageVisibilityBatchResultEntry", {"Id"});
   else if (action == "ReceiveMessage") {
     for (const auto& m : r.value("Messages", json::array())) body += message_xml(m);
   } else if (action == "GetQueueAttributes") {
@@ -145,12 +156,15 @@ std::string to_xml(const std::string& action, const json& r, const std::string& 
     for (const auto& [k, v] : tags.items()) body += "<Tag>" + element("Key", k) + element("Value", v) + "</Tag>";
   }
   std::string out = "<?xml version=\"1.0\"?><" + action + "Response xmlns=\"" + xml_namespace + "\">";
-  static const char* no_result[] = {"DeleteQueue", "DeleteMessage", "ChangeMessageVisibility", "PurgeQueue",
-                                    "SetQueueAttributes", "TagQueue", "UntagQueue"};
+  static const char* no_result[] = {"DeleteQueue", "DeleteMessage",      "ChangeMessageVisibility",
+                                    "PurgeQueue",  "SetQueueAttributes", "TagQueue",
+                                    "UntagQueue"};
   bool has_result = true;
   for (const char* a : no_result) has_result &= action != a;
-  if (has_result) out += body.empty() ? "<" + action + "Result/>" : "<" + action + "Result>" + body + "</" + action + "Result>";
-  return out + "<ResponseMetadata><RequestId>" + request_id + "</RequestId></ResponseMetadata></" + action + "Response>";
+  if (has_result)
+    out += body.empty() ? "<" + action + "Result/>" : "<" + action + "Result>" + body + "</" + action + "Result>";
+  return out + "<ResponseMetadata><RequestId>" + request_id + "</RequestId></ResponseMetadata></" + action +
+         "Response>";
 }
 
 }  // namespace emu::sqs

@@ -50,7 +50,8 @@ std::optional<long> int_member(const json& req, const char* name, long lo, long 
   if (it == req.end() || it->is_null()) return std::nullopt;
   long v = 0;
   bool ok = false;
-  if (it->is_number_integer()) v = it->get<long>(), ok = true;
+  if (it->is_number_integer())
+    v = it->get<long>(), ok = true;
   else if (it->is_string()) {
     const std::string& s = it->get_ref<const std::string&>();
     ok = !s.empty() && s.size() < 12 && s.find_first_not_of("-0123456789") == std::string::npos;
@@ -58,7 +59,8 @@ std::optional<long> int_member(const json& req, const char* name, long lo, long 
   }
   if (!ok || v < lo || v > hi)
     throw invalid("Value " + (it->is_string() ? it->get<std::string>() : it->dump()) + " for parameter " + name +
-                  " is invalid. Reason: Must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", if provided.");
+                  " is invalid. Reason: Must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                  ", if provided.");
   return v;
 }
 
@@ -68,20 +70,29 @@ void check_contents(const std::string& body) {
     unsigned char c = body[i];
     std::uint32_t cp;
     int len;
-    if (c < 0x80) cp = c, len = 1;
-    else if ((c >> 5) == 6) cp = c & 0x1F, len = 2;
-    else if ((c >> 4) == 14) cp = c & 0x0F, len = 3;
-    else if ((c >> 3) == 30) cp = c & 0x07, len = 4;
-    else cp = 0xFFFFFFFF, len = 1;
-    for (int k = 1; k < len && i + std::size_t(k) < body.size(); ++k) cp = (cp << 6) | (body[i + std::size_t(k)] & 0x3F);
+    if (c < 0x80)
+      cp = c, len = 1;
+    else if ((c >> 5) == 6)
+      cp = c & 0x1F, len = 2;
+    else if ((c >> 4) == 14)
+      cp = c & 0x0F, len = 3;
+    else if ((c >> 3) == 30)
+      cp = c & 0x07, len = 4;
+    else
+      cp = 0xFFFFFFFF, len = 1;
+    for (int k = 1; k < len && i + std::size_t(k) < body.size(); ++k)
+      cp = (cp << 6) | (body[i + std::size_t(k)] & 0x3F);
     bool ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
               (cp >= 0x10000 && cp <= 0x10FFFF);
     if (!ok) {
       char hex[16];
       std::snprintf(hex, sizeof hex, "#x%X", cp);
-      throw err("InvalidMessageContents", std::string("Invalid binary character '") + hex +
-                "' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
-                "#xE000 to #xFFFD | #x10000 to #x10FFFF", "InvalidMessageContents");
+      throw err(
+          "InvalidMessageContents",
+          std::string("Invalid binary character '") + hex +
+              "' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | "
+              "#xE000 to #xFFFD | #x10000 to #x10FFFF",
+          "InvalidMessageContents");
     }
     i += std::size_t(len);
   }
@@ -92,20 +103,25 @@ message_attributes read_attributes(const json& req) {
   auto it = req.find("MessageAttributes");
   if (it == req.end() || it->is_null()) return out;
   if (!it->is_object()) throw invalid("MessageAttributes must be a map.");
-  if (it->size() > 10) throw invalid("Number of message attributes [" + std::to_string(it->size()) + "] exceeds the allowed maximum [10].");
+  if (it->size() > 10)
+    throw invalid("Number of message attributes [" + std::to_string(it->size()) +
+                  "] exceeds the allowed maximum [10].");
   for (const auto& [name, v] : it->items()) {
     if (name.empty() || name.size() > 256) throw invalid("Message attribute name '" + name + "' is invalid.");
     message_attribute a;
     a.data_type = v.value("DataType", "");
-    if (a.data_type.empty()) throw invalid("The message attribute '" + name + "' must contain non-empty message attribute type.");
+    if (a.data_type.empty())
+      throw invalid("The message attribute '" + name + "' must contain non-empty message attribute type.");
     std::string base = a.data_type.substr(0, a.data_type.find('.'));
     if (base != "String" && base != "Number" && base != "Binary")
-      throw invalid("The type of message attribute '" + name + "' is invalid. You must use only the following supported type "
+      throw invalid("The type of message attribute '" + name +
+                    "' is invalid. You must use only the following supported type "
                     "prefixes: Binary, Number, String.");
     if (base == "Binary") {
       std::string b64 = v.value("BinaryValue", "");
       auto raw = base64_decode(b64);
-      if (b64.empty() || !raw) throw invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
+      if (b64.empty() || !raw)
+        throw invalid("The message attribute '" + name + "' with type 'Binary' must use field 'Binary'.");
       a.binary_value = *raw;
     } else {
       a.string_value = v.value("StringValue", "");
@@ -128,12 +144,21 @@ struct attr_rule {
   const char* name;
   long lo, hi;
 };
-const attr_rule numeric_attrs[] = {{"VisibilityTimeout", 0, 43200}, {"MessageRetentionPeriod", 60, 1209600},
-                                   {"DelaySeconds", 0, 900}, {"ReceiveMessageWaitTimeSeconds", 0, 20},
+const attr_rule numeric_attrs[] = {{"VisibilityTimeout", 0, 43200},
+                                   {"MessageRetentionPeriod", 60, 1209600},
+                                   {"DelaySeconds", 0, 900},
+                                   {"ReceiveMessageWaitTimeSeconds", 0, 20},
                                    {"MaximumMessageSize", 1024, 1048576}};
-const char* const other_attrs[] = {"RedrivePolicy", "RedriveAllowPolicy", "Policy", "FifoQueue", "ContentBasedDeduplication",
-                                   "DeduplicationScope", "FifoThroughputLimit", "KmsMasterKeyId",
-                                   "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled"};
+const char* const other_attrs[] = {"RedrivePolicy",
+                                   "RedriveAllowPolicy",
+                                   "Policy",
+                                   "FifoQueue",
+                                   "ContentBasedDeduplication",
+                                   "DeduplicationScope",
+                                   "FifoThroughputLimit",
+                                   "KmsMasterKeyId",
+                                   "KmsDataKeyReusePeriodSeconds",
+                                   "SqsManagedSseEnabled"};
 
 std::map<std::string, std::string> read_queue_attributes(const json& req, bool creating) {
   std::map<std::string, std::string> out;
@@ -157,12 +182,21 @@ std::map<std::string, std::string> read_queue_attributes(const json& req, bool c
     if (k == "RedrivePolicy" && !value.empty()) {
       json rp = json::parse(value, nullptr, false);
       if (!rp.is_object() || !rp.contains("deadLetterTargetArn") || !rp.contains("maxReceiveCount"))
-        throw err("InvalidAttributeValue", "Value " + value + " for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
-                  "valid JSON map or it lacks deadLetterTargetArn or maxReceiveCount.", "InvalidAttributeValue");
-      std::string count = rp["maxReceiveCount"].is_string() ? rp["maxReceiveCount"].get<std::string>() : rp["maxReceiveCount"].dump();
-      if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || std::stol(count) < 1 || std::stol(count) > 1000)
-        throw err("InvalidAttributeValue", "Value " + value + " for parameter RedrivePolicy is invalid. Reason: Invalid value for "
-                  "maxReceiveCount: " + count + ", valid values are from 1 to 1000 both inclusive.", "InvalidAttributeValue");
+        throw err("InvalidAttributeValue",
+                  "Value " + value +
+                      " for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
+                      "valid JSON map or it lacks deadLetterTargetArn or maxReceiveCount.",
+                  "InvalidAttributeValue");
+      std::string count =
+          rp["maxReceiveCount"].is_string() ? rp["maxReceiveCount"].get<std::string>() : rp["maxReceiveCount"].dump();
+      if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || std::stol(count) < 1 ||
+          std::stol(count) > 1000)
+        throw err("InvalidAttributeValue",
+                  "Value " + value +
+                      " for parameter RedrivePolicy is invalid. Reason: Invalid value for "
+                      "maxReceiveCount: " +
+                      count + ", valid values are from 1 to 1000 both inclusive.",
+                  "InvalidAttributeValue");
     }
     out[k] = value;
   }
@@ -190,16 +224,20 @@ const json& batch_entries(const json& req, const char* member_name, const char* 
               "AWS.SimpleQueueService.EmptyBatchRequest");
   if (!it->is_array()) throw invalid(std::string(member_name) + " must be a list.");
   if (it->size() > max_batch)
-    throw err("TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent " +
-              std::to_string(it->size()) + ".", "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
+    throw err("TooManyEntriesInBatchRequest",
+              "Maximum number of entries per request are 10. You have sent " + std::to_string(it->size()) + ".",
+              "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
   std::set<std::string> ids;
   for (const auto& e : *it) {
     std::string id = e.value("Id", "");
     if (!valid_entry_id(id))
-      throw err("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be "
-                "at most 80 letters long.", "AWS.SimpleQueueService.InvalidBatchEntryId");
+      throw err("InvalidBatchEntryId",
+                "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be "
+                "at most 80 letters long.",
+                "AWS.SimpleQueueService.InvalidBatchEntryId");
     if (!ids.insert(id).second)
-      throw err("BatchEntryIdsNotDistinct", "Id " + id + " repeated.", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");
+      throw err("BatchEntryIdsNotDistinct", "Id " + id + " repeated.",
+                "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");
   }
   return *it;
 }
@@ -310,13 +348,14 @@ json service::create_queue(const json& req, const call& c) {
   std::string base = fifo_name ? name.substr(0, name.size() - 5) : name;
   bool name_ok = !base.empty() && name.size() <= 80;
   for (char ch : base) name_ok &= std::isalnum((unsigned char)ch) || ch == '-' || ch == '_';
-  if (!name_ok)
-    throw invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
+  if (!name_ok) throw invalid("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
   bool fifo = attrs.count("FifoQueue") && attrs["FifoQueue"] == "true";
   if (fifo != fifo_name)
-    throw invalid(fifo ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length."
+    throw invalid(fifo ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                         "must end with .fifo suffix and be 1 to 80 in length."
                        : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
-  if (!fifo && (attrs.count("ContentBasedDeduplication") || attrs.count("DeduplicationScope") || attrs.count("FifoThroughputLimit")))
+  if (!fifo && (attrs.count("ContentBasedDeduplication") || attrs.count("DeduplicationScope") ||
+                attrs.count("FifoThroughputLimit")))
     throw err("InvalidAttributeName", "Unknown Attribute ContentBasedDeduplication.", "InvalidAttributeName");
   if (!fifo) attrs.erase("FifoQueue");
   if (queue* existing = find(name)) {
@@ -325,19 +364,24 @@ json service::create_queue(const json& req, const call& c) {
       auto it = existing->attributes.find(k);
       std::string current = it != existing->attributes.end() ? it->second : "";
       if (current != v)
-        throw err("QueueNameExists", "A queue already exists with the same name and a different value for attribute " + k,
+        throw err("QueueNameExists",
+                  "A queue already exists with the same name and a different value for attribute " + k,
                   "QueueAlreadyExists");
     }
     return {{"QueueUrl", url(name, c.host)}};
   }
   if (auto d = deleted_.find(name); d != deleted_.end() && now_ms() - d->second < reuse_delay_ms)
-    throw err("QueueDeletedRecently", "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+    throw err("QueueDeletedRecently",
+              "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
               "AWS.SimpleQueueService.QueueDeletedRecently");
   auto q = std::make_unique<queue>();
   q->name = name;
   q->fifo = fifo;
-  q->attributes = {{"VisibilityTimeout", "30"}, {"MaximumMessageSize", std::to_string(max_message_bytes)},
-                   {"MessageRetentionPeriod", "345600"}, {"DelaySeconds", "0"}, {"ReceiveMessageWaitTimeSeconds", "0"},
+  q->attributes = {{"VisibilityTimeout", "30"},
+                   {"MaximumMessageSize", std::to_string(max_message_bytes)},
+                   {"MessageRetentionPeriod", "345600"},
+                   {"DelaySeconds", "0"},
+                   {"ReceiveMessageWaitTimeSeconds", "0"},
                    {"SqsManagedSseEnabled", "true"}};
   if (fifo) q->attributes["FifoQueue"] = "true", q->attributes["ContentBasedDeduplication"] = "false";
   for (const auto& [k, v] : attrs) q->attributes[k] = v;
@@ -393,7 +437,8 @@ std::string service::send(const std::string& queue_name, const std::string& body
   if (body.empty()) throw missing("MessageBody");
   long max = q.attr_long("MaximumMessageSize", long(max_message_bytes));
   if (long(body.size() + attributes_size(attrs)) > max)
-    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(max) + " bytes.");
+    throw invalid("One or more parameters are invalid. Reason: Message must be shorter than " + std::to_string(max) +
+                  " bytes.");
   check_contents(body);
   expire(q);
   message m;
@@ -406,12 +451,15 @@ std::string service::send(const std::string& queue_name, const std::string& body
   if (q.fifo) {
     if (group_id.empty()) throw missing("MessageGroupId");
     if (delay_seconds)
-      throw invalid("Value " + std::to_string(*delay_seconds) + " for parameter DelaySeconds is invalid. Reason: The request include "
+      throw invalid("Value " + std::to_string(*delay_seconds) +
+                    " for parameter DelaySeconds is invalid. Reason: The request include "
                     "parameter that is not valid for this queue type.");
     std::string dedup = dedup_id;
     if (dedup.empty()) {
       if (q.attributes["ContentBasedDeduplication"] != "true")
-        throw invalid("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");
+        throw invalid(
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
+            "explicitly");
       dedup = sha256_hex(body);  // the body only, as AWS
     }
     std::string key = (q.attributes["DeduplicationScope"] == "messageGroup" ? group_id + "/" : "") + dedup;
@@ -435,8 +483,10 @@ std::string service::send(const std::string& queue_name, const std::string& body
   std::string id = m.id;
   q.messages.push_back(std::move(m));
   rt_.trace().record("sqs.send", "sqs", {{"queue", q.name}, {"message_id", id}});
-  if (delay > 0) schedule_visible(q, now_ms() + delay * 1000);
-  else notify(q);
+  if (delay > 0)
+    schedule_visible(q, now_ms() + delay * 1000);
+  else
+    notify(q);
   return id;
 }
 
@@ -446,10 +496,11 @@ json service::send_message(const json& req, const call&) {
   std::string body = str(req, "MessageBody");
   message_attributes attrs = read_attributes(req);
   std::string trace_header;
-  if (auto sa = req.find("MessageSystemAttributes"); sa != req.end() && sa->is_object() && sa->contains("AWSTraceHeader"))
+  if (auto sa = req.find("MessageSystemAttributes");
+      sa != req.end() && sa->is_object() && sa->contains("AWSTraceHeader"))
     trace_header = (*sa)["AWSTraceHeader"].value("StringValue", "");
-  std::string id = send(q.name, body, attrs, delay ? std::optional<int>(int(*delay)) : std::nullopt, str(req, "MessageGroupId"),
-                        str(req, "MessageDeduplicationId"), trace_header);
+  std::string id = send(q.name, body, attrs, delay ? std::optional<int>(int(*delay)) : std::nullopt,
+                        str(req, "MessageGroupId"), str(req, "MessageDeduplicationId"), trace_header);
   json out = {{"MD5OfMessageBody", md5_hex(body)}};
   if (!attrs.empty()) out["MD5OfMessageAttributes"] = md5_of_attributes(attrs);
   out["MessageId"] = id;
@@ -466,8 +517,10 @@ json service::send_message_batch(const json& req, const call& c) {
   for (const auto& e : entries) total += e.value("MessageBody", "").size();
   long max = q.attr_long("MaximumMessageSize", long(max_message_bytes));
   if (long(total) > max)
-    throw err("BatchRequestTooLong", "Batch requests cannot be longer than " + std::to_string(max) + " bytes. You have sent " +
-              std::to_string(total) + " bytes.", "AWS.SimpleQueueService.BatchRequestTooLong");
+    throw err("BatchRequestTooLong",
+              "Batch requests cannot be longer than " + std::to_string(max) + " bytes. You have sent " +
+                  std::to_string(total) + " bytes.",
+              "AWS.SimpleQueueService.BatchRequestTooLong");
   return each_entry(entries, [&](const json& e) {
     json one = e;
     one["QueueUrl"] = req["QueueUrl"];
@@ -487,7 +540,8 @@ std::vector<message*> service::receive(queue& q, int max, std::optional<int> vis
     std::string target = p.value("deadLetterTargetArn", "");
     dlq = find(target.substr(target.find_last_of(':') + 1));
     if (dlq == &q) dlq = nullptr;  // a queue cannot be its own dead-letter queue
-    max_receives = p["maxReceiveCount"].is_string() ? std::stol(p["maxReceiveCount"].get<std::string>()) : p["maxReceiveCount"].get<long>();
+    max_receives = p["maxReceiveCount"].is_string() ? std::stol(p["maxReceiveCount"].get<std::string>())
+                                                    : p["maxReceiveCount"].get<long>();
   }
   std::set<std::string> locked;  // FIFO groups with a message in flight (or an earlier hidden one)
   if (q.fifo)
@@ -505,8 +559,9 @@ std::vector<message*> service::receive(queue& q, int max, std::optional<int> vis
       moved.visible_at_ms = now;
       moved.receipt.clear();
       moved.dlq_source_arn = arn(q.name);
-      rt_.trace().record("sqs.dead_letter", "sqs", {{"queue", q.name}, {"dlq", dlq->name}, {"message_id", m.id},
-                                                    {"receive_count", m.receive_count}});
+      rt_.trace().record(
+          "sqs.dead_letter", "sqs",
+          {{"queue", q.name}, {"dlq", dlq->name}, {"message_id", m.id}, {"receive_count", m.receive_count}});
       dlq->messages.push_back(std::move(moved));
       notify(*dlq);
       it = q.messages.erase(it);
@@ -554,15 +609,18 @@ json service::message_json(const message& m, const json& req) const {
   message_attributes chosen;
   for (const auto& [k, a] : m.attributes)
     for (const auto& n : names)
-      if (n == "All" || n == ".*" || n == k || (n.size() > 2 && n.ends_with(".*") && k.rfind(n.substr(0, n.size() - 1), 0) == 0))
+      if (n == "All" || n == ".*" || n == k ||
+          (n.size() > 2 && n.ends_with(".*") && k.rfind(n.substr(0, n.size() - 1), 0) == 0))
         chosen[k] = a;
   if (!chosen.empty()) {
     out["MD5OfMessageAttributes"] = md5_of_attributes(chosen);
     json ma = json::object();
     for (const auto& [k, a] : chosen) {
       json v = {{"DataType", a.data_type}};
-      if (a.data_type.rfind("Binary", 0) == 0) v["BinaryValue"] = base64_encode(a.binary_value);
-      else v["StringValue"] = a.string_value;
+      if (a.data_type.rfind("Binary", 0) == 0)
+        v["BinaryValue"] = base64_encode(a.binary_value);
+      else
+        v["StringValue"] = a.string_value;
       ma[k] = v;
     }
     out["MessageAttributes"] = ma;
@@ -639,20 +697,28 @@ json service::change_message_visibility(const json& req, const call&) {
     if (m.receipt == receipt) {
       if (m.visible_at_ms <= now) break;  // not in flight any more
       m.visible_at_ms = now + *vt * 1000;
-      if (*vt == 0) notify(q);
-      else schedule_visible(q, m.visible_at_ms);
+      if (*vt == 0)
+        notify(q);
+      else
+        schedule_visible(q, m.visible_at_ms);
       return json::object();
     }
-  throw err("MessageNotInflight", "Value " + receipt + " for parameter ReceiptHandle is invalid. Reason: Message does not exist or "
-            "is not available for visibility timeout change.", "AWS.SimpleQueueService.MessageNotInflight");
+  throw err("MessageNotInflight",
+            "Value " + receipt +
+                " for parameter ReceiptHandle is invalid. Reason: Message does not exist or "
+                "is not available for visibility timeout change.",
+            "AWS.SimpleQueueService.MessageNotInflight");
 }
 
 json service::change_message_visibility_batch(const json& req, const call& c) {
   resolve(req);
   const json& entries = batch_entries(req, "Entries", "ChangeMessageVisibilityBatchRequestEntry");
   return each_entry(entries, [&](const json& e) {
-    change_message_visibility({{"QueueUrl", req["QueueUrl"]}, {"ReceiptHandle", e.value("ReceiptHandle", "")},
-                               {"VisibilityTimeout", e.contains("VisibilityTimeout") ? e["VisibilityTimeout"] : json()}}, c);
+    change_message_visibility(
+        {{"QueueUrl", req["QueueUrl"]},
+         {"ReceiptHandle", e.value("ReceiptHandle", "")},
+         {"VisibilityTimeout", e.contains("VisibilityTimeout") ? e["VisibilityTimeout"] : json()}},
+        c);
     return json::object();
   });
 }
@@ -673,9 +739,12 @@ service::counts service::count(queue& q) {
   counts c;
   std::int64_t now = now_ms();
   for (const auto& m : q.messages) {
-    if (m.visible_at_ms <= now) c.visible++;
-    else if (m.receive_count > 0) c.in_flight++;
-    else c.delayed++;
+    if (m.visible_at_ms <= now)
+      c.visible++;
+    else if (m.receive_count > 0)
+      c.in_flight++;
+    else
+      c.delayed++;
   }
   return c;
 }
@@ -695,7 +764,8 @@ json service::get_queue_attributes(const json& req, const call&) {
   all["QueueArn"] = arn(q.name);
   for (const auto& w : wanted)
     if (w != "All" && !all.count(w) && w != "Policy" && w != "RedrivePolicy" && w != "RedriveAllowPolicy" &&
-        w != "KmsMasterKeyId" && w != "KmsDataKeyReusePeriodSeconds" && w != "DeduplicationScope" && w != "FifoThroughputLimit")
+        w != "KmsMasterKeyId" && w != "KmsDataKeyReusePeriodSeconds" && w != "DeduplicationScope" &&
+        w != "FifoThroughputLimit")
       throw err("InvalidAttributeName", "Unknown Attribute " + w + ".", "InvalidAttributeName");
   json out = json::object();
   for (const auto& [k, v] : all)

@@ -37,10 +37,10 @@ struct message {
   message_attributes attributes;
   std::string md5_body, md5_attributes;
   std::int64_t sent_ms = 0;
-  std::int64_t visible_at_ms = 0;       // the message is hidden (delayed or in flight) before this
+  std::int64_t visible_at_ms = 0;  // the message is hidden (delayed or in flight) before this
   std::int64_t first_receive_ms = 0;
   int receive_count = 0;
-  std::string receipt;                  // the latest receipt handle ("" before any receive)
+  std::string receipt;  // the latest receipt handle ("" before any receive)
   std::string group_id, dedup_id, sequence_number, trace_header, dlq_source_arn;
 };
 
@@ -49,9 +49,9 @@ struct queue {
   bool fifo = false;
   std::map<std::string, std::string> attributes;  // configured attributes, as strings
   std::int64_t created_s = 0, modified_s = 0;
-  std::list<message> messages;                    // in send order
+  std::list<message> messages;                                        // in send order
   std::map<std::string, std::pair<std::int64_t, std::string>> dedup;  // dedup key → (expiry ms, MessageId)
-  std::deque<std::pair<std::int64_t, std::string>> dedup_order;        // (expiry ms, key), oldest first
+  std::deque<std::pair<std::int64_t, std::string>> dedup_order;       // (expiry ms, key), oldest first
   std::uint64_t next_sequence = 1;
   std::int64_t purged_ms = -1;
   std::map<std::string, std::string> tags;
@@ -62,8 +62,8 @@ struct queue {
 
 // The wire's context of one call.
 struct call {
-  std::string host = "localhost:4566";    // queue URLs are built from the request's Host
-  std::optional<instant> poll_deadline;   // set when serve retries a long poll
+  std::string host = "localhost:4566";   // queue URLs are built from the request's Host
+  std::optional<instant> poll_deadline;  // set when serve retries a long poll
 };
 
 class service {
@@ -117,7 +117,7 @@ class service {
  private:
   queue& resolve(const json& req);  // QueueUrl → queue, or QueueDoesNotExist
   queue& by_name(const std::string& name);
-  void expire(queue& q);            // drops messages past the retention period
+  void expire(queue& q);  // drops messages past the retention period
   void schedule_visible(queue& q, std::int64_t at_ms);
   void notify(queue& q);
   json message_json(const message& m, const json& req) const;

@@ -39,8 +39,10 @@ system_def load(const std::string& path) {
 std::vector<std::string> not_runnable(const system_def& def) {
   std::vector<std::string> out;
   for (const auto& f : def.functions) {
-    if (!f.exec.empty()) out.push_back("function " + f.name + " (exec: user code does not run in this build)");
-    else if (!f.http.empty()) out.push_back("function " + f.name + " (http: user code does not run in this build)");
+    if (!f.exec.empty())
+      out.push_back("function " + f.name + " (exec: user code does not run in this build)");
+    else if (!f.http.empty())
+      out.push_back("function " + f.name + " (http: user code does not run in this build)");
   }
   return out;
 }

@@ -20,55 +20,68 @@ std::string function_name(const std::string& arn) {
 
 }  // namespace
 
-instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir,
-                   const outbox_options& outbox)
-    : rt_(rt), def_(def), functions_(rt), bus_(rt, def.account, def.region), dynamo_(rt, def.account, def.region, data_dir),
-      sqs_(rt, def.account, def.region), data_dir_(data_dir), outbox_options_(outbox) {
+instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages,
+                   const std::string& data_dir, const outbox_options& outbox)
+    : rt_(rt),
+      def_(def),
+      functions_(rt),
+      bus_(rt, def.account, def.region),
+      dynamo_(rt, def.account, def.region, data_dir),
+      sqs_(rt, def.account, def.region),
+      data_dir_(data_dir),
+      outbox_options_(outbox) {
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
-  bus_.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-    auto waiting = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
-    bool first = waiting != awaiting_.end() && !waiting->second.result && !waiting->second.error;
-    try {
-      json result = functions_.invoke(function_name(arn), payload, trace_id);
-      if (first) waiting->second.result = std::move(result);
-    } catch (const std::exception& e) {
-      if (first) waiting->second.error = e.what();
-      throw;
-    }
-  });
-  bus_.set_delivery("logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-    std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
-    rt_.trace().record("log", "logs", {{"log_group", group}, {"message", payload}}, trace_id);
-    rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", payload}}, trace_id);
-  });
+  bus_.set_delivery("lambda",
+                    [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
+                      auto waiting = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
+                      bool first = waiting != awaiting_.end() && !waiting->second.result && !waiting->second.error;
+                      try {
+                        json result = functions_.invoke(function_name(arn), payload, trace_id);
+                        if (first) waiting->second.result = std::move(result);
+                      } catch (const std::exception& e) {
+                        if (first) waiting->second.error = e.what();
+                        throw;
+                      }
+                    });
+  bus_.set_delivery(
+      "logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
+        std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
+        rt_.trace().record("log", "logs", {{"log_group", group}, {"message", payload}}, trace_id);
+        rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", payload}}, trace_id);
+      });
   // Queue targets and dead-letter queues: the event (or the dead-letter copy with its
   // RULE_ARN, ERROR_CODE, … attributes) becomes one SQS message.
-  bus_.set_delivery("sqs", [this](const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id) {
-    std::string name = arn.substr(arn.find_last_of(':') + 1);
-    if (!sqs_.find(name)) throw bus::delivery_error("SQS.NonExistentQueue", "queue " + name + " does not exist", false);
-    sqs::message_attributes attrs;
-    if (attributes.is_object())
-      for (const auto& [k, v] : attributes.items()) attrs[k] = {"String", v.is_string() ? v.get<std::string>() : v.dump(), ""};
-    sqs::queue* q = sqs_.find(name);
-    std::string body = payload.is_string() ? payload.get<std::string>() : payload.dump();
-    std::string group = q->fifo ? "eventbridge" : "";
-    std::string dedup = q->fifo ? rt_.ids().uuid() : "";
-    sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
-  });
+  bus_.set_delivery(
+      "sqs", [this](const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id) {
+        std::string name = arn.substr(arn.find_last_of(':') + 1);
+        if (!sqs_.find(name))
+          throw bus::delivery_error("SQS.NonExistentQueue", "queue " + name + " does not exist", false);
+        sqs::message_attributes attrs;
+        if (attributes.is_object())
+          for (const auto& [k, v] : attributes.items())
+            attrs[k] = {"String", v.is_string() ? v.get<std::string>() : v.dump(), ""};
+        sqs::queue* q = sqs_.find(name);
+        std::string body = payload.is_string() ? payload.get<std::string>() : payload.dump();
+        std::string group = q->fifo ? "eventbridge" : "";
+        std::string dedup = q->fifo ? rt_.ids().uuid() : "";
+        sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
+      });
   for (const auto& s : stages) create_stage(s);
-  gateway_ = std::make_unique<gateway::service>(rt_, def_, stages, [this](const std::string& fn, const json& event,
-                                                                          const std::string& trace_id) {
-    return request_reply(fn, event, trace_id);
-  });
+  gateway_ = std::make_unique<gateway::service>(
+      rt_, def_, stages, [this](const std::string& fn, const json& event, const std::string& trace_id) {
+        return request_reply(fn, event, trace_id);
+      });
   apis_ = describe_apis();
 }
 
-json instance::action(const std::string& stage, const std::string& name, const json& input, const std::string& trace_id) {
+json instance::action(const std::string& stage, const std::string& name, const json& input,
+                      const std::string& trace_id) {
   const action_def* a = nullptr;
   for (const auto& x : def_.actions)
     if (x.name == name) a = &x;
-  if (!a || !outboxes_.count(stage)) throw aws_error::resource_not_found("Server action " + name + " is not defined for stage " + stage);
+  if (!a || !outboxes_.count(stage))
+    throw aws_error::resource_not_found("Server action " + name + " is not defined for stage " + stage);
   auto& o = outboxes_.at(stage);
   bool fail = o.fail_writes > 0;
   if (fail) --o.fail_writes;
@@ -109,7 +122,8 @@ json instance::outbox_metrics() {
     m["oldest_pending_age_ms"] = nullptr;
     if (m["oldest_pending_created_at"].is_string())
       if (auto t = parse_iso8601(m["oldest_pending_created_at"].get<std::string>()))
-        m["oldest_pending_age_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(rt_.clock().now() - *t).count();
+        m["oldest_pending_age_ms"] =
+            std::chrono::duration_cast<std::chrono::milliseconds>(rt_.clock().now() - *t).count();
     json relays = json::array();
     for (auto& r : o.relays) relays.push_back(r->metrics());
     m["relays"] = relays;
@@ -199,14 +213,22 @@ json create_table_request(const table_def& t, const std::string& name) {
 void instance::create_stage(const std::string& stage) {
   for (const auto& q : def_.queues) {
     std::string name = resource_name(q.name, stage);
-    auto seconds = [](duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()); };
-    json attrs = {{"VisibilityTimeout", seconds(q.visibility_timeout)}, {"DelaySeconds", seconds(q.delay)},
-                  {"MessageRetentionPeriod", seconds(q.retention)}, {"ReceiveMessageWaitTimeSeconds", seconds(q.receive_wait)},
+    auto seconds = [](duration d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+    };
+    json attrs = {{"VisibilityTimeout", seconds(q.visibility_timeout)},
+                  {"DelaySeconds", seconds(q.delay)},
+                  {"MessageRetentionPeriod", seconds(q.retention)},
+                  {"ReceiveMessageWaitTimeSeconds", seconds(q.receive_wait)},
                   {"MaximumMessageSize", std::to_string(q.max_message_size)}};
-    if (q.fifo) attrs["FifoQueue"] = "true", attrs["ContentBasedDeduplication"] = q.content_based_deduplication ? "true" : "false";
+    if (q.fifo)
+      attrs["FifoQueue"] = "true",
+      attrs["ContentBasedDeduplication"] = q.content_based_deduplication ? "true" : "false";
     if (q.dlq)
-      attrs["RedrivePolicy"] = json{{"deadLetterTargetArn", queue_arn(resource_name(*q.dlq, stage))},
-                                    {"maxReceiveCount", q.max_receive_count}}.dump();
+      attrs["RedrivePolicy"] = json{
+          {"deadLetterTargetArn", queue_arn(resource_name(*q.dlq, stage))},
+          {"maxReceiveCount",
+           q.max_receive_count}}.dump();
     try {
       sqs_.define_queue(name, attrs);
     } catch (const aws_error& e) {
@@ -219,7 +241,9 @@ void instance::create_stage(const std::string& stage) {
     try {
       dynamo_.create_table(create_table_request(t, name));
       if (t.ttl_attribute)
-        dynamo_.update_time_to_live({{"TableName", name}, {"TimeToLiveSpecification", {{"AttributeName", *t.ttl_attribute}, {"Enabled", true}}}});
+        dynamo_.update_time_to_live(
+            {{"TableName", name},
+             {"TimeToLiveSpecification", {{"AttributeName", *t.ttl_attribute}, {"Enabled", true}}}});
     } catch (const aws_error& e) {
       throw aws_error(e.type(), def_.file + ":" + std::to_string(t.line) + ": tables." + t.name + ": " + e.message());
     }
@@ -227,7 +251,9 @@ void instance::create_stage(const std::string& stage) {
   for (const auto& b : def_.buses) bus_.create_event_bus({{"Name", resource_name(b.name, stage)}});
   for (const auto& r : def_.rules) {
     std::string bus = r.bus == "default" ? "default" : resource_name(r.bus, stage);
-    json put = {{"Name", r.name}, {"EventBusName", bus}, {"EventPattern", r.pattern.dump()},
+    json put = {{"Name", r.name},
+                {"EventBusName", bus},
+                {"EventPattern", r.pattern.dump()},
                 {"State", r.enabled ? "ENABLED" : "DISABLED"}};
     if (!r.description.empty()) put["Description"] = r.description;
     try {
@@ -239,10 +265,14 @@ void instance::create_stage(const std::string& stage) {
     json targets = json::array();
     for (const auto& t : r.targets) {
       std::string arn;
-      if (t.kind == "function") arn = function_arn(resource_name(t.ref, stage));
-      else if (t.kind == "queue") arn = queue_arn(resource_name(t.ref, stage));
-      else if (t.kind == "bus") arn = bus_.bus_arn(resource_name(t.ref, stage));
-      else arn = "arn:aws:logs:" + def_.region + ":" + def_.account + ":log-group:" + t.ref;
+      if (t.kind == "function")
+        arn = function_arn(resource_name(t.ref, stage));
+      else if (t.kind == "queue")
+        arn = queue_arn(resource_name(t.ref, stage));
+      else if (t.kind == "bus")
+        arn = bus_.bus_arn(resource_name(t.ref, stage));
+      else
+        arn = "arn:aws:logs:" + def_.region + ":" + def_.account + ":log-group:" + t.ref;
       json x = {{"Id", t.id}, {"Arn", arn}};
       if (t.input) x["Input"] = t.input->dump();
       if (t.input_path) x["InputPath"] = *t.input_path;
@@ -267,24 +297,26 @@ void instance::create_stage(const std::string& stage) {
   if (def_.outbox.defined) {
     stage_outbox o;
     std::unique_ptr<outbox::sql_db> db;
-    if (!outbox_options_.postgres_url.empty()) db = outbox::open_postgres(outbox_options_.postgres_url, outbox_options_.schema_prefix + stage);
-    else db = outbox::open_sqlite(data_dir_.empty() ? "" : data_dir_ + "/outbox-" + stage + ".db");
+    if (!outbox_options_.postgres_url.empty())
+      db = outbox::open_postgres(outbox_options_.postgres_url, outbox_options_.schema_prefix + stage);
+    else
+      db = outbox::open_sqlite(data_dir_.empty() ? "" : data_dir_ + "/outbox-" + stage + ".db");
     o.store = std::make_unique<outbox::store>(std::move(db), bellyfed::business_tables());
     std::string bus = resource_name(def_.outbox.bus, stage);
     for (int i = 1; i <= def_.outbox.relays; ++i) {
-      o.relays.push_back(std::make_unique<outbox::relay>(rt_, *o.store, def_.outbox, bus,
-                                                         [this](const json& req) { return bus_.put_events(req); },
-                                                         "OutboxProcessor-" + stage + (def_.outbox.relays > 1 ? "-" + std::to_string(i) : "")));
+      o.relays.push_back(std::make_unique<outbox::relay>(
+          rt_, *o.store, def_.outbox, bus, [this](const json& req) { return bus_.put_events(req); },
+          "OutboxProcessor-" + stage + (def_.outbox.relays > 1 ? "-" + std::to_string(i) : "")));
       o.relays.back()->start(outbox_options_.poll_always);
     }
     outboxes_[stage] = std::move(o);
   }
   for (const auto& m : def_.mappings) {
     std::string fn = resource_name(m.function, stage);
-    sqs::mapping_config cfg{resource_name(m.queue, stage), fn, m.batch_size, m.batching_window, m.report_batch_item_failures, m.enabled};
-    mappings_.push_back(std::make_unique<sqs::mapping>(rt_, sqs_, cfg, [this, fn](const json& event) {
-      return functions_.invoke(fn, event);
-    }));
+    sqs::mapping_config cfg{resource_name(m.queue, stage), fn,       m.batch_size, m.batching_window,
+                            m.report_batch_item_failures,  m.enabled};
+    mappings_.push_back(std::make_unique<sqs::mapping>(
+        rt_, sqs_, cfg, [this, fn](const json& event) { return functions_.invoke(fn, event); }));
   }
 }
 

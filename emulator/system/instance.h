@@ -18,11 +18,11 @@
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/dynamo/service.h"
-#include "emulator/sqs/mapping.h"
-#include "emulator/sqs/service.h"
 #include "emulator/functions/registry.h"
 #include "emulator/gateway/gateway.h"
 #include "emulator/outbox/outbox.h"
+#include "emulator/sqs/mapping.h"
+#include "emulator/sqs/service.h"
 
 namespace emu::bellyfed {
 class function_env;
@@ -36,7 +36,7 @@ namespace emu::system {
 struct outbox_options {
   std::string postgres_url;
   std::string schema_prefix = "bellyfed_";
-  bool poll_always = false;  // serve: relays poll even when idle (another writer may add rows)
+  bool poll_always = false;   // serve: relays poll even when idle (another writer may add rows)
   bool drop_schemas = false;  // PostgreSQL: drop the stage schemas when the instance ends (scenarios)
 };
 

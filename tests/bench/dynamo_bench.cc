@@ -26,9 +26,15 @@ double rss_mb() {
 
 json item(int i, int cities) {
   std::string id = std::to_string(i), city = "City" + std::to_string(i % cities), name = "Restaurant " + id;
-  return {{"PK", {{"S", "EST#" + id}}}, {"SK", {{"S", "META#" + id}}}, {"GSI1PK", {{"S", "LOC#" + city}}},
-          {"GSI1SK", {{"S", "EST#" + name + "#" + id}}}, {"name", {{"S", name}}}, {"city", {{"S", city}}},
-          {"cuisineType", {{"S", "Vietnamese"}}}, {"rating", {{"N", "4.5"}}}, {"priceRange", {{"S", "$$"}}},
+  return {{"PK", {{"S", "EST#" + id}}},
+          {"SK", {{"S", "META#" + id}}},
+          {"GSI1PK", {{"S", "LOC#" + city}}},
+          {"GSI1SK", {{"S", "EST#" + name + "#" + id}}},
+          {"name", {{"S", name}}},
+          {"city", {{"S", city}}},
+          {"cuisineType", {{"S", "Vietnamese"}}},
+          {"rating", {{"N", "4.5"}}},
+          {"priceRange", {{"S", "$$"}}},
           {"description", {{"S", "A restaurant used by the benchmark, with a description of some length."}}}};
 }
 
@@ -81,18 +87,24 @@ int main() {
     std::string id = std::to_string((i * 7919) % n);
     db.get_item_wire({{"TableName", "Bench"}, {"Key", {{"PK", {{"S", "EST#" + id}}}, {"SK", {{"S", "META#" + id}}}}}});
   });
-  timed("putitem", 50'000, [&](int i) { db.put_item({{"TableName", "Bench"}, {"Item", item((i * 7919) % n, cities)}}); });
+  timed("putitem", 50'000, [&](int i) {
+    db.put_item({{"TableName", "Bench"}, {"Item", item((i * 7919) % n, cities)}});
+  });
   std::size_t returned = 0;
   timed("query_gsi_25", 20'000, [&](int i) {
-    json r = db.query({{"TableName", "Bench"}, {"IndexName", "GSI1"},
+    json r = db.query({{"TableName", "Bench"},
+                       {"IndexName", "GSI1"},
                        {"KeyConditionExpression", "GSI1PK = :c AND begins_with(GSI1SK, :p)"},
-                       {"ExpressionAttributeValues", {{":c", {{"S", "LOC#City" + std::to_string((i * 31) % cities)}}}, {":p", {{"S", "EST#"}}}}}});
+                       {"ExpressionAttributeValues",
+                        {{":c", {{"S", "LOC#City" + std::to_string((i * 31) % cities)}}}, {":p", {{"S", "EST#"}}}}}});
     returned += r["Count"].get<std::size_t>();
   });
   timed("query_gsi_25_wire", 20'000, [&](int i) {
-    db.query_wire({{"TableName", "Bench"}, {"IndexName", "GSI1"},
+    db.query_wire({{"TableName", "Bench"},
+                   {"IndexName", "GSI1"},
                    {"KeyConditionExpression", "GSI1PK = :c AND begins_with(GSI1SK, :p)"},
-                   {"ExpressionAttributeValues", {{":c", {{"S", "LOC#City" + std::to_string((i * 31) % cities)}}}, {":p", {{"S", "EST#"}}}}}});
+                   {"ExpressionAttributeValues",
+                    {{":c", {{"S", "LOC#City" + std::to_string((i * 31) % cities)}}}, {":p", {{"S", "EST#"}}}}}});
   });
   std::printf("dynamo_inprocess_query_items_per_query: %.1f items\n", double(returned) / 20'000);
   std::printf("dynamo_inprocess_rss_after: %.1f MB\n", rss_mb());

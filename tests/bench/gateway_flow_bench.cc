@@ -9,9 +9,9 @@
 #include <string>
 
 #include "emulator/bellyfed/import.h"
-#include "emulator/system/instance.h"
-#include "emulator/system/definition.h"
 #include "emulator/core/time_format.h"
+#include "emulator/system/definition.h"
+#include "emulator/system/instance.h"
 
 using emu::json;
 
@@ -31,12 +31,18 @@ int main(int argc, char** argv) {
   emu::system_def sys = emu::system::load("");
   for (auto& u : sys.gateway.usage_plans) u.rate = 1e9, u.burst = 1'000'000'000, u.quota_limit.reset();
   sys.gateway.waf_limit.reset();
-  auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, 10'000);
+  auto rt =
+      emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, 10'000);
   emu::system::instance system(*rt, sys, {"dev"});
-  static const char* cities[] = {"Seattle", "Portland", "Austin", "Boston", "Denver", "Miami", "Chicago", "Atlanta", "Dallas", "Reno"};
+  static const char* cities[] = {"Seattle", "Portland", "Austin",  "Boston", "Denver",
+                                 "Miami",   "Chicago",  "Atlanta", "Dallas", "Reno"};
   for (int i = 0; i < n; ++i) {
-    json r = {{"id", "r-" + std::to_string(i)}, {"name", "Restaurant " + std::to_string(i)}, {"city", cities[i % 10]},
-              {"cuisineType", "Thai"}, {"rating", 4.5}, {"priceRange", "$$"}};
+    json r = {{"id", "r-" + std::to_string(i)},
+              {"name", "Restaurant " + std::to_string(i)},
+              {"city", cities[i % 10]},
+              {"cuisineType", "Thai"},
+              {"rating", 4.5},
+              {"priceRange", "$$"}};
     system.sqs().send("restaurant-import-dev", r.dump());
     if (i % 1000 == 999) rt->sched().advance(std::chrono::seconds(1));
   }
@@ -50,12 +56,19 @@ int main(int argc, char** argv) {
   if (system.dynamo().query(q)["Count"] != 21) return std::fprintf(stderr, "import failed\n"), 1;
   const int calls = argc > 2 ? std::atoi(argv[2]) : 3000;  // a large count with `perf` shows where a request goes
   std::printf("gateway_flow_restaurants: %d\n", n);
-  std::printf("gateway_flow_dynamo_query_21: %.1f us\n", micros_per_call(calls, [&](int) { system.dynamo().query(q); }));
+  std::printf("gateway_flow_dynamo_query_21: %.1f us\n",
+              micros_per_call(calls, [&](int) { system.dynamo().query(q); }));
   json ev = {{"detail-type", "GET_RESTAURANTS"},
              {"source", "api-gateway"},
              {"detail",
-              {{"event_id", "e"}, {"timestamp", "2024-12-01T00:00:00.000Z"}, {"event_type", "GET_RESTAURANTS"}, {"source", "api-gateway"},
-               {"version", "1.0"}, {"trace_id", "t"}, {"status", "pending"}, {"payload", {{"query", {{"city", "Seattle"}}}}}}}};
+              {{"event_id", "e"},
+               {"timestamp", "2024-12-01T00:00:00.000Z"},
+               {"event_type", "GET_RESTAURANTS"},
+               {"source", "api-gateway"},
+               {"version", "1.0"},
+               {"trace_id", "t"},
+               {"status", "pending"},
+               {"payload", {{"query", {{"city", "Seattle"}}}}}}}};
   std::printf("gateway_flow_query_handler: %.1f us\n",
               micros_per_call(calls, [&](int) { system.functions().invoke("QueryHandler-dev", ev, "t"); }));
   emu::gateway::http_request req;

@@ -16,7 +16,8 @@ using emu::json;
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 20000;
   std::string url = argc > 2 ? argv[2] : "";
-  auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, 10'000);
+  auto rt =
+      emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, 10'000);
   emu::bus::service bus(*rt, "000000000000", "us-east-1");
   bus.create_event_bus({{"Name", "bench"}});
   if (!url.empty()) emu::outbox::open_postgres(url, "outbox_bench")->exec("DROP SCHEMA outbox_bench CASCADE");
@@ -24,18 +25,24 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; i += 1000)
     st.transaction([&] {
       for (int k = i; k < std::min(n, i + 1000); ++k)
-        st.insert_event({"ev-" + std::to_string(k), "restaurant", "r-" + std::to_string(k % 5000), "RESTAURANT_CREATED",
-                         {{"id", "r-" + std::to_string(k)}, {"name", "Restaurant " + std::to_string(k)}}, "t"},
+        st.insert_event({"ev-" + std::to_string(k),
+                         "restaurant",
+                         "r-" + std::to_string(k % 5000),
+                         "RESTAURANT_CREATED",
+                         {{"id", "r-" + std::to_string(k)}, {"name", "Restaurant " + std::to_string(k)}},
+                         "t"},
                         rt->clock().now());
     });
   emu::outbox_def cfg;
   cfg.batch_size = 100;
-  emu::outbox::relay relay(*rt, st, cfg, "bench", [&](const json& req) { return bus.put_events(req); }, "bench");
+  emu::outbox::relay relay(
+      *rt, st, cfg, "bench", [&](const json& req) { return bus.put_events(req); }, "bench");
   auto t0 = std::chrono::steady_clock::now();
   int relayed = 0;
   while (int k = relay.poll_once()) relayed += k;
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (relayed != n || st.counts()["processed"] != n) return std::fprintf(stderr, "relayed %d of %d\n", relayed, n), 1;
-  std::printf("outbox_relay_%s: %.0f events/s (%d events in %.2f s)\n", url.empty() ? "sqlite" : "postgresql", n / s, n, s);
+  std::printf("outbox_relay_%s: %.0f events/s (%d events in %.2f s)\n", url.empty() ? "sqlite" : "postgresql", n / s, n,
+              s);
   if (!url.empty()) st.db().exec("DROP SCHEMA outbox_bench CASCADE");
 }

@@ -3,8 +3,8 @@
 // group, and with 1 to 10,000 exact rules. Prints `name: value unit` and the per-rule match
 // counts. Usage: pattern_bench EVENTS.jsonl RULES.json
 #include <algorithm>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -30,8 +30,10 @@ double run(const std::vector<std::string>& lines, const emu::bus::rule_index& in
   auto t0 = std::chrono::steady_clock::now();
   for (const auto& line : lines) {
     hits.clear();
-    if (dom) index.match(json::parse(line), hits);
-    else index.match_text(line, hits);
+    if (dom)
+      index.match(json::parse(line), hits);
+    else
+      index.match_text(line, hits);
     for (auto id : hits) ++counts[id];
   }
   return double(lines.size()) / seconds_since(t0);
@@ -106,7 +108,8 @@ int main(int argc, char** argv) {
     }
     std::printf("index_agrees_with_each_pattern: %zu events\n", n);
   }
-  for (std::size_t i = 0; i < names.size(); ++i) std::printf("match_count %s: %ld events\n", names[i].c_str(), counts[i]);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    std::printf("match_count %s: %ld events\n", names[i].c_str(), counts[i]);
 
   // Scaling with exact rules on MAPBLKLOT: values taken from the events, so some match.
   std::vector<std::string> values;

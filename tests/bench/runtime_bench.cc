@@ -7,11 +7,11 @@
 #include <functional>
 #include <vector>
 
-#include "emulator/system/definition.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/time_format.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/runner.h"
+#include "emulator/system/definition.h"
 
 namespace {
 
@@ -64,7 +64,8 @@ int main() {
   std::printf("scenario_runs_in_process_per_s: %.0f scenarios/s\n", scen);
 
   double loads = median_rate(5, 200, [&] {
-    for (int i = 0; i < 200; ++i) emu::scenario::load_scenario(std::string(EMU_SOURCE_DIR) + "/scenarios/runner/echo.yaml", reg, sys);
+    for (int i = 0; i < 200; ++i)
+      emu::scenario::load_scenario(std::string(EMU_SOURCE_DIR) + "/scenarios/runner/echo.yaml", reg, sys);
   });
   std::printf("scenario_loads_per_s: %.0f files/s\n", loads);
   double sysloads = median_rate(5, 200, [&] {

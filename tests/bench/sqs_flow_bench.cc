@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "emulator/system/instance.h"
-#include "emulator/system/definition.h"
 #include "emulator/core/time_format.h"
+#include "emulator/system/definition.h"
+#include "emulator/system/instance.h"
 
 using emu::json;
 
@@ -44,7 +44,8 @@ void http_round_trips(const std::string& endpoint) {
       c.set_tcp_nodelay(true);  // as SDKs do; Nagle's algorithm would add ~40 ms per request
       json entries = json::array();
       for (int i = 0; i < 10; ++i)
-        entries.push_back({{"Id", std::to_string(i)}, {"MessageBody", "{\"id\":\"r-" + std::to_string(t * 10 + i) + "\",\"n\":1}"}});
+        entries.push_back(
+            {{"Id", std::to_string(i)}, {"MessageBody", "{\"id\":\"r-" + std::to_string(t * 10 + i) + "\",\"n\":1}"}});
       while (seconds_since(t0) < duration_s) {
         call(c, "SendMessageBatch", {{"QueueUrl", url}, {"Entries", entries}});
         json got = call(c, "ReceiveMessage", {{"QueueUrl", url}, {"MaxNumberOfMessages", 10}});
@@ -57,20 +58,26 @@ void http_round_trips(const std::string& endpoint) {
     });
   for (auto& th : pool) th.join();
   double s = seconds_since(t0);
-  std::printf("sqs_http_send_receive_delete: %.0f messages/s (batches of 10, %d connections, %.0f s)\n", double(moved) / s, threads, s);
+  std::printf("sqs_http_send_receive_delete: %.0f messages/s (batches of 10, %d connections, %.0f s)\n",
+              double(moved) / s, threads, s);
 }
 
 void import_flow(int n) {
   emu::system_def sys = emu::system::load("");
   // The trace bounded as `import --in-process` bounds it.
-  auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr, std::getenv("TRACE_CAP") ? std::size_t(std::atol(std::getenv("TRACE_CAP"))) : 10'000);
+  auto rt =
+      emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr,
+                                 std::getenv("TRACE_CAP") ? std::size_t(std::atol(std::getenv("TRACE_CAP"))) : 10'000);
   emu::system::instance system(*rt, sys, {"dev"});
   static const char* cities[] = {"Seattle", "Portland", "Austin", "Chicago", "Boston"};
   static const char* cuisines[] = {"Thai", "Mexican", "Italian", "Vietnamese"};
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
-    json r = {{"id", "r-" + std::to_string(i)}, {"name", "Restaurant " + std::to_string(i)}, {"city", cities[i % 5]},
-              {"cuisineType", cuisines[i % 4]}, {"menu", {{{"id", "m-1"}, {"name", "Soup"}, {"price", 9.5}}}}};
+    json r = {{"id", "r-" + std::to_string(i)},
+              {"name", "Restaurant " + std::to_string(i)},
+              {"city", cities[i % 5]},
+              {"cuisineType", cuisines[i % 4]},
+              {"menu", {{{"id", "m-1"}, {"name", "Soup"}, {"price", 9.5}}}}};
     system.sqs().send("restaurant-import-dev", r.dump());
     if (i % 1000 == 999) rt->sched().run_until_idle();
   }
@@ -79,10 +86,13 @@ void import_flow(int n) {
   json count = system.dynamo().scan({{"TableName", "FoodEstablishment-dev"}, {"Select", "COUNT"}});
   std::size_t landed = count["Count"].get<std::size_t>();
   while (count.contains("LastEvaluatedKey")) {
-    count = system.dynamo().scan({{"TableName", "FoodEstablishment-dev"}, {"Select", "COUNT"}, {"ExclusiveStartKey", count["LastEvaluatedKey"]}});
+    count = system.dynamo().scan({{"TableName", "FoodEstablishment-dev"},
+                                  {"Select", "COUNT"},
+                                  {"ExclusiveStartKey", count["LastEvaluatedKey"]}});
     landed += count["Count"].get<std::size_t>();
   }
-  std::printf("import_flow_in_process: %d restaurants in %.2f s (%.0f restaurants/s); %zu in FoodEstablishment\n", n, s, n / s, landed);
+  std::printf("import_flow_in_process: %d restaurants in %.2f s (%.0f restaurants/s); %zu in FoodEstablishment\n", n, s,
+              n / s, landed);
 }
 
 }  // namespace

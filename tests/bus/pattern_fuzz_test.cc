@@ -12,14 +12,35 @@ using emu::json;
 namespace {
 
 json random_value(std::mt19937_64& rng, int depth) {
-  static const char* const words[] = {"prefix", "suffix", "anything-but", "numeric", "exists", "cidr", "wildcard",
-                                      "equals-ignore-case", "$or", "a", "b", "", "*", "a*b", "10.0.0.0/8", ">", "<=", "="};
+  static const char* const words[] = {"prefix",
+                                      "suffix",
+                                      "anything-but",
+                                      "numeric",
+                                      "exists",
+                                      "cidr",
+                                      "wildcard",
+                                      "equals-ignore-case",
+                                      "$or",
+                                      "a",
+                                      "b",
+                                      "",
+                                      "*",
+                                      "a*b",
+                                      "10.0.0.0/8",
+                                      ">",
+                                      "<=",
+                                      "="};
   switch (rng() % (depth > 4 ? 5 : 7)) {
-    case 0: return nullptr;
-    case 1: return bool(rng() % 2);
-    case 2: return double(std::int64_t(rng() % 2001) - 1000) / 7.0;
-    case 3: return words[rng() % std::size(words)];
-    case 4: return std::int64_t(rng() % 100);
+    case 0:
+      return nullptr;
+    case 1:
+      return bool(rng() % 2);
+    case 2:
+      return double(std::int64_t(rng() % 2001) - 1000) / 7.0;
+    case 3:
+      return words[rng() % std::size(words)];
+    case 4:
+      return std::int64_t(rng() % 100);
     case 5: {
       json a = json::array();
       for (int i = int(rng() % 4); i > 0; --i) a.push_back(random_value(rng, depth + 1));

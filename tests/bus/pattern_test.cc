@@ -13,9 +13,7 @@
 using emu::json;
 
 namespace {
-bool m(const char* pattern, const char* event) {
-  return emu::bus::pattern::parse(pattern).matches(json::parse(event));
-}
+bool m(const char* pattern, const char* event) { return emu::bus::pattern::parse(pattern).matches(json::parse(event)); }
 std::string error_of(const char* pattern) {
   try {
     emu::bus::pattern::parse(pattern);
@@ -64,7 +62,10 @@ TEST_CASE("patterns: operators at their edges", "[bus][patterns]") {
   CHECK(m(R"({"s": [{"suffix": {"equals-ignore-case": "ΣΗ"}}]})", R"({"s": "ПИСЬМО ση"})"));
   CHECK_FALSE(m(R"({"s": [{"equals-ignore-case": "école"}]})", R"({"s": "ecole"})"));
   CHECK_FALSE(m(R"({"s": [{"prefix": {"equals-ignore-case": "abc"}}]})", R"({"s": "ab"})"));
-  CHECK(emu::bus::fold_case("AÉ\xC3" "A\xC1\x81Z") == "aé\xC3" "a\xC1\x81z");  // bytes that are not UTF-8 stay
+  CHECK(emu::bus::fold_case("AÉ\xC3"
+                            "A\xC1\x81Z") ==
+        "aé\xC3"
+        "a\xC1\x81z");  // bytes that are not UTF-8 stay
   CHECK(m(R"({"s": [{"anything-but": {"prefix": "init"}}]})", R"({"s": 12})"));
   CHECK_FALSE(m(R"({"s": [{"anything-but": "x"}]})", R"({})"));
   CHECK(m(R"({"s": [{"anything-but": "x"}]})", R"({"s": null})"));
@@ -108,7 +109,8 @@ TEST_CASE("patterns: flattening text equals flattening the document", "[bus][pat
     const auto& a = from_doc.leaves[i];
     const auto& b = from_text.leaves[i];
     REQUIRE(a.count == b.count);
-    for (std::uint32_t k = 0; k < a.count; ++k) CHECK(from_doc.positions[a.first + k] == from_text.positions[b.first + k]);
+    for (std::uint32_t k = 0; k < a.count; ++k)
+      CHECK(from_doc.positions[a.first + k] == from_text.positions[b.first + k]);
   }
   emu::bus::path_table only;
   auto id = only.intern("a.d.e");
@@ -141,8 +143,10 @@ TEST_CASE("patterns: numbers from text convert like from_chars", "[bus][patterns
     int digits = 1 + int(rng() % 20), point = int(rng() % (digits + 1));
     std::string ds;
     for (int k = 0; k < digits; ++k) ds += char('0' + rng() % 10);
-    if (point == 0 || point == digits) t += ds;
-    else t += ds.substr(0, point) + "." + ds.substr(point);
+    if (point == 0 || point == digits)
+      t += ds;
+    else
+      t += ds.substr(0, point) + "." + ds.substr(point);
     if (t == "-" || t.empty()) continue;
     check(t);
   }
@@ -216,8 +220,8 @@ TEST_CASE("patterns: numbers from text compare exactly as converted", "[bus][pat
     around(t);
   }
   for (const char* t : {"0", "-0", "0.0", "-122.42916360922355", "37.729900216217324", "9007199254740993",
-                        "18446744073709551615", "123456789012345678901234567890", "0.000000000000000000000001",
-                        "1e22", "1e23", "1e-22", "1e-23", "1e400", "-1e400", "1e-400"})
+                        "18446744073709551615", "123456789012345678901234567890", "0.000000000000000000000001", "1e22",
+                        "1e23", "1e-22", "1e-23", "1e400", "-1e400", "1e-400"})
     around(t);
 }
 
@@ -260,7 +264,8 @@ TEST_CASE("patterns: text scanning at every length and offset", "[bus][patterns]
         std::string body(std::size_t(len), 'k');
         body.insert(std::size_t(at), special);
         std::string digits = "-" + std::string(std::size_t(len) + 1, '7') + "." + std::string(std::size_t(at) + 1, '3');
-        std::string text = R"({"skip": [{"s": ")" + body + R"("}, [[)" + digits + R"(]]], "a": [")" + body + R"(", )" + digits + "]}";
+        std::string text =
+            R"({"skip": [{"s": ")" + body + R"("}, [[)" + digits + R"(]]], "a": [")" + body + R"(", )" + digits + "]}";
         INFO(text);
         json doc = json::parse(text);
         emu::bus::flat_event some;
@@ -273,6 +278,7 @@ TEST_CASE("patterns: text scanning at every length and offset", "[bus][patterns]
         // A control character inside a string is not JSON, skipped or not.
         std::string bad = text;
         bad[text.find(R"("s": ")") + 6 + std::size_t(at)] = '\n';
-        if (!body.empty() && at < len) CHECK_THROWS_AS(emu::bus::flatten_text(bad, &keep_a, some), emu::bus::pattern_error);
+        if (!body.empty() && at < len)
+          CHECK_THROWS_AS(emu::bus::flatten_text(bad, &keep_a, some), emu::bus::pattern_error);
       }
 }

@@ -82,21 +82,35 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
   };
   auto op = [&]() -> json {
     switch (rng() % 13) {
-      case 0: return value();
-      case 1: return json{{"prefix", pick({"x", "", "Y"})}};
-      case 2: return json{{"suffix", pick({"y", "x", ""})}};
-      case 3: return json{{"equals-ignore-case", pick({"x", "XY", "yX"})}};
-      case 4: return json{{"prefix", {{"equals-ignore-case", pick({"X", "y"})}}}};
-      case 5: return json{{"suffix", {{"equals-ignore-case", pick({"Y", "x"})}}}};
-      case 6: return json{{"wildcard", pick({"x*", "*y", "*", "x*y"})}};
+      case 0:
+        return value();
+      case 1:
+        return json{{"prefix", pick({"x", "", "Y"})}};
+      case 2:
+        return json{{"suffix", pick({"y", "x", ""})}};
+      case 3:
+        return json{{"equals-ignore-case", pick({"x", "XY", "yX"})}};
+      case 4:
+        return json{{"prefix", {{"equals-ignore-case", pick({"X", "y"})}}}};
+      case 5:
+        return json{{"suffix", {{"equals-ignore-case", pick({"Y", "x"})}}}};
+      case 6:
+        return json{{"wildcard", pick({"x*", "*y", "*", "x*y"})}};
       case 7:
-        return json{{"anything-but", pick({"x", json::array({"x", 1}), json::array({1.5, -2, 0.3, 1}), json{{"prefix", "x"}},
-                                           json{{"suffix", "y"}}, json{{"equals-ignore-case", "X"}}, json{{"wildcard", "x*"}}})}};
-      case 8: return json{{"numeric", pick({json::array({"=", 0.3}), json::array({"<", 1}), json::array({">=", 0, "<", 1.5}), json::array({"=", 1.5})})}};
-      case 9: return json{{"exists", bool(rng() % 2)}};
-      case 10: return json{{"cidr", "10.0.0.0/24"}};
-      case 11: return pick({1, 0.3, 1.5, 0.30000000000000004});
-      default: return pick({"x", "xy"});
+        return json{{"anything-but",
+                     pick({"x", json::array({"x", 1}), json::array({1.5, -2, 0.3, 1}), json{{"prefix", "x"}},
+                           json{{"suffix", "y"}}, json{{"equals-ignore-case", "X"}}, json{{"wildcard", "x*"}}})}};
+      case 8:
+        return json{{"numeric", pick({json::array({"=", 0.3}), json::array({"<", 1}), json::array({">=", 0, "<", 1.5}),
+                                      json::array({"=", 1.5})})}};
+      case 9:
+        return json{{"exists", bool(rng() % 2)}};
+      case 10:
+        return json{{"cidr", "10.0.0.0/24"}};
+      case 11:
+        return pick({1, 0.3, 1.5, 0.30000000000000004});
+      default:
+        return pick({"x", "xy"});
     }
   };
   const char* paths[] = {"a", "b", "c.d", "c.e", "f"};
@@ -104,8 +118,10 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
     json ops = json::array();
     for (int k = 1 + int(rng() % 2); k > 0; --k) ops.push_back(op());
     auto dot = path.find('.');
-    if (dot == std::string::npos) pattern[path] = ops;
-    else pattern[path.substr(0, dot)][path.substr(dot + 1)] = ops;
+    if (dot == std::string::npos)
+      pattern[path] = ops;
+    else
+      pattern[path.substr(0, dot)][path.substr(dot + 1)] = ops;
   };
   auto rule = [&]() {
     json p = json::object();
@@ -139,8 +155,7 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
       try {
         rules.push_back(emu::bus::pattern::compile(rule()));
         index.add(std::uint32_t(rules.size() - 1), rules.back());
-      } catch (const emu::bus::pattern_error&) {
-      }
+      } catch (const emu::bus::pattern_error&) {}
     }
     for (int i = 0; i < 100; ++i) matched += agrees(index, rules, event());
   }
@@ -153,9 +168,10 @@ TEST_CASE("rule index: random rule sets agree with each pattern", "[bus][index]"
 TEST_CASE("rule index: remembered string tests stay exact past the memo's limits", "[bus][index]") {
   std::vector<std::string> patterns;
   for (const char* path : {"u", "r"})
-    for (const char* op : {R"({"prefix": "a1"})", R"({"suffix": "9"})", R"({"wildcard": "b*5*"})", R"({"anything-but": {"prefix": "A"}})",
-                           R"({"equals-ignore-case": "AB12"})", R"({"prefix": {"equals-ignore-case": "b2"}})", R"("a17")",
-                           R"({"prefix": "a2"})", R"({"wildcard": "a*9"})"})
+    for (const char* op :
+         {R"({"prefix": "a1"})", R"({"suffix": "9"})", R"({"wildcard": "b*5*"})",
+          R"({"anything-but": {"prefix": "A"}})", R"({"equals-ignore-case": "AB12"})",
+          R"({"prefix": {"equals-ignore-case": "b2"}})", R"("a17")", R"({"prefix": "a2"})", R"({"wildcard": "a*9"})"})
       patterns.push_back(std::string(R"({")") + path + R"(": [)" + op + "]}");
   emu::bus::rule_index index;
   std::vector<emu::bus::pattern> rules;
@@ -195,8 +211,10 @@ TEST_CASE("rule index: text read in place ends at its NUL whatever follows", "[b
   index.add(3, emu::bus::pattern::parse(R"({"k": {"x": [{"anything-but": 0}]}})"));
   // Each text cut at every byte after its first; the cut-off rest stays in memory after the NUL.
   std::vector<std::string> events = {
-      R"({"a":true,"b":12.5e1})",         R"({"a":"abc\"\u00e9\ud83d\ude00","b":1})",
-      R"({"z":{"q":[1,"}]",{"r":null}]},"a":false})", R"({"k":{"x":-12.75,"y":[0.5]},"a":[1,2]})",
+      R"({"a":true,"b":12.5e1})",
+      R"({"a":"abc\"\u00e9\ud83d\ude00","b":1})",
+      R"({"z":{"q":[1,"}]",{"r":null}]},"a":false})",
+      R"({"k":{"x":-12.75,"y":[0.5]},"a":[1,2]})",
       R"({"k":[{"x":1},{"x":0}],"a":"ab"})",
   };
   std::size_t in_place = 0;

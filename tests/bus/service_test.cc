@@ -64,7 +64,8 @@ TEST_CASE("bus: Input and InputPath replace the event", "[bus][service]") {
   f.put();
   f.rt->sched().run_until_idle();
   CHECK(f.delivered.at(1).second == json{{"fixed", true}});
-  f.target({{"InputTransformer", {{"InputPathsMap", {{"k", "$.detail.k"}}}, {"InputTemplate", "k is <k> in <aws.events.rule-name>"}}}});
+  f.target({{"InputTransformer",
+             {{"InputPathsMap", {{"k", "$.detail.k"}}}, {"InputTemplate", "k is <k> in <aws.events.rule-name>"}}}});
   f.put();
   f.rt->sched().run_until_idle();
   CHECK(f.delivered.at(2).second == json("k is 1 in r"));
@@ -106,9 +107,11 @@ TEST_CASE("bus: a bus target re-routes the event; disabled rules do not match", 
 TEST_CASE("bus: PutEvents validation in AWS's words", "[bus][service]") {
   fixture f;
   CHECK_THROWS_AS(f.bus.put_events({{"Entries", json::array()}}), emu::aws_error);
-  auto r = f.bus.put_events({{"Entries", {{{"Source", "aws.s3"}, {"DetailType", "d"}, {"Detail", "{}"}},
-                                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "[]"}},
-                                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "{}"}, {"EventBusName", "missing"}}}}});
+  auto r =
+      f.bus.put_events({{"Entries",
+                         {{{"Source", "aws.s3"}, {"DetailType", "d"}, {"Detail", "{}"}},
+                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "[]"}},
+                          {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "{}"}, {"EventBusName", "missing"}}}}});
   CHECK(r["FailedEntryCount"] == 2);
   CHECK(r["Entries"][0]["ErrorCode"] == "NotAuthorizedForSourceException");
   CHECK(r["Entries"][1]["ErrorMessage"] == "Detail is malformed.");

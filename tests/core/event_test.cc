@@ -4,8 +4,9 @@
 #include "emulator/core/event.h"
 
 TEST_CASE("standard event: JSON round trip in the seed's key order", "[core][event]") {
-  emu::standard_event e{"e-1", "2024-12-01T00:00:00.000Z", "RESTAURANT_IMPORT", "import-processor", "1.0",
-                        "t-1", "pending", {{"id", "r-1"}}};
+  emu::standard_event e{
+      "e-1",          "2024-12-01T00:00:00.000Z", "RESTAURANT_IMPORT", "import-processor", "1.0", "t-1", "pending",
+      {{"id", "r-1"}}};
   emu::json j = emu::to_json(e);
   CHECK(j.dump() ==
         R"({"event_id":"e-1","timestamp":"2024-12-01T00:00:00.000Z","event_type":"RESTAURANT_IMPORT",)"

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "emulator/system/definition.h"
 #include "emulator/core/system_def.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/system/definition.h"
 
 namespace {
 // Returns the load error's message, or "OK".
@@ -36,31 +36,43 @@ TEST_CASE("system: the built-in BellyFed definition loads with the seed's resour
 }
 
 TEST_CASE("system: functions this build cannot run are named, not silently ignored", "[system]") {
-  auto def = emu::load_system_def(base + "functions:\n  - {name: Mine, exec: [node, run.mjs]}\n  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
-                                          "  - {name: Echo, builtin: echo}\n", "sys.yaml");
+  auto def = emu::load_system_def(
+      base +
+          "functions:\n  - {name: Mine, exec: [node, run.mjs]}\n  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
+          "  - {name: Echo, builtin: echo}\n",
+      "sys.yaml");
   CHECK(emu::system::not_runnable(def) ==
         std::vector<std::string>{"function Mine (exec: user code does not run in this build)",
                                  "function Web (http: user code does not run in this build)"});
-  CHECK_THAT(emu::system::not_runnable_notice(def), Catch::StartsWith("defined but not runnable in this build: function Mine"));
+  CHECK_THAT(emu::system::not_runnable_notice(def),
+             Catch::StartsWith("defined but not runnable in this build: function Mine"));
 }
 
 TEST_CASE("system: errors name file, line and the offending key", "[system]") {
-  CHECK(load(base + "tabels: []\n") == "sys.yaml:3:1: tabels: unknown key 'tabels' (expected one of: version, name, account, region, stages, tables, queues, buses, rules, functions, mappings, gateway, outbox, actions)");
+  CHECK(load(base + "tabels: []\n") ==
+        "sys.yaml:3:1: tabels: unknown key 'tabels' (expected one of: version, name, account, region, stages, tables, "
+        "queues, buses, rules, functions, mappings, gateway, outbox, actions)");
   CHECK_THAT(load(base + "queues:\n  - name: q\n    visibility_timeout: forever\n"),
              Catch::StartsWith("sys.yaml:5:25: queues[0].visibility_timeout: 'forever' is not a duration"));
-  CHECK_THAT(load(base + "buses: [{name: b}]\nrules:\n  - name: r\n    bus: b\n    pattern: {source: [x]}\n    targets:\n      - {id: t, function: Quary}\n"),
+  CHECK_THAT(load(base + "buses: [{name: b}]\nrules:\n  - name: r\n    bus: b\n    pattern: {source: [x]}\n    "
+                         "targets:\n      - {id: t, function: Quary}\n"),
              Catch::Contains("sys.yaml:9: rules[0].targets[0].function: unknown function 'Quary'"));
   CHECK_THAT(load(base + "queues: [{name: a}, {name: a}]\n"), Catch::Contains("duplicate name 'a'"));
   CHECK_THAT(load(base + "queues: [{name: 'bad name'}]\n"), Catch::Contains("is not a valid name"));
   CHECK_THAT(load(base + "queues: [{name: a, dead_letter: {queue: zz}}]\n"), Catch::Contains("unknown queue 'zz'"));
   CHECK_THAT(load(base + "tables: [{name: T}]\n"), Catch::Contains("tables[0].hash_key: is required"));
-  CHECK_THAT(load(base + "tables: [{name: Tab, hash_key: {name: k, type: X}}]\n"), Catch::Contains("type must be S, N or B"));
+  CHECK_THAT(load(base + "tables: [{name: Tab, hash_key: {name: k, type: X}}]\n"),
+             Catch::Contains("type must be S, N or B"));
   CHECK_THAT(load(base + "functions: [{name: f}]\n"), Catch::Contains("exactly one of builtin, exec or http"));
-  CHECK_THAT(load(base + "functions: [{name: f, builtin: echo, timeout: 20m}]\n"), Catch::Contains("between 1s and 15m"));
-  CHECK_THAT(load(base + "buses: [{name: b}]\nrules: [{name: r, bus: b, pattern: {}}]\n"), Catch::Contains("non-empty map"));
+  CHECK_THAT(load(base + "functions: [{name: f, builtin: echo, timeout: 20m}]\n"),
+             Catch::Contains("between 1s and 15m"));
+  CHECK_THAT(load(base + "buses: [{name: b}]\nrules: [{name: r, bus: b, pattern: {}}]\n"),
+             Catch::Contains("non-empty map"));
   CHECK_THAT(load(base + "gateway: {waf: {limit: 100, window: 3m}}\n"), Catch::Contains("1m, 2m, 5m or 10m"));
-  CHECK_THAT(load(base + "gateway: {api_keys: [{name: k, value: short, plan: p}]}\n"), Catch::Contains("20 to 128 characters"));
-  CHECK_THAT(load(base + "actions: [{name: a, table: restaurants, event_type: X}]\n"), Catch::Contains("need an outbox section"));
+  CHECK_THAT(load(base + "gateway: {api_keys: [{name: k, value: short, plan: p}]}\n"),
+             Catch::Contains("20 to 128 characters"));
+  CHECK_THAT(load(base + "actions: [{name: a, table: restaurants, event_type: X}]\n"),
+             Catch::Contains("need an outbox section"));
   CHECK_THAT(load("stages: []\n"), Catch::Contains("at least one stage"));
   CHECK_THAT(load(base + "queues: [{name: q}\n"), Catch::StartsWith("sys.yaml:"));
   CHECK_THAT(load("version: 2\nstages: [dev]\n"), Catch::Contains("only version 1"));

@@ -71,38 +71,52 @@ TEST_CASE("expression errors carry AWS's messages") {
     ctx c(std::move(names), item_from_plain(values));
     return error_of([&] { parse_condition(expr, "ConditionExpression", c.scope); });
   };
-  CHECK(err("a = :v") == "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v");
+  CHECK(err("a = :v") ==
+        "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute "
+        "value: :v");
   CHECK(err("#a = :v", {{":v", 1}}) ==
-        "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #a");
-  CHECK(err("name = :v", {{":v", 1}}) == "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: name");
-  CHECK(err("Status = :v", {{":v", 1}}) == "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Status");
+        "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute "
+        "name: #a");
+  CHECK(err("name = :v", {{":v", 1}}) ==
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: name");
+  CHECK(err("Status = :v", {{":v", 1}}) ==
+        "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: Status");
   CHECK(err("a = = :v", {{":v", 1}}) == "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = :v\"");
   CHECK(err("a = :v AND", {{":v", 1}}) == "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\"");
   CHECK(err("foo(a)") == "Invalid ConditionExpression: Invalid function name; function: foo");
   CHECK(err("begins_with(a)") ==
-        "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1");
+        "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: "
+        "begins_with, number of operands: 1");
   CHECK(err("a = size(b) AND attribute_exists(:v)", {{":v", 1}}) ==
-        "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists");
-  CHECK(err("list_append(a, b)") == "Invalid ConditionExpression: The function is not allowed in a condition expression; function: list_append");
+        "Invalid ConditionExpression: Operator or function requires a document path; operator or function: "
+        "attribute_exists");
+  CHECK(err("list_append(a, b)") ==
+        "Invalid ConditionExpression: The function is not allowed in a condition expression; function: list_append");
   CHECK(err("a = attribute_exists(b)") ==
-        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: attribute_exists");
+        "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: "
+        "attribute_exists");
   CHECK(err("") == "Invalid ConditionExpression: The expression can not be empty;");
   CHECK(err("a ! b").find("Syntax error; token: \"!\"") != std::string::npos);
-  CHECK(err("attribute_type(a, :t)", {{":t", "STRING"}}).find("Invalid attribute type name found; type: STRING") != std::string::npos);
+  CHECK(err("attribute_type(a, :t)", {{":t", "STRING"}}).find("Invalid attribute type name found; type: STRING") !=
+        std::string::npos);
 }
 
 TEST_CASE("limits stop hostile expressions") {
   ctx c(json::object(), item_from_plain({{":v", 1}}));
   std::string deep(5000, '(');
-  CHECK(error_of([&] { parse_condition(deep, "ConditionExpression", c.scope); }).find("Expression size has exceeded") != std::string::npos);
+  CHECK(error_of([&] { parse_condition(deep, "ConditionExpression", c.scope); }).find("Expression size has exceeded") !=
+        std::string::npos);
   std::string nested = std::string(150, '(') + "a = :v" + std::string(150, ')');
-  CHECK(error_of([&] { parse_condition(nested, "ConditionExpression", c.scope); }).find("nested levels") != std::string::npos);
+  CHECK(error_of([&] { parse_condition(nested, "ConditionExpression", c.scope); }).find("nested levels") !=
+        std::string::npos);
   std::string many = "a = :v";
   for (int i = 0; i < 301; ++i) many += " OR a = :v";
-  CHECK(error_of([&] { parse_condition(many, "ConditionExpression", c.scope); }).find("too many operators") != std::string::npos);
+  CHECK(error_of([&] { parse_condition(many, "ConditionExpression", c.scope); }).find("too many operators") !=
+        std::string::npos);
   std::string in = "a IN (:v";
   for (int i = 0; i < 100; ++i) in += ", :v";
-  CHECK(error_of([&] { parse_condition(in + ")", "ConditionExpression", c.scope); }).find("too many operands for IN") != std::string::npos);
+  CHECK(error_of([&] { parse_condition(in + ")", "ConditionExpression", c.scope); }).find("too many operands for IN") !=
+        std::string::npos);
   std::string nots;
   for (int i = 0; i < 200; ++i) nots += "NOT ";
   CHECK_FALSE(error_of([&] { parse_condition(nots + "a = :v", "ConditionExpression", c.scope); }).empty());
@@ -112,9 +126,11 @@ TEST_CASE("unused names and values are rejected") {
   json names = {{"#a", "a"}, {"#b", "b"}};
   ctx c(names, item_from_plain({{":v", 1}, {":w", 2}}));
   parse_condition("#a = :v", "ConditionExpression", c.scope);
-  CHECK(error_of([&] { c.scope.check_all_used(); }) == "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}");
+  CHECK(error_of([&] { c.scope.check_all_used(); }) ==
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}");
   parse_condition("#b = :v", "ConditionExpression", c.scope);
-  CHECK(error_of([&] { c.scope.check_all_used(); }) == "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}");
+  CHECK(error_of([&] { c.scope.check_all_used(); }) ==
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:w}");
 }
 
 TEST_CASE("updates: SET with arithmetic and functions, REMOVE, ADD, DELETE") {
@@ -127,7 +143,8 @@ TEST_CASE("updates: SET with arithmetic and functions, REMOVE, ADD, DELETE") {
         json{{"n", 1}, {"l", {1, 9, 3}}, {"m", {{"k", "v"}, {"k2", "x"}}}});
   CHECK(updated("SET l[10] = :v", item, {{":v", 4}})["l"] == json({1, 2, 3, 4}));  // past the end appends
   CHECK(updated("REMOVE l[0], l[2], m.k", item) == json{{"n", 1}, {"l", {2}}, {"m", json::object()}});
-  CHECK(updated("ADD n :d, c :d", item, {{":d", 5}}) == json{{"n", 6}, {"l", {1, 2, 3}}, {"m", {{"k", "v"}}}, {"c", 5}});
+  CHECK(updated("ADD n :d, c :d", item, {{":d", 5}}) ==
+        json{{"n", 6}, {"l", {1, 2, 3}}, {"m", {{"k", "v"}}}, {"c", 5}});
   // Sets: ADD unions, DELETE removes, an emptied set disappears.
   ctx c(json::object(), json::parse(R"({":a": {"SS": ["x", "y"]}, ":d": {"SS": ["x", "y"]}})"));
   json with_set = apply_update(json::object(), parse_update("ADD s :a", c.scope));
@@ -142,17 +159,23 @@ TEST_CASE("update errors: overlapping paths, operand types, missing parents") {
     return error_of([&] { apply_update(item_from_plain(item), parse_update(expr, c.scope)); });
   };
   CHECK(err("SET a = :v, a.b = :v", json::object(), {{":v", 1}}) ==
-        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]");
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these "
+        "paths; path one: [a], path two: [a, b]");
   CHECK(err("SET a = :v REMOVE a", json::object(), {{":v", 1}}) ==
-        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]");
+        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these "
+        "paths; path one: [a], path two: [a]");
   CHECK(err("SET a = :v SET b = :v", json::object(), {{":v", 1}}) ==
         "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;");
   CHECK(err("SET a = s + :v", {{"s", "x"}}, {{":v", 1}}) ==
-        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand type: S");
-  CHECK(err("SET a = b + :v", json::object(), {{":v", 1}}) == "The provided expression refers to an attribute that does not exist in the item");
-  CHECK(err("SET a.b = :v", json::object(), {{":v", 1}}) == "The document path provided in the update expression is invalid for update");
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand "
+        "type: S");
+  CHECK(err("SET a = b + :v", json::object(), {{":v", 1}}) ==
+        "The provided expression refers to an attribute that does not exist in the item");
+  CHECK(err("SET a.b = :v", json::object(), {{":v", 1}}) ==
+        "The document path provided in the update expression is invalid for update");
   CHECK(err("ADD s :v", {{"s", "x"}}, {{":v", 1}}).find("Incorrect operand type") != std::string::npos);
-  CHECK(err("SET a = size(b)", json::object()) == "Invalid UpdateExpression: The function is not allowed in an update expression; function: size");
+  CHECK(err("SET a = size(b)", json::object()) ==
+        "Invalid UpdateExpression: The function is not allowed in an update expression; function: size");
 }
 
 TEST_CASE("projections keep nested paths and compact list elements") {

@@ -12,10 +12,49 @@ using emu::json;
 using namespace emu::dynamo;
 
 TEST_CASE("random expressions parse or fail with ValidationException, never crash") {
-  static const char* tokens[] = {"a", "b.c", "l[0]", "#n", ":v", ":w", "(", ")", "[", "]", ",", ".", "=", "<>", "<", "<=",
-                                 ">", ">=", "+", "-", "AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE",
-                                 "size", "attribute_exists", "begins_with", "contains", "if_not_exists", "list_append",
-                                 "attribute_type", "99999999999", "\xff", "é", "#", ":", "name", "x"};
+  static const char* tokens[] = {"a",
+                                 "b.c",
+                                 "l[0]",
+                                 "#n",
+                                 ":v",
+                                 ":w",
+                                 "(",
+                                 ")",
+                                 "[",
+                                 "]",
+                                 ",",
+                                 ".",
+                                 "=",
+                                 "<>",
+                                 "<",
+                                 "<=",
+                                 ">",
+                                 ">=",
+                                 "+",
+                                 "-",
+                                 "AND",
+                                 "OR",
+                                 "NOT",
+                                 "BETWEEN",
+                                 "IN",
+                                 "SET",
+                                 "REMOVE",
+                                 "ADD",
+                                 "DELETE",
+                                 "size",
+                                 "attribute_exists",
+                                 "begins_with",
+                                 "contains",
+                                 "if_not_exists",
+                                 "list_append",
+                                 "attribute_type",
+                                 "99999999999",
+                                 "\xff",
+                                 "é",
+                                 "#",
+                                 ":",
+                                 "name",
+                                 "x"};
   std::mt19937 rng(42);
   json names = {{"#n", "n"}};
   json values = json::parse(R"({":v": {"N": "1"}, ":w": {"L": [{"S": "x"}]}})");
@@ -30,9 +69,15 @@ TEST_CASE("random expressions parse or fail with ValidationException, never cras
     scope.values = &values;
     try {
       switch (i % 3) {
-        case 0: evaluate(parse_condition(text, "ConditionExpression", scope), item); break;
-        case 1: apply_update(item, parse_update(text, scope)); break;
-        default: project(item, parse_projection(text, scope)); break;
+        case 0:
+          evaluate(parse_condition(text, "ConditionExpression", scope), item);
+          break;
+        case 1:
+          apply_update(item, parse_update(text, scope));
+          break;
+        default:
+          project(item, parse_projection(text, scope));
+          break;
       }
       ++parsed;
     } catch (const emu::aws_error& e) {
@@ -46,15 +91,24 @@ TEST_CASE("random documents validate or fail with AWS errors, never crash") {
   std::mt19937 rng(7);
   std::function<json(int)> gen = [&](int depth) -> json {
     switch (rng() % (depth > 6 ? 5 : 9)) {
-      case 0: return {{"S", std::string(rng() % 4, 'x')}};
-      case 1: return {{"N", std::to_string(int(rng() % 2000) - 1000) + (rng() % 2 ? ".50" : "e5")}};
-      case 2: return {{"BOOL", rng() % 2 == 0}};
-      case 3: return {{"NULL", rng() % 4 != 0}};
-      case 4: return {{"SS", rng() % 3 ? json{"a", "b"} : json::array()}};
-      case 5: return {{"L", {gen(depth + 1), gen(depth + 1)}}};
-      case 6: return {{"M", {{"k", gen(depth + 1)}}}};
-      case 7: return {{"N", 12}};  // wrong JSON type
-      default: return json::object();
+      case 0:
+        return {{"S", std::string(rng() % 4, 'x')}};
+      case 1:
+        return {{"N", std::to_string(int(rng() % 2000) - 1000) + (rng() % 2 ? ".50" : "e5")}};
+      case 2:
+        return {{"BOOL", rng() % 2 == 0}};
+      case 3:
+        return {{"NULL", rng() % 4 != 0}};
+      case 4:
+        return {{"SS", rng() % 3 ? json{"a", "b"} : json::array()}};
+      case 5:
+        return {{"L", {gen(depth + 1), gen(depth + 1)}}};
+      case 6:
+        return {{"M", {{"k", gen(depth + 1)}}}};
+      case 7:
+        return {{"N", 12}};  // wrong JSON type
+      default:
+        return json::object();
     }
   };
   for (int i = 0; i < 5000; ++i) {

@@ -38,7 +38,9 @@ TEST_CASE("numbers are normalised on the way in") {
 
 TEST_CASE("invalid numbers, precision and range give AWS's messages") {
   for (const char* bad : {"", "-", "abc", "1e", "NaN", "Infinity", "+1", "0x10", "1.2.3", "1e+"})
-    CHECK(error_of([&] { number::parse(bad); }).rfind("ValidationException: A value provided cannot be converted into a number", 0) == 0);
+    CHECK(error_of([&] {
+            number::parse(bad);
+          }).rfind("ValidationException: A value provided cannot be converted into a number", 0) == 0);
   CHECK(error_of([] { number::parse("123456789012345678901234567890123456789"); }) ==
         "ValidationException: Attempting to store more than 38 significant digits in a Number");
   CHECK(error_of([] { number::parse("1E126"); }).find("Number overflow") != std::string::npos);
@@ -56,15 +58,17 @@ TEST_CASE("arithmetic is exact decimal") {
   CHECK((number::parse("-5") + number::parse("5")).to_string() == "0");
   CHECK((number::parse("99999999999999999999999999999999999999") + number::parse("0")).to_string() ==
         "99999999999999999999999999999999999999");
-  CHECK(error_of([] { (number::parse("99999999999999999999999999999999999999") + number::parse("0.1")).to_string(); }) ==
-        "ValidationException: Attempting to store more than 38 significant digits in a Number");
-  CHECK(error_of([] { number::parse("9.9999999999999999999999999999999999999E+125") + number::parse("9E+125"); }).find("overflow") !=
-        std::string::npos);
+  CHECK(error_of([] {
+          (number::parse("99999999999999999999999999999999999999") + number::parse("0.1")).to_string();
+        }) == "ValidationException: Attempting to store more than 38 significant digits in a Number");
+  CHECK(error_of([] {
+          number::parse("9.9999999999999999999999999999999999999E+125") + number::parse("9E+125");
+        }).find("overflow") != std::string::npos);
 }
 
 TEST_CASE("key bytes sort as the numbers do") {
-  std::vector<std::string> values = {"-1e10", "-100", "-99.5", "-1", "-0.5", "-0.05", "0", "1E-130", "0.05", "0.5", "1",
-                                     "1.5", "9", "10", "99.99", "100", "1e10"};
+  std::vector<std::string> values = {"-1e10", "-100", "-99.5", "-1", "-0.5", "-0.05", "0",   "1E-130", "0.05",
+                                     "0.5",   "1",    "1.5",   "9",  "10",   "99.99", "100", "1e10"};
   for (std::size_t i = 0; i + 1 < values.size(); ++i) {
     INFO(values[i] << " < " << values[i + 1]);
     CHECK(number::parse(values[i]) < number::parse(values[i + 1]));
@@ -81,7 +85,8 @@ TEST_CASE("attribute values are validated") {
   CHECK(bad(R"({})").find("Supplied AttributeValue is empty") != std::string::npos);
   CHECK(bad(R"({"S": "a", "N": "1"})").find("more than one datatypes") != std::string::npos);
   CHECK(bad(R"({"N": 1})").rfind("SerializationException", 0) == 0);
-  CHECK(bad(R"({"SS": []})") == "ValidationException: One or more parameter values were invalid: An string set  may not be empty");
+  CHECK(bad(R"({"SS": []})") ==
+        "ValidationException: One or more parameter values were invalid: An string set  may not be empty");
   CHECK(bad(R"({"SS": ["a", "a"]})") ==
         "ValidationException: One or more parameter values were invalid: Input collection [a, a] contains duplicates.");
   CHECK(bad(R"({"NS": ["1", "1.0"]})").find("contains duplicates") != std::string::npos);
@@ -118,7 +123,8 @@ TEST_CASE("plain JSON converts to attribute values and back") {
 }
 
 TEST_CASE("attribute-value text converts to plain text as item_to_plain does") {
-  json item = json::parse(R"({"PK":{"S":"EST#1"},"name":{"S":"Caf\u00e9 \"Q\"\\n"},"n":{"N":"4.5"},"big":{"N":"12345678901234567890.5"},
+  json item = json::parse(
+      R"({"PK":{"S":"EST#1"},"name":{"S":"Caf\u00e9 \"Q\"\\n"},"n":{"N":"4.5"},"big":{"N":"12345678901234567890.5"},
     "neg":{"N":"-7"},"e":{"N":"1E+5"},"b":{"B":"aGk="},"t":{"BOOL":true},"z":{"NULL":true},"ss":{"SS":["a","b"]},
     "ns":{"NS":["1","2.5"]},"bs":{"BS":["aGk="]},"l":{"L":[{"S":"x"},{"M":{"k":{"N":"3"}}},{"L":[]}]},"m":{"M":{}}})");
   std::string text;
@@ -133,7 +139,8 @@ TEST_CASE("attribute-value text converts to plain text as item_to_plain does") {
     text.clear();
     CHECK_THROWS_AS(emu::dynamo::append_plain_item(text, bad), std::invalid_argument);
   }
-  auto parts = emu::dynamo::split_page_text(R"({"Items":[{"a":{"S":"x"}},{"b":{"N":"1"}}],"Count":2,"LastEvaluatedKey":{"a":{"S":"x"}}})");
+  auto parts = emu::dynamo::split_page_text(
+      R"({"Items":[{"a":{"S":"x"}},{"b":{"N":"1"}}],"Count":2,"LastEvaluatedKey":{"a":{"S":"x"}}})");
   REQUIRE(parts.items.size() == 2);
   CHECK(parts.items[1] == R"({"b":{"N":"1"}})");
   CHECK(parts.last_evaluated_key == R"({"a":{"S":"x"}})");

@@ -61,19 +61,27 @@ TEST_CASE("conditional writes and every ReturnValues option") {
   f.put({{"PK", "a"}, {"SK", "1"}, {"n", 1}, {"s", "x"}});
   json key = emu::dynamo::item_from_plain({{"PK", "a"}, {"SK", "1"}});
   CHECK(f.error_of([&] {
-    f.db.put_item({{"TableName", "Tbl"}, {"Item", key}, {"ConditionExpression", "attribute_not_exists(PK)"},
+    f.db.put_item({{"TableName", "Tbl"},
+                   {"Item", key},
+                   {"ConditionExpression", "attribute_not_exists(PK)"},
                    {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
   }) == "ConditionalCheckFailedException: The conditional request failed");
   try {
-    f.db.delete_item({{"TableName", "Tbl"}, {"Key", key}, {"ConditionExpression", "n = :v"},
-                      {"ExpressionAttributeValues", {{":v", {{"N", "2"}}}}}, {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
+    f.db.delete_item({{"TableName", "Tbl"},
+                      {"Key", key},
+                      {"ConditionExpression", "n = :v"},
+                      {"ExpressionAttributeValues", {{":v", {{"N", "2"}}}}},
+                      {"ReturnValuesOnConditionCheckFailure", "ALL_OLD"}});
     FAIL("no error");
   } catch (const emu::aws_error& e) {
     CHECK(emu::dynamo::item_to_plain(e.details()["Item"])["s"] == "x");
   }
   auto update = [&](const char* rv) {
-    return f.db.update_item({{"TableName", "Tbl"}, {"Key", key}, {"UpdateExpression", "SET n = n + :d"},
-                             {"ExpressionAttributeValues", {{":d", {{"N", "1"}}}}}, {"ReturnValues", rv}});
+    return f.db.update_item({{"TableName", "Tbl"},
+                             {"Key", key},
+                             {"UpdateExpression", "SET n = n + :d"},
+                             {"ExpressionAttributeValues", {{":d", {{"N", "1"}}}}},
+                             {"ReturnValues", rv}});
   };
   CHECK(update("NONE") == json::object());
   CHECK(emu::dynamo::item_to_plain(update("UPDATED_OLD")["Attributes"]) == json{{"n", 2}});
@@ -82,9 +90,12 @@ TEST_CASE("conditional writes and every ReturnValues option") {
   CHECK(emu::dynamo::item_to_plain(update("ALL_NEW")["Attributes"])["s"] == "x");
   CHECK(f.error_of([&] { update("EVERYTHING"); }) == "ValidationException: Return values set to invalid value");
   CHECK(f.error_of([&] {
-    f.db.update_item({{"TableName", "Tbl"}, {"Key", key}, {"UpdateExpression", "SET PK = :v"},
+    f.db.update_item({{"TableName", "Tbl"},
+                      {"Key", key},
+                      {"UpdateExpression", "SET PK = :v"},
                       {"ExpressionAttributeValues", {{":v", {{"S", "b"}}}}}});
-  }) == "ValidationException: One or more parameter values were invalid: Cannot update attribute PK. This attribute is part of the key");
+  }) == "ValidationException: One or more parameter values were invalid: Cannot update attribute PK. This attribute is "
+        "part of the key");
   json old = f.db.delete_item({{"TableName", "Tbl"}, {"Key", key}, {"ReturnValues", "ALL_OLD"}});
   CHECK(emu::dynamo::item_to_plain(old["Attributes"])["n"] == 6);
   CHECK(f.db.get_item({{"TableName", "Tbl"}, {"Key", key}}) == json::object());
@@ -92,20 +103,33 @@ TEST_CASE("conditional writes and every ReturnValues option") {
 
 TEST_CASE("key and item validation follow AWS") {
   fixture f;
-  CHECK(f.error_of([&] { f.put({{"PK", "a"}}); }) == "ValidationException: One or more parameter values were invalid: Missing the key SK in the item");
-  CHECK(f.error_of([&] { f.put({{"PK", 1}, {"SK", "1"}}); }) ==
-        "ValidationException: One or more parameter values were invalid: Type mismatch for key PK expected: S actual: N");
-  CHECK(f.error_of([&] { f.put({{"PK", ""}, {"SK", "1"}}); }).find("cannot contain an empty string value. Key: PK") != std::string::npos);
-  CHECK(f.error_of([&] { f.put({{"PK", "a"}, {"SK", "1"}, {"G", 5}}); }).find("Type mismatch for Index Key G Expected: S Actual: N IndexName: Gix") !=
-        std::string::npos);
-  CHECK(f.error_of([&] { f.put({{"PK", "a"}, {"SK", "1"}, {"big", std::string(410 * 1024, 'x')}}); }) ==
-        "ValidationException: Item size has exceeded the maximum allowed size");
-  CHECK(f.error_of([&] { f.db.get_item({{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}})}}); }) ==
-        "ValidationException: The provided key element does not match the schema");
-  CHECK(f.error_of([&] { f.db.get_item({{"TableName", "Nope"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}})}}); }) ==
-        "ResourceNotFoundException: Requested resource not found");
+  CHECK(f.error_of([&] {
+    f.put({{"PK", "a"}});
+  }) == "ValidationException: One or more parameter values were invalid: Missing the key SK in the item");
+  CHECK(
+      f.error_of([&] {
+        f.put({{"PK", 1}, {"SK", "1"}});
+      }) ==
+      "ValidationException: One or more parameter values were invalid: Type mismatch for key PK expected: S actual: N");
+  CHECK(f.error_of([&] {
+           f.put({{"PK", ""}, {"SK", "1"}});
+         }).find("cannot contain an empty string value. Key: PK") != std::string::npos);
+  CHECK(f.error_of([&] {
+           f.put({{"PK", "a"}, {"SK", "1"}, {"G", 5}});
+         }).find("Type mismatch for Index Key G Expected: S Actual: N IndexName: Gix") != std::string::npos);
+  CHECK(f.error_of([&] {
+    f.put({{"PK", "a"}, {"SK", "1"}, {"big", std::string(410 * 1024, 'x')}});
+  }) == "ValidationException: Item size has exceeded the maximum allowed size");
+  CHECK(f.error_of([&] {
+    f.db.get_item({{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}})}});
+  }) == "ValidationException: The provided key element does not match the schema");
+  CHECK(f.error_of([&] {
+    f.db.get_item({{"TableName", "Nope"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}})}});
+  }) == "ResourceNotFoundException: Requested resource not found");
   // Table names are case-sensitive (DynamoDB Local's SQLite-name bug is not ours).
-  CHECK(f.error_of([&] { f.db.describe_table({{"TableName", "tbl"}}); }) == "ResourceNotFoundException: Requested resource not found: Table: tbl not found");
+  CHECK(f.error_of([&] {
+    f.db.describe_table({{"TableName", "tbl"}});
+  }) == "ResourceNotFoundException: Requested resource not found: Table: tbl not found");
   json t = json::parse(R"({"TableName": "tbl", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
                            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"})");
   f.db.create_table(t);
@@ -118,7 +142,8 @@ TEST_CASE("query: sort key conditions, direction, Limit paging, filters and COUN
   for (int i = 0; i < 10; ++i) f.put({{"PK", "p"}, {"SK", "item#" + std::to_string(i)}, {"n", i}});
   f.put({{"PK", "q"}, {"SK", "item#0"}, {"n", 0}});
   auto q = [&](json extra) {
-    json r = {{"TableName", "Tbl"}, {"KeyConditionExpression", "PK = :p AND begins_with(SK, :s)"},
+    json r = {{"TableName", "Tbl"},
+              {"KeyConditionExpression", "PK = :p AND begins_with(SK, :s)"},
               {"ExpressionAttributeValues", {{":p", {{"S", "p"}}}, {":s", {{"S", "item#"}}}}}};
     for (auto& [k, v] : extra.items()) {
       if (k == "values") {
@@ -153,20 +178,27 @@ TEST_CASE("query: sort key conditions, direction, Limit paging, filters and COUN
   CHECK_FALSE(count.contains("Items"));
   CHECK(count["Count"] == 10);
   CHECK(f.error_of([&] {
-    f.db.query({{"TableName", "Tbl"}, {"KeyConditionExpression", "SK = :s"}, {"ExpressionAttributeValues", {{":s", {{"S", "x"}}}}}});
+    f.db.query({{"TableName", "Tbl"},
+                {"KeyConditionExpression", "SK = :s"},
+                {"ExpressionAttributeValues", {{":s", {{"S", "x"}}}}}});
   }) == "ValidationException: Query condition missed key schema element: PK");
   CHECK(f.error_of([&] {
-    f.db.query({{"TableName", "Tbl"}, {"KeyConditionExpression", "PK = :p OR SK = :s"},
+    f.db.query({{"TableName", "Tbl"},
+                {"KeyConditionExpression", "PK = :p OR SK = :s"},
                 {"ExpressionAttributeValues", {{":s", {{"S", "x"}}}, {":p", {{"S", "x"}}}}}});
   }) == "ValidationException: Invalid operator used in KeyConditionExpression: OR");
-  CHECK(f.error_of([&] { q({{"Limit", 0}}); }).find("Member must have value greater than or equal to 1") != std::string::npos);
+  CHECK(f.error_of([&] {
+           q({{"Limit", 0}});
+         }).find("Member must have value greater than or equal to 1") != std::string::npos);
 }
 
 TEST_CASE("pages stop at 1 MB") {
   fixture f;
   std::string blob(100 * 1024, 'x');
   for (int i = 0; i < 25; ++i) f.put({{"PK", "p"}, {"SK", std::to_string(100 + i)}, {"b", blob}});
-  json r = f.db.query({{"TableName", "Tbl"}, {"KeyConditionExpression", "PK = :p"}, {"ExpressionAttributeValues", {{":p", {{"S", "p"}}}}}});
+  json r = f.db.query({{"TableName", "Tbl"},
+                       {"KeyConditionExpression", "PK = :p"},
+                       {"ExpressionAttributeValues", {{":p", {{"S", "p"}}}}}});
   CHECK(r["Count"] == 11);  // the 11th item crosses 1 MB
   CHECK(r.contains("LastEvaluatedKey"));
   json s = f.db.scan({{"TableName", "Tbl"}, {"Select", "COUNT"}, {"ExclusiveStartKey", r["LastEvaluatedKey"]}});
@@ -180,16 +212,21 @@ TEST_CASE("parallel scan segments partition the table") {
   for (int seg = 0; seg < 4; ++seg)
     total += f.db.scan({{"TableName", "Tbl"}, {"Segment", seg}, {"TotalSegments", 4}})["Count"].get<std::size_t>();
   CHECK(total == 50);
-  CHECK(f.error_of([&] { f.db.scan({{"TableName", "Tbl"}, {"Segment", 4}, {"TotalSegments", 4}}); }) ==
-        "ValidationException: The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4");
+  CHECK(f.error_of([&] {
+    f.db.scan({{"TableName", "Tbl"}, {"Segment", 4}, {"TotalSegments", 4}});
+  }) == "ValidationException: The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: 4 is not less than TotalSegments: 4");
 }
 
 TEST_CASE("batches: limits, duplicates, all-or-nothing validation") {
   fixture f;
   json writes = json::array();
-  for (int i = 0; i < 26; ++i) writes.push_back({{"PutRequest", {{"Item", emu::dynamo::item_from_plain({{"PK", std::to_string(i)}, {"SK", "s"}})}}}});
-  CHECK(f.error_of([&] { f.db.batch_write_item({{"RequestItems", {{"Tbl", writes}}}}); }) ==
-        "ValidationException: Too many items requested for the BatchWriteItem call");
+  for (int i = 0; i < 26; ++i)
+    writes.push_back(
+        {{"PutRequest", {{"Item", emu::dynamo::item_from_plain({{"PK", std::to_string(i)}, {"SK", "s"}})}}}});
+  CHECK(f.error_of([&] {
+    f.db.batch_write_item({{"RequestItems", {{"Tbl", writes}}}});
+  }) == "ValidationException: Too many items requested for the BatchWriteItem call");
   writes.erase(writes.end() - 1);
   writes[24]["PutRequest"]["Item"]["PK"] = {{"N", "1"}};  // one bad item: nothing is written
   CHECK_FALSE(f.error_of([&] { f.db.batch_write_item({{"RequestItems", {{"Tbl", writes}}}}); }).empty());
@@ -202,27 +239,36 @@ TEST_CASE("batches: limits, duplicates, all-or-nothing validation") {
   CHECK(got["Responses"]["Tbl"].size() == 3);
   CHECK(got["Responses"]["Tbl"][0].size() == 1);
   keys.push_back(keys[0]);
-  CHECK(f.error_of([&] { f.db.batch_get_item({{"RequestItems", {{"Tbl", {{"Keys", keys}}}}}}); }) ==
-        "ValidationException: Provided list of item keys contains duplicates");
+  CHECK(f.error_of([&] {
+    f.db.batch_get_item({{"RequestItems", {{"Tbl", {{"Keys", keys}}}}}});
+  }) == "ValidationException: Provided list of item keys contains duplicates");
 }
 
 TEST_CASE("transactions cancel with reasons, write all or nothing, and honour idempotency tokens") {
   fixture f;
   f.put({{"PK", "a"}, {"SK", "1"}, {"n", 1}});
   json ok_put = {{"Put", {{"TableName", "Tbl"}, {"Item", emu::dynamo::item_from_plain({{"PK", "b"}, {"SK", "1"}})}}}};
-  json failing_check = {{"ConditionCheck", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}, {"SK", "1"}})},
-                                            {"ConditionExpression", "n > :v"}, {"ExpressionAttributeValues", {{":v", {{"N", "5"}}}}}}}};
+  json failing_check = {{"ConditionCheck",
+                         {{"TableName", "Tbl"},
+                          {"Key", emu::dynamo::item_from_plain({{"PK", "a"}, {"SK", "1"}})},
+                          {"ConditionExpression", "n > :v"},
+                          {"ExpressionAttributeValues", {{":v", {{"N", "5"}}}}}}}};
   try {
     f.db.transact_write_items({{"TransactItems", {ok_put, failing_check}}});
     FAIL("no error");
   } catch (const emu::aws_error& e) {
     CHECK(e.type() == "TransactionCanceledException");
-    CHECK(e.message() == "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]");
+    CHECK(
+        e.message() ==
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]");
     CHECK(e.details()["CancellationReasons"][1]["Code"] == "ConditionalCheckFailed");
   }
   CHECK(f.db.scan({{"TableName", "Tbl"}})["Count"] == 1);  // the Put did not happen
-  json add = {{"Update", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "a"}, {"SK", "1"}})},
-                          {"UpdateExpression", "ADD n :one"}, {"ExpressionAttributeValues", {{":one", {{"N", "1"}}}}}}}};
+  json add = {{"Update",
+               {{"TableName", "Tbl"},
+                {"Key", emu::dynamo::item_from_plain({{"PK", "a"}, {"SK", "1"}})},
+                {"UpdateExpression", "ADD n :one"},
+                {"ExpressionAttributeValues", {{":one", {{"N", "1"}}}}}}}};
   json req = {{"TransactItems", {ok_put, add}}, {"ClientRequestToken", "tok-1"}};
   f.db.transact_write_items(req);
   f.db.transact_write_items(req);  // the same token again: not applied twice
@@ -230,17 +276,21 @@ TEST_CASE("transactions cancel with reasons, write all or nothing, and honour id
   CHECK(emu::dynamo::item_to_plain(a["Item"])["n"] == 2);
   req["TransactItems"].erase(0);
   CHECK(f.error_of([&] { f.db.transact_write_items(req); }).rfind("IdempotentParameterMismatchException", 0) == 0);
-  CHECK(f.error_of([&] { f.db.transact_write_items({{"TransactItems", {add, add}}}); }) ==
-        "ValidationException: Transaction request cannot include multiple operations on one item");
-  json get = f.db.transact_get_items({{"TransactItems", {{{"Get", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "b"}, {"SK", "1"}})}}}},
-                                                        {{"Get", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "z"}, {"SK", "1"}})}}}}}}});
+  CHECK(f.error_of([&] {
+    f.db.transact_write_items({{"TransactItems", {add, add}}});
+  }) == "ValidationException: Transaction request cannot include multiple operations on one item");
+  json get = f.db.transact_get_items(
+      {{"TransactItems",
+        {{{"Get", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "b"}, {"SK", "1"}})}}}},
+         {{"Get", {{"TableName", "Tbl"}, {"Key", emu::dynamo::item_from_plain({{"PK", "z"}, {"SK", "1"}})}}}}}}});
   CHECK(get["Responses"][0].contains("Item"));
   CHECK(get["Responses"][1] == json::object());
 }
 
 TEST_CASE("TTL deletes expired items on the virtual clock") {
   fixture f;
-  f.db.update_time_to_live({{"TableName", "Tbl"}, {"TimeToLiveSpecification", {{"AttributeName", "exp"}, {"Enabled", true}}}});
+  f.db.update_time_to_live(
+      {{"TableName", "Tbl"}, {"TimeToLiveSpecification", {{"AttributeName", "exp"}, {"Enabled", true}}}});
   std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(f.rt->clock().now().time_since_epoch()).count();
   f.put({{"PK", "soon"}, {"SK", "1"}, {"exp", now + 30}});
   f.put({{"PK", "later"}, {"SK", "1"}, {"exp", now + 3600}});
@@ -249,7 +299,8 @@ TEST_CASE("TTL deletes expired items on the virtual clock") {
   CHECK(f.db.scan({{"TableName", "Tbl"}})["Count"] == 2);
   CHECK(f.db.describe_time_to_live({{"TableName", "Tbl"}})["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED");
   CHECK(f.error_of([&] {
-    f.db.update_time_to_live({{"TableName", "Tbl"}, {"TimeToLiveSpecification", {{"AttributeName", "exp"}, {"Enabled", true}}}});
+    f.db.update_time_to_live(
+        {{"TableName", "Tbl"}, {"TimeToLiveSpecification", {{"AttributeName", "exp"}, {"Enabled", true}}}});
   }) == "ValidationException: TimeToLive is already enabled");
 }
 
@@ -257,16 +308,23 @@ TEST_CASE("adding a GSI backfills it; deleting it drops it") {
   fixture f;
   f.put({{"PK", "a"}, {"SK", "1"}, {"city", "Oslo"}});
   f.put({{"PK", "b"}, {"SK", "1"}});
-  f.db.update_table(json::parse(R"({"TableName": "Tbl", "AttributeDefinitions": [{"AttributeName": "city", "AttributeType": "S"}],
+  f.db.update_table(
+      json::parse(R"({"TableName": "Tbl", "AttributeDefinitions": [{"AttributeName": "city", "AttributeType": "S"}],
     "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "ByCity", "KeySchema": [{"AttributeName": "city", "KeyType": "HASH"}],
     "Projection": {"ProjectionType": "ALL"}}}]})"));
-  json r = f.db.query({{"TableName", "Tbl"}, {"IndexName", "ByCity"}, {"KeyConditionExpression", "city = :c"},
+  json r = f.db.query({{"TableName", "Tbl"},
+                       {"IndexName", "ByCity"},
+                       {"KeyConditionExpression", "city = :c"},
                        {"ExpressionAttributeValues", {{":c", {{"S", "Oslo"}}}}}});
   CHECK(r["Count"] == 1);
-  f.db.update_table(json::parse(R"({"TableName": "Tbl", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "ByCity"}}]})"));
-  CHECK(f.error_of([&] { f.db.query({{"TableName", "Tbl"}, {"IndexName", "ByCity"}, {"KeyConditionExpression", "city = :c"},
-                                     {"ExpressionAttributeValues", {{":c", {{"S", "Oslo"}}}}}}); }) ==
-        "ValidationException: The table does not have the specified index: ByCity");
+  f.db.update_table(
+      json::parse(R"({"TableName": "Tbl", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "ByCity"}}]})"));
+  CHECK(f.error_of([&] {
+    f.db.query({{"TableName", "Tbl"},
+                {"IndexName", "ByCity"},
+                {"KeyConditionExpression", "city = :c"},
+                {"ExpressionAttributeValues", {{":c", {{"S", "Oslo"}}}}}});
+  }) == "ValidationException: The table does not have the specified index: ByCity");
 }
 
 TEST_CASE("a data directory keeps tables and items across restarts") {
@@ -276,7 +334,8 @@ TEST_CASE("a data directory keeps tables and items across restarts") {
   auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr);
   {
     emu::dynamo::service db{*rt, "000000000000", "us-east-1", dir.string()};
-    db.create_table(json::parse(R"({"TableName": "Keep", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "N"}],
+    db.create_table(
+        json::parse(R"({"TableName": "Keep", "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "N"}],
       "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"})"));
     db.put_item({{"TableName", "Keep"}, {"Item", {{"k", {{"N", "1.50"}}}, {"v", {{"S", "x"}}}}}});
   }
@@ -288,23 +347,29 @@ TEST_CASE("a data directory keeps tables and items across restarts") {
 
 TEST_CASE("legacy parameters: Expected, AttributeUpdates, KeyConditions, QueryFilter, AttributesToGet") {
   fixture f;
-  for (int i = 0; i < 5; ++i) f.put({{"PK", "p"}, {"SK", "s" + std::to_string(i)}, {"n", i}, {"tag", i % 2 ? "odd" : "even"}});
+  for (int i = 0; i < 5; ++i)
+    f.put({{"PK", "p"}, {"SK", "s" + std::to_string(i)}, {"n", i}, {"tag", i % 2 ? "odd" : "even"}});
   json key = emu::dynamo::item_from_plain({{"PK", "p"}, {"SK", "s1"}});
   CHECK(f.error_of([&] {
     f.db.put_item({{"TableName", "Tbl"}, {"Item", key}, {"Expected", {{"PK", {{"Exists", false}}}}}});
   }) == "ConditionalCheckFailedException: The conditional request failed");
-  f.db.update_item({{"TableName", "Tbl"}, {"Key", key},
-                    {"AttributeUpdates", {{"n", {{"Action", "ADD"}, {"Value", {{"N", "10"}}}}}, {"tag", {{"Action", "DELETE"}}}}},
-                    {"Expected", {{"n", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"N", "1"}}}}}}}}});
+  f.db.update_item(
+      {{"TableName", "Tbl"},
+       {"Key", key},
+       {"AttributeUpdates", {{"n", {{"Action", "ADD"}, {"Value", {{"N", "10"}}}}}, {"tag", {{"Action", "DELETE"}}}}},
+       {"Expected", {{"n", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"N", "1"}}}}}}}}});
   json got = f.db.get_item({{"TableName", "Tbl"}, {"Key", key}, {"AttributesToGet", {"n", "tag"}}});
   CHECK(emu::dynamo::item_to_plain(got["Item"]) == json{{"n", 11}});
-  json q = f.db.query({{"TableName", "Tbl"},
-                       {"KeyConditions", {{"PK", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "p"}}}}}},
-                                          {"SK", {{"ComparisonOperator", "BETWEEN"}, {"AttributeValueList", {{{"S", "s1"}}, {{"S", "s3"}}}}}}}},
-                       {"QueryFilter", {{"tag", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "odd"}}}}}}}}});
+  json q = f.db.query(
+      {{"TableName", "Tbl"},
+       {"KeyConditions",
+        {{"PK", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "p"}}}}}},
+         {"SK", {{"ComparisonOperator", "BETWEEN"}, {"AttributeValueList", {{{"S", "s1"}}, {{"S", "s3"}}}}}}}},
+       {"QueryFilter", {{"tag", {{"ComparisonOperator", "EQ"}, {"AttributeValueList", {{{"S", "odd"}}}}}}}}});
   CHECK(q["Count"] == 1);  // s1 lost its tag; s3 is odd
   CHECK(q["ScannedCount"] == 3);
-  CHECK(f.error_of([&] {
-    f.db.get_item({{"TableName", "Tbl"}, {"Key", key}, {"AttributesToGet", {"n"}}, {"ProjectionExpression", "n"}});
-  }).find("Can not use both expression and non-expression parameters in the same request") != std::string::npos);
+  CHECK(
+      f.error_of([&] {
+         f.db.get_item({{"TableName", "Tbl"}, {"Key", key}, {"AttributesToGet", {"n"}}, {"ProjectionExpression", "n"}});
+       }).find("Can not use both expression and non-expression parameters in the same request") != std::string::npos);
 }

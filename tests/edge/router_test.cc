@@ -8,8 +8,8 @@
 namespace {
 
 struct fixture {
-  std::unique_ptr<emu::runtime> rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 0,
-                                                                emu::log_level::off, nullptr);
+  std::unique_ptr<emu::runtime> rt =
+      emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 0, emu::log_level::off, nullptr);
   emu::edge::router r{*rt, {"dev", "qa"}};
   fixture() {
     emu::api ddb;
@@ -29,13 +29,12 @@ struct fixture {
     sqs.name = "sqs";
     sqs.target_prefix = "AmazonSQS";
     sqs.operations["ListQueues"] = [](emu::json in, const emu::api_call&) { return in; };
-    sqs.query = emu::query_dialect{"http://queue.amazonaws.com/doc/2012-11-05/",
-                                   [](const emu::form_params& p, const std::string&, const emu::api_call&) {
-                                     return emu::json(p.size());
-                                   },
-                                   [](const std::string&, const emu::json& out) {
-                                     return "<ListQueuesResponse>" + out.dump() + "</ListQueuesResponse>";
-                                   }};
+    sqs.query = emu::query_dialect{
+        "http://queue.amazonaws.com/doc/2012-11-05/",
+        [](const emu::form_params& p, const std::string&, const emu::api_call&) { return emu::json(p.size()); },
+        [](const std::string&, const emu::json& out) {
+          return "<ListQueuesResponse>" + out.dump() + "</ListQueuesResponse>";
+        }};
     r.add_api(sqs);
     emu::edge::add_admin_endpoints(r, *rt, {"0.1.0", {"dev", "qa"}, {"tables (3)"}});
   }

@@ -40,7 +40,10 @@ struct fixture {
       emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-04T10:00:00Z"), 1, emu::log_level::off, nullptr);
   std::vector<json> events;
   std::function<json(const json&)> answer = [](const json&) {
-    return json{{"statusCode", 200}, {"headers", {{"X-One", "1"}}}, {"multiValueHeaders", {{"Set-Cookie", {"a=1", "b=2"}}}}, {"body", "ok"}};
+    return json{{"statusCode", 200},
+                {"headers", {{"X-One", "1"}}},
+                {"multiValueHeaders", {{"Set-Cookie", {"a=1", "b=2"}}}},
+                {"body", "ok"}};
   };
   emu::gateway::service gw{*rt, sys, {"dev", "prod"}, [this](const std::string& fn, const json& e, const std::string&) {
                              CHECK(fn == "Api-" + e["requestContext"]["stage"].get<std::string>());
@@ -191,15 +194,18 @@ TEST_CASE("gateway: random requests never crash it and always get an answer", "[
   fixture f;
   std::uint64_t s = 42;
   auto next = [&] { return s = s * 6364136223846793005ULL + 1442695040888963407ULL, s >> 33; };
-  const std::vector<std::string> parts = {"dev", "prod", "items", "files", "open", "{id}", "%00", "..", "", "\xff", "a b"};
+  const std::vector<std::string> parts = {"dev", "prod", "items", "files", "open", "{id}",
+                                          "%00", "..",   "",      "\xff",  "a b"};
   const std::vector<std::string> methods = {"GET", "POST", "OPTIONS", "DELETE", "HEAD", "BREW"};
   for (int i = 0; i < 2000; ++i) {
     emu::gateway::http_request r;
     r.method = methods[next() % methods.size()];
     r.path = "/dev";
     for (int k = int(next() % 4); k > 0; --k) r.path += "/" + parts[next() % parts.size()];
-    for (int k = int(next() % 3); k > 0; --k) r.query.push_back({parts[next() % parts.size()], parts[next() % parts.size()]});
-    if (next() % 2) r.headers.push_back({"X-Api-Key", next() % 2 ? "key-a-0123456789abcdef" : parts[next() % parts.size()]});
+    for (int k = int(next() % 3); k > 0; --k)
+      r.query.push_back({parts[next() % parts.size()], parts[next() % parts.size()]});
+    if (next() % 2)
+      r.headers.push_back({"X-Api-Key", next() % 2 ? "key-a-0123456789abcdef" : parts[next() % parts.size()]});
     if (next() % 3 == 0) r.headers.push_back({"X-Amzn-Trace-Id", parts[next() % parts.size()]});
     if (next() % 3 == 0) r.headers.push_back({"Origin", "http://" + parts[next() % parts.size()]});
     r.body = std::string(next() % 120, char(next() % 256));

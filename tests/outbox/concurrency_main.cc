@@ -28,8 +28,13 @@ int main(int argc, char** argv) {
   }
   emu::outbox::store setup(emu::outbox::open_postgres(url, "concurrency"));
   for (int i = 0; i < events; ++i)
-    setup.insert_event({"ev-" + std::to_string(i), "restaurant", "a" + std::to_string(i % aggregates), "RESTAURANT_UPDATED",
-                        {{"seq", i}}, "t"}, t0);
+    setup.insert_event({"ev-" + std::to_string(i),
+                        "restaurant",
+                        "a" + std::to_string(i % aggregates),
+                        "RESTAURANT_UPDATED",
+                        {{"seq", i}},
+                        "t"},
+                       t0);
 
   emu::outbox_def cfg;
   cfg.batch_size = 10;
@@ -51,16 +56,19 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, r] {
       auto rt = emu::runtime::make_virtual(t0, std::uint64_t(r + 1), emu::log_level::off, nullptr, 1000);
       emu::outbox::store st(emu::outbox::open_postgres(url, "concurrency"));
-      emu::outbox::relay relay(*rt, st, cfg, "bus", [&](const json& req) {
-        json entries = json::array();
-        std::lock_guard lock(mu);
-        for (const auto& e : req["Entries"]) {
-          json d = json::parse(e["Detail"].get<std::string>());
-          log.push_back(d["payload"]["seq"].get<int>());
-          entries.push_back({{"EventId", d["event_id"]}});
-        }
-        return json{{"FailedEntryCount", 0}, {"Entries", entries}};
-      }, "relay-" + std::to_string(r));
+      emu::outbox::relay relay(
+          *rt, st, cfg, "bus",
+          [&](const json& req) {
+            json entries = json::array();
+            std::lock_guard lock(mu);
+            for (const auto& e : req["Entries"]) {
+              json d = json::parse(e["Detail"].get<std::string>());
+              log.push_back(d["payload"]["seq"].get<int>());
+              entries.push_back({{"EventId", d["event_id"]}});
+            }
+            return json{{"FailedEntryCount", 0}, {"Entries", entries}};
+          },
+          "relay-" + std::to_string(r));
       while (!stop) {
         rt->sched().run_until(t0 + std::chrono::milliseconds(now_ms.load()));
         if (relay.poll_once() == 0) std::this_thread::yield();
@@ -81,8 +89,10 @@ int main(int argc, char** argv) {
   for (int seq : log) times[seq]++;
   int lost = 0, dup = 0, order = 0;
   for (int i = 0; i < events; ++i) {
-    if (!times.count(i)) ++lost;
-    else if (times[i] > 1) dup += times[i] - 1;
+    if (!times.count(i))
+      ++lost;
+    else if (times[i] > 1)
+      dup += times[i] - 1;
   }
   std::map<int, int> last;  // aggregate → last seq published
   for (int seq : log) {
@@ -90,8 +100,8 @@ int main(int argc, char** argv) {
     if (last.count(agg) && last[agg] > seq) ++order;
     last[agg] = std::max(last.count(agg) ? last[agg] : -1, seq);
   }
-  std::printf("events %d, relays %d: published %zu, processed %s, lost %d, duplicates %d, order violations %d\n", events, relays,
-              log.size(), counts["processed"].dump().c_str(), lost, dup, order);
+  std::printf("events %d, relays %d: published %zu, processed %s, lost %d, duplicates %d, order violations %d\n",
+              events, relays, log.size(), counts["processed"].dump().c_str(), lost, dup, order);
   setup.db().exec("DROP SCHEMA concurrency CASCADE");
   return lost == 0 && dup == 0 && order == 0 && counts["processed"] == events ? 0 : 1;
 }

@@ -49,7 +49,7 @@ TEST_CASE("outbox store: claims take the head of each aggregate, under a lease",
     CHECK(first[1].aggregate_id == "b");
     CHECK(first[0].attempts == 1);
     CHECK(first[0].lease_expires_at == "2024-12-01T00:00:30.000Z");
-    CHECK(st->claim(10, "r2", t0() + 1s, 30s).empty());  // heads are leased
+    CHECK(st->claim(10, "r2", t0() + 1s, 30s).empty());   // heads are leased
     CHECK(st->complete({first[0].id}, "r2", t0()) == 0);  // not r2's lease
     CHECK(st->complete({first[0].id}, "r1", t0() + 1s) == 1);
     auto next = st->claim(10, "r2", t0() + 2s, 30s);
@@ -88,7 +88,11 @@ TEST_CASE("outbox store: failures back off, then fail; poison rows are swept; pr
     CHECK(st->complete({r[0].id}, "r1", t0() + 50s) == 1);
     CHECK(st->delete_processed(t0() + 49s) == 0);
     CHECK(st->delete_processed(t0() + 51s) == 1);
-    CHECK(st->counts() == json({{"pending", 0}, {"processing", 0}, {"processed", 0}, {"failed", 2}, {"oldest_pending_created_at", nullptr}}));
+    CHECK(st->counts() == json({{"pending", 0},
+                                {"processing", 0},
+                                {"processed", 0},
+                                {"failed", 2},
+                                {"oldest_pending_created_at", nullptr}}));
   }
 }
 
@@ -97,14 +101,17 @@ TEST_CASE("server actions write both rows or neither", "[outbox]") {
     INFO((st->is_postgres() ? "postgresql" : "sqlite"));
     auto rt = emu::runtime::make_virtual(t0(), 1, emu::log_level::off, nullptr);
     emu::action_def create{"createRestaurant", "restaurants", "RESTAURANT_CREATED", "restaurant", false, 1};
-    json ok = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}, {"rating", "4.5"}}, "t-1");
+    json ok = emu::bellyfed::run_action(
+        *st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}, {"rating", "4.5"}}, "t-1");
     REQUIRE(ok.contains("data"));
     CHECK(ok["data"]["rating"] == 4.5);
     CHECK(st->events().size() == 1);
     CHECK(st->events()[0].payload["name"] == "Pho");
-    json dup = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}}, "t-2");
+    json dup =
+        emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-1"}, {"name", "Pho"}, {"address", "1 St"}}, "t-2");
     CHECK(dup == json({{"error", "id: restaurant r-1 exists already"}}));
-    json failed = emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-2"}, {"name", "X"}, {"address", "Y"}}, "t-3", true);
+    json failed =
+        emu::bellyfed::run_action(*st, *rt, create, {{"id", "r-2"}, {"name", "X"}, {"address", "Y"}}, "t-3", true);
     CHECK(failed["error"].get<std::string>().find("nothing was written") != std::string::npos);
     CHECK(st->rows("restaurants").size() == 1);
     CHECK(st->events().size() == 1);

@@ -5,10 +5,10 @@
 
 #include <unistd.h>
 
-#include "emulator/system/definition.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/runner.h"
+#include "emulator/system/definition.h"
 
 namespace {
 
@@ -51,39 +51,64 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
   CHECK(load("steps: [{advance: 1s}]\n") == "1:1: scenario: is required: the scenario's name");
   CHECK(load("scenario: x\n") == "1:1: steps: is required: a list of at least one step");
   CHECK(load("scenario: x\nsteps: [{advance: 1s}]\nextra: 1\n") ==
-        "3:1: extra: unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, steps)");
-  CHECK(load("scenario: x\nsteps:\n  - advance: 1 hour\n") == "3:14: steps[0].advance: '1 hour' is not a duration (use 250ms, 30s, 5m or 1h)");
-  CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") == "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
-  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"), Catch::Contains("unknown step kind 'teleport' (known: action, advance, aws, events.put, fault, http, import, invoke, settle, sqs.send, expect)"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - action: {input: {}}\n"), Catch::Contains("steps[0].action.name: is required"));
-  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, json: {}, form: {}}\n") == "3:11: steps[0].http: give at most one of body, json and form");
-  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, repeat: 0}\n") == "3:30: steps[0].http.repeat: must be a whole number from 1 to 10000");
-  CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q}\n"), Catch::Contains("steps[0].sqs.send.body: is required"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"), Catch::Contains("steps[0].expect.item.key: is required"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {rows: {table: t}}\n"), Catch::Contains("steps[0].expect.rows.table: must be restaurants, reviews or import_jobs"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - aws: {service: dynamodb, action: PutThing}\n"), Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"), Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, logs, metrics, outbox, query, queue, rows, trace)"));
-  CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"), Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
-  CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"), Catch::Contains("2:8: clock: must be an ISO 8601 time"));
+        "3:1: extra: unknown key (expected one of: scenario, description, tags, stage, clock, seed, fixtures, vars, "
+        "steps)");
+  CHECK(load("scenario: x\nsteps:\n  - advance: 1 hour\n") ==
+        "3:14: steps[0].advance: '1 hour' is not a duration (use 250ms, 30s, 5m or 1h)");
+  CHECK(load("scenario: x\nsteps:\n  - advance: 1s\n    settle: {}\n") ==
+        "3:5: steps[0]: a step has exactly one kind key, found: advance, settle");
+  CHECK_THAT(load("scenario: x\nsteps:\n  - teleport: {}\n"),
+             Catch::Contains("unknown step kind 'teleport' (known: action, advance, aws, events.put, fault, http, "
+                             "import, invoke, settle, sqs.send, expect)"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - action: {input: {}}\n"),
+             Catch::Contains("steps[0].action.name: is required"));
+  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, json: {}, form: {}}\n") ==
+        "3:11: steps[0].http: give at most one of body, json and form");
+  CHECK(load("scenario: x\nsteps:\n  - http: {path: /r, repeat: 0}\n") ==
+        "3:30: steps[0].http.repeat: must be a whole number from 1 to 10000");
+  CHECK_THAT(load("scenario: x\nsteps:\n  - sqs.send: {queue: q}\n"),
+             Catch::Contains("steps[0].sqs.send.body: is required"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {item: {table: T}}\n"),
+             Catch::Contains("steps[0].expect.item.key: is required"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {rows: {table: t}}\n"),
+             Catch::Contains("steps[0].expect.rows.table: must be restaurants, reviews or import_jobs"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - aws: {service: dynamodb, action: PutThing}\n"),
+             Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"),
+             Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, logs, metrics, outbox, "
+                             "query, queue, rows, trace)"));
+  CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"),
+             Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
+  CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"),
+             Catch::Contains("2:8: clock: must be an ISO 8601 time"));
   CHECK_THAT(load("scenario: x\nseed: -1\nsteps: [{advance: 1s}]\n"), Catch::Contains("seed: must be a whole number"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {event: {}}\n"), Catch::Contains("steps[0].invoke.function: is required"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo, evnt: {}}\n"), Catch::Contains("evnt: unknown key"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {event: {}}\n"),
+             Catch::Contains("steps[0].invoke.function: is required"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo, evnt: {}}\n"),
+             Catch::Contains("evnt: unknown key"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: '${later}'}\n    capture: {later: $.x}\n"),
              Catch::Contains("${later} is not defined here"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {x: items}\n"), Catch::Contains("invalid JSONPath"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {now: $.x}\n"), Catch::Contains("capture names"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {function: echo, fail: 0}\n"), Catch::Contains("whole number from 1"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {outbox: explode}\n"), Catch::Contains("steps[0].fault.outbox: must be crash-after-publish"));
-  CHECK_THAT(load("scenario: x\nfixtures: [a.yaml]\nsteps: [{advance: 1s}]\n"), Catch::Contains("fixture file 'a.yaml' not found"));
-  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {trace: [], within: soon}\n"), Catch::Contains("within: must be a duration"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {x: items}\n"),
+             Catch::Contains("invalid JSONPath"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - invoke: {function: echo}\n    capture: {now: $.x}\n"),
+             Catch::Contains("capture names"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {function: echo, fail: 0}\n"),
+             Catch::Contains("whole number from 1"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - fault: {outbox: explode}\n"),
+             Catch::Contains("steps[0].fault.outbox: must be crash-after-publish"));
+  CHECK_THAT(load("scenario: x\nfixtures: [a.yaml]\nsteps: [{advance: 1s}]\n"),
+             Catch::Contains("fixture file 'a.yaml' not found"));
+  CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {trace: [], within: soon}\n"),
+             Catch::Contains("within: must be a duration"));
   CHECK_THAT(load("scenario: [unclosed\n"), Catch::Contains("end of sequence flow not found"));
 }
 
 // The determinism promise: the same scenario run twice gives identical outcomes and traces.
 TEST_CASE("runner: a scenario run twice gives identical traces", "[scenario][runner]") {
   emu::scenario::registry reg;
-  auto path = write_temp("scenario: twice\nseed: 3\nsteps:\n  - invoke: {function: echo, event: {id: '${uuid}', at: '${now}'}}\n"
-                         "  - advance: 5s\n  - invoke: {function: echo, event: {id: '${uuid}'}}\n");
+  auto path = write_temp(
+      "scenario: twice\nseed: 3\nsteps:\n  - invoke: {function: echo, event: {id: '${uuid}', at: '${now}'}}\n"
+      "  - advance: 5s\n  - invoke: {function: echo, event: {id: '${uuid}'}}\n");
   auto s = emu::scenario::load_scenario(path, reg, sys());
   auto a = emu::scenario::run_scenario(s, sys(), reg);
   auto b = emu::scenario::run_scenario(s, sys(), reg);

@@ -30,7 +30,8 @@ std::string compile_error(const std::string& want) {
 
 TEST_CASE("matcher: maps are subsets unless !exact", "[scenario][matcher]") {
   CHECK(diff("{a: 1}", R"({"a":1,"b":2})") == "");
-  CHECK(diff("!exact {a: 1}", R"({"a":1,"b":2})") == "$.b: unexpected key (the expectation is !exact), value number 2\n");
+  CHECK(diff("!exact {a: 1}", R"({"a":1,"b":2})") ==
+        "$.b: unexpected key (the expectation is !exact), value number 2\n");
   CHECK(diff("{a: {b: x}}", R"({"a":{"b":"y"}})") == "$.a.b: expected string \"x\", got string \"y\"\n");
   CHECK(diff("{a: 1}", R"({})") == "$.a: expected number 1, got nothing (missing)\n");
   CHECK(diff("{a: 1}", R"([1])") == "$: expected an object, got array [1]\n");
@@ -65,8 +66,12 @@ TEST_CASE("matcher: every tag, passing and failing", "[scenario][matcher]") {
   CHECK(diff("{a: !any}", R"({})") == "$.a: expected any value, got nothing (missing)\n");
   CHECK(diff("{a: !absent}", R"({})") == "");
   CHECK(diff("{a: !absent}", R"({"a":1})") == "$.a: expected the key to be absent, got number 1\n");
-  for (auto [t, v] : std::vector<std::pair<const char*, const char*>>{
-           {"string", "\"s\""}, {"number", "1.5"}, {"boolean", "false"}, {"null", "null"}, {"object", "{}"}, {"array", "[]"}}) {
+  for (auto [t, v] : std::vector<std::pair<const char*, const char*>>{{"string", "\"s\""},
+                                                                      {"number", "1.5"},
+                                                                      {"boolean", "false"},
+                                                                      {"null", "null"},
+                                                                      {"object", "{}"},
+                                                                      {"array", "[]"}}) {
     CHECK(diff(std::string("!type ") + t, v) == "");
     CHECK(diff(std::string("!type ") + t, std::string(t) == "string" ? "1" : "\"s\"") != "");
   }
@@ -91,7 +96,9 @@ TEST_CASE("matcher: every tag, passing and failing", "[scenario][matcher]") {
 }
 
 TEST_CASE("matcher: bad tags are load errors with file:line", "[scenario][matcher]") {
-  CHECK(compile_error("a: !nope 1") == "t.yaml:1:4: $.a: unknown tag !nope (known: !exact !unordered !contains !any !absent !type !regex !uuid !iso8601 !len !gt !lt !between !pattern)");
+  CHECK(compile_error("a: !nope 1") ==
+        "t.yaml:1:4: $.a: unknown tag !nope (known: !exact !unordered !contains !any !absent !type !regex !uuid "
+        "!iso8601 !len !gt !lt !between !pattern)");
   CHECK_THAT(compile_error("!type text"), Catch::Contains("!type must be"));
   CHECK_THAT(compile_error("!regex '('"), Catch::Contains("invalid regular expression"));
   CHECK_THAT(compile_error("!len -1"), Catch::Contains("whole number"));

@@ -16,15 +16,24 @@ namespace {
 
 json random_value(std::mt19937& rng, int depth) {
   switch (rng() % (depth > 2 ? 6 : 9)) {
-    case 0: return nullptr;
-    case 1: return int(rng() % 30) - 5;
-    case 2: return rng() % 2 == 0;
-    case 3: return std::string(rng() % 3, 'a');
-    case 4: return "http://x/000000000000/q";
-    case 5: return 1.5;
-    case 6: return json::array({random_value(rng, depth + 1), random_value(rng, depth + 1)});
-    case 7: return json{{"Id", random_value(rng, depth + 1)}, {"S", random_value(rng, depth + 1)}};
-    default: return json{{"DataType", "String"}, {"StringValue", random_value(rng, depth + 1)}};
+    case 0:
+      return nullptr;
+    case 1:
+      return int(rng() % 30) - 5;
+    case 2:
+      return rng() % 2 == 0;
+    case 3:
+      return std::string(rng() % 3, 'a');
+    case 4:
+      return "http://x/000000000000/q";
+    case 5:
+      return 1.5;
+    case 6:
+      return json::array({random_value(rng, depth + 1), random_value(rng, depth + 1)});
+    case 7:
+      return json{{"Id", random_value(rng, depth + 1)}, {"S", random_value(rng, depth + 1)}};
+    default:
+      return json{{"DataType", "String"}, {"StringValue", random_value(rng, depth + 1)}};
   }
 }
 
@@ -42,9 +51,11 @@ TEST_CASE("every SQS operation answers hostile requests with an aws_error") {
   emu::sqs::service sqs(*rt, "000000000000", "us-east-1");
   sqs.create_queue({{"QueueName", "q"}}, {});
   std::mt19937 rng(11);
-  const std::vector<std::string> members = {"QueueUrl", "QueueName", "MessageBody", "Entries", "Attributes", "AttributeNames",
-                                            "MessageAttributes", "MaxNumberOfMessages", "ReceiptHandle", "VisibilityTimeout",
-                                            "DelaySeconds", "Tags", "TagKeys", "MessageGroupId", "WaitTimeSeconds", "MaxResults"};
+  const std::vector<std::string> members = {
+      "QueueUrl",      "QueueName",         "MessageBody",       "Entries",
+      "Attributes",    "AttributeNames",    "MessageAttributes", "MaxNumberOfMessages",
+      "ReceiptHandle", "VisibilityTimeout", "DelaySeconds",      "Tags",
+      "TagKeys",       "MessageGroupId",    "WaitTimeSeconds",   "MaxResults"};
   int answered = 0;
   for (const auto& [name, op] : emu::sqs::describe_api(sqs, *rt).operations)
     for (int i = 0; i < 500; ++i) {
@@ -68,11 +79,28 @@ TEST_CASE("every DynamoDB operation answers hostile requests with an aws_error")
     "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}]})"));
   std::mt19937 rng(12);
-  const std::vector<std::string> members = {"TableName", "Key", "Item", "KeyConditionExpression", "ExpressionAttributeValues",
-                                            "ExpressionAttributeNames", "Limit", "ExclusiveStartKey", "RequestItems",
-                                            "TransactItems", "UpdateExpression", "ConditionExpression", "AttributeDefinitions",
-                                            "KeySchema", "Select", "Segment", "TotalSegments", "ReturnValues", "ResourceArn",
-                                            "Tags", "TimeToLiveSpecification", "GlobalSecondaryIndexUpdates"};
+  const std::vector<std::string> members = {"TableName",
+                                            "Key",
+                                            "Item",
+                                            "KeyConditionExpression",
+                                            "ExpressionAttributeValues",
+                                            "ExpressionAttributeNames",
+                                            "Limit",
+                                            "ExclusiveStartKey",
+                                            "RequestItems",
+                                            "TransactItems",
+                                            "UpdateExpression",
+                                            "ConditionExpression",
+                                            "AttributeDefinitions",
+                                            "KeySchema",
+                                            "Select",
+                                            "Segment",
+                                            "TotalSegments",
+                                            "ReturnValues",
+                                            "ResourceArn",
+                                            "Tags",
+                                            "TimeToLiveSpecification",
+                                            "GlobalSecondaryIndexUpdates"};
   for (const auto& [name, op] : emu::dynamo::describe_api(db).operations) {
     if (name == "DeleteTable") continue;  // would remove the table the others use
     for (int i = 0; i < 300; ++i) {

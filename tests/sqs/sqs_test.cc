@@ -63,16 +63,20 @@ TEST_CASE("visibility timeouts and delays run on the virtual clock") {
   CHECK(again["Messages"][0]["Body"] == "now");
   CHECK(again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2");
   // The old receipt handle no longer changes visibility; the new one does.
-  CHECK(f.error_of([&] {
-    f.sqs.change_message_visibility({{"QueueUrl", f.url("q")}, {"ReceiptHandle", r["Messages"][0]["ReceiptHandle"]}, {"VisibilityTimeout", 0}}, f.c);
-  }).rfind("MessageNotInflight (AWS.SimpleQueueService.MessageNotInflight)", 0) == 0);
+  CHECK(
+      f.error_of([&] {
+         f.sqs.change_message_visibility(
+             {{"QueueUrl", f.url("q")}, {"ReceiptHandle", r["Messages"][0]["ReceiptHandle"]}, {"VisibilityTimeout", 0}},
+             f.c);
+       }).rfind("MessageNotInflight (AWS.SimpleQueueService.MessageNotInflight)", 0) == 0);
   // Long polls answer at once in virtual time.
   CHECK(f.sqs.receive_message({{"QueueUrl", f.url("q")}, {"WaitTimeSeconds", 20}}, f.c) == json::object());
 }
 
 TEST_CASE("FIFO queues keep group order, lock groups in flight and deduplicate") {
   fixture f;
-  f.sqs.create_queue({{"QueueName", "f.fifo"}, {"Attributes", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}}}}, f.c);
+  f.sqs.create_queue(
+      {{"QueueName", "f.fifo"}, {"Attributes", {{"FifoQueue", "true"}, {"ContentBasedDeduplication", "true"}}}}, f.c);
   auto send = [&](const char* body, const char* group) {
     return f.sqs.send_message({{"QueueUrl", f.url("f.fifo")}, {"MessageBody", body}, {"MessageGroupId", group}}, f.c);
   };
@@ -90,39 +94,53 @@ TEST_CASE("FIFO queues keep group order, lock groups in flight and deduplicate")
   CHECK(f.sqs.receive_message({{"QueueUrl", f.url("f.fifo")}}, f.c)["Messages"][0]["Body"] == "a2");
   f.rt->sched().advance(6min);  // past the deduplication window, the same body is new again
   CHECK(send("a1", "A")["MessageId"] != a1["MessageId"]);
-  CHECK(f.error_of([&] { f.sqs.send_message({{"QueueUrl", f.url("f.fifo")}, {"MessageBody", "x"}}, f.c); }) ==
-        "MissingParameter (MissingParameter): The request must contain the parameter MessageGroupId.");
+  CHECK(f.error_of([&] {
+    f.sqs.send_message({{"QueueUrl", f.url("f.fifo")}, {"MessageBody", "x"}}, f.c);
+  }) == "MissingParameter (MissingParameter): The request must contain the parameter MessageGroupId.");
 }
 
 TEST_CASE("validation and errors carry SQS's names and legacy codes") {
   fixture f;
-  CHECK(f.error_of([&] { f.sqs.get_queue_url({{"QueueName", "nope"}}, f.c); }) ==
-        "QueueDoesNotExist (AWS.SimpleQueueService.NonExistentQueue): The specified queue does not exist.");
+  CHECK(f.error_of([&] {
+    f.sqs.get_queue_url({{"QueueName", "nope"}}, f.c);
+  }) == "QueueDoesNotExist (AWS.SimpleQueueService.NonExistentQueue): The specified queue does not exist.");
   f.sqs.create_queue({{"QueueName", "q"}}, f.c);
-  CHECK(f.error_of([&] { f.sqs.receive_message({{"QueueUrl", f.url("q")}, {"MaxNumberOfMessages", 11}}, f.c); }) ==
-        "InvalidParameterValue (InvalidParameterValue): Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
-  CHECK(f.error_of([&] { f.sqs.send_message({{"QueueUrl", f.url("q")}, {"MessageBody", std::string("a\x01z")}}, f.c); })
-            .rfind("InvalidMessageContents", 0) == 0);
-  CHECK(f.error_of([&] { f.sqs.send_message({{"QueueUrl", f.url("q")}, {"MessageBody", std::string(262145, 'x')}}, f.c); })
-            .find("Message must be shorter than 262144 bytes") != std::string::npos);
-  CHECK(f.error_of([&] { f.sqs.create_queue({{"QueueName", "bad name!"}}, f.c); }).rfind("InvalidParameterValue", 0) == 0);
+  CHECK(f.error_of([&] {
+    f.sqs.receive_message({{"QueueUrl", f.url("q")}, {"MaxNumberOfMessages", 11}}, f.c);
+  }) == "InvalidParameterValue (InvalidParameterValue): Value 11 for parameter MaxNumberOfMessages is invalid. Reason: "
+        "Must be between 1 and 10, if provided.");
+  CHECK(f.error_of([&] {
+           f.sqs.send_message({{"QueueUrl", f.url("q")}, {"MessageBody", std::string("a\x01z")}}, f.c);
+         }).rfind("InvalidMessageContents", 0) == 0);
+  CHECK(f.error_of([&] {
+           f.sqs.send_message({{"QueueUrl", f.url("q")}, {"MessageBody", std::string(262145, 'x')}}, f.c);
+         }).find("Message must be shorter than 262144 bytes") != std::string::npos);
+  CHECK(f.error_of([&] {
+           f.sqs.create_queue({{"QueueName", "bad name!"}}, f.c);
+         }).rfind("InvalidParameterValue", 0) == 0);
   f.sqs.delete_queue({{"QueueUrl", f.url("q")}}, f.c);
   CHECK(f.error_of([&] { f.sqs.create_queue({{"QueueName", "q"}}, f.c); }).rfind("QueueDeletedRecently", 0) == 0);
 }
 
 TEST_CASE("the query protocol's flattened parameters become the JSON request") {
-  json r = emu::sqs::from_query({{"Action", "SendMessageBatch"}, {"QueueUrl", "u"},
-                                 {"SendMessageBatchRequestEntry.1.Id", "a"}, {"SendMessageBatchRequestEntry.1.MessageBody", "x"},
+  json r = emu::sqs::from_query({{"Action", "SendMessageBatch"},
+                                 {"QueueUrl", "u"},
+                                 {"SendMessageBatchRequestEntry.1.Id", "a"},
+                                 {"SendMessageBatchRequestEntry.1.MessageBody", "x"},
                                  {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Name", "k"},
                                  {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType", "String"},
                                  {"SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue", "v"},
-                                 {"SendMessageBatchRequestEntry.2.Id", "b"}, {"SendMessageBatchRequestEntry.2.MessageBody", "y"},
-                                 {"Attribute.1.Name", "VisibilityTimeout"}, {"Attribute.1.Value", "5"}, {"AttributeName.1", "All"}});
+                                 {"SendMessageBatchRequestEntry.2.Id", "b"},
+                                 {"SendMessageBatchRequestEntry.2.MessageBody", "y"},
+                                 {"Attribute.1.Name", "VisibilityTimeout"},
+                                 {"Attribute.1.Value", "5"},
+                                 {"AttributeName.1", "All"}});
   CHECK(r["Entries"].size() == 2);
   CHECK(r["Entries"][0]["MessageAttributes"]["k"] == json{{"DataType", "String"}, {"StringValue", "v"}});
   CHECK(r["Attributes"]["VisibilityTimeout"] == "5");
   CHECK(r["AttributeNames"] == json({"All"}));
-  std::string xml = emu::sqs::to_xml("ReceiveMessage", {{"Messages", {{{"MessageId", "m"}, {"Body", "a\r\n\"b\""}}}}}, "rid");
+  std::string xml =
+      emu::sqs::to_xml("ReceiveMessage", {{"Messages", {{{"MessageId", "m"}, {"Body", "a\r\n\"b\""}}}}}, "rid");
   CHECK(xml.find("<Body>a&#xD;\n&quot;b&quot;</Body>") != std::string::npos);
   CHECK(emu::sqs::to_xml("ReceiveMessage", json::object(), "rid").find("<ReceiveMessageResult/>") != std::string::npos);
 }
@@ -130,8 +148,13 @@ TEST_CASE("the query protocol's flattened parameters become the JSON request") {
 TEST_CASE("event source mapping: batches, deletes on success, partial failures as AWS defines them") {
   fixture f;
   f.sqs.create_queue({{"QueueName", "dlq"}}, f.c);
-  f.sqs.create_queue({{"QueueName", "in"}, {"Attributes", {{"VisibilityTimeout", "30"},
-      {"RedrivePolicy", R"({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq", "maxReceiveCount": "2"})"}}}}, f.c);
+  f.sqs.create_queue(
+      {{"QueueName", "in"},
+       {"Attributes",
+        {{"VisibilityTimeout", "30"},
+         {"RedrivePolicy",
+          R"({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq", "maxReceiveCount": "2"})"}}}},
+      f.c);
   std::vector<json> events;
   json answer = json::object();
   emu::sqs::mapping m(*f.rt, f.sqs, {"in", "fn", 10, emu::duration(0), true, true}, [&](const json& e) {
@@ -141,7 +164,8 @@ TEST_CASE("event source mapping: batches, deletes on success, partial failures a
     if (a.contains("fail_first")) a = {{"batchItemFailures", {{{"itemIdentifier", e["Records"][0]["messageId"]}}}}};
     return a;
   });
-  for (const char* b : {"one", "two", "three"}) f.sqs.send_message({{"QueueUrl", f.url("in")}, {"MessageBody", b}}, f.c);
+  for (const char* b : {"one", "two", "three"})
+    f.sqs.send_message({{"QueueUrl", f.url("in")}, {"MessageBody", b}}, f.c);
   answer = json{{"fail_first", true}};
   f.rt->sched().run_until_idle();
   REQUIRE(events.size() == 1);
