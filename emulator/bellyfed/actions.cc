@@ -196,8 +196,7 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       std::string jid = f.id_or_new(rt);
       if (!f.has("records")) throw invalid("records: is required");
       json records = f.raw("records");
-      if (records.is_string())
-        records = json::parse(records.get<std::string>(), nullptr, false);  // a form field holds JSON text
+      if (records.is_string()) records = parse_client_json(records.get<std::string>());  // a form field holds JSON text
       if (!records.is_array() || records.empty() || records.size() > 1000)
         throw invalid("records: must be a list of 1 to 1000 restaurant records");
       for (std::size_t i = 0; i < records.size(); ++i)

@@ -155,7 +155,7 @@ functions::handler event_processor(function_env& env) {
     for (const auto& r : event["Records"]) {
       std::string id = r.value("messageId", "");
       try {
-        json body = json::parse(r.value("body", ""), nullptr, false);
+        json body = parse_client_json(r.value("body", ""));
         if (body.is_discarded() || !body.is_object()) throw std::runtime_error("the message body is not a JSON object");
         std::string trace_id;
         if (r.contains("messageAttributes") && r["messageAttributes"].contains("trace_id"))
@@ -180,7 +180,7 @@ functions::handler event_processor(function_env& env) {
 
 standard_event received_event(const json& delivery, const functions::context& ctx, const char* who) {
   json detail = delivery.is_object() && delivery.contains("detail") ? delivery["detail"] : delivery;
-  if (detail.is_string()) detail = json::parse(detail.get<std::string>(), nullptr, false);
+  if (detail.is_string()) detail = parse_client_json(detail.get_ref<const std::string&>());
   if (std::string why = standard_event_problems(detail); !why.empty()) {
     ctx.log("rejected the event: " + why);
     throw aws_error::validation(std::string(who) + ": not a valid standard event: " + why);
@@ -240,7 +240,7 @@ std::string invalid_record(const json& r) {
 functions::handler dynamodb_import(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
     json detail = event.is_object() && event.contains("detail") ? event["detail"] : event;
-    json e = detail.is_string() ? json::parse(detail.get<std::string>(), nullptr, false) : detail;
+    json e = detail.is_string() ? parse_client_json(detail.get_ref<const std::string&>()) : detail;
     json r = e.is_object() && e.contains("payload") ? e["payload"] : json();
     if (std::string why = invalid_record(r); !why.empty()) {
       ctx.log("invalid restaurant record: " + why);

@@ -45,7 +45,7 @@ json decode_token(std::string s) {
   for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (s.size() % 4) s += '=';
   auto text = base64_decode(s);
-  json t = text ? json::parse(*text, nullptr, false) : json();
+  json t = text ? parse_client_json(*text) : json();
   if (!t.is_object() || t.is_discarded()) throw bad_request("nextToken: is not valid");
   return t;
 }

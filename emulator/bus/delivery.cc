@@ -111,12 +111,7 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
     if (!e.contains(k) || !e[k].is_string())
       return entry_error("InvalidArgument",
                          std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
-  json detail;
-  try {
-    detail = json::parse(e["Detail"].get<std::string>());
-  } catch (const json::exception&) {
-    return entry_error("MalformedDetail", "Detail is malformed.");
-  }
+  json detail = parse_client_json(e["Detail"].get_ref<const std::string&>());
   if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
   const std::string& source = e["Source"].get_ref<const std::string&>();
   if (source.rfind("aws.", 0) == 0)
@@ -346,7 +341,8 @@ json service::transform_input(const rule& r, const target& t, const json& envelo
     }
     i = close;
   }
-  if (json_mode && json::accept(out)) return json::parse(out);
+  if (json_mode)
+    if (json j = parse_client_json(out); !j.is_discarded()) return j;
   return out;
 }
 

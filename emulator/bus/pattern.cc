@@ -509,27 +509,55 @@ conj_list compile_object(const json& obj, const std::string& prefix, int depth) 
 
 namespace {
 
-bool consistent(const flat_event& ev, const flat_event::leaf& a, const flat_event::leaf& b) {
-  for (std::uint32_t i = a.first; i < a.first + a.count; ++i)
-    for (std::uint32_t j = b.first; j < b.first + b.count; ++j)
-      if (ev.positions[i].first == ev.positions[j].first && ev.positions[i].second != ev.positions[j].second)
-        return false;
-  return true;
-}
+// Choosing one matching leaf per field so that the chosen leaves are array-consistent (no two
+// in different elements of one array), without backtracking. A leaf's positions run from the
+// outermost array in; given the elements chosen for the first `level` arrays (which all
+// `fields`' candidates share), the path of a field reaches either a value (a leaf with exactly
+// `level` positions: the field holds whatever the deeper arrays choose) or exactly one array.
+// Fields reaching different arrays share nothing deeper and are solved apart; fields reaching
+// the same array need one element of it that holds all of them, found by trying each element
+// once. Every leaf is looked at once per level, so the cost is polynomial in the event's size
+// (a search over combinations, as before, took seconds for nine fields over ten elements).
+using candidates = std::vector<const flat_event::leaf*>;
 
-// Chooses one leaf per constrained field such that all chosen leaves are array-consistent.
-bool assign(const flat_event& ev, const std::vector<std::vector<const flat_event::leaf*>>& options, std::size_t i,
-            std::vector<const flat_event::leaf*>& chosen) {
-  if (i == options.size()) return true;
-  for (const auto* leaf : options[i]) {
-    bool ok = true;
-    for (const auto* c : chosen) ok = ok && consistent(ev, *leaf, *c);
-    if (!ok) continue;
-    chosen.push_back(leaf);
-    if (assign(ev, options, i + 1, chosen)) return true;
-    chosen.pop_back();
+bool assign(const flat_event& ev, const std::vector<candidates>& fields, std::uint32_t level) {
+  // Fields still open, grouped by the array their path reaches at this level.
+  std::vector<std::pair<std::uint32_t, const candidates*>> open;
+  for (const auto& c : fields) {
+    bool holds = false;
+    for (const auto* l : c) holds = holds || l->count == level;
+    if (holds) continue;
+    open.emplace_back(ev.positions[c.front()->first + level].first, &c);
   }
-  return false;
+  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t g = 0; g < open.size();) {
+    std::size_t end = g;
+    while (end < open.size() && open[end].first == open[g].first) ++end;
+    // The elements of this array that hold a candidate of the group's first field.
+    std::vector<std::uint32_t> elements;
+    for (const auto* l : *open[g].second) elements.push_back(ev.positions[l->first + level].second);
+    std::sort(elements.begin(), elements.end());
+    elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+    bool found = false;
+    for (std::uint32_t e : elements) {
+      std::vector<candidates> inside;
+      bool all = true;
+      for (std::size_t k = g; k < end && all; ++k) {
+        candidates here;
+        for (const auto* l : *open[k].second)
+          if (ev.positions[l->first + level] == flat_event::position{open[g].first, e}) here.push_back(l);
+        all = !here.empty();
+        inside.push_back(std::move(here));
+      }
+      if (all && assign(ev, inside, level + 1)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+    g = end;
+  }
+  return true;
 }
 
 bool field_matches(const pattern::field& f, const flat_event::leaf& leaf) {
@@ -572,19 +600,16 @@ bool match_conjunction(const pattern::conjunction& c, const flat_event& ev, cons
     }
   }
   if (in_arrays_only < 2) return true;
-  std::vector<std::vector<const flat_event::leaf*>> options;
+  std::vector<candidates> options;
   for (std::size_t k = 0; k < c.fields.size(); ++k) {
     auto at = leaves_of(k);
     if (at.empty()) continue;
-    std::vector<const flat_event::leaf*> hits;
+    candidates hits;
     for (auto i : at)
       if (field_matches(c.fields[k], ev.leaves[i])) hits.push_back(&ev.leaves[i]);
     options.push_back(std::move(hits));
   }
-  // Fewest options first keeps the search small.
-  std::sort(options.begin(), options.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
-  std::vector<const flat_event::leaf*> chosen;
-  return assign(ev, options, 0, chosen);
+  return assign(ev, options, 0);
 }
 
 pattern pattern::compile(const json& source) {
@@ -597,6 +622,8 @@ pattern pattern::compile(const json& source) {
 
 pattern pattern::parse(const std::string& text) {
   json j;
+  if (json_nests_deeper(text, max_client_json_depth))
+    fail("the pattern nests deeper than " + std::to_string(max_client_json_depth) + " levels");
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {

@@ -363,7 +363,7 @@ json service::put_targets(const json& req) {
     if (inputs > 1)
       throw aws_error::validation("Only one of Input, InputPath, or InputTransformer must be provided for target " +
                                   x.id + ".");
-    if (x.input && !json::accept(*x.input))
+    if (x.input && (json_nests_deeper(*x.input, max_client_json_depth) || !json::accept(*x.input)))
       throw aws_error::validation("Input for target " + x.id + " must be a valid JSON text.");
     if (x.input_path && check_jsonpath(*x.input_path))
       throw aws_error::validation("InputPath for target " + x.id + " is an invalid JSONPath.");
@@ -454,12 +454,7 @@ json service::test_event_pattern(const json& req) {
   } catch (const pattern_error& e) {
     throw aws_error::invalid_event_pattern(std::string("Event pattern is not valid. Reason: ") + e.what());
   }
-  json event;
-  try {
-    event = json::parse(event_text);
-  } catch (const json::exception&) {
-    throw aws_error::validation("Parameter Event is not valid.");
-  }
+  json event = parse_client_json(event_text);
   if (!event.is_object()) throw aws_error::validation("Parameter Event is not valid.");
   return {{"Result", p->matches(event)}};
 }

@@ -6,9 +6,47 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace emu {
 using json = nlohmann::ordered_json;
+
+// JSON from a client nests at most this deep wherever it arrives: request bodies (the edge's own,
+// lower limit), and JSON carried inside strings — PutEvents' Detail, TestEventPattern's Event,
+// target inputs, SQS message bodies a handler parses, outbox payloads another writer stored.
+// Every walker over a document (dump, copy, matching) recurses, so the depth is bounded before
+// anything is parsed. EventBridge documents events nesting up to 1,000 levels.
+inline constexpr int max_client_json_depth = 1000;
+
+// Whether `text` opens more than `max_depth` arrays or objects at once (strings skipped). Linear,
+// no allocation: cheap enough to run before every parse of client text.
+inline bool json_nests_deeper(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Parses client text: the document, or a discarded value (`is_discarded()`) when the text is not
+// JSON or nests deeper than `max_depth`. Never throws.
+inline json parse_client_json(std::string_view text, int max_depth = max_client_json_depth) {
+  if (json_nests_deeper(text, max_depth)) return json(json::value_t::discarded);
+  return json::parse(text, nullptr, false);
+}
 
 // A copy of `v` with every string value (not key) replaced by fn(string).
 inline json transform_strings(const json& v, const std::function<json(const std::string&)>& fn) {

@@ -55,7 +55,7 @@ event_row to_event(const sql_row& r) {
   event_row e;
   e.id = std::stoll(s(0));
   e.event_id = s(1), e.aggregate_type = s(2), e.aggregate_id = s(3), e.event_type = s(4);
-  e.payload = json::parse(s(5), nullptr, false);
+  e.payload = parse_client_json(s(5));  // other writers (an app) may store any payload
   e.trace_id = s(6), e.status = s(7);
   e.attempts = std::stoi(s(8));
   e.available_at = s(9), e.lease_owner = s(10), e.lease_expires_at = s(11), e.last_error = s(12), e.created_at = s(13),
@@ -276,7 +276,7 @@ json store::rows(const std::string& table, const std::optional<std::string>& id)
       else if (c.type == 'i')
         o[c.name] = std::stoll(*r[i]);
       else if (c.type == 'j')
-        o[c.name] = json::parse(*r[i], nullptr, false);
+        o[c.name] = parse_client_json(*r[i]);
       else
         o[c.name] = *r[i];
     }

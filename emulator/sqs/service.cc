@@ -180,7 +180,7 @@ std::map<std::string, std::string> read_queue_attributes(const json& req, bool c
     if (k == "FifoQueue" && !creating)
       throw err("InvalidAttributeName", "Unknown Attribute FifoQueue.", "InvalidAttributeName");
     if (k == "RedrivePolicy" && !value.empty()) {
-      json rp = json::parse(value, nullptr, false);
+      json rp = parse_client_json(value);
       if (!rp.is_object() || !rp.contains("deadLetterTargetArn") || !rp.contains("maxReceiveCount"))
         throw err("InvalidAttributeValue",
                   "Value " + value +

@@ -1,0 +1,94 @@
+"""Hostile-but-fair requests against a real `serve`: each must get an answer (never a crash or a
+freeze), and serve must stop cleanly afterwards with nothing on stderr from a sanitizer.
+
+- JSON carried inside strings nests at most 1,000 levels: PutEvents' Detail (110,000 levels,
+  220 KB — inside the 256 KB entry limit) is MalformedDetail, TestEventPattern's Event is
+  refused, and an SQS message body that deep goes through the import flow as a failed record
+  (the Event Processor reports it as a batch item failure; it is not parsed into a document).
+- A pattern that names nine fields under objects inside arrays, tested against an event with
+  twelve elements per array, answers at once (array-consistent matching is polynomial).
+"""
+import json
+import os
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wire import start_serve, stop_serve  # noqa: E402
+
+
+def call(base, target, body, version="1.1"):
+    req = urllib.request.Request(base + "/", data=json.dumps(body).encode(),
+                                 headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-" + version})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def health(base):
+    with urllib.request.urlopen(base + "/_emu/health", timeout=10) as r:
+        return json.loads(r.read())["status"]
+
+
+def deep(n):
+    return "[" * n + "]" * n
+
+
+def main():
+    emu = os.path.abspath(sys.argv[1])
+    proc, base = start_serve(emu)
+    try:
+        # PutEvents: too deep is MalformedDetail; 999 levels in all is an event like any other.
+        status, out = call(base, "AWSEvents.PutEvents", {"Entries": [
+            {"Source": "s", "DetailType": "t", "Detail": '{"a":' + deep(110_000) + "}", "EventBusName": "bellyfed-dev"},
+            {"Source": "s", "DetailType": "t", "Detail": '{"a":' + deep(998) + "}", "EventBusName": "bellyfed-dev"}]})
+        assert status == 200, out
+        assert out["FailedEntryCount"] == 1, out
+        assert out["Entries"][0] == {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}, out
+        assert "EventId" in out["Entries"][1], out
+        assert health(base) == "ok"
+
+        event = {"id": "1", "account": "1", "source": "s", "time": "2020-01-01T00:00:00Z", "region": "us-east-1",
+                 "resources": [], "detail-type": "x"}
+        status, out = call(base, "AWSEvents.TestEventPattern", {
+            "EventPattern": '{"source": ["s"]}', "Event": json.dumps(event)[:-1] + ',"detail":' + deep(100_000) + "}"})
+        assert status == 400 and out == {"__type": "ValidationException", "message": "Parameter Event is not valid."}, out
+        status, out = call(base, "AWSEvents.PutRule", {"Name": "deep", "EventPattern": '{"a":' + deep(1200) + "}"})
+        assert status == 400 and out["__type"] == "InvalidEventPatternException", out
+        assert "nests deeper than 1000 levels" in out["message"], out
+        assert health(base) == "ok"
+
+        # Nine fields under objects inside an array, twelve elements, no element holding all nine.
+        items = [{"f%d" % f: ("hit" if i % 9 == f else "miss") for f in range(9)} for i in range(12)]
+        status, out = call(base, "AWSEvents.TestEventPattern", {
+            "EventPattern": json.dumps({"detail": {"items": {"f%d" % f: ["hit"] for f in range(9)}}}),
+            "Event": json.dumps(dict(event, detail={"items": items}))})
+        assert status == 200 and out == {"Result": False}, out
+        assert health(base) == "ok"
+
+        # An SQS message body 120,000 levels deep, sent into the import flow.
+        url = base + "/000000000000/restaurant-import-dev"
+        status, out = call(base, "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": deep(120_000)}, "1.0")
+        assert status == 200 and "MessageId" in out, out
+        for _ in range(200):  # the event source mapping polls in real time
+            logs = json.load(urllib.request.urlopen(base + "/_emu/logs?function=EventProcessor-dev", timeout=10))
+            if any("not a JSON object" in e["message"] for e in logs["events"]):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the Event Processor never reported the record: %s" % logs)
+        assert health(base) == "ok"
+    finally:
+        rc = proc.poll()
+        stop_serve(proc)
+    assert rc is None, "serve died with %s: %s" % (rc, proc.stderr.read()[-2000:])
+    err = proc.stderr.read()
+    assert proc.returncode == 0 and "Sanitizer" not in err and "runtime error" not in err, (proc.returncode, err[-2000:])
+    print("hostile_test: ok")
+
+
+if __name__ == "__main__":
+    main()
