@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -71,25 +72,65 @@ void check_depth(const std::string& text, const std::string& file) {
     }
   }
 }
+
+// Walks the document as its users will, aliases expanded, counting nodes and depth.
+void check_expansion(const YAML::Node& n, const std::string& file, int depth, std::size_t& nodes) {
+  if (depth > max_yaml_depth)
+    throw load_error(file, n.Mark(), "",
+                     "nesting deeper than " + std::to_string(max_yaml_depth) +
+                         " levels once aliases are followed (does an alias refer to a node that holds it?)");
+  if (++nodes > max_yaml_nodes)
+    throw load_error(file, n.Mark(), "",
+                     "more than " + std::to_string(max_yaml_nodes) + " values once aliases are expanded");
+  if (n.IsSequence()) {
+    for (const auto& c : n) check_expansion(c, file, depth + 1, nodes);
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      check_expansion(kv.first, file, depth + 1, nodes);
+      check_expansion(kv.second, file, depth + 1, nodes);
+    }
+  }
+}
+
 }  // namespace
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   if (text.size() > max_yaml_bytes)
     throw load_error(file, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
   check_depth(text, file);
+  YAML::Node root;
   try {
-    return YAML::Load(text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw load_error(file, e.mark, "", e.msg);
   }
+  // Only a document with aliases can expand beyond what the text holds.
+  if (text.find('*') != std::string::npos) {
+    std::size_t nodes = 0;
+    check_expansion(root, file, 0, nodes);
+  }
+  return root;
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
+YAML::Node load_yaml_file(const std::string& path) { return parse_yaml(read_yaml_file(path), path); }
+
+std::string read_yaml_file(const std::string& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw load_error(path, 0, "cannot read file: no such file");
+  if (!std::filesystem::is_regular_file(st)) throw load_error(path, 0, "cannot read file: not a regular file");
+  auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_yaml_bytes)
+    throw load_error(path, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw load_error(path, 0, "cannot read file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_yaml(ss.str(), path);
+  // Read at most one byte past the limit: the file may have grown since it was measured.
+  std::string text(max_yaml_bytes + 1, '\0');
+  in.read(text.data(), std::streamsize(text.size()));
+  text.resize(std::size_t(in.gcount()));
+  if (text.size() > max_yaml_bytes)
+    throw load_error(path, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
+  return text;
 }
 
 json plain_scalar(const std::string& s) {

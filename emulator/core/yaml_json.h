@@ -23,15 +23,23 @@ class load_error : public std::runtime_error {
   int line_;
 };
 
-// Limits that keep a hostile file from exhausting memory or the stack.
-inline constexpr std::size_t max_yaml_bytes = 16 * 1024 * 1024;
+// Limits that keep a hostile file from exhausting memory, time or the stack. The parser holds a
+// few hundred bytes per input byte at worst, so the size bound is also the memory bound; nodes
+// are counted as expanded (an alias once per use), so an alias bomb stops at the count and a
+// self-referencing alias at the depth.
+inline constexpr std::size_t max_yaml_bytes = 2 * 1024 * 1024;
 inline constexpr int max_yaml_depth = 64;
+inline constexpr std::size_t max_yaml_nodes = 1'000'000;
 
 // Parses YAML text; throws load_error naming `file` and the line on a syntax error, on more
-// than max_yaml_bytes or nesting deeper than max_yaml_depth.
+// than max_yaml_bytes, nesting deeper than max_yaml_depth (aliases followed) or more than
+// max_yaml_nodes nodes once aliases are expanded.
 YAML::Node parse_yaml(const std::string& text, const std::string& file);
-// Reads and parses a file; throws load_error if it cannot be read.
+// Reads and parses a regular file (not a device, FIFO or folder: those are refused before they
+// are opened); throws load_error if it cannot be read or is too large.
 YAML::Node load_yaml_file(const std::string& path);
+// The text of such a file, with the same checks.
+std::string read_yaml_file(const std::string& path);
 
 // Converts a YAML node (without custom tags) to JSON. Throws load_error on a tagged node
 // (tags are only meaningful in scenario expectations) or on a non-string map key.

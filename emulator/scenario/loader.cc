@@ -86,13 +86,36 @@ check compile_check(const std::string& name, const YAML::Node& spec, const regis
 void read_fixture(const YAML::Node& ref, const std::string& file, const std::string& path, const system_def& sys,
                   std::vector<fixture_items>& out) {
   if (!ref.IsScalar() || ref.Scalar().empty()) throw load_error(file, ref.Mark(), path, "is a fixture file's path");
-  std::filesystem::path rel(ref.Scalar());
-  std::filesystem::path beside = std::filesystem::path(file).parent_path() / rel;
-  std::string fx = std::filesystem::exists(beside) ? beside.string() : rel.string();
-  if (!std::filesystem::exists(fx))
-    throw load_error(
-        file, ref.Mark(), path,
-        "fixture file '" + ref.Scalar() + "' not found (looked beside the scenario and in the working directory)");
+  namespace fs = std::filesystem;
+  fs::path rel(ref.Scalar());
+  if (rel.is_absolute())
+    throw load_error(file, ref.Mark(), path,
+                     "fixture file '" + ref.Scalar() +
+                         "' must be a relative path (beside the scenario or under the working directory)");
+  // A fixture is read from beside the scenario or from under the working directory, never from
+  // elsewhere (`../../etc/…`, or a symbolic link out): a scenario cannot read foreign files.
+  auto inside = [](const fs::path& p, const fs::path& base) {
+    std::error_code ec;
+    fs::path a = fs::weakly_canonical(p, ec), b = fs::weakly_canonical(base, ec);
+    auto [end, _] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+    return end == b.end();
+  };
+  fs::path folder = fs::path(file).parent_path().empty() ? fs::path(".") : fs::path(file).parent_path();
+  std::string fx;
+  bool outside = false;
+  for (const auto& candidate : {folder / rel, rel}) {
+    std::error_code ec;
+    if (!fx.empty() || !fs::exists(candidate, ec)) continue;
+    if (inside(candidate, folder) || inside(candidate, fs::path(".")))
+      fx = candidate.string();
+    else
+      outside = true;
+  }
+  if (fx.empty())
+    throw load_error(file, ref.Mark(), path,
+                     "fixture file '" + ref.Scalar() +
+                         (outside ? "' is outside the scenario's folder and the working directory"
+                                  : "' not found (looked beside the scenario and in the working directory)"));
   YAML::Node root = load_yaml_file(fx);
   if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables:");
   for (const auto& kv : root) {
@@ -305,6 +328,8 @@ std::vector<std::string> find_scenario_files(const std::vector<std::string>& pat
       }
     } else if (fs::is_regular_file(p, ec)) {
       out.insert(fs::path(p).lexically_normal().string());
+    } else if (fs::exists(p, ec)) {
+      throw std::invalid_argument("not a regular file or folder: " + p);
     } else {
       throw std::invalid_argument("no such file or folder: " + p);
     }

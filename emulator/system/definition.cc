@@ -14,11 +14,7 @@ system_def load(const std::string& path) {
   if (path.empty()) {
     text = std::string(bellyfed::default_system_yaml);
   } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw load_error(path, 0, "cannot read the system definition");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
+    text = read_yaml_file(path);
   }
   system_def def = load_system_def(text, file);
   for (const auto& f : def.functions) {
