@@ -7,6 +7,11 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   (the Event Processor reports it as a batch item failure; it is not parsed into a document).
 - A pattern that names nine fields under objects inside arrays, tested against an event with
   twelve elements per array, answers at once (array-consistent matching is polynomial).
+- Bodies: a 200 KB SQS message through the query protocol (Debian's boto3) and a 9 KB
+  urlencoded Server Action form are read (not refused at 8 KiB); a chunked body over --max-body
+  is 413.
+- Bytes that are not UTF-8 (in a path, a query parameter, a JSON body, a form field) get a 4xx
+  answer, never a 500, and nothing stored by them breaks /_emu/traces.
 """
 import json
 import os
@@ -15,7 +20,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wire import start_serve, stop_serve  # noqa: E402
+from wire import client, start_serve, stop_serve  # noqa: E402
+import http.client  # noqa: E402
 
 
 def call(base, target, body, version="1.1"):
@@ -39,7 +45,7 @@ def deep(n):
 
 def main():
     emu = os.path.abspath(sys.argv[1])
-    proc, base = start_serve(emu)
+    proc, base = start_serve(emu, "--max-body", "1000000")
     try:
         # PutEvents: too deep is MalformedDetail; 999 levels in all is an event like any other.
         status, out = call(base, "AWSEvents.PutEvents", {"Entries": [
@@ -80,6 +86,39 @@ def main():
             time.sleep(0.05)
         else:
             raise AssertionError("the Event Processor never reported the record: %s" % logs)
+        assert health(base) == "ok"
+
+        sqs = client("sqs", base)
+        big = sqs.create_queue(QueueName="big")["QueueUrl"]
+        sqs.send_message(QueueUrl=big, MessageBody="a" * 200_000)
+        assert len(sqs.receive_message(QueueUrl=big)["Messages"][0]["Body"]) == 200_000
+        form = urllib.request.Request(base + "/_emu/dev/actions/createRestaurant",
+                                      data=("name=" + "a" * 9000 + "&address=x").encode(),
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert json.load(urllib.request.urlopen(form)) == {"error": "name: must be at most 200 characters"}
+        conn = http.client.HTTPConnection(base.split("//")[1])
+        conn.request("POST", "/", body=(b"x" * 1000 for _ in range(2000)), encode_chunked=True,
+                     headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"})
+        r = conn.getresponse()
+        assert r.status == 413 and json.loads(r.read())["__type"] == "RequestEntityTooLarge"
+
+        for method, path, body, ctype in [("GET", "/%FF", None, None), ("GET", "/dev/%FF/x", None, None),
+                                          ("GET", "/_emu/events?bus=%FF", None, None),
+                                          ("GET", "/_emu/traces?since=%FF", None, None),
+                                          ("POST", "/_emu/dev/actions/createRestaurant", b'{"name": "\xff"}', "application/json"),
+                                          ("POST", "/", b'{"QueueName": "\xff"}', "application/x-amz-json-1.0")]:
+            req = urllib.request.Request(base + path, data=body, method=method,
+                                         headers={"Content-Type": ctype or "text/plain", "X-Amz-Target": "AmazonSQS.CreateQueue"}
+                                         if body and path == "/" else {"Content-Type": ctype or "text/plain"})
+            try:
+                status = urllib.request.urlopen(req).status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            assert 400 <= status < 500, (path, status)
+        form = urllib.request.Request(base + "/_emu/dev/actions/createRestaurant", data=b"name=%FF&address=x",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert json.load(urllib.request.urlopen(form)) == {"error": "name: must be UTF-8 text"}
+        assert urllib.request.urlopen(base + "/_emu/traces?limit=10000").status == 200
         assert health(base) == "ok"
     finally:
         rc = proc.poll()

@@ -113,7 +113,7 @@ response router::handle(const request& req) const {
                                 ". This server answers AWS API calls (X-Amz-Target or Action=), "
                                 "the API Gateway stages " +
                                 stages + " and /_emu/health"}}
-               .dump();
+               .dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
 
@@ -238,17 +238,18 @@ response router::handle_admin(const request& req) const {
     for (const auto& [key, fn] : admin_) known += (known.empty() ? "" : ", ") + key.first + " " + key.second;
     r.body = json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") + req.method + " " +
                                   req.path + "; available: " + known}}
-                 .dump();
+                 .dump(-1, ' ', false, json::error_handler_t::replace);
     return r;
   }
   try {
     return (*h)(req);
   } catch (const aws_error& e) {
     r.status = e.http_status();
-    r.body = json{{"error", e.type()}, {"message", e.message()}}.dump();
+    r.body = json{{"error", e.type()}, {"message", e.message()}}.dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const std::exception& e) {
     r.status = 500;
-    r.body = json{{"error", "InternalServerError"}, {"message", e.what()}}.dump();
+    r.body = json{{"error", "InternalServerError"}, {"message", e.what()}}.dump(-1, ' ', false,
+                                                                                json::error_handler_t::replace);
   }
   return r;
 }

@@ -6,6 +6,15 @@
 #include <stdexcept>
 
 namespace emu::edge {
+namespace {
+
+std::string too_large_body(std::size_t max) {
+  return json{{"__type", "RequestEntityTooLarge"},
+              {"message", "Request body is larger than " + std::to_string(max) + " bytes"}}
+      .dump();
+}
+
+}  // namespace
 
 struct http_server::impl {
   router& rt;
@@ -15,7 +24,9 @@ struct http_server::impl {
   httplib::Server server;
   int bound_port = -1;
 
-  void handle(const httplib::Request& hreq, httplib::Response& hres) {
+  // `body` and `parts`: the request's body as read by with_body (or cpp-httplib, for methods
+  // without one), multipart/form-data parts by name ("file:" before uploads' names).
+  void handle(const httplib::Request& hreq, std::string body, params parts, httplib::Response& hres) {
     request req;
     req.method = hreq.method;
     req.path = hreq.path;
@@ -29,9 +40,8 @@ struct http_server::impl {
       std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
       req.headers[lower] = v;
     }
-    req.body = hreq.body;
-    for (const auto& [name, part] : hreq.files)
-      req.form_parts.emplace_back(part.filename.empty() ? name : "file:" + name, part.content);
+    req.body = std::move(body);
+    req.form_parts = std::move(parts);
     req.remote_addr = hreq.remote_addr;
     response res = driver.exclusive([&] { return rt.handle(req); });
     // A long poll with nothing to answer yet: wait outside the world lock until something
@@ -68,23 +78,56 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
   s.set_keep_alive_max_count(10000);
   int threads = impl_->opts.threads;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto h = [this](const httplib::Request& req, httplib::Response& res) { impl_->handle(req, res); };
+  auto h = [this](const httplib::Request& req, httplib::Response& res) {
+    params parts;
+    for (const auto& [name, part] : req.files)
+      parts.emplace_back(part.filename.empty() ? name : "file:" + name, part.content);
+    impl_->handle(req, req.body, std::move(parts), res);
+  };
+  // Bodies of POST, PUT and PATCH are read here, not by cpp-httplib: its own reading refuses
+  // urlencoded forms over 8 KiB (a limit compiled into Debian's library), which SQS query-protocol
+  // messages and Server Action forms pass. The body cap applies to every body, chunked ones too.
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    std::string body;
+    params parts;
+    bool too_large = false;
+    std::size_t max = impl_->opts.max_body_bytes, total = 0;
+    auto take = [&](std::string& into, const char* data, std::size_t n) {
+      if ((total += n) > max) return !(too_large = true);
+      into.append(data, n);
+      return true;
+    };
+    bool ok = req.is_multipart_form_data()
+                  ? read(
+                        [&](const httplib::MultipartFormData& f) {
+                          parts.emplace_back(f.filename.empty() ? f.name : "file:" + f.name, "");
+                          return true;
+                        },
+                        [&](const char* data, std::size_t n) { return take(parts.back().second, data, n); })
+                  : read([&](const char* data, std::size_t n) { return take(body, data, n); });
+    if (!ok) {
+      too_large = too_large || res.status == 413;  // cpp-httplib's own check of Content-Length
+      res.status = too_large ? 413 : 400;
+      res.set_content(too_large ? too_large_body(max) : R"({"message":"The request body could not be read"})",
+                      "application/json");
+      return;
+    }
+    impl_->handle(req, std::move(body), std::move(parts), res);
+  };
   s.Get(".*", h);
-  s.Post(".*", h);
-  s.Put(".*", h);
+  s.Post(".*", with_body);
+  s.Put(".*", with_body);
   s.Delete(".*", h);
-  s.Patch(".*", h);
+  s.Patch(".*", with_body);
   s.Options(".*", h);
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // cpp-httplib answers oversized bodies (413) and unreadable requests itself; give them a body.
     if (res.status == 413) {
-      res.set_content(
-          json{{"__type", "RequestEntityTooLarge"},
-               {"message", "Request body is larger than " + std::to_string(impl_->opts.max_body_bytes) + " bytes"}}
-              .dump(),
-          "application/json");
+      res.set_content(too_large_body(impl_->opts.max_body_bytes), "application/json");
     } else if (res.body.empty()) {
-      res.set_content(json{{"message", "HTTP " + std::to_string(res.status)}}.dump(), "application/json");
+      res.set_content(
+          json{{"message", "HTTP " + std::to_string(res.status)}}.dump(-1, ' ', false, json::error_handler_t::replace),
+          "application/json");
     }
     impl_->log.info("edge", "request",
                     {{"method", req.method}, {"path", req.path}, {"status", res.status}, {"remote", req.remote_addr}});
