@@ -10,12 +10,16 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
 - Bodies: a 200 KB SQS message through the query protocol (Debian's boto3) and a 9 KB
   urlencoded Server Action form are read (not refused at 8 KiB); a chunked body over --max-body
   is 413.
+- Connections: with 200 idle keep-alive connections and 50 slow ones (a header line a second,
+  never finished) held open, fresh clients are answered (each connection has its own thread).
 - Bytes that are not UTF-8 (in a path, a query parameter, a JSON body, a form field) get a 4xx
   answer, never a 500, and nothing stored by them breaks /_emu/traces.
 """
 import json
 import os
+import socket
 import sys
+import threading
 import time
 import urllib.request
 
@@ -35,7 +39,7 @@ def call(base, target, body, version="1.1"):
 
 
 def health(base):
-    with urllib.request.urlopen(base + "/_emu/health", timeout=10) as r:
+    with urllib.request.urlopen(base + "/_emu/health", timeout=20) as r:
         return json.loads(r.read())["status"]
 
 
@@ -87,6 +91,34 @@ def main():
         else:
             raise AssertionError("the Event Processor never reported the record: %s" % logs)
         assert health(base) == "ok"
+
+        port = int(base.rsplit(":", 1)[1])
+        held, stop = [], threading.Event()
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            s.recv(4096)
+            held.append(s)
+
+        def slowloris():
+            s = socket.create_connection(("127.0.0.1", port))
+            held.append(s)
+            s.sendall(b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            while not stop.wait(1):
+                try:
+                    s.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    return
+        slow = [threading.Thread(target=slowloris, daemon=True) for _ in range(50)]
+        for t in slow:
+            t.start()
+        try:
+            for _ in range(20):  # a fixed pool of a few threads would hold these until the trickle ends
+                assert health(base) == "ok"
+        finally:
+            stop.set()
+            for s in held:
+                s.close()
 
         sqs = client("sqs", base)
         big = sqs.create_queue(QueueName="big")["QueueUrl"]

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -133,6 +134,13 @@ int serve_command(const std::vector<std::string>& argv) {
     std::error_code ec;
     std::filesystem::create_directories(a.value("data-dir"), ec);
     if (ec) return usage("cannot create --data-dir " + a.value("data-dir") + ": " + ec.message());
+  }
+
+  // Every open connection holds a descriptor: allow as many as the hard limit does.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   // Block the stop signals in every thread; one thread waits for them and stops the server.

@@ -2,11 +2,69 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace emu::edge {
 namespace {
+
+// A pool that grows to the connections it serves. cpp-httplib runs each connection on one
+// pool thread for as long as it stays open, so with a fixed pool a few idle keep-alive or slow
+// clients hold every thread and the rest wait. Here a thread is started whenever no idle one
+// is left for a new connection (up to `max`; past that, connections wait in line), and threads
+// are kept for the connections after.
+class elastic_pool : public httplib::TaskQueue {
+ public:
+  explicit elastic_pool(std::size_t max) : max_(max) {}
+  ~elastic_pool() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (!stop_ && jobs_.size() > idle_ && threads_.size() < max_) threads_.emplace_back([this] { work(); });
+    cv_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      stop_ = true;  // from here on threads_ does not change
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      --idle_;
+      if (jobs_.empty()) return;  // stopping, nothing left to run
+      auto fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  std::size_t max_, idle_ = 0;
+  bool stop_ = false;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+};
 
 std::string too_large_body(std::size_t max) {
   return json{{"__type", "RequestEntityTooLarge"},
@@ -23,6 +81,7 @@ struct http_server::impl {
   server_options opts;
   httplib::Server server;
   int bound_port = -1;
+  socket_t listen_fd = INVALID_SOCKET;
 
   // `body` and `parts`: the request's body as read by with_body (or cpp-httplib, for methods
   // without one), multipart/form-data parts by name ("file:" before uploads' names).
@@ -76,8 +135,13 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
   // add ~40 ms per keep-alive request. SDKs reuse connections, so do not close them every 5.
   s.set_tcp_nodelay(true);
   s.set_keep_alive_max_count(10000);
-  int threads = impl_->opts.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  std::size_t threads = std::size_t(impl_->opts.max_threads);
+  s.new_task_queue = [threads] { return new elastic_pool(threads); };
+  // The listening socket, so bind() can widen its backlog (cpp-httplib listens with 5).
+  s.set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    impl_->listen_fd = sock;
+  });
   auto h = [this](const httplib::Request& req, httplib::Response& res) {
     params parts;
     for (const auto& [name, part] : req.files)
@@ -145,6 +209,8 @@ void http_server::bind() {
   if (impl_->bound_port < 0)
     throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                              " (is another server using the port? try --port)");
+  // Listening again only changes the backlog: a burst of new connections is not refused.
+  if (impl_->listen_fd != INVALID_SOCKET) ::listen(impl_->listen_fd, o.listen_backlog);
 }
 
 int http_server::port() const { return impl_->bound_port; }

@@ -17,7 +17,10 @@ struct server_options {
   std::string host = "127.0.0.1";
   int port = 4566;  // 0 picks a free port
   std::size_t max_body_bytes = default_max_body_bytes;
-  int threads = 8;
+  // cpp-httplib holds a thread for each open connection (idle keep-alive ones too); threads are
+  // started as connections come, up to this many, and then connections wait for one.
+  int max_threads = 4096;
+  int listen_backlog = 4096;  // pending connections the kernel keeps (cpp-httplib's own is 5)
 };
 
 class http_server {
