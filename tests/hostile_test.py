@@ -12,6 +12,8 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   is 413.
 - Connections: with 200 idle keep-alive connections and 50 slow ones (a header line a second,
   never finished) held open, fresh clients are answered (each connection has its own thread).
+- Restarts on one --data-dir: a Server Action after each restart creates a new restaurant (ids
+  drawn from the seed do not repeat across starts on the same stores).
 - Bytes that are not UTF-8 (in a path, a query parameter, a JSON body, a form field) get a 4xx
   answer, never a 500, and nothing stored by them breaks /_emu/traces.
 """
@@ -45,6 +47,24 @@ def health(base):
 
 def deep(n):
     return "[" * n + "]" * n
+
+
+def restarts(emu):
+    import tempfile
+    with tempfile.TemporaryDirectory() as data:
+        ids = []
+        for _ in range(3):
+            proc, base = start_serve(emu, "--data-dir", data)
+            try:
+                req = urllib.request.Request(base + "/_emu/dev/actions/createRestaurant",
+                                             data=json.dumps({"name": "Pho", "address": "1 Main St"}).encode(),
+                                             headers={"Content-Type": "application/json"})
+                out = json.load(urllib.request.urlopen(req, timeout=20))
+            finally:
+                stop_serve(proc, check=True)
+            assert "data" in out, out
+            ids.append(out["data"]["id"])
+        assert len(set(ids)) == 3, ids
 
 
 def main():
@@ -158,6 +178,7 @@ def main():
     assert rc is None, "serve died with %s: %s" % (rc, proc.stderr.read()[-2000:])
     err = proc.stderr.read()
     assert proc.returncode == 0 and "Sanitizer" not in err and "runtime error" not in err, (proc.returncode, err[-2000:])
+    restarts(emu)
     print("hostile_test: ok")
 
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -38,7 +39,8 @@ options:
   --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator)
   --port N             port (default 4566; 0 picks a free one and prints it)
   --stages LIST        comma-separated stages to serve (default dev); each must be in the system
-  --data-dir DIR       where stores persist (created if missing); in memory when absent
+  --data-dir DIR       where stores persist (created if missing); in memory when absent. Each
+                       start on it draws ids from a new seed, so ids never repeat across restarts
   --postgres URL       keep the outbox store in this PostgreSQL (one schema per stage,
                        bellyfed_<stage>) instead of SQLite, e.g. postgresql://app@127.0.0.1/bellyfed
   --system FILE        system definition (default: the built-in BellyFed one)
@@ -134,6 +136,21 @@ int serve_command(const std::vector<std::string>& argv) {
     std::error_code ec;
     std::filesystem::create_directories(a.value("data-dir"), ec);
     if (ec) return usage("cannot create --data-dir " + a.value("data-dir") + ": " + ec.message());
+    // Ids must not repeat across restarts on the same stores (a new restaurant's id would clash
+    // with one stored by the run before): each start on the directory counts itself, and every
+    // start after the first draws ids from another seed. The same directory state, seed and
+    // requests still give the same ids.
+    std::uint64_t starts = 0;
+    std::string counter = a.value("data-dir") + "/starts";
+    if (std::ifstream in(counter); in) in >> starts;
+    {
+      std::ofstream out(counter + ".tmp", std::ios::trunc);
+      out << starts + 1 << "\n";
+      if (!out.flush()) return usage("cannot write " + counter + ".tmp in --data-dir");
+    }
+    std::filesystem::rename(counter + ".tmp", counter, ec);
+    if (ec) return usage("cannot write " + counter + ": " + ec.message());
+    if (starts > 0) seed = (long long)((std::uint64_t(seed) ^ (starts * 0x9E3779B97F4A7C15ULL)) >> 1);
   }
 
   // Every open connection holds a descriptor: allow as many as the hard limit does.
