@@ -1,6 +1,9 @@
 // Validation of a parsed system definition: names (AWS's character rules, uniqueness) and
 // cross-references between sections. Messages name the file, line and key path.
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -41,6 +44,48 @@ class checker {
  private:
   const system_def& def_;
 };
+
+// One edge of a graph of names (a rule's bus target, a queue's dead-letter queue), with where
+// it is written.
+struct edge {
+  std::string to;
+  int line;
+  std::string path;
+};
+using graph = std::map<std::string, std::vector<edge>>;
+
+struct cycle {
+  std::string names;  // "a → b → a"
+  int line;           // of the edge that closes it
+  std::string path;
+};
+
+// A cycle of `g`, if it has one: depth-first, in name order, so the answer is the same each time.
+std::optional<cycle> find_cycle(const graph& g) {
+  std::map<std::string, int> state;  // 1 on the current path, 2 done
+  std::vector<std::string> path;
+  std::optional<cycle> found;
+  std::function<void(const std::string&)> visit = [&](const std::string& n) {
+    state[n] = 1;
+    path.push_back(n);
+    if (auto it = g.find(n); it != g.end())
+      for (const auto& e : it->second) {
+        if (found) break;
+        if (state[e.to] == 1) {
+          std::string names;
+          for (auto k = std::find(path.begin(), path.end(), e.to); k != path.end(); ++k) names += *k + " → ";
+          found = cycle{names + e.to, e.line, e.path};
+        } else if (state[e.to] == 0) {
+          visit(e.to);
+        }
+      }
+    path.pop_back();
+    state[n] = 2;
+  };
+  for (const auto& [n, edges] : g)
+    if (!found && state[n] == 0) visit(n);
+  return found;
+}
 
 }  // namespace
 
@@ -165,6 +210,22 @@ void validate_system_def(const system_def& def) {
     c.fail(1, "outbox.bus", "unknown bus '" + def.outbox.bus + "'");
   if (!def.actions.empty() && !def.outbox.defined)
     c.fail(def.actions[0].line, "actions", "server actions need an outbox section");
+  // What would go round for ever: a bus that reaches itself through rules' bus targets (every
+  // event put on it), a queue that reaches itself through dead-letter queues.
+  graph bus_graph, dlq_graph;
+  for (std::size_t i = 0; i < def.rules.size(); ++i)
+    for (std::size_t k = 0; k < def.rules[i].targets.size(); ++k)
+      if (const auto& t = def.rules[i].targets[k]; t.kind == "bus")
+        bus_graph[def.rules[i].bus].push_back(
+            {t.ref, t.line, "rules[" + std::to_string(i) + "].targets[" + std::to_string(k) + "].bus"});
+  for (std::size_t i = 0; i < def.queues.size(); ++i)
+    if (def.queues[i].dlq)
+      dlq_graph[def.queues[i].name].push_back(
+          {*def.queues[i].dlq, def.queues[i].line, "queues[" + std::to_string(i) + "].dead_letter.queue"});
+  if (auto cyc = find_cycle(bus_graph))
+    c.fail(cyc->line, cyc->path,
+           "buses form a cycle: " + cyc->names + " (its events would be delivered round it for ever)");
+  if (auto cyc = find_cycle(dlq_graph)) c.fail(cyc->line, cyc->path, "dead-letter queues form a cycle: " + cyc->names);
 }
 
 }  // namespace emu

@@ -77,6 +77,17 @@ TEST_CASE("system: errors name file, line and the offending key", "[system]") {
   CHECK_THAT(load(base + "queues: [{name: q}\n"), Catch::StartsWith("sys.yaml:"));
   CHECK_THAT(load("version: 2\nstages: [dev]\n"), Catch::Contains("only version 1"));
   CHECK_THAT(load(""), Catch::Contains("empty"));
+  // Cycles that would deliver for ever are named.
+  CHECK_THAT(load(base + "buses: [{name: a}, {name: b}, {name: c}]\nrules:\n"
+                         "  - {name: r1, bus: a, pattern: {source: [x]}, targets: [{id: t, bus: b}]}\n"
+                         "  - {name: r2, bus: b, pattern: {source: [x]}, targets: [{id: t, bus: c}]}\n"
+                         "  - {name: r3, bus: c, pattern: {source: [x]}, targets: [{id: t, bus: a}]}\n"),
+             Catch::Contains("rules[2].targets[0].bus: buses form a cycle: a → b → c → a"));
+  CHECK_THAT(load(base + "queues: [{name: q1, dead_letter: {queue: q2}}, {name: q2, dead_letter: {queue: q1}}]\n"),
+             Catch::Contains("queues[1].dead_letter.queue: dead-letter queues form a cycle: q1 → q2 → q1"));
+  CHECK(load(base + "buses: [{name: a}, {name: b}]\nrules:\n"
+                    "  - {name: r1, bus: a, pattern: {source: [x]}, targets: [{id: t, bus: b}]}\n"
+                    "  - {name: r2, bus: a, pattern: {source: [y]}, targets: [{id: t, bus: b}]}\n") == "OK");
 }
 
 TEST_CASE("system: unknown built-ins are rejected with the list of known ones", "[system]") {
