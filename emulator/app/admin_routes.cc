@@ -31,8 +31,7 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
         input = req.body.empty() ? json::object() : edge::parse_json_body(req.body);
       }
       edge::response r;
-      r.body = system.action(stage, name, input, trace_root(req.header("x-amzn-trace-id")))
-                   .dump(-1, ' ', false, json::error_handler_t::replace);
+      r.body = dump_lossy(system.action(stage, name, input, trace_root(req.header("x-amzn-trace-id"))));
       return r;
     });
   }
@@ -55,8 +54,7 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
     for (std::size_t i = all.size() > limit ? all.size() - limit : 0; i < all.size(); ++i)
       events.push_back(all[i].to_json());
     edge::response r;
-    r.body = json{{"stage", stage}, {"metrics", system.outbox_metrics()[stage]}, {"events", events}}.dump(
-        -1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"stage", stage}, {"metrics", system.outbox_metrics()[stage]}, {"events", events}});
     return r;
   });
 }
@@ -72,7 +70,7 @@ void add_system_routes(edge::router& router, system::instance& system, const std
     json list = json::array();
     for (const auto& e : system.bus().events(bus)) list.push_back(e.envelope);
     edge::response r;
-    r.body = json{{"bus", bus}, {"events", list}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"bus", bus}, {"events", list}});
     return r;
   });
   router.add_admin("GET", "/_emu/logs", [&system, stages](const edge::request& req) {
@@ -88,32 +86,28 @@ void add_system_routes(edge::router& router, system::instance& system, const std
       json lines = json::array();
       for (const auto& l : system.gateway().access_log(access))
         lines.push_back({{"timestamp", iso8601_ms(l.at)}, {"message", l.line}});
-      r.body = json{
-          {"logGroupName", "API-Gateway-Access-Logs_" + system.gateway().api_id(access) + "/" + access},
-          {"events",
-           lines}}.dump(-1, ' ', false, json::error_handler_t::replace);
+      r.body =
+          dump_lossy(json{{"logGroupName", "API-Gateway-Access-Logs_" + system.gateway().api_id(access) + "/" + access},
+                          {"events", lines}});
       return r;
     }
     if (fn.empty()) {
-      r.body = json{{"functions", system.functions().names()}, {"access", stages}}.dump(-1, ' ', false,
-                                                                                        json::error_handler_t::replace);
+      r.body = dump_lossy(json{{"functions", system.functions().names()}, {"access", stages}});
       return r;
     }
     if (!system.functions().has(fn)) throw aws_error::resource_not_found("Function not found: " + fn);
     json lines = json::array();
     for (const auto& l : system.functions().logs(fn))
       lines.push_back({{"timestamp", iso8601_ms(l.at)}, {"request_id", l.request_id}, {"message", l.message}});
-    r.body = json{{"logGroupName", "/aws/lambda/" + fn}, {"events", lines}}.dump(-1, ' ', false,
-                                                                                 json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"logGroupName", "/aws/lambda/" + fn}, {"events", lines}});
     return r;
   });
   router.add_admin("GET", "/_emu/metrics", [&system](const edge::request&) {
     edge::response r;
-    r.body = json{{"buses", system.bus().metrics()},
-                  {"queues", system.sqs().metrics()},
-                  {"gateway", system.gateway().metrics()},
-                  {"outbox", system.outbox_metrics()}}
-                 .dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"buses", system.bus().metrics()},
+                             {"queues", system.sqs().metrics()},
+                             {"gateway", system.gateway().metrics()},
+                             {"outbox", system.outbox_metrics()}});
     return r;
   });
   add_outbox_routes(router, system, stages);

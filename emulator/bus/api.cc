@@ -1,7 +1,5 @@
 #include "emulator/bus/api.h"
 
-#include "emulator/core/error.h"
-
 namespace emu::bus {
 
 api describe_api(service& bus) {
@@ -11,11 +9,7 @@ api describe_api(service& bus) {
   a.protocol = json_protocol::v1_1;
   for (const auto& [name, op] : operations())
     a.operations[name] = [&bus, op = op](json in, const api_call&) {
-      try {
-        return (bus.*op)(in);
-      } catch (const nlohmann::json::exception& e) {
-        throw aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what());
-      }
+      return serialization_guard([&] { return (bus.*op)(in); });
     };
   return a;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emulator/core/clock.h"
+#include "emulator/core/error.h"
 #include "emulator/core/json.h"
 
 namespace emu {
@@ -61,5 +62,18 @@ struct api {
     return out;
   }
 };
+
+// Runs an operation so that a member of the wrong JSON type anywhere in the request (which the
+// operation's own checks may miss deep inside) becomes AWS's SerializationException instead of
+// escaping as an internal error. The guard inside the JSON APIs' operations (SQS answers its own
+// InvalidParameterValue instead).
+template <class F>
+auto serialization_guard(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what());
+  }
+}
 
 }  // namespace emu

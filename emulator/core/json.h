@@ -41,6 +41,10 @@ inline bool json_nests_deeper(std::string_view text, int max_depth) {
   return false;
 }
 
+// Serialises `j` for an answer or a log: bytes that are not UTF-8 (a client may send any, in a
+// path, a parameter or a form field) become U+FFFD, so a stored value never makes an answer fail.
+inline std::string dump_lossy(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // Parses client text: the document, or a discarded value (`is_discarded()`) when the text is not
 // JSON or nests deeper than `max_depth`. Never throws.
 inline json parse_client_json(std::string_view text, int max_depth = max_client_json_depth) {

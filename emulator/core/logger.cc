@@ -58,7 +58,7 @@ void logger::log(log_level level, std::string_view component, std::string_view m
                {"msg", msg}};
   if (fields.is_object())
     for (auto& [k, v] : fields.items()) line[k] = v;
-  std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string text = dump_lossy(line);
   std::lock_guard lock(mu_);
   if (to_stream) *out_ << text << '\n' << std::flush;
   if (memory_) kept_.push_back(std::move(line));

@@ -119,15 +119,14 @@ std::string read_yaml_file(const std::string& path) {
   auto st = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(st)) throw load_error(path, 0, "cannot read file: no such file");
   if (!std::filesystem::is_regular_file(st)) throw load_error(path, 0, "cannot read file: not a regular file");
-  auto size = std::filesystem::file_size(path, ec);
-  if (!ec && size > max_yaml_bytes)
-    throw load_error(path, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw load_error(path, 0, "cannot read file");
-  // Read at most one byte past the limit: the file may have grown since it was measured.
-  std::string text(max_yaml_bytes + 1, '\0');
-  in.read(text.data(), std::streamsize(text.size()));
-  text.resize(std::size_t(in.gcount()));
+  // Read in pieces up to one byte past the limit: a small file costs a small buffer, and a file
+  // that grows while it is read still stops at the limit.
+  std::string text;
+  char piece[64 * 1024];
+  while (text.size() <= max_yaml_bytes && in.read(piece, sizeof piece).gcount() > 0)
+    text.append(piece, std::size_t(in.gcount()));
   if (text.size() > max_yaml_bytes)
     throw load_error(path, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
   return text;

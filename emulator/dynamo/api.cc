@@ -3,20 +3,6 @@
 #include "emulator/dynamo/api.h"
 
 namespace emu::dynamo {
-namespace {
-
-// A member of the wrong JSON type anywhere in the request (which the operation's own checks may
-// miss deep inside) becomes AWS's SerializationException instead of escaping as an internal error.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const nlohmann::json::exception& e) {
-    throw aws_error::serialization(std::string("Unexpected value type in payload: ") + e.what());
-  }
-}
-
-}  // namespace
 
 api describe_api(service& db) {
   api a;
@@ -31,7 +17,7 @@ api describe_api(service& db) {
   a.crc32_header = true;
   for (const auto& [name, op] : operations())
     a.operations[name] = [&db, op = op](json in, const api_call&) {
-      return guarded([&] { return (db.*op)(std::move(in)); });
+      return serialization_guard([&] { return (db.*op)(std::move(in)); });
     };
   // Reads answer text so stored items go out verbatim (no parse and re-serialise per item).
   using wire_op = std::string (service::*)(json);
@@ -39,7 +25,7 @@ api describe_api(service& db) {
                           {"Query", &service::query_wire},
                           {"Scan", &service::scan_wire}})
     a.text_operations[name] = [&db, op = op](json in, const api_call&) {
-      return guarded([&] { return (db.*op)(std::move(in)); });
+      return serialization_guard([&] { return (db.*op)(std::move(in)); });
     };
   return a;
 }

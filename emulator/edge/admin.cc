@@ -10,7 +10,7 @@ namespace {
 
 response ok(const json& body) {
   response r;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = dump_lossy(body);
   return r;
 }
 

@@ -70,7 +70,7 @@ response json_error(int status, const std::string& type, const std::string& mess
   json body = {{"__type", type}, {"message", message}};
   if (details.is_object())
     for (const auto& [k, v] : details.items()) body[k] = v;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = dump_lossy(body);
   return r;
 }
 
@@ -109,11 +109,10 @@ response router::handle(const request& req) const {
   r.status = 404;
   std::string stages;
   for (const auto& s : stages_) stages += (stages.empty() ? "/" : ", /") + s + "/…";
-  r.body = json{{"message", "No route for " + req.method + " " + req.path +
-                                ". This server answers AWS API calls (X-Amz-Target or Action=), "
-                                "the API Gateway stages " +
-                                stages + " and /_emu/health"}}
-               .dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = dump_lossy(json{{"message", "No route for " + req.method + " " + req.path +
+                                           ". This server answers AWS API calls (X-Amz-Target or Action=), "
+                                           "the API Gateway stages " +
+                                           stages + " and /_emu/health"}});
   return r;
 }
 
@@ -157,7 +156,7 @@ response router::handle_json(const request& req, const std::string& target) cons
     if (it == service.operations.end())
       throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
     json out = it->second(parse_json_body(req.body), call_of(req));
-    r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(out);
     return finish(std::move(r));
   } catch (const poll_later& wait) {
     response r;
@@ -236,20 +235,18 @@ response router::handle_admin(const request& req) const {
     r.status = other_method ? 405 : 404;
     std::string known;
     for (const auto& [key, fn] : admin_) known += (known.empty() ? "" : ", ") + key.first + " " + key.second;
-    r.body = json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") + req.method + " " +
-                                  req.path + "; available: " + known}}
-                 .dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"message", (other_method ? "Method not allowed for " : "No admin endpoint ") +
+                                             req.method + " " + req.path + "; available: " + known}});
     return r;
   }
   try {
     return (*h)(req);
   } catch (const aws_error& e) {
     r.status = e.http_status();
-    r.body = json{{"error", e.type()}, {"message", e.message()}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"error", e.type()}, {"message", e.message()}});
   } catch (const std::exception& e) {
     r.status = 500;
-    r.body = json{{"error", "InternalServerError"}, {"message", e.what()}}.dump(-1, ' ', false,
-                                                                                json::error_handler_t::replace);
+    r.body = dump_lossy(json{{"error", "InternalServerError"}, {"message", e.what()}});
   }
   return r;
 }

@@ -189,9 +189,7 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
     if (res.status == 413) {
       res.set_content(too_large_body(impl_->opts.max_body_bytes), "application/json");
     } else if (res.body.empty()) {
-      res.set_content(
-          json{{"message", "HTTP " + std::to_string(res.status)}}.dump(-1, ' ', false, json::error_handler_t::replace),
-          "application/json");
+      res.set_content(dump_lossy(json{{"message", "HTTP " + std::to_string(res.status)}}), "application/json");
     }
     impl_->log.info("edge", "request",
                     {{"method", req.method}, {"path", req.path}, {"status", res.status}, {"remote", req.remote_addr}});

@@ -1,8 +1,5 @@
 #include "emulator/system/definition.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "emulator/bellyfed/handlers.h"
 #include "emulator/bellyfed/system.h"
 #include "emulator/core/yaml_json.h"
