@@ -12,6 +12,10 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   is 413.
 - Connections: with 200 idle keep-alive connections and 50 slow ones (a header line a second,
   never finished) held open, fresh clients are answered (each connection has its own thread).
+- HTTP framing: pipelined requests (with and without bodies) are answered in order; duplicate
+  Content-Length values that differ, header names with whitespace, Transfer-Encoding with
+  Content-Length, codings other than chunked and lengths that are not numbers get 400 and close
+  the connection, so bytes after them are never read as a request.
 - Restarts on one --data-dir: a Server Action after each restart creates a new restaurant (ids
   drawn from the seed do not repeat across starts on the same stores).
 - Bytes that are not UTF-8 (in a path, a query parameter, a JSON body, a form field) get a 4xx
@@ -19,6 +23,7 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
 """
 import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -65,6 +70,51 @@ def restarts(emu):
             assert "data" in out, out
             ids.append(out["data"]["id"])
         assert len(set(ids)) == 3, ids
+
+
+def exchange(port, data, timeout=10):
+    """Sends raw bytes on a fresh connection; returns what came back until the server closed it
+    or went quiet."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(data)
+    s.settimeout(timeout)
+    got = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+            if got.count(b"HTTP/1.1 ") >= data.count(b" HTTP/1.1\r\n") and got.endswith(b"}"):
+                break  # every request answered (all our answers are JSON)
+    except socket.timeout:
+        pass
+    s.close()
+    return got
+
+
+def framing(port):
+    """Pipelined requests are answered in order; ambiguous framing is refused and ends the
+    connection (what follows it is never read as a request)."""
+    reqs = (b"GET /_emu/health HTTP/1.1\r\nHost: h\r\n\r\n"
+            b"POST /_emu/dev/actions/createRestaurant HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n\r\n{}"
+            b"POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n"
+            b"Content-Type: application/x-amz-json-1.0\r\n\r\n"  # no length: an empty body
+            b"GET /_emu/nothing-here HTTP/1.1\r\nHost: h\r\n\r\n")
+    got = exchange(port, reqs)
+    statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)]
+    assert statuses == [200, 200, 200, 404], (statuses, got)
+    assert b'"error":"name: is required"' in got and b'"QueueUrls":[' in got and b"/_emu/nothing-here" in got, got
+    smuggled = b"GET /_emu/health HTTP/1.1\r\nHost: h\r\n\r\n"
+    for head, why in [(b"Content-Length: 3\r\nContent-Length: 5", b"different values"),
+                      (b"Transfer-Encoding : chunked", b"whitespace"),
+                      (b"Transfer-Encoding: chunked\r\nContent-Length: 5", b"both given"),
+                      (b"Transfer-Encoding: gzip, chunked", b"only chunked"),
+                      (b"Content-Length: -1", b"not a number")]:
+        got = exchange(port, b"POST /_emu/outbox HTTP/1.1\r\nHost: h\r\n" + head + b"\r\n\r\n0\r\n\r\n" + smuggled)
+        assert got.startswith(b"HTTP/1.1 400 ") and why in got, (head, got)
+        assert got.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in got, (head, got)
 
 
 def main():
@@ -140,6 +190,7 @@ def main():
             for s in held:
                 s.close()
 
+        framing(port)
         sqs = client("sqs", base)
         big = sqs.create_queue(QueueName="big")["QueueUrl"]
         sqs.send_message(QueueUrl=big, MessageBody="a" * 200_000)

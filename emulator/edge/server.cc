@@ -2,10 +2,15 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <strings.h>
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -66,11 +71,186 @@ class elastic_pool : public httplib::TaskQueue {
   std::vector<std::thread> threads_;
 };
 
+// One connection's bytes, kept across the requests on it. cpp-httplib's own stream lives for
+// one request and drops what it read past that request's end, so of pipelined requests only the
+// first was answered. This stream also bounds the time one request may take to arrive (headers
+// and body), which the per-read timeout alone does not: a client sending a byte every few
+// seconds would hold its connection forever.
+class connection_stream : public httplib::Stream {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  connection_stream(socket_t sock, int read_timeout_ms, int write_timeout_ms)
+      : sock_(sock), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+
+  bool has_buffered() const { return off_ < len_; }
+  // The next request must have arrived in full by `deadline`.
+  void start_request(clock::time_point deadline) { deadline_ = deadline; }
+  // After a request whose framing could not be trusted: its body was not read, so nothing
+  // after it on this connection can be parsed.
+  void poison() { poisoned_ = true; }
+  bool poisoned() const { return poisoned_; }
+
+  bool is_readable() const override { return has_buffered() || wait(POLLIN, read_wait_ms()); }
+  bool is_writable() const override { return wait(POLLOUT, write_timeout_ms_); }
+
+  ssize_t read(char* ptr, std::size_t size) override {
+    if (!has_buffered()) {
+      if (!wait(POLLIN, read_wait_ms())) return -1;
+      ssize_t n;
+      do n = ::recv(sock_, buf_, sizeof buf_, 0);
+      while (n < 0 && errno == EINTR);
+      if (n <= 0) return n;
+      off_ = 0;
+      len_ = std::size_t(n);
+    }
+    std::size_t n = std::min(size, len_ - off_);
+    std::memcpy(ptr, buf_ + off_, n);
+    off_ += n;
+    return ssize_t(n);
+  }
+
+  ssize_t write(const char* ptr, std::size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n;
+    do n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  int read_wait_ms() const {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now()).count();
+    return int(std::clamp<long long>(left, 0, read_timeout_ms_));
+  }
+
+  bool wait(short events, int timeout_ms) const {
+    pollfd p{sock_, events, 0};
+    int r;
+    do r = ::poll(&p, 1, timeout_ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 && !(p.revents & POLLNVAL);
+  }
+
+  template <class F>
+  void address(F get, std::string& ip, int& port) const {
+    sockaddr_storage a{};
+    socklen_t n = sizeof a;
+    ip.clear();
+    port = 0;
+    if (get(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a.ss_family == AF_INET) {
+      auto* v4 = reinterpret_cast<sockaddr_in*>(&a);
+      ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+      port = ntohs(v4->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+      auto* v6 = reinterpret_cast<sockaddr_in6*>(&a);
+      ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+      port = ntohs(v6->sin6_port);
+    }
+    ip = text;
+  }
+
+  socket_t sock_;
+  int read_timeout_ms_, write_timeout_ms_;
+  clock::time_point deadline_ = clock::time_point::max();
+  bool poisoned_ = false;
+  char buf_[16384];
+  std::size_t off_ = 0, len_ = 0;
+};
+
+// Headers whose framing cannot be trusted: a request smuggled behind them would be read as
+// another client's. Returns the reason, or "" if the framing is sound. (RFC 9112 §6.)
+std::string framing_error(const httplib::Request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (name.empty() || name.find_first_of(" \t") != std::string::npos)
+      return "Header field name '" + name + "' contains whitespace";
+  }
+  auto lengths = req.headers.equal_range("Content-Length");
+  std::size_t te_count = req.headers.count("Transfer-Encoding");
+  for (auto it = lengths.first; it != lengths.second; ++it) {
+    const auto& v = it->second;
+    if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+      return "Content-Length '" + v + "' is not a number";
+    if (v != lengths.first->second) return "Content-Length is given twice with different values";
+  }
+  if (te_count > 0 && lengths.first != lengths.second) return "Transfer-Encoding and Content-Length are both given";
+  if (te_count > 1) return "Transfer-Encoding is given twice";
+  if (te_count == 1 && req.version == "HTTP/1.0") return "Transfer-Encoding is not allowed in HTTP/1.0";
+  return "";
+}
+
 std::string too_large_body(std::size_t max) {
   return json{{"__type", "RequestEntityTooLarge"},
               {"message", "Request body is larger than " + std::to_string(max) + " bytes"}}
       .dump();
 }
+
+// cpp-httplib's server with the connection loop above: requests are parsed, routed and
+// answered by cpp-httplib; this only keeps the bytes and the time of each connection.
+class connection_server : public httplib::Server {
+ public:
+  // Reading one request (headers and body) may take this long in all.
+  static constexpr auto request_read_limit = std::chrono::seconds(60);
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    connection_stream strm(sock, int(read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000),
+                           int(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
+    bool ok = false;
+    for (std::size_t left = keep_alive_max_count_; left > 0 && !strm.poisoned(); --left) {
+      if (!strm.has_buffered() && !wait_for_request(sock)) break;
+      strm.start_request(connection_stream::clock::now() + request_read_limit);
+      bool closed = false;
+      ok =
+          process_request(strm, left == 1 || strm.poisoned(), closed, [&](httplib::Request& req) { setup(req, strm); });
+      if (!ok || closed) break;
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  // Idle between requests: up to the keep-alive timeout, ending early when the server stops.
+  bool wait_for_request(socket_t sock) {
+    auto until = connection_stream::clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+    while (svr_sock_ != INVALID_SOCKET) {
+      pollfd p{sock, POLLIN, 0};
+      int r = ::poll(&p, 1, 100);
+      if (r > 0) return !(p.revents & POLLNVAL);
+      if (r < 0 && errno != EINTR) return false;
+      if (connection_stream::clock::now() >= until) return false;
+    }
+    return false;
+  }
+
+  // Before routing: a request with untrustworthy framing is marked for a 400 (see
+  // framing_answer) and ends its connection; a body-carrying method with neither length nor
+  // chunking has an empty body (cpp-httplib would read until the client closes).
+  static void setup(httplib::Request& req, connection_stream& strm) {
+    if (auto why = framing_error(req); !why.empty()) {
+      strm.poison();
+      req.headers.emplace(framing_marker, why);
+      return;
+    }
+    bool has_length = req.has_header("Content-Length"), has_coding = req.has_header("Transfer-Encoding");
+    if (!has_length && !has_coding && req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS")
+      req.headers.emplace("Content-Length", "0");
+    else if (has_coding && ::strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0) {
+      strm.poison();
+      req.headers.emplace(framing_marker, "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
+                                              "' is not supported (only chunked)");
+    }
+  }
+
+ public:
+  static constexpr const char* framing_marker = "X-Emu-Framing-Error";
+};
 
 }  // namespace
 
@@ -79,7 +259,7 @@ struct http_server::impl {
   realtime_driver& driver;
   logger& log;
   server_options opts;
-  httplib::Server server;
+  connection_server server;
   int bound_port = -1;
   socket_t listen_fd = INVALID_SOCKET;
 
@@ -184,6 +364,16 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
   s.Delete(".*", h);
   s.Patch(".*", with_body);
   s.Options(".*", h);
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    auto why = req.get_header_value(connection_server::framing_marker);
+    if (why.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 400;
+    res.set_header("Connection", "close");
+    res.set_content(dump_lossy(json{{"__type", "BadRequest"}, {"message", why}}), "application/json");
+    impl_->log.info("edge", "request",
+                    {{"method", req.method}, {"path", req.path}, {"status", 400}, {"remote", req.remote_addr}});
+    return httplib::Server::HandlerResponse::Handled;
+  });
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     // cpp-httplib answers oversized bodies (413) and unreadable requests itself; give them a body.
     if (res.status == 413) {
