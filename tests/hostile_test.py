@@ -16,6 +16,10 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   Content-Length values that differ, header names with whitespace, Transfer-Encoding with
   Content-Length, codings other than chunked and lengths that are not numbers get 400 and close
   the connection, so bytes after them are never read as a request.
+- Cross-site requests: with an Origin (or Referer) of another site, Server Actions, query-protocol
+  forms and admin reads get 403 and change nothing; a Host that is not loopback (DNS rebinding)
+  gets 403; the gateway stages still answer any origin; allowed origins (the gateway's CORS
+  origin, loopback, --allow-origin) get preflight and CORS answers on the AWS APIs.
 - Restarts on one --data-dir: a Server Action after each restart creates a new restaurant (ids
   drawn from the seed do not repeat across starts on the same stores).
 - Bytes that are not UTF-8 (in a path, a query parameter, a JSON body, a form field) get a 4xx
@@ -96,30 +100,83 @@ def exchange(port, data, timeout=10):
 def framing(port):
     """Pipelined requests are answered in order; ambiguous framing is refused and ends the
     connection (what follows it is never read as a request)."""
-    reqs = (b"GET /_emu/health HTTP/1.1\r\nHost: h\r\n\r\n"
-            b"POST /_emu/dev/actions/createRestaurant HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+    reqs = (b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            b"POST /_emu/dev/actions/createRestaurant HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 2\r\n\r\n{}"
-            b"POST / HTTP/1.1\r\nHost: h\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n"
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n"
             b"Content-Type: application/x-amz-json-1.0\r\n\r\n"  # no length: an empty body
-            b"GET /_emu/nothing-here HTTP/1.1\r\nHost: h\r\n\r\n")
+            b"GET /_emu/nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     got = exchange(port, reqs)
     statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)]
     assert statuses == [200, 200, 200, 404], (statuses, got)
     assert b'"error":"name: is required"' in got and b'"QueueUrls":[' in got and b"/_emu/nothing-here" in got, got
-    smuggled = b"GET /_emu/health HTTP/1.1\r\nHost: h\r\n\r\n"
+    smuggled = b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     for head, why in [(b"Content-Length: 3\r\nContent-Length: 5", b"different values"),
                       (b"Transfer-Encoding : chunked", b"whitespace"),
                       (b"Transfer-Encoding: chunked\r\nContent-Length: 5", b"both given"),
                       (b"Transfer-Encoding: gzip, chunked", b"only chunked"),
                       (b"Content-Length: -1", b"not a number")]:
-        got = exchange(port, b"POST /_emu/outbox HTTP/1.1\r\nHost: h\r\n" + head + b"\r\n\r\n0\r\n\r\n" + smuggled)
+        got = exchange(port, b"POST /_emu/outbox HTTP/1.1\r\nHost: 127.0.0.1\r\n" + head + b"\r\n\r\n0\r\n\r\n" + smuggled)
         assert got.startswith(b"HTTP/1.1 400 ") and why in got, (head, got)
         assert got.count(b"HTTP/1.1 ") == 1 and b"Connection: close" in got, (head, got)
 
 
+def raw(base, method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection(base.split("//")[1], timeout=30)
+    conn.request(method, path, body=body, headers=headers or {})
+    r = conn.getresponse()
+    out = (r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read())
+    conn.close()
+    return out
+
+
+def cross_site(base):
+    """A web page on another site cannot drive serve: not with simple requests (no preflight),
+    not through DNS rebinding; allowed origins get CORS answers on the AWS APIs."""
+    evil = {"Origin": "http://evil.example"}
+    outbox_before = raw(base, "GET", "/_emu/outbox?stage=dev")[2]
+    status, _, body = raw(base, "POST", "/_emu/dev/actions/createRestaurant", b'{"name":"X","address":"Y"}',
+                          dict(evil, **{"Content-Type": "text/plain"}))
+    assert status == 403 and b"Origin 'http://evil.example' may not call" in body, (status, body)
+    status, _, body = raw(base, "POST", "/", b"Action=DeleteQueue&QueueUrl=" + base.encode() + b"/000000000000/big",
+                          dict(evil, **{"Content-Type": "application/x-www-form-urlencoded"}))
+    assert status == 403, (status, body)
+    status, _, body = raw(base, "POST", "/_emu/dev/actions/createRestaurant", b"name=X&address=Y",
+                          {"Referer": "https://evil.example/page", "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403 and b"https://evil.example'" in body, (status, body)
+    status, _, body = raw(base, "POST", "/_emu/dev/actions/createRestaurant", b"name=X&address=Y",
+                          {"Origin": "null", "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403, (status, body)
+    assert raw(base, "GET", "/_emu/outbox?stage=dev")[2] == outbox_before  # nothing was written
+    port = base.rsplit(":", 1)[1]
+    status, _, body = raw(base, "GET", "/_emu/traces", headers={"Host": "rebound.evil.example:" + port})
+    assert status == 403 and b"Host 'rebound.evil.example:" in body, (status, body)
+    for host in ["localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "app.localhost:" + port, "LOCALHOST"]:
+        assert raw(base, "GET", "/_emu/health", headers={"Host": host})[0] == 200, host
+    # The API Gateway stages answer any origin, as API Gateway does (CORS says who may read).
+    status, headers, _ = raw(base, "GET", "/dev/restaurants?city=Seattle", headers=evil)  # no API key
+    assert headers.get("x-amzn-errortype") == "ForbiddenException", (status, headers)
+    assert "access-control-allow-origin" not in headers, headers
+    # Allowed: the gateway's CORS origin (the front end), loopback origins, --allow-origin.
+    for origin in ["http://localhost:3000", "http://127.0.0.1:8080", "https://app.example.com"]:
+        status, headers, body = raw(base, "OPTIONS", "/", headers={
+            "Origin": origin, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent"})
+        assert status == 200 and headers["access-control-allow-origin"] == origin, (origin, status, headers)
+        assert headers["access-control-allow-headers"] == "content-type,x-amz-target,x-amz-user-agent", headers
+        assert "POST" in headers["access-control-allow-methods"], headers
+        status, headers, body = raw(base, "POST", "/", b"{}", {
+            "Origin": origin, "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"})
+        assert status == 200 and headers["access-control-allow-origin"] == origin, (origin, status, body)
+        assert "x-amzn-RequestId" in headers["access-control-expose-headers"], headers
+    status, headers, _ = raw(base, "OPTIONS", "/", headers={"Origin": "http://evil.example",
+                                                           "Access-Control-Request-Method": "POST"})
+    assert status == 403 and "access-control-allow-origin" not in headers, (status, headers)
+
+
 def main():
     emu = os.path.abspath(sys.argv[1])
-    proc, base = start_serve(emu, "--max-body", "1000000")
+    proc, base = start_serve(emu, "--max-body", "1000000", "--allow-origin", "https://app.example.com")
     try:
         # PutEvents: too deep is MalformedDetail; 999 levels in all is an event like any other.
         status, out = call(base, "AWSEvents.PutEvents", {"Entries": [
@@ -191,6 +248,7 @@ def main():
                 s.close()
 
         framing(port)
+        cross_site(base)
         sqs = client("sqs", base)
         big = sqs.create_queue(QueueName="big")["QueueUrl"]
         sqs.send_message(QueueUrl=big, MessageBody="a" * 200_000)

@@ -36,7 +36,14 @@ POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
 clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
 
 options:
-  --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator)
+  --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator,
+                       and serve warns). Requests must name a loopback host (localhost,
+                       127.0.0.1, [::1]) or HOST in their Host header; any, if HOST is 0.0.0.0 or ::
+  --allow-origin ORIGIN
+                       a web origin (https://app.example.com) whose pages may call the AWS APIs,
+                       Server Actions and /_emu endpoints; repeatable, * allows every origin.
+                       Loopback origins and the gateway's CORS origins are always allowed; other
+                       origins get 403 (a page on another site must not drive the emulator)
   --port N             port (default 4566; 0 picks a free one and prints it)
   --stages LIST        comma-separated stages to serve (default dev); each must be in the system
   --data-dir DIR       where stores persist (created if missing); in memory when absent. Each
@@ -72,6 +79,7 @@ int serve_command(const std::vector<std::string>& argv) {
   parsed_args a;
   try {
     a = parse_args(argv, {{"host", true},
+                          {"allow-origin", true},
                           {"port", true},
                           {"stages", true},
                           {"data-dir", true},
@@ -193,6 +201,18 @@ int serve_command(const std::vector<std::string>& argv) {
     return 3;
   }
   edge::router router(*rt, stages);
+  edge::access_policy access;
+  std::string host = edge::host_name(opts.host);
+  access.any_host = host == "0.0.0.0" || host == "::" || host.empty();
+  access.hosts.push_back(host);
+  for (const auto& o : sys.gateway.cors_origins)
+    if (o != "*") access.origins.push_back(o);  // "*" lets any page read the gateway, not drive the emulator
+  for (const auto& o : a.values("allow-origin")) {
+    if (o != "*" && !edge::is_origin(o))
+      return usage("--allow-origin '" + o + "' is not an origin such as https://app.example.com (or *)");
+    access.origins.push_back(o);
+  }
+  router.set_access(access);
   for (const auto& api : system->apis()) router.add_api(api);
   // API Gateway: /{stage}/… for every served stage.
   router.set_stage_handler([&](const edge::request& req) {
@@ -219,6 +239,10 @@ int serve_command(const std::vector<std::string>& argv) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
     return 3;
   }
+  if (!edge::is_loopback_name(host))
+    rt->log().warn(
+        "serve", "not loopback",
+        {{"host", opts.host}, {"message", "the emulator is reachable from other machines: it has no authentication"}});
   driver.start();
   std::thread waiter([&] {
     int sig = 0;

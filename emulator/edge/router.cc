@@ -84,16 +84,26 @@ void router::add_admin(const std::string& method, const std::string& path, path_
 }
 
 response router::handle(const request& req) const {
-  if (req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0) return handle_admin(req);
+  bool admin = req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0;
+  // API Gateway: the first path segment is the stage (before X-Amz-Target and Action=, which a
+  // request to a route may carry too).
+  std::string first =
+      req.path.substr(1, req.path.find('/', 1) == std::string::npos ? std::string::npos : req.path.find('/', 1) - 1);
+  bool stage = !admin && stage_handler_ && req.header("x-amz-target").empty() &&
+               std::find(stages_.begin(), stages_.end(), first) != stages_.end();
+  if (auto no = refuse(access_, req, !stage)) return *no;
+  if (stage) return stage_handler_(req);
+  if (auto pre = preflight(access_, req)) return *pre;
+  response r = dispatch(req, admin);
+  add_cors(access_, req, r);
+  return r;
+}
+
+response router::dispatch(const request& req, bool admin) const {
+  if (admin) return handle_admin(req);
 
   std::string target = req.header("x-amz-target");
   if (!target.empty()) return handle_json(req, target);
-
-  // API Gateway: the first path segment is the stage (before Action=, which a form posted to a
-  // route may carry too).
-  std::string first =
-      req.path.substr(1, req.path.find('/', 1) == std::string::npos ? std::string::npos : req.path.find('/', 1) - 1);
-  if (stage_handler_ && std::find(stages_.begin(), stages_.end(), first) != stages_.end()) return stage_handler_(req);
 
   // Query protocol: Action= in a form body (POST) or in the query string (GET).
   bool form = req.header("content-type").rfind("application/x-www-form-urlencoded", 0) == 0;

@@ -20,39 +20,10 @@
 #include "emulator/core/api.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
+#include "emulator/edge/access.h"
+#include "emulator/edge/message.h"
 
 namespace emu::edge {
-
-using params = std::vector<std::pair<std::string, std::string>>;
-
-struct request {
-  std::string method = "GET";
-  std::string path = "/";
-  params query;                                // decoded query-string parameters, in order
-  std::map<std::string, std::string> headers;  // keys lower-case
-  params header_list;                          // every header as sent (name case kept), in order
-  // multipart/form-data bodies arrive parsed (the server's HTTP library reads them): name →
-  // value; parts that were file uploads have their name prefixed with "file:".
-  params form_parts;
-  std::string body;
-  std::string remote_addr = "127.0.0.1";
-  // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).
-  std::optional<instant> poll_deadline;
-
-  std::string header(const std::string& lower_name) const {
-    auto it = headers.find(lower_name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-struct response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-  // The operation has nothing yet and may wait until this instant (emu::poll_later).
-  std::optional<instant> wait_until;
-};
 
 using path_handler = std::function<response(const request& req)>;
 
@@ -74,6 +45,9 @@ class router {
   // everything below it.
   void add_admin(const std::string& method, const std::string& path, path_handler h);
 
+  // Who may call (emulator/edge/access.h); loopback hosts and origins only until set.
+  void set_access(access_policy p) { access_ = std::move(p); }
+
   response handle(const request& req) const;
   const std::vector<std::string>& stages() const { return stages_; }
 
@@ -82,9 +56,11 @@ class router {
   static api_call call_of(const request& req) { return {req.header("host"), req.poll_deadline}; }
   response handle_query(const request& req, const params& form) const;
   response handle_admin(const request& req) const;
+  response dispatch(const request& req, bool admin) const;
 
   runtime& rt_;
   std::vector<std::string> stages_;
+  access_policy access_;
   std::map<std::string, api> apis_;  // by target prefix
   path_handler stage_handler_;
   std::map<std::pair<std::string, std::string>, path_handler> admin_;

@@ -1,0 +1,45 @@
+// A request as the edge sees it and the answer it gives, independent of any HTTP library.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "emulator/core/clock.h"
+
+namespace emu::edge {
+
+using params = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method = "GET";
+  std::string path = "/";
+  params query;                                // decoded query-string parameters, in order
+  std::map<std::string, std::string> headers;  // keys lower-case
+  params header_list;                          // every header as sent (name case kept), in order
+  // multipart/form-data bodies arrive parsed (the server's HTTP library reads them): name →
+  // value; parts that were file uploads have their name prefixed with "file:".
+  params form_parts;
+  std::string body;
+  std::string remote_addr = "127.0.0.1";
+  // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).
+  std::optional<instant> poll_deadline;
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // The operation has nothing yet and may wait until this instant (emu::poll_later).
+  std::optional<instant> wait_until;
+};
+
+}  // namespace emu::edge
