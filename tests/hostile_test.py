@@ -12,6 +12,8 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   is 413.
 - Connections: with 200 idle keep-alive connections and 50 slow ones (a header line a second,
   never finished) held open, fresh clients are answered (each connection has its own thread).
+- PutEvents Time outside the years 1–9999 is InvalidArgument for its entry; an SQS Number
+  attribute that is not a decimal number is InvalidParameterValue with AWS's message.
 - HTTP framing: pipelined requests (with and without bodies) are answered in order; duplicate
   Content-Length values that differ, header names with whitespace, Transfer-Encoding with
   Content-Length, codings other than chunked and lengths that are not numbers get 400 and close
@@ -186,6 +188,13 @@ def main():
         assert out["FailedEntryCount"] == 1, out
         assert out["Entries"][0] == {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}, out
         assert "EventId" in out["Entries"][1], out
+        for t in [1e300, -1e300, 253402300800]:  # past 9999-12-31T23:59:59Z
+            status, out = call(base, "AWSEvents.PutEvents", {"Entries": [
+                {"Source": "s", "DetailType": "t", "Detail": "{}", "Time": t, "EventBusName": "bellyfed-dev"}]})
+            assert status == 200 and out["Entries"][0]["ErrorCode"] == "InvalidArgument", (t, out)
+        status, out = call(base, "AWSEvents.PutEvents", {"Entries": [
+            {"Source": "s", "DetailType": "t", "Detail": "{}", "Time": 253402300799, "EventBusName": "bellyfed-dev"}]})
+        assert out["FailedEntryCount"] == 0, out
         assert health(base) == "ok"
 
         event = {"id": "1", "account": "1", "source": "s", "time": "2020-01-01T00:00:00Z", "region": "us-east-1",
@@ -253,6 +262,16 @@ def main():
         big = sqs.create_queue(QueueName="big")["QueueUrl"]
         sqs.send_message(QueueUrl=big, MessageBody="a" * 200_000)
         assert len(sqs.receive_message(QueueUrl=big)["Messages"][0]["Body"]) == 200_000
+        for bad in ["abc", "1e", "", ".", "1.2.3", "0x10"]:
+            try:
+                sqs.send_message(QueueUrl=big, MessageBody="x",
+                                 MessageAttributes={"Age": {"DataType": "Number", "StringValue": bad}})
+                raise AssertionError("Number attribute %r accepted" % bad)
+            except sqs.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] in ("InvalidParameterValue", "InvalidParameterValueException"), e.response
+                assert e.response["Error"]["Message"] == "Can't cast the value of message (user) attribute 'Age' to a number.", e.response
+        for good in ["42", "-1.5", "+.5", "6.02E23"]:
+            sqs.send_message(QueueUrl=big, MessageBody="x", MessageAttributes={"Age": {"DataType": "Number.int", "StringValue": good}})
         form = urllib.request.Request(base + "/_emu/dev/actions/createRestaurant",
                                       data=("name=" + "a" * 9000 + "&address=x").encode(),
                                       headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -52,6 +52,11 @@ def main():
         body, ctype = multipart({"address": "nowhere"})
         assert post(base, "createRestaurant", body, ctype) == {"error": "name: is required"}
         assert post(base, "updateRestaurant", b'{"id": "r-9", "name": "x"}', "application/json") == {"error": "id: no restaurant r-9"}
+        # PostgreSQL text cannot hold NUL: refused in every store, never cut short.
+        assert post(base, "createRestaurant", b'{"name": "A\\u0000B", "address": "x"}', "application/json") == {
+            "error": "name: must not contain the NUL character"}
+        assert post(base, "createRestaurant", b"name=A%00B&address=x", "application/x-www-form-urlencoded") == {
+            "error": "name: must not contain the NUL character"}
         updated = post(base, "updateRestaurant", b'{"id": "r-2", "rating": 4.5}', "application/json")
         assert updated["data"]["rating"] == 4.5, updated
 

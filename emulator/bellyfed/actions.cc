@@ -41,6 +41,8 @@ class fields {
     if (!in_[k].is_string()) throw invalid(std::string(k) + ": must be text");
     std::string v = in_[k];
     if (!valid_utf8(v)) throw invalid(std::string(k) + ": must be UTF-8 text");  // a form may send any bytes
+    // PostgreSQL text cannot hold NUL (libpq would end the string there): refused in every store.
+    if (v.find('\0') != std::string::npos) throw invalid(std::string(k) + ": must not contain the NUL character");
     while (!v.empty() && std::isspace((unsigned char)v.back())) v.pop_back();
     while (!v.empty() && std::isspace((unsigned char)v.front())) v.erase(v.begin());
     if (v.empty()) {

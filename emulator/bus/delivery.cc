@@ -122,7 +122,12 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   instant time = rt_.clock().now();
   if (e.contains("Time") && !e["Time"].is_null()) {
     if (e["Time"].is_number()) {
-      time = instant(duration(static_cast<long long>(std::llround(e["Time"].get<double>() * 1000))));
+      // Epoch seconds, as the SDKs send them; only years 0001–9999 have an RFC 3339 form.
+      double seconds = e["Time"].get<double>();
+      if (!(seconds >= -62135596800.0 && seconds < 253402300800.0))
+        return entry_error("InvalidArgument",
+                           "Parameter Time is not valid. Reason: it is not between the years 1 and 9999.");
+      time = instant(duration(static_cast<long long>(std::llround(seconds * 1000))));
     } else if (auto t = e["Time"].is_string() ? parse_iso8601(e["Time"].get<std::string>()) : std::nullopt) {
       time = *t;
     } else {

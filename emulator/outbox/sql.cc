@@ -108,7 +108,13 @@ class postgres_db final : public sql_db {
 
   std::vector<sql_row> run(const std::string& sql, const std::vector<sql_value>& params) override {
     std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    for (const auto& p : params) {
+      // libpq passes parameters as C strings: a NUL would silently cut the value short.
+      if (p && p->find('\0') != std::string::npos)
+        throw sql_error("PostgreSQL text cannot hold the NUL character (parameter $" +
+                        std::to_string(values.size() + 1) + ")");
+      values.push_back(p ? p->c_str() : nullptr);
+    }
     PGresult* r = PQexecParams(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {

@@ -1,6 +1,7 @@
 #include "emulator/sqs/service.h"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -98,6 +99,25 @@ void check_contents(const std::string& body) {
   }
 }
 
+// [+-]digits[.digits][e[+-]digits], as SQS reads a Number attribute.
+bool is_decimal_number(const std::string& s) {
+  std::size_t i = 0, n = s.size();
+  if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+  std::size_t digits = 0;
+  while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  if (i < n && s[i] == '.')
+    for (++i; i < n && std::isdigit(static_cast<unsigned char>(s[i])); ++i) ++digits;
+  if (digits == 0) return false;
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    std::size_t exp = 0;
+    while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp;
+    if (exp == 0) return false;
+  }
+  return i == n;
+}
+
 message_attributes read_attributes(const json& req) {
   message_attributes out;
   auto it = req.find("MessageAttributes");
@@ -127,6 +147,8 @@ message_attributes read_attributes(const json& req) {
       a.string_value = v.value("StringValue", "");
       if (!v.contains("StringValue"))
         throw invalid("The message attribute '" + name + "' with type '" + base + "' must use field 'String'.");
+      if (base == "Number" && !is_decimal_number(a.string_value))
+        throw invalid("Can't cast the value of message (user) attribute '" + name + "' to a number.");
     }
     out[name] = a;
   }
