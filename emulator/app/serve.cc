@@ -2,6 +2,7 @@
 // or SIGTERM.
 #include "emulator/app/serve.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <strings.h>
@@ -160,6 +161,12 @@ int serve_command(const std::vector<std::string>& argv) {
     if (ec) return usage("cannot write " + counter + ": " + ec.message());
     if (starts > 0) seed = (long long)((std::uint64_t(seed) ^ (starts * 0x9E3779B97F4A7C15ULL)) >> 1);
   }
+
+  // Blocks of 256 KiB and more (request and answer bodies, admin dumps) come from mmap and go
+  // back to the system when freed. By default glibc raises this threshold after each such free,
+  // up to 32 MiB, so big bodies land in the per-thread heaps and stay there: a few admin dumps
+  // on a few connections left serve hundreds of MB larger for good.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   // Every open connection holds a descriptor: allow as many as the hard limit does.
   rlimit files{};

@@ -26,11 +26,12 @@ std::uint64_t trace_recorder::record(std::string kind, std::string component, js
   return entries_.back().seq;
 }
 
-std::vector<trace_entry> trace_recorder::since(std::uint64_t after) const {
+std::vector<trace_entry> trace_recorder::since(std::uint64_t after, std::size_t limit) const {
   std::lock_guard lock(mu_);
   auto it = std::upper_bound(entries_.begin(), entries_.end(), after,
                              [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
-  return {it, entries_.end()};
+  auto end = std::size_t(entries_.end() - it) > limit ? it + std::ptrdiff_t(limit) : entries_.end();
+  return {it, end};
 }
 
 std::uint64_t trace_recorder::last_seq() const {

@@ -4,6 +4,7 @@
 // Thread-safe; entries are numbered from 1 in the order they were recorded.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -33,8 +34,9 @@ class trace_recorder {
   // Records an entry at the clock's current time and returns its seq.
   std::uint64_t record(std::string kind, std::string component, json data, std::string trace_id = {},
                        std::uint64_t cause = 0);
-  // Entries with seq > after, oldest first. The recorder keeps the newest `capacity` entries.
-  std::vector<trace_entry> since(std::uint64_t after = 0) const;
+  // Entries with seq > after, oldest first, at most `limit` of them. The recorder keeps the
+  // newest `capacity` entries.
+  std::vector<trace_entry> since(std::uint64_t after = 0, std::size_t limit = SIZE_MAX) const;
   std::uint64_t last_seq() const;
 
  private:

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -254,6 +256,9 @@ class connection_server : public httplib::Server {
 
 }  // namespace
 
+// Answers at least this large are streamed and their memory returned to the system after.
+constexpr std::size_t large_answer_bytes = 1 << 20;
+
 struct http_server::impl {
   router& rt;
   realtime_driver& driver;
@@ -297,11 +302,27 @@ struct http_server::impl {
     }
     hres.status = res.status;
     for (const auto& [k, v] : res.headers) hres.set_header(k, v);
-    hres.set_content(res.body, res.content_type);
+    std::size_t bytes_out = res.body.size();
+    if (bytes_out < large_answer_bytes) {
+      hres.set_content(res.body, res.content_type);
+    } else {
+      // A large answer (an admin dump): written from our copy, and once it is sent the memory
+      // is given back to the system. glibc keeps freed memory in per-thread arenas otherwise, and
+      // a few dumps on a few connections left serve hundreds of MB larger for good.
+      auto answer = std::make_shared<std::string>(std::move(res.body));
+      hres.set_content_provider(
+          answer->size(), res.content_type,
+          [answer](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            return sink.write(answer->data() + offset, length);
+          },
+          [answer](bool) mutable {
+            answer.reset();
+            ::malloc_trim(0);
+          });
+    }
     if (!log.enabled(log_level::info)) return;  // building the line costs more than the request
-    json fields = {{"method", req.method},         {"path", req.path},
-                   {"status", res.status},         {"bytes_in", req.body.size()},
-                   {"bytes_out", res.body.size()}, {"remote", req.remote_addr}};
+    json fields = {{"method", req.method},        {"path", req.path},       {"status", res.status},
+                   {"bytes_in", req.body.size()}, {"bytes_out", bytes_out}, {"remote", req.remote_addr}};
     if (auto t = req.header("x-amz-target"); !t.empty()) fields["target"] = t;
     log.info("edge", "request", fields);
   }
