@@ -1,10 +1,19 @@
 #!/usr/bin/python3
 """`bellyfed-emu import` against a running serve: the 1,000-restaurant fixture set goes through
 SQS → Event Processor → EventBridge → DynamoDB Import, and Debian's boto3 then finds every
-restaurant with GetItem, its menu and reviews with Query, and each city through GSI1."""
+restaurant with GetItem, its menu and reviews with Query, and each city through GSI1.
+
+Then crashes: serve --data-dir is killed (SIGKILL) in the middle of an import; the import says
+how many records were confirmed and exits 3; after a restart on the same directory every
+confirmed record becomes a restaurant (queued messages survived, in-flight ones came back).
+An import interrupted with SIGINT stops after its batch, says how many were sent, exits 130."""
 import json
+import re
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from wire import client, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
@@ -47,6 +56,54 @@ def main():
         print("import_test: %d restaurants in %d cities found" % (len(records), len(by_city)))
     finally:
         stop_serve(proc)
+    crash(records)
+
+
+def count(ddb):
+    return ddb.scan(TableName="FoodEstablishment-dev", Select="COUNT")["Count"]
+
+
+def crash(records):
+    with tempfile.TemporaryDirectory() as data:
+        big = os.path.join(data, "big.jsonl")
+        with open(big, "w") as f:
+            for i in range(8000):
+                rec = dict(records[i % len(records)], id="crash-%05d" % i, menu=[], reviews=[])
+                f.write(json.dumps(rec) + "\n")
+        proc, base = start_serve(EMU, "--data-dir", os.path.join(data, "state"))
+        ddb = client("dynamodb", base)
+        imp = subprocess.Popen([EMU, "import", big, "--endpoint", base], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        while count(ddb) < 100:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        out, err = imp.communicate(timeout=120)
+        assert imp.returncode == 3, (imp.returncode, out, err)
+        m = re.search(r"sent (\d+) of 8000 records to \S+; from record (\d+) on, none was confirmed", out)
+        assert m and int(m.group(2)) == int(m.group(1)) + 1, out
+        confirmed = int(m.group(1))
+        assert 100 <= confirmed < 8000, out
+        proc, base = start_serve(EMU, "--data-dir", os.path.join(data, "state"))
+        try:
+            ddb = client("dynamodb", base)
+            deadline = time.time() + 240
+            while count(ddb) < confirmed and time.time() < deadline:
+                time.sleep(0.2)
+            got = count(ddb)
+            print("import_test: %d records confirmed before SIGKILL, %d restaurants after the restart" % (confirmed, got))
+            assert confirmed <= got <= confirmed + 10, (confirmed, got)  # the batch in flight may have landed
+
+            imp = subprocess.Popen([EMU, "import", big, "--endpoint", base], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+            time.sleep(0.3)
+            imp.send_signal(signal.SIGINT)
+            out, err = imp.communicate(timeout=60)
+            if imp.returncode != 0:  # it may have finished first on a fast machine
+                assert imp.returncode == 130 and "interrupted" in err, (imp.returncode, out, err)
+                assert re.search(r"sent (\d+) of 8000 records .*; from record (\d+) on, none was confirmed", out), out
+        finally:
+            stop_serve(proc, check=True)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 #include "emulator/app/import.h"
 
 #include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "emulator/bellyfed/import.h"
 #include "emulator/core/args.h"
@@ -33,8 +37,12 @@ options:
   --system FILE     system definition for --in-process (default: the built-in BellyFed one)
   -h, --help        this text
 
+If the endpoint fails or the import is interrupted (Ctrl-C, SIGTERM), it stops after the batch
+in flight and says how many records were sent and the number of the first one that was not.
+
 exit status: 0 every record was sent (imported, with --in-process); 1 usage error; 2 the file
-cannot be read; 3 the endpoint failed; 4 some records were refused or failed to import.
+cannot be read; 3 the endpoint failed; 4 some records were refused or failed to import;
+130 interrupted.
 )";
 
 class progress {
@@ -131,14 +139,49 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
     return 3;
   }
   std::string url = r["QueueUrl"];
+  // Ctrl-C and SIGTERM end the loop after the batch in flight, so the count below is exact.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigset_t before;
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &before);
+  std::atomic<bool> interrupted = false, done = false;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (!done) interrupted = true;
+  });
+  struct release {
+    std::thread& t;
+    std::atomic<bool>& finished;
+    sigset_t mask;
+    ~release() {
+      finished = true;
+      pthread_kill(t.native_handle(), SIGTERM);
+      t.join();
+      pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+    }
+  } releaser{waiter, done, before};
+
   progress bar(err, records.size());
   std::size_t sent = 0, refused = 0;
+  auto stopped = [&](std::size_t next) {
+    out << "sent " << sent << " of " << records.size() << " records to " << url << "; from record " << next + 1
+        << " on, none was confirmed\n";
+  };
   for (std::size_t i = 0; i < records.size(); i += 10) {
+    if (interrupted) {
+      err << "\nbellyfed-emu import: interrupted\n";
+      stopped(i);
+      return 130;
+    }
     json entries = json::array();
     for (std::size_t k = i; k < std::min(records.size(), i + 10); ++k)
       entries.push_back({{"Id", std::to_string(k)}, {"MessageBody", records[k].dump()}});
     if (auto e = call("SendMessageBatch", {{"QueueUrl", url}, {"Entries", entries}}, r); !e.empty()) {
       err << "\nbellyfed-emu import: " << e << "\n";
+      stopped(i);
       return 3;
     }
     for (const auto& f : r.value("Failed", json::array())) {

@@ -207,6 +207,7 @@ int serve_command(const std::vector<std::string>& argv) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
     return 3;
   }
+  driver.set_commit([&] { system->commit(); });
   edge::router router(*rt, stages);
   edge::access_policy access;
   std::string host = edge::host_name(opts.host);

@@ -64,8 +64,9 @@ archive& service::archive_for(const json& req) {
   archive& a = it->second;
   if (a.retention_days > 0) {
     instant cutoff = rt_.clock().now() - std::chrono::hours(24 * a.retention_days);
-    a.events.erase(a.events.begin(),
-                   std::find_if(a.events.begin(), a.events.end(), [&](const auto& e) { return e.first >= cutoff; }));
+    auto keep = std::find_if(a.events.begin(), a.events.end(), [&](const auto& e) { return e.first >= cutoff; });
+    unsave_archived(a, std::size_t(keep - a.events.begin()));
+    a.events.erase(a.events.begin(), keep);
   }
   return a;
 }
@@ -148,6 +149,7 @@ json service::update_archive(const json& req) {
 
 json service::delete_archive(const json& req) {
   archive& a = archive_for(req);
+  unsave_archived(a, a.events.size());
   archives_.erase(a.name);
   return json::object();
 }

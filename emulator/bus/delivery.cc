@@ -174,6 +174,7 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
       if (a.bus != bus.name || (a.compiled && !a.compiled->matches(envelope))) continue;
       auto t = parse_iso8601(envelope["time"].get<std::string>()).value_or(rt_.clock().now());
       a.events.emplace_back(t, envelope);
+      save_archived(a);
     }
   }
   auto& kept = events_[bus.name];

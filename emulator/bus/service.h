@@ -23,6 +23,10 @@
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 
+namespace emu::durable {
+class store;
+}
+
 namespace emu::bus {
 
 // A failed delivery. `code` is what the dead-letter message's ERROR_CODE attribute says
@@ -103,6 +107,7 @@ struct archive {
   int retention_days = 0;  // 0: keep forever
   instant created{};
   std::vector<std::pair<instant, json>> events;  // (event time, envelope), oldest first
+  std::uint64_t stored_end = 0;  // under --data-dir: events are stored under keys stored_end - size … stored_end - 1
 };
 
 struct replay {
@@ -178,6 +183,15 @@ class service {
   json metrics() const;
   bool has_bus(const std::string& name) const { return buses_.count(name) > 0; }
 
+  // `serve --data-dir` (persist.cc): the API calls that changed buses, rules, targets, tags and
+  // archives are kept in `s` and made again on the next start, in order, after the system
+  // definition's own; archived events are kept too. From then on every change is staged in `s`
+  // (the caller commits). Replays and the recent events of /_emu/events are not kept.
+  void persist(durable::store& s);
+  // Whether operation `op` changes what persist() keeps; record_change keeps a successful call.
+  static bool changes_configuration(const std::string& op);
+  void record_change(const std::string& op, const json& request);
+
   // "arn:aws:events:<region>:<account>:<resource>", e.g. resource "archive/name".
   std::string arn(const std::string& resource) const;
   std::string bus_arn(const std::string& bus) const;
@@ -206,7 +220,12 @@ class service {
                    const std::string& exhausted, int attempts, const std::string& trace_id, std::uint64_t cause);
   json transform_input(const rule& r, const target& t, const json& envelope) const;
 
+  void save_archived(archive& a);                       // the event just appended to a.events
+  void unsave_archived(archive& a, std::size_t count);  // the `count` oldest, about to be erased
+
   runtime& rt_;
+  durable::store* store_ = nullptr;
+  std::uint64_t next_change_ = 1;
   std::string account_, region_;
   std::map<std::string, event_bus> buses_;
   std::map<std::string, std::deque<event_record>> events_;

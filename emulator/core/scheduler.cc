@@ -140,7 +140,15 @@ void realtime_driver::loop() {
   for (;;) {
     try {
       std::lock_guard lock(world_);
-      if (sched_.run_until_idle() > 0) changed();
+      std::size_t ran = 0;
+      try {
+        ran = sched_.run_until_idle();
+      } catch (...) {
+        if (commit_) commit_();  // what the tasks before the failing one did
+        throw;
+      }
+      if (commit_) commit_();
+      if (ran > 0) changed();
     } catch (const std::exception& e) {
       log_error_(e.what());
     }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -88,19 +89,26 @@ class realtime_driver {
   void start();
   void stop();
 
+  // Runs `f` under the world lock, then the commit hook (still under the lock, before the
+  // caller answers anyone), and returns what `f` returned.
   template <class F>
   auto exclusive(F&& f) {
     changed_on_exit bump{*this};
     std::lock_guard lock(world_);
-    return f();
+    return committed(f);
   }
 
   // The same without counting as a change (a long poll's retry).
   template <class F>
   auto exclusive_quiet(F&& f) {
     std::lock_guard lock(world_);
-    return f();
+    return committed(f);
   }
+
+  // Called at the end of every exclusive section and task run: where `serve` makes the
+  // section's changes durable. Its exception reaches the section's caller (the client is told
+  // the request failed). Set before start().
+  void set_commit(std::function<void()> fn) { commit_ = std::move(fn); }
 
   // Long polls (SQS ReceiveMessage): the number of exclusive sections and task runs so far, and
   // a wait — without the world lock — until that number moves past `seen` or `until` passes.
@@ -116,8 +124,21 @@ class realtime_driver {
     ~changed_on_exit() { d.changed(); }
   };
 
+  template <class F>
+  auto committed(F& f) {
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      if (commit_) commit_();
+    } else {
+      auto out = f();
+      if (commit_) commit_();
+      return out;
+    }
+  }
+
   scheduler& sched_;
   std::function<void(const std::string&)> log_error_;
+  std::function<void()> commit_;
   std::mutex world_;
   std::mutex wake_mu_;
   std::condition_variable cv_;

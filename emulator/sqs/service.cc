@@ -339,10 +339,16 @@ void service::expire(queue& q) {
   // (A message redriven from another queue keeps its older SentTimestamp and may wait behind
   // newer ones; it expires when it reaches the front.)
   std::int64_t now = now_ms(), cutoff = now - q.attr_long("MessageRetentionPeriod", 345600) * 1000;
-  while (!q.messages.empty() && q.messages.front().sent_ms < cutoff) q.messages.pop_front();
+  while (!q.messages.empty() && q.messages.front().sent_ms < cutoff) {
+    unsave(q, q.messages.front());
+    q.messages.pop_front();
+  }
   while (!q.dedup_order.empty() && q.dedup_order.front().first <= now) {
     auto it = q.dedup.find(q.dedup_order.front().second);
-    if (it != q.dedup.end() && it->second.first <= now) q.dedup.erase(it);
+    if (it != q.dedup.end() && it->second.first <= now) {
+      unsave_dedup(q, it->first);
+      q.dedup.erase(it);
+    }
     q.dedup_order.pop_front();
   }
 }
@@ -410,6 +416,7 @@ json service::create_queue(const json& req, const call& c) {
   q->created_s = q->modified_s = now_ms() / 1000;
   if (auto t = req.find("tags"); t != req.end() && t->is_object())
     for (const auto& [k, v] : t->items()) q->tags[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  save_queue(*q);
   queues_[name] = std::move(q);
   rt_.trace().record("sqs.create_queue", "sqs", {{"queue", name}});
   return {{"QueueUrl", url(name, c.host)}};
@@ -447,7 +454,9 @@ json service::delete_queue(const json& req, const call&) {
   queue& q = resolve(req);
   std::string name = q.name;
   deleted_[name] = now_ms();
+  unsave_messages(q);
   queues_.erase(name);
+  unsave_queue(name);
   rt_.trace().record("sqs.delete_queue", "sqs", {{"queue", name}});
   return json::object();
 }
@@ -496,6 +505,8 @@ std::string service::send(const std::string& queue_name, const std::string& body
     m.id = rt_.ids().uuid();
     q.dedup[key] = {now_ms() + dedup_window_ms, m.id};
     q.dedup_order.emplace_back(now_ms() + dedup_window_ms, key);
+    save_dedup(q, key);
+    save_queue(q);  // its next sequence number
   } else {
     m.id = rt_.ids().uuid();
     m.group_id = group_id;  // fair queues: accepted and stored
@@ -503,7 +514,9 @@ std::string service::send(const std::string& queue_name, const std::string& body
   long delay = delay_seconds ? *delay_seconds : q.attr_long("DelaySeconds", 0);
   m.visible_at_ms = m.sent_ms + delay * 1000;
   std::string id = m.id;
+  m.order = next_order_++;
   q.messages.push_back(std::move(m));
+  save(q, q.messages.back());
   rt_.trace().record("sqs.send", "sqs", {{"queue", q.name}, {"message_id", id}});
   if (delay > 0)
     schedule_visible(q, now_ms() + delay * 1000);
@@ -584,8 +597,11 @@ std::vector<message*> service::receive(queue& q, int max, std::optional<int> vis
       rt_.trace().record(
           "sqs.dead_letter", "sqs",
           {{"queue", q.name}, {"dlq", dlq->name}, {"message_id", m.id}, {"receive_count", m.receive_count}});
+      moved.order = next_order_++;
       dlq->messages.push_back(std::move(moved));
+      save(*dlq, dlq->messages.back());
       notify(*dlq);
+      unsave(q, m);
       it = q.messages.erase(it);
       continue;
     }
@@ -593,6 +609,7 @@ std::vector<message*> service::receive(queue& q, int max, std::optional<int> vis
     if (!m.first_receive_ms) m.first_receive_ms = now;
     m.receipt = base64_encode(q.name + "/" + m.id + "/" + rt_.ids().uuid());
     m.visible_at_ms = now + vt * 1000;
+    save(q, m);
     out.push_back(&m);
     schedule_visible(q, m.visible_at_ms);
     ++it;
@@ -674,6 +691,7 @@ bool service::remove(queue& q, const std::string& receipt) {
   for (auto it = q.messages.begin(); it != q.messages.end(); ++it)
     if (!it->receipt.empty() && it->receipt == receipt) {
       rt_.trace().record("sqs.delete", "sqs", {{"queue", q.name}, {"message_id", it->id}});
+      unsave(q, *it);
       q.messages.erase(it);
       return true;
     }
@@ -719,6 +737,7 @@ json service::change_message_visibility(const json& req, const call&) {
     if (m.receipt == receipt) {
       if (m.visible_at_ms <= now) break;  // not in flight any more
       m.visible_at_ms = now + *vt * 1000;
+      save(q, m);
       if (*vt == 0)
         notify(q);
       else
@@ -751,7 +770,9 @@ json service::purge_queue(const json& req, const call&) {
     throw err("PurgeQueueInProgress", "Only one PurgeQueue operation on " + q.name + " is allowed every 60 seconds.",
               "AWS.SimpleQueueService.PurgeQueueInProgress", 403);
   q.purged_ms = now_ms();
+  unsave_messages(q);
   q.messages.clear();
+  save_queue(q);
   rt_.trace().record("sqs.purge", "sqs", {{"queue", q.name}});
   return json::object();
 }
@@ -803,14 +824,18 @@ json service::set_queue_attributes(const json& req, const call&) {
     throw err("InvalidAttributeName", "Unknown Attribute ContentBasedDeduplication.", "InvalidAttributeName");
   for (const auto& [k, v] : attrs) q.attributes[k] = v;
   q.modified_s = now_ms() / 1000;
+  save_queue(q);
   return json::object();
 }
 
 json service::tag_queue(const json& req, const call&) {
   queue& q = resolve(req);
+  auto tags = q.tags;  // a refused call changes nothing
   if (auto t = req.find("Tags"); t != req.end() && t->is_object())
-    for (const auto& [k, v] : t->items()) q.tags[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  if (q.tags.size() > 50) throw invalid("Too many tags added for queue " + q.name + ".");
+    for (const auto& [k, v] : t->items()) tags[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  if (tags.size() > 50) throw invalid("Too many tags added for queue " + q.name + ".");
+  q.tags = std::move(tags);
+  save_queue(q);
   return json::object();
 }
 
@@ -818,6 +843,7 @@ json service::untag_queue(const json& req, const call&) {
   queue& q = resolve(req);
   if (auto t = req.find("TagKeys"); t != req.end() && t->is_array())
     for (const auto& k : *t) q.tags.erase(k.get<std::string>());
+  save_queue(q);
   return json::object();
 }
 

@@ -19,6 +19,10 @@
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 
+namespace emu::durable {
+class store;
+}
+
 namespace emu::sqs {
 
 struct message_attribute {
@@ -42,6 +46,7 @@ struct message {
   int receive_count = 0;
   std::string receipt;  // the latest receipt handle ("" before any receive)
   std::string group_id, dedup_id, sequence_number, trace_header, dlq_source_arn;
+  std::uint64_t order = 0;  // position in the service's send order (the durable store's key)
 };
 
 struct queue {
@@ -114,6 +119,11 @@ class service {
   json metrics();
   std::size_t max_message_bytes = 262'144;  // `serve --sqs-max-message-bytes`
 
+  // `serve --data-dir`: loads the queues, messages (with their receipt state) and FIFO
+  // deduplication entries `s` holds — queues of the system definition keep its attributes —
+  // and from then on stages every change in `s` (emulator/durable/store.h; the caller commits).
+  void persist(durable::store& s);
+
  private:
   queue& resolve(const json& req);  // QueueUrl → queue, or QueueDoesNotExist
   queue& by_name(const std::string& name);
@@ -122,8 +132,18 @@ class service {
   void notify(queue& q);
   json message_json(const message& m, const json& req) const;
   std::int64_t now_ms() const;
+  // Staging in the durable store (no-ops without one); persist.cc.
+  void save_queue(const queue& q);
+  void save(const queue& q, const message& m);
+  void unsave(const queue& q, const message& m);
+  void save_dedup(const queue& q, const std::string& key);
+  void unsave_dedup(const queue& q, const std::string& key);
+  void unsave_queue(const std::string& name);
+  void unsave_messages(const queue& q);
 
   runtime& rt_;
+  durable::store* store_ = nullptr;
+  std::uint64_t next_order_ = 1;
   std::string account_, region_;
   std::map<std::string, std::unique_ptr<queue>> queues_;
   std::map<std::string, std::int64_t> deleted_;  // name → deletion time (QueueDeletedRecently)

@@ -68,6 +68,12 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
         sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
       });
   for (const auto& s : stages) create_stage(s);
+  if (!data_dir.empty()) {
+    state_ = std::make_unique<durable::store>(data_dir + "/state.db");
+    sqs_.persist(*state_);
+    bus_.persist(*state_);
+    state_->commit();
+  }
   gateway_ = std::make_unique<gateway::service>(
       rt_, def_, stages, [this](const std::string& fn, const json& event, const std::string& trace_id) {
         return request_reply(fn, event, trace_id);
@@ -89,6 +95,10 @@ json instance::action(const std::string& stage, const std::string& name, const j
   if (result.contains("data"))
     for (auto& r : o.relays) r->wake();
   return result;
+}
+
+void instance::commit() {
+  if (state_) state_->commit();
 }
 
 outbox::store& instance::outbox_store(const std::string& stage) {

@@ -17,6 +17,7 @@
 #include "emulator/core/api.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
+#include "emulator/durable/store.h"
 #include "emulator/dynamo/service.h"
 #include "emulator/functions/registry.h"
 #include "emulator/gateway/gateway.h"
@@ -44,8 +45,9 @@ class instance {
  public:
   // Creates every stage's buses and rules (with their targets) from `def`. Throws aws_error if
   // the definition cannot be instantiated (e.g. a pattern EventBridge rejects).
-  // `data_dir` empty keeps the DynamoDB store in memory; otherwise it persists there and a
-  // restart finds every table and item again.
+  // `data_dir` empty keeps every store in memory; otherwise DynamoDB, the outbox, SQS
+  // (queues, messages, receipt state) and EventBridge (buses, rules, archives) persist there
+  // and a restart finds them again.
   instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages, const std::string& data_dir = "",
            const outbox_options& outbox = {});
   ~instance();
@@ -69,6 +71,10 @@ class instance {
   // Per stage: row counts per status, the oldest pending event and each relay's counters.
   json outbox_metrics();
   const system_def& definition() const { return def_; }
+  // Writes the SQS and EventBridge changes made since the last call (under --data-dir) in one
+  // transaction. `serve` calls it at the end of every request and task, before answering;
+  // throws std::runtime_error if the disk refuses.
+  void commit();
   // The AWS APIs on this instance's components, one descriptor each (apis.cc).
   const std::vector<api>& apis() const { return apis_; }
   // The one named `name` ("dynamodb", "sqs", "events"), or null.
@@ -91,6 +97,7 @@ class instance {
 
   runtime& rt_;
   const system_def& def_;
+  std::unique_ptr<durable::store> state_;  // before the services that stage changes in it
   functions::registry functions_;
   bus::service bus_;
   dynamo::service dynamo_;
