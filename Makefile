@@ -4,13 +4,20 @@
 #   make run     build the binary (only it), then run every scenario under scenarios/ and print a summary
 #   make test    check formatting, build everything, run ctest (unit, scenario, CLI and wire
 #                tests), then all of it again under AddressSanitizer + UndefinedBehaviorSanitizer
+#                (built by clang), then each fuzz target briefly
 #   make bench   build optimised and print benchmark figures (name: value unit)
+#   make soak    wrk on GetItem and the gateway flow for minutes with RSS sampled (SOAK_SECONDS per
+#                round, SOAK_ROUNDS rounds): errors, p99 and RSS growth
+#   make fuzz    build the libFuzzer targets (in the sanitizer build) and fuzz each for FUZZ_SECONDS
+#                (default 300); make test runs each one's corpus plus 8 seconds of fuzzing
 #   make format        clang-format every C++ source (.clang-format is the house style)
 #   make format-check  fail if any C++ source differs from what `make format` would write
 
 BUILD     ?= build
 ASAN      ?= build-asan
 BENCH     ?= build-bench
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := pattern_fuzz dynamo_fuzz router_fuzz loaders_fuzz
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
@@ -18,12 +25,12 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # clients the wire tests use (Debian's, at /usr/bin).
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
                 libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3 \
-                clang-format
+                clang-format clang libclang-rt-14-dev
 
 # Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
 BENCH_PACKAGES := wrk openjdk-17-jre-headless
 
-.PHONY: run test bench format format-check deps bench-deps build build-bin build-asan clean
+.PHONY: run test bench soak fuzz format format-check deps bench-deps build build-bin build-asan clean
 
 # Every C++ source of ours (build trees excluded).
 SOURCES = $(shell find emulator tests -name '*.cc' -o -name '*.h' | sort)
@@ -62,9 +69,19 @@ build-bin: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target bellyfed-emu
 
+# The sanitizer build: clang with ASan + UBSan, -O1 with assertions on, and libFuzzer's
+# coverage, so the same build runs the whole suite and the fuzz targets (tests/fuzz).
+configure_asan = cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DEMU_SANITIZE=address,undefined -DEMU_FUZZ=ON >/dev/null
+
 build-asan: deps
-	@cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DEMU_SANITIZE=address,undefined >/dev/null
+	@$(call configure_asan)
 	@cmake --build $(ASAN) -j $(JOBS)
+
+fuzz: deps
+	@$(call configure_asan)
+	@cmake --build $(ASAN) -j $(JOBS) --target $(FUZZ_TARGETS)
+	tests/fuzz/run.sh $(ASAN) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 run: build-bin
 	./$(BUILD)/bellyfed-emu run scenarios/
@@ -74,6 +91,7 @@ test: format-check build
 	@$(MAKE) --no-print-directory build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	tests/fuzz/run.sh $(ASAN) 8 $(FUZZ_TARGETS)
 
 bench: bench-deps
 	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -90,6 +108,13 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/gateway_bench.py ./$(BENCH)/bellyfed-emu
 	./$(BENCH)/tests/bench/gateway_flow_bench
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
+
+SOAK_SECONDS ?= 30
+SOAK_ROUNDS ?= 6
+soak: bench-deps
+	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu
+	/usr/bin/python3 tests/soak/soak.py ./$(BENCH)/bellyfed-emu $(SOAK_SECONDS) $(SOAK_ROUNDS)
 
 format:
 	clang-format -i $(SOURCES)

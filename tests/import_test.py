@@ -96,7 +96,8 @@ def crash(records):
 
             imp = subprocess.Popen([EMU, "import", big, "--endpoint", base], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
-            time.sleep(0.3)
+            while count(ddb) == got and imp.poll() is None:  # sending has begun
+                time.sleep(0.01)
             imp.send_signal(signal.SIGINT)
             out, err = imp.communicate(timeout=60)
             if imp.returncode != 0:  # it may have finished first on a fast machine

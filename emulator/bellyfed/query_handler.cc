@@ -72,7 +72,7 @@ struct query_params {
 query_params read_query(const json& query, std::initializer_list<const char*> allowed) {
   query_params q;
   for (const auto& [k, v] : query.items()) {
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&k = k](const char* a) { return k == a; })) {
       std::string list;
       for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
       throw bad_request("Unknown query parameter '" + k + "'" +

@@ -630,6 +630,10 @@ pattern pattern::parse(const std::string& text) {
     std::string what = e.what();
     auto colon = what.find("syntax error");
     fail(colon == std::string::npos ? what : what.substr(colon));
+  } catch (const json::exception& e) {  // a number out of range: "number overflow parsing '1e999'"
+    std::string what = e.what();
+    auto at = what.find("] ");
+    fail(at == std::string::npos ? what : what.substr(at + 2));
   }
   return compile(j);
 }

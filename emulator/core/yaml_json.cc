@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "emulator/core/text.h"
+
 namespace emu {
 
 namespace {
@@ -98,6 +100,15 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
   if (text.size() > max_yaml_bytes)
     throw load_error(file, 0, "file is larger than " + std::to_string(max_yaml_bytes) + " bytes");
   check_depth(text, file);
+  // YAML files are UTF-8 here: bytes that are not would reach names, bodies and reports that
+  // must be JSON (and yaml-cpp passes them through). Refused with the first such line.
+  if (!valid_utf8(text)) {
+    int line = 1;
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1, ++line)
+      if (!valid_utf8(std::string_view(text).substr(start, end - start))) break;
+    throw load_error(file, line, "the file is not UTF-8 text (this line holds bytes that are not)");
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -615,7 +615,9 @@ std::size_t service::sweep_ttl() {
   // AWS ignores expiry times more than five years in the past (they are probably not seconds).
   std::int64_t oldest = now_s - 5LL * 365 * 24 * 3600;
   std::size_t deleted = 0;
-  for (auto& [name, t] : tables_) {
+  for (auto& entry : tables_) {
+    const std::string& name = entry.first;  // not structured bindings: clang 14 cannot capture those
+    auto& t = entry.second;
     if (!t.ttl) continue;
     std::vector<std::tuple<std::string, std::string, json>> expired;
     store_.scan(t.id, std::nullopt, [&](std::string_view pk, std::string_view sk, std::string_view text, std::size_t) {

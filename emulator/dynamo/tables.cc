@@ -615,7 +615,8 @@ void service::expire_at(std::int64_t ms) {
 
 void service::schedule_next_expiry() {
   std::optional<std::int64_t> next;
-  for (const auto& [n, t] : tables_) {
+  for (const auto& entry : tables_) {
+    const auto& t = entry.second;  // not a structured binding: clang 14 cannot capture those
     if (!t.ttl) continue;
     store_.scan(t.id, std::nullopt, [&](std::string_view, std::string_view, std::string_view text, std::size_t) {
       if (text.find(*t.ttl) == std::string_view::npos) return true;  // cheap pre-check before parsing

@@ -127,7 +127,7 @@ registry::registry() {
             }});
   add_step(
       {"fault", "inject a failure: {function: NAME, fail: N, error: TEXT}",
-       [this](const YAML::Node& p, const std::string& file, const std::string& path) {
+       [](const YAML::Node& p, const std::string& file, const std::string& path) {
          if (p.IsMap() && p["outbox"]) {
            require_keys(p, file, path, {"outbox", "count"}, {"outbox"});
            std::string k = p["outbox"].IsScalar() ? p["outbox"].Scalar() : "";
