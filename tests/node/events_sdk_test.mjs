@@ -1,7 +1,7 @@
 // The EventBridge API of `bellyfed-emu serve` through the AWS SDK for JavaScript v3 (current
 // JSON 1.1 protocol code). Usage: node events_sdk_test.mjs path/to/bellyfed-emu
 import assert from "node:assert/strict";
-import { expectError, startServe } from "./harness.mjs";
+import { expectError, startServe, stopServe } from "./harness.mjs";
 import {
   EventBridgeClient, CreateEventBusCommand, PutRuleCommand, PutTargetsCommand, PutEventsCommand,
   ListRulesCommand, DescribeRuleCommand, TestEventPatternCommand, DeleteRuleCommand, RemoveTargetsCommand,
@@ -58,5 +58,5 @@ try {
   await eb.send(new DeleteEventBusCommand({ Name: "js-bus" }));
   console.log("events_sdk_test: ok");
 } finally {
-  server.kill("SIGTERM");
+  await stopServe(server);
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { startServe } from "./harness.mjs";
+import { startServe, stopServe } from "./harness.mjs";
 
 const emu = process.argv[2];
 const fixtures = path.resolve(path.dirname(emu), "..", "fixtures");  // build/ sits in the source tree in CI
@@ -94,5 +94,5 @@ try {
   assert.match(traced.headers.get("x-amzn-trace-id"), /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
   console.log("frontend_api_test: ok");
 } finally {
-  server.kill("SIGTERM");
+  await stopServe(server);
 }

@@ -16,6 +16,20 @@ export async function startServe(emu) {
   return { server, base };
 }
 
+// Stops `serve` with SIGTERM and checks that it exited 0: a sanitizer's report at exit (a leak,
+// undefined behaviour) makes it exit otherwise, and its stderr is this test's.
+export async function stopServe(server) {
+  if (server.exitCode === null && server.signalCode === null) {
+    const done = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+    server.kill("SIGTERM");
+    const { code, signal } = await done;
+    assert.equal(signal, null, `serve was killed by ${signal}`);
+    assert.equal(code, 0, `serve exited ${code} (its stderr is above)`);
+  } else {
+    assert.equal(server.exitCode, 0, `serve exited ${server.exitCode} before the test stopped it`);
+  }
+}
+
 // Awaits `promise` and checks that it fails with the named error (and `fragment` in its message).
 export async function expectError(name, promise, fragment) {
   try {

@@ -2,7 +2,7 @@
 // JSON 1.0 with query-compatible errors and verifies MD5OfMessageBody (a wrong one throws).
 // Usage: node sqs_sdk_test.mjs path/to/bellyfed-emu
 import assert from "node:assert/strict";
-import { startServe } from "./harness.mjs";
+import { startServe, stopServe } from "./harness.mjs";
 import {
   SQSClient, CreateQueueCommand, GetQueueUrlCommand, SendMessageCommand, SendMessageBatchCommand, ReceiveMessageCommand,
   DeleteMessageCommand, ChangeMessageVisibilityCommand, GetQueueAttributesCommand, QueueDoesNotExist,
@@ -66,5 +66,5 @@ try {
   assert.ok(Date.now() - t0 >= 800, `returned after ${Date.now() - t0} ms`);
   console.log("sqs_sdk_test: ok");
 } finally {
-  server.kill("SIGTERM");
+  await stopServe(server);
 }
