@@ -212,7 +212,7 @@ TEST_CASE("gateway: random requests never crash it and always get an answer", "[
     f.rt->sched().advance(std::chrono::milliseconds(next() % 800));
     auto res = f.gw.handle(r);
     CHECK(res.status >= 200);
-    CHECK(res.status < 600);
+    CHECK(res.status < 500);  // a 5xx from the gateway itself is a finding
     CHECK(!res.header("x-amzn-RequestId").empty());
   }
 }
