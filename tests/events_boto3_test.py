@@ -76,7 +76,7 @@ def main():
 
         # Delivery is asynchronous: the real-time driver runs it right away.
         for _ in range(100):
-            traces = json.load(urllib.request.urlopen(base + "/_emu/traces?limit=100000"))["traces"]
+            traces = json.load(urllib.request.urlopen(base + "/_emu/traces?limit=10000"))["traces"]
             logs = [t for t in traces if t["kind"] == "log"]
             invokes = [t for t in traces if t["kind"] == "invoke"]
             if logs and invokes:

@@ -2,12 +2,17 @@
 10,000 kept events (13 MB each), from 8 connections at once, its resident memory is back within
 a few MB of where it was (before the fix: 39 MB → 610 MB, for good).
 
+The trace endpoint reads the ring without copying it: filters by trace_id and kind, newest
+first on request, at most 10,000 entries a page, and it reports its capacity (--trace-capacity)
+and how many entries were dropped; unknown parameters are refused.
+
 Sanitizer builds have their own allocator (and quarantine freed memory on purpose): there the
 dumps run and must be answered, but memory is not compared."""
 import json
 import os
 import sys
 import threading
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -57,6 +62,23 @@ def main():
         assert len(events) == 10_000 and events[-1]["detail"]["i"] == 999, len(events)
         traces = json.load(urllib.request.urlopen(base + "/_emu/traces?limit=10000"))
         assert len(traces["traces"]) == 10_000 and traces["last_seq"] >= 10_000, traces["last_seq"]
+        assert traces["capacity"] == 10_000 and traces["dropped"] == traces["last_seq"] - 10_000, traces["dropped"]
+        newest = json.load(urllib.request.urlopen(base + "/_emu/traces?order=newest&limit=3&kind=event.put"))["traces"]
+        assert [t["kind"] for t in newest] == ["event.put"] * 3, newest
+        assert newest[0]["seq"] > newest[1]["seq"] > newest[2]["seq"] and newest[0]["data"]["source"] == "s", newest
+        eb.put_events(Entries=[{"Source": "traced", "DetailType": "t", "EventBusName": "bellyfed-dev", "Detail": "{}",
+                                "TraceHeader": "memory-test-trace"}])
+        same = json.load(urllib.request.urlopen(base + "/_emu/traces?trace_id=memory-test-trace"))["traces"]
+        assert [t["kind"] for t in same][:1] == ["event.put"] and same[0]["data"]["source"] == "traced", same
+        assert all(t["trace_id"] == "memory-test-trace" for t in same), same
+        none = json.load(urllib.request.urlopen(base + "/_emu/traces?trace_id=no-such-trace"))["traces"]
+        assert none == [], none
+        for bad in ["limit=10001", "order=sideways", "trace=x"]:
+            try:
+                urllib.request.urlopen(base + "/_emu/traces?" + bad)
+                raise AssertionError(bad + " was accepted")
+            except urllib.error.HTTPError as e:
+                assert e.code == 400, (bad, e.code)
         after = rss_mb(proc.pid)
         print("memory_test: RSS %.0f MB before the dumps, %.0f MB after" % (before, after))
         if not sanitized(emu):

@@ -31,7 +31,7 @@ const char* const serve_help = R"(usage: bellyfed-emu serve [options]
 
 Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
 Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
-(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N, /_emu/clock,
+(GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N&trace_id=T&kind=K&order=newest, /_emu/clock,
 /_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S,
 POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
 clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
@@ -57,6 +57,8 @@ options:
                        default MaximumMessageSize of queues created through the API (default
                        262144; AWS now allows up to 1048576)
   --seed N             seed for generated ids (default 0)
+  --trace-capacity N   trace entries kept for /_emu/traces, the oldest dropped first (default
+                       10000, at most 1000000; about 0.5 KB each)
   --log-level LEVEL    debug, info, warn, error or off (default info)
   --log-file FILE      append JSON log lines to FILE instead of stderr
   -h, --help           this text
@@ -90,6 +92,7 @@ int serve_command(const std::vector<std::string>& argv) {
                           {"seed", true},
                           {"log-level", true},
                           {"sqs-max-message-bytes", true},
+                          {"trace-capacity", true},
                           {"log-file", true}});
     if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
   } catch (const std::invalid_argument& e) {
@@ -106,15 +109,17 @@ int serve_command(const std::vector<std::string>& argv) {
   };
   edge::server_options opts;
   opts.host = a.value("host", "127.0.0.1");
-  long long port = -1, max_body = 0, seed = 0, sqs_max = 262144;
+  long long port = -1, max_body = 0, seed = 0, sqs_max = 262144, trace_capacity = 10000;
   try {
     port = std::stoll(a.value("port", "4566"));
     max_body = std::stoll(a.value("max-body", std::to_string(edge::default_max_body_bytes)));
     sqs_max = std::stoll(a.value("sqs-max-message-bytes", "262144"));
     seed = std::stoll(a.value("seed", "0"));
+    trace_capacity = std::stoll(a.value("trace-capacity", "10000"));
   } catch (...) {
-    return usage("--port, --max-body, --seed and --sqs-max-message-bytes take whole numbers");
+    return usage("--port, --max-body, --seed, --trace-capacity and --sqs-max-message-bytes take whole numbers");
   }
+  if (trace_capacity < 1 || trace_capacity > 1000000) return usage("--trace-capacity must be 1 to 1000000");
   if (port < 0 || port > 65535) return usage("--port must be 0 to 65535");
   if (max_body < 1 || max_body > (1LL << 31)) return usage("--max-body must be 1 to 2147483648 bytes");
   if (sqs_max < 1024 || sqs_max > 1048576)
@@ -182,7 +187,7 @@ int serve_command(const std::vector<std::string>& argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto rt = runtime::make_real(std::uint64_t(seed), *level, &std::cerr);
+  auto rt = runtime::make_real(std::uint64_t(seed), *level, &std::cerr, std::size_t(trace_capacity));
   if (a.has("log-file")) {
     try {
       rt->log().log_to_file(a.value("log-file"));

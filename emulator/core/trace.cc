@@ -21,7 +21,10 @@ std::uint64_t trace_recorder::record(std::string kind, std::string component, js
                 std::move(trace_id), cause,        std::move(data)};
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
   // time (dropping half at once stalled a request for milliseconds under the world lock).
-  if (entries_.size() >= capacity_) entries_.pop_front();
+  if (entries_.size() >= capacity_) {
+    entries_.pop_front();
+    ++dropped_;
+  }
   entries_.push_back(std::move(e));
   return entries_.back().seq;
 }
@@ -32,6 +35,25 @@ std::vector<trace_entry> trace_recorder::since(std::uint64_t after, std::size_t 
                              [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
   auto end = std::size_t(entries_.end() - it) > limit ? it + std::ptrdiff_t(limit) : entries_.end();
   return {it, end};
+}
+
+void trace_recorder::visit(std::uint64_t after, bool newest_first,
+                           const std::function<bool(const trace_entry&)>& fn) const {
+  std::lock_guard lock(mu_);
+  auto first = std::upper_bound(entries_.begin(), entries_.end(), after,
+                                [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
+  if (newest_first) {
+    for (auto it = entries_.end(); it != first;)
+      if (!fn(*--it)) return;
+  } else {
+    for (auto it = first; it != entries_.end(); ++it)
+      if (!fn(*it)) return;
+  }
+}
+
+std::uint64_t trace_recorder::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
 }
 
 std::uint64_t trace_recorder::last_seq() const {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -37,7 +38,13 @@ class trace_recorder {
   // Entries with seq > after, oldest first, at most `limit` of them. The recorder keeps the
   // newest `capacity` entries.
   std::vector<trace_entry> since(std::uint64_t after = 0, std::size_t limit = SIZE_MAX) const;
+  // Calls fn for the entries with seq > after, oldest first (newest first when asked), under
+  // the recorder's lock and without copying them, until fn returns false.
+  void visit(std::uint64_t after, bool newest_first, const std::function<bool(const trace_entry&)>& fn) const;
   std::uint64_t last_seq() const;
+  std::size_t capacity() const { return capacity_; }
+  // Entries dropped from the front to keep at most `capacity`.
+  std::uint64_t dropped() const;
 
  private:
   const clock& clock_;
@@ -45,6 +52,7 @@ class trace_recorder {
   mutable std::mutex mu_;
   std::deque<trace_entry> entries_;
   std::uint64_t next_seq_ = 1;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace emu
