@@ -75,7 +75,7 @@ def main():
                      contains="Total size of the entries in the request is over the limit.")
 
         # Delivery is asynchronous: the real-time driver runs it right away.
-        for _ in range(100):
+        for _ in range(600):
             traces = json.load(urllib.request.urlopen(base + "/_emu/traces?limit=10000"))["traces"]
             logs = [t for t in traces if t["kind"] == "log"]
             invokes = [t for t in traces if t["kind"] == "invoke"]
@@ -128,7 +128,7 @@ def main():
         rep = eb.start_replay(ReplayName="again", EventSourceArn=arch["ArchiveArn"], EventStartTime=now - 630,
                               EventEndTime=now - 1, Destination={"Arn": bus_arn})
         assert rep["State"] == "STARTING", rep
-        for _ in range(100):
+        for _ in range(600):
             if eb.describe_replay(ReplayName="again")["State"] == "COMPLETED":
                 break
             time.sleep(0.05)

@@ -219,7 +219,7 @@ def main():
         url = base + "/000000000000/restaurant-import-dev"
         status, out = call(base, "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": deep(120_000)}, "1.0")
         assert status == 200 and "MessageId" in out, out
-        for _ in range(200):  # the event source mapping polls in real time
+        for _ in range(1200):  # the event source mapping polls in real time
             logs = json.load(urllib.request.urlopen(base + "/_emu/logs?function=EventProcessor-dev", timeout=10))
             if any("not a JSON object" in e["message"] for e in logs["events"]):
                 break

@@ -61,7 +61,7 @@ def main():
         assert updated["data"]["rating"] == 4.5, updated
 
         # The relays poll every second in real time; the consumer projects into DynamoDB.
-        for _ in range(100):
+        for _ in range(600):
             status, page = get(base, "/dev/restaurants?city=Seattle", KEY)
             if status == 200 and page["count"] == 2 and page["items"][1].get("rating") == 4.5:
                 break

@@ -118,7 +118,7 @@ def main():
         imp = sqs.get_queue_url(QueueName="restaurant-import-dev")["QueueUrl"]
         sqs.send_message(QueueUrl=imp, MessageBody=json.dumps({"id": "r-9", "name": "Wire Cafe", "city": "Oslo", "cuisineType": "Cafe"}))
         ddb = boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-        for _ in range(100):
+        for _ in range(600):
             item = ddb.get_item(TableName="FoodEstablishment-dev", Key={"PK": {"S": "EST#r-9"}, "SK": {"S": "META#r-9"}}).get("Item")
             if item:
                 break
