@@ -16,15 +16,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench"))
+from common import rss_mb  # noqa: E402
 from wire import client, start_serve, stop_serve  # noqa: E402
-
-
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def sanitized(emu):
@@ -42,6 +36,7 @@ def main():
             eb.put_events(Entries=[{"Source": "s", "DetailType": "t", "EventBusName": "bellyfed-dev",
                                     "Detail": json.dumps({"i": i, "pad": "x" * 2000})}] * 10)
         before = rss_mb(proc.pid)
+        assert before > 0, "no resident memory reported for serve"
         sizes, errors = [], []
 
         def dump():

@@ -21,6 +21,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import rss_mb  # noqa: E402
+
 EMU = os.path.abspath(sys.argv[1])
 PEERS = os.path.join(os.path.dirname(EMU), "peers")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -60,14 +63,6 @@ def wait_up(base, proc, timeout=60):
         except Exception:
             time.sleep(0.05)
     raise RuntimeError("server did not answer at " + base)
-
-
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    return 0.0
 
 
 def ensure_peers():

@@ -18,24 +18,19 @@ import tempfile
 import time
 import urllib.request
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import restaurants, unthrottled_system  # noqa: E402
+
 emu = os.path.abspath(sys.argv[1])
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 KEY = "bellyfed-dev-local-key-0001"
 SECONDS = 5
 
 work = tempfile.mkdtemp(prefix="gateway-bench-")
-system = open(os.path.join(SRC, "emulator/bellyfed/system.yaml")).read()
-system = re.sub(r"rate: 100, burst: 200, quota: \{limit: 100000, period: DAY\}", "rate: 1000000, burst: 1000000", system)
-system = system.replace("waf: {limit: 2000, window: 5m}", "waf: {limit: 2000000000, window: 1m}")
-assert "rate: 1000000" in system and "2000000000" in system, "the built-in system changed; update gateway_bench.py"
-with open(os.path.join(work, "system.yaml"), "w") as f:
-    f.write(system)
-records = os.path.join(work, "restaurants.jsonl")
-with open(records, "w") as f:
-    subprocess.run([sys.executable, os.path.join(SRC, "fixtures/generate_restaurants.py"), str(n), "11"], stdout=f, check=True)
+system = unthrottled_system(work)
+records = restaurants(work, n)
 
-proc = subprocess.Popen([emu, "serve", "--port", "0", "--log-level", "off", "--system", os.path.join(work, "system.yaml")],
+proc = subprocess.Popen([emu, "serve", "--port", "0", "--log-level", "off", "--system", system],
                         stdout=subprocess.PIPE, text=True)
 try:
     base = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline()).group(1)

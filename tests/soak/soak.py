@@ -18,30 +18,17 @@ import threading
 import time
 import urllib.request
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from common import restaurants, rss_mb, unthrottled_system  # noqa: E402
+
 emu = os.path.abspath(sys.argv[1])
 seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 30
 rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 6
 KEY = "bellyfed-dev-local-key-0001"
 
 work = tempfile.mkdtemp(prefix="soak-")
-system = open(os.path.join(SRC, "emulator/bellyfed/system.yaml")).read()
-system = re.sub(r"rate: 100, burst: 200, quota: \{limit: 100000, period: DAY\}", "rate: 1000000, burst: 1000000", system)
-system = system.replace("waf: {limit: 2000, window: 5m}", "waf: {limit: 2000000000, window: 1m}")
-assert "rate: 1000000" in system and "2000000000" in system, "the built-in system changed; update soak.py"
-with open(os.path.join(work, "system.yaml"), "w") as f:
-    f.write(system)
-records = os.path.join(work, "restaurants.jsonl")
-with open(records, "w") as f:
-    subprocess.run([sys.executable, os.path.join(SRC, "fixtures/generate_restaurants.py"), "2000", "11"], stdout=f, check=True)
-
-
-def rss_mb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+system = unthrottled_system(work)
+records = restaurants(work, 2000)
 
 
 def wrk(base, script_text, path):
@@ -59,7 +46,7 @@ def wrk(base, script_text, path):
     return rps, p99_ms, errors
 
 
-proc = subprocess.Popen([emu, "serve", "--port", "0", "--log-level", "off", "--system", os.path.join(work, "system.yaml")],
+proc = subprocess.Popen([emu, "serve", "--port", "0", "--log-level", "off", "--system", system],
                         stdout=subprocess.PIPE, text=True)
 samples, done = [], threading.Event()
 try:

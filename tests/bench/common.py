@@ -1,0 +1,45 @@
+"""Shared by the benchmarks, the soak run and the memory test: a process's resident memory, and
+a copy of the built-in system whose usage-plan and WAF limits load generators cannot reach."""
+import os
+import re
+import subprocess
+import sys
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def rss_mb(pid):
+    """Resident memory of process `pid` in MB (0.0 if it is gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def unthrottled_system(work):
+    """Writes WORK/system.yaml: the built-in BellyFed system with limits wrk cannot reach (they
+    would, rightly, throttle it). Returns its path."""
+    with open(os.path.join(SRC, "emulator/bellyfed/system.yaml")) as f:
+        system = f.read()
+    system = re.sub(r"rate: 100, burst: 200, quota: \{limit: 100000, period: DAY\}", "rate: 1000000, burst: 1000000",
+                    system)
+    system = system.replace("waf: {limit: 2000, window: 5m}", "waf: {limit: 2000000000, window: 1m}")
+    assert "rate: 1000000" in system and "2000000000" in system, \
+        "the built-in system's limits changed; update tests/bench/common.py"
+    path = os.path.join(work, "system.yaml")
+    with open(path, "w") as f:
+        f.write(system)
+    return path
+
+
+def restaurants(work, n, seed=11):
+    """Writes WORK/restaurants.jsonl with `n` generated restaurants; returns its path."""
+    path = os.path.join(work, "restaurants.jsonl")
+    with open(path, "w") as f:
+        subprocess.run([sys.executable, os.path.join(SRC, "fixtures/generate_restaurants.py"), str(n), str(seed)],
+                       stdout=f, check=True)
+    return path
