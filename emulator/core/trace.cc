@@ -21,20 +21,18 @@ std::uint64_t trace_recorder::record(std::string kind, std::string component, js
                 std::move(trace_id), cause,        std::move(data)};
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
   // time (dropping half at once stalled a request for milliseconds under the world lock).
-  if (entries_.size() >= capacity_) {
-    entries_.pop_front();
-    ++dropped_;
-  }
+  if (entries_.size() >= capacity_) entries_.pop_front();
   entries_.push_back(std::move(e));
   return entries_.back().seq;
 }
 
-std::vector<trace_entry> trace_recorder::since(std::uint64_t after, std::size_t limit) const {
-  std::lock_guard lock(mu_);
-  auto it = std::upper_bound(entries_.begin(), entries_.end(), after,
-                             [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
-  auto end = std::size_t(entries_.end() - it) > limit ? it + std::ptrdiff_t(limit) : entries_.end();
-  return {it, end};
+std::vector<trace_entry> trace_recorder::since(std::uint64_t after) const {
+  std::vector<trace_entry> out;
+  visit(after, false, [&](const trace_entry& e) {
+    out.push_back(e);
+    return true;
+  });
+  return out;
 }
 
 void trace_recorder::visit(std::uint64_t after, bool newest_first,
@@ -53,7 +51,7 @@ void trace_recorder::visit(std::uint64_t after, bool newest_first,
 
 std::uint64_t trace_recorder::dropped() const {
   std::lock_guard lock(mu_);
-  return dropped_;
+  return next_seq_ - 1 - entries_.size();  // seqs run from 1 without gaps; only the oldest are dropped
 }
 
 std::uint64_t trace_recorder::last_seq() const {

@@ -4,7 +4,6 @@
 // Thread-safe; entries are numbered from 1 in the order they were recorded.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -35,9 +34,8 @@ class trace_recorder {
   // Records an entry at the clock's current time and returns its seq.
   std::uint64_t record(std::string kind, std::string component, json data, std::string trace_id = {},
                        std::uint64_t cause = 0);
-  // Entries with seq > after, oldest first, at most `limit` of them. The recorder keeps the
-  // newest `capacity` entries.
-  std::vector<trace_entry> since(std::uint64_t after = 0, std::size_t limit = SIZE_MAX) const;
+  // Entries with seq > after, oldest first. The recorder keeps the newest `capacity` entries.
+  std::vector<trace_entry> since(std::uint64_t after = 0) const;
   // Calls fn for the entries with seq > after, oldest first (newest first when asked), under
   // the recorder's lock and without copying them, until fn returns false.
   void visit(std::uint64_t after, bool newest_first, const std::function<bool(const trace_entry&)>& fn) const;
@@ -52,7 +50,6 @@ class trace_recorder {
   mutable std::mutex mu_;
   std::deque<trace_entry> entries_;
   std::uint64_t next_seq_ = 1;
-  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace emu

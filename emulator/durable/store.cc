@@ -122,14 +122,4 @@ std::vector<std::pair<std::string, std::string>> store::scan(std::string_view ns
   return out;
 }
 
-std::vector<std::string> store::namespaces(std::string_view prefix) {
-  sqlite3_stmt* s = prepare("SELECT DISTINCT ns FROM state WHERE substr(ns, 1, ?2) = ?1 ORDER BY ns");
-  std::vector<std::string> out;
-  bind(s, 1, prefix);
-  sqlite3_bind_int64(s, 2, sqlite3_int64(prefix.size()));
-  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(text(s, 0));
-  sqlite3_finalize(s);
-  return out;
-}
-
 }  // namespace emu::durable

@@ -37,20 +37,17 @@ class store {
   void put(std::string ns, std::string key, std::string value);
   void erase(std::string ns, std::string key);
   void erase_namespace(std::string ns);
-  bool pending() const { return !staged_.empty(); }
   // Writes every staged change in one transaction; throws std::runtime_error (nothing written)
   // if the disk refuses.
   void commit();
 
   // Committed rows of a namespace, in key order.
   std::vector<std::pair<std::string, std::string>> scan(std::string_view ns);
-  // Namespaces that start with `prefix`, in order.
-  std::vector<std::string> namespaces(std::string_view prefix);
 
  private:
   struct change {
     std::string ns, key;
-    std::optional<std::string> value;  // nothing: erase; key "" with nothing: the whole namespace
+    std::optional<std::string> value;  // a put; none: an erase of the key (or of all of ns)
     bool whole_namespace = false;
   };
   void exec(const char* sql);

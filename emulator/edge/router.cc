@@ -85,8 +85,8 @@ void router::add_admin(const std::string& method, const std::string& path, path_
 
 response router::handle(const request& req) const {
   bool admin = req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0;
-  // API Gateway: the first path segment is the stage (before X-Amz-Target and Action=, which a
-  // request to a route may carry too).
+  // API Gateway: the first path segment is the stage, for requests without X-Amz-Target (before
+  // Action=, which a form posted to a route may carry too).
   std::string first =
       req.path.substr(1, req.path.find('/', 1) == std::string::npos ? std::string::npos : req.path.find('/', 1) - 1);
   bool stage = !admin && stage_handler_ && req.header("x-amz-target").empty() &&

@@ -184,6 +184,8 @@ std::string framing_error(const httplib::Request& req) {
   if (te_count > 0 && lengths.first != lengths.second) return "Transfer-Encoding and Content-Length are both given";
   if (te_count > 1) return "Transfer-Encoding is given twice";
   if (te_count == 1 && req.version == "HTTP/1.0") return "Transfer-Encoding is not allowed in HTTP/1.0";
+  if (te_count == 1 && ::strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0)
+    return "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") + "' is not supported (only chunked)";
   return "";
 }
 
@@ -231,22 +233,16 @@ class connection_server : public httplib::Server {
     return false;
   }
 
-  // Before routing: a request with untrustworthy framing is marked for a 400 (see
-  // framing_answer) and ends its connection; a body-carrying method with neither length nor
-  // chunking has an empty body (cpp-httplib would read until the client closes).
+  // Before routing: a request with untrustworthy framing is marked for the pre-routing handler's
+  // 400 and ends its connection; a body-carrying method with neither length nor chunking has an
+  // empty body (cpp-httplib would read until the client closes).
   static void setup(httplib::Request& req, connection_stream& strm) {
     if (auto why = framing_error(req); !why.empty()) {
       strm.poison();
       req.headers.emplace(framing_marker, why);
-      return;
-    }
-    bool has_length = req.has_header("Content-Length"), has_coding = req.has_header("Transfer-Encoding");
-    if (!has_length && !has_coding && req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS")
+    } else if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding") && req.method != "GET" &&
+               req.method != "HEAD" && req.method != "OPTIONS") {
       req.headers.emplace("Content-Length", "0");
-    else if (has_coding && ::strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0) {
-      strm.poison();
-      req.headers.emplace(framing_marker, "Transfer-Encoding '" + req.get_header_value("Transfer-Encoding") +
-                                              "' is not supported (only chunked)");
     }
   }
 
@@ -254,10 +250,10 @@ class connection_server : public httplib::Server {
   static constexpr const char* framing_marker = "X-Emu-Framing-Error";
 };
 
-}  // namespace
-
 // Answers at least this large are streamed and their memory returned to the system after.
 constexpr std::size_t large_answer_bytes = 1 << 20;
+
+}  // namespace
 
 struct http_server::impl {
   router& rt;
