@@ -1,4 +1,5 @@
-# Turns a text file into a C++ source holding it as a string (used for the default system.yaml).
+# Turns a text file into a C++ source holding it as a string_view NS::VAR (the default
+# system.yaml, the shipped Lambda runtime bootstraps).
 file(READ ${IN} content)
 set(delim "EMU_EMBED_")
-file(WRITE ${OUT} "// Generated from ${IN}; do not edit.\n#include <string_view>\nnamespace emu::bellyfed {\nextern const std::string_view default_system_yaml;\nconst std::string_view default_system_yaml = R\"${delim}(${content})${delim}\";\n}\n")
+file(WRITE ${OUT} "// Generated from ${IN}; do not edit.\n#include <string_view>\nnamespace ${NS} {\nextern const std::string_view ${VAR};\nconst std::string_view ${VAR} = R\"${delim}(${content})${delim}\";\n}\n")

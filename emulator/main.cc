@@ -6,6 +6,7 @@
 
 #include "emulator/app/import.h"
 #include "emulator/app/serve.h"
+#include "emulator/functions/process.h"
 #include "emulator/scenario/cli.h"
 
 namespace {
@@ -30,6 +31,8 @@ commands:
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // Not a command: the guard process user code runs under (emulator/functions/process.h).
+  if (args.size() == 1 && args[0] == "__guard") return emu::functions::guard_main();
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::cout << main_help;
     return args.empty() ? 1 : 0;

@@ -252,6 +252,15 @@ int serve_command(const std::vector<std::string>& argv) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
     return 3;
   }
+  // User code runs with the world lock released, and its SDK calls come back to this port.
+  {
+    std::string back = access.any_host ? (host == "::" ? "[::1]" : "127.0.0.1")
+                       : host.find(':') != std::string::npos ? "[" + host + "]"
+                                                             : host;
+    system->functions().set_unlocker([&](const std::function<void()>& f) { driver.outside(f); });
+    system->functions().set_host("/proc/self/exe", "http://" + back + ":" + std::to_string(server.port()));
+  }
+  if (!notice.empty()) rt->log().warn("serve", "functions that cannot run", {{"message", notice}});
   if (!edge::is_loopback_name(host))
     rt->log().warn(
         "serve", "not loopback",
@@ -261,6 +270,7 @@ int serve_command(const std::vector<std::string>& argv) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     if (sig != 0) rt->log().info("serve", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    system->functions().shutdown();  // invocations in progress end now, not at their timeout
     server.stop();
   });
   rt->log().info("serve", "listening",

@@ -11,4 +11,9 @@ void manual_clock::set(instant t) {
 // The one place the product reads the wall clock.
 instant system_clock::now() const { return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()); }
 
+long long wall_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace emu

@@ -43,4 +43,24 @@ class system_clock final : public clock {
   bool is_virtual() const override { return false; }
 };
 
+// Real elapsed time, for what lies outside the emulated world: how long user code ran (REPORT
+// lines) and how long to wait for a process before calling it a timeout. Virtual time stands
+// still while user code runs, so these never feed emulator state or traces.
+class stopwatch {
+ public:
+  using steady = std::chrono::steady_clock;
+  stopwatch() : start_(steady::now()) {}
+  double elapsed_ms() const { return std::chrono::duration<double, std::milli>(steady::now() - start_).count(); }
+  // The instant `d` after the start, for condition-variable waits.
+  steady::time_point after(std::chrono::milliseconds d) const { return start_ + d; }
+  static steady::time_point now() { return steady::now(); }
+
+ private:
+  steady::time_point start_;
+};
+
+// The wall clock in Unix milliseconds, for user code that compares a deadline with its own
+// clock (Lambda-Runtime-Deadline-Ms).
+long long wall_unix_ms();
+
 }  // namespace emu

@@ -98,6 +98,23 @@ class realtime_driver {
     return committed(f);
   }
 
+  // Runs `f` with the world lock released: the calling thread holds it (inside `exclusive`, a
+  // task, or `hold`). For waits on user code, whose calls back into the emulator need the lock.
+  // The world may change meanwhile; callers keep no references into it across `f`.
+  template <class F>
+  void outside(F&& f) {
+    world_.unlock();
+    struct relock {
+      std::mutex& m;
+      ~relock() { m.lock(); }
+    } again{world_};
+    f();
+  }
+
+  // Holds the world lock until the returned lock goes: `run` holds it while a scenario runs, so
+  // requests on its callback endpoint are served only while user code waits (`outside`).
+  std::unique_lock<std::mutex> hold() { return std::unique_lock(world_); }
+
   // The same without counting as a change (a long poll's retry).
   template <class F>
   auto exclusive_quiet(F&& f) {

@@ -1,6 +1,7 @@
 // Parsing of the system definition. Cross-reference checks live in system_validate.cc.
 #include "emulator/core/system_def.h"
 
+#include <filesystem>
 #include <set>
 
 #include "emulator/core/system_reader.h"
@@ -264,23 +265,48 @@ rule_def read_rule(const YAML::Node& n, const std::string& file, const std::stri
 
 function_def read_function(const YAML::Node& n, const std::string& file, const std::string& path) {
   map_reader r(n, file, path,
-               {"name", "builtin", "exec", "http", "timeout", "memory", "permissions", "environment", "description"});
+               {"name", "builtin", "runtime", "handler", "code", "exec", "http", "timeout", "memory",
+                "reserved_concurrency", "permissions", "environment", "description"});
   function_def f;
   f.line = r.line();
   f.name = r.required_str("name");
+  // Paths in the definition are relative to its own directory (the built-in one: the current one).
+  std::filesystem::path base = file.starts_with("<built-in>") ? std::filesystem::current_path()
+                                                               : std::filesystem::absolute(file).parent_path();
+  f.base_dir = base.lexically_normal().string();
   int kinds = 0;
   if (r.has("builtin")) ++kinds, f.builtin = r.required_str("builtin");
+  if (r.has("runtime")) {
+    ++kinds;
+    f.runtime = r.required_str("runtime");
+    if (f.runtime.starts_with("nodejs")) f.runtime = "nodejs";
+    else if (f.runtime.starts_with("python")) f.runtime = "python";
+    else r.fail("runtime", "must be nodejs or python (or exec: for any other runtime)");
+    f.handler = r.required_str("handler");
+    auto dot = f.handler.rfind('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == f.handler.size())
+      r.fail("handler", f.runtime == "nodejs" ? "must be FILE.EXPORT, e.g. index.handler"
+                                              : "must be MODULE.FUNCTION, e.g. app.handler");
+    f.code = (base / r.required_str("code")).lexically_normal().string();
+    while (f.code.size() > 1 && f.code.back() == '/') f.code.pop_back();
+  } else {
+    for (const char* k : {"handler", "code"})
+      if (r.has(k)) r.fail(k, "goes with runtime: nodejs or python");
+  }
   if (r.has("exec")) {
     ++kinds;
     f.exec = r.str_list("exec");
-    if (f.exec.empty()) r.fail("exec", "must name a command");
+    if (f.exec.empty() || f.exec[0].empty()) r.fail("exec", "must name a command");
+    if (f.exec[0].find('/') != std::string::npos) f.exec[0] = (base / f.exec[0]).lexically_normal().string();
   }
   if (r.has("http")) {
     ++kinds;
     f.http = r.required_str("http");
-    if (!f.http.starts_with("http://")) r.fail("http", "must be an http:// URL");
+    if (!f.http.starts_with("http://") || f.http.size() <= 7 || f.http[7] == '/')
+      r.fail("http", "must be an http:// URL, e.g. http://127.0.0.1:9000/invoke");
   }
-  if (kinds != 1) r.fail_at(n, path, "a function needs exactly one of builtin, exec or http");
+  if (kinds != 1) r.fail_at(n, path, "a function needs exactly one of builtin, runtime, exec or http");
+  f.reserved_concurrency = int(r.integer("reserved_concurrency", 10, 1, 1000));
   f.timeout = r.dur("timeout", f.timeout);
   if (f.timeout < std::chrono::seconds(1) || f.timeout > std::chrono::minutes(15))
     r.fail("timeout", "must be between 1s and 15m (Lambda's range)");

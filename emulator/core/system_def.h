@@ -89,9 +89,14 @@ struct rule_def {
 
 struct function_def {
   std::string name;
-  std::string builtin;            // exactly one of builtin, exec, http
-  std::vector<std::string> exec;  // argv
+  std::string builtin;            // exactly one of builtin, runtime, exec, http
+  std::string runtime;            // nodejs or python: the shipped bootstraps run `handler` from `code`
+  std::string handler;            // FILE.EXPORT (nodejs) or MODULE.FUNCTION (python)
+  std::string code;               // the code's directory, absolute (written relative to the definition)
+  std::vector<std::string> exec;  // argv; a relative command path is taken from the definition's directory
+  std::string base_dir;           // the definition's directory: where `exec` runs
   std::string http;
+  int reserved_concurrency = 10;  // execution environments at once; past it, invocations are throttled
   duration timeout = std::chrono::seconds(3);
   int memory_mb = 128;
   std::vector<std::string> tables, queues, buses;  // what the function may touch

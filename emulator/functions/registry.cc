@@ -1,5 +1,6 @@
 #include "emulator/functions/registry.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "emulator/core/error.h"
@@ -8,6 +9,130 @@ namespace emu::functions {
 
 registry::registry(runtime& rt) : rt_(rt) {
   add("echo", [](const json& event, const context&) { return event; });
+}
+
+// User processes stop before the guard that would kill them if the emulator died.
+registry::~registry() { functions_.clear(); }
+
+void registry::add_user(const std::string& name, user_code_spec spec, duration timeout, int memory_mb) {
+  entry e;
+  e.user = std::make_shared<user_function>(std::move(spec), nullptr);
+  e.timeout = timeout;
+  e.memory_mb = memory_mb;
+  functions_[name] = std::move(e);
+}
+
+void registry::set_host(const std::string& guard_exe, const std::string& endpoint_url) {
+  if (!guard_exe.empty()) guard_ = std::make_unique<process_guard>(guard_exe);
+  for (auto& [n, e] : functions_) {
+    if (!e.user) continue;
+    user_code_spec spec = e.user->spec();
+    // The definition's own AWS_ENDPOINT_URL, if it sets one, wins.
+    bool own = std::any_of(spec.env.begin(), spec.env.end(),
+                           [](const std::string& v) { return v.starts_with("AWS_ENDPOINT_URL="); });
+    if (!own && !endpoint_url.empty()) spec.env.push_back("AWS_ENDPOINT_URL=" + endpoint_url);
+    e.user = std::make_shared<user_function>(std::move(spec), guard_.get());
+  }
+}
+
+void registry::shutdown() {
+  for (auto& [n, e] : functions_)
+    if (e.user) e.user->shutdown();
+}
+
+std::vector<std::string> registry::user_functions() const {
+  std::vector<std::string> out;
+  for (const auto& [n, e] : functions_)
+    if (e.user) out.push_back(n);
+  return out;
+}
+
+void registry::outside_lock(const std::function<void()>& f) {
+  if (unlocker_)
+    unlocker_(f);
+  else
+    f();
+}
+
+std::uint64_t registry::completions() const {
+  std::lock_guard lock(done_mu_);
+  return completions_;
+}
+
+void registry::wait_completion(std::uint64_t seen) {
+  outside_lock([&] {
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return completions_ != seen; });
+  });
+}
+
+namespace {
+
+std::string two_decimals(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+json registry::invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
+                           std::uint64_t cause) {
+  const std::string& rid = ctx.request_id;
+  invocation_request req;
+  req.request_id = rid;
+  req.payload = event.dump();
+  req.function_arn = fn.user->spec().arn;
+  if (!ctx.trace_id.empty()) req.trace_header = "Root=" + ctx.trace_id + ";Sampled=0";
+  req.timeout = fn.timeout;
+  invocation_outcome out;
+  std::optional<aws_error> refused;
+  ++in_flight_;
+  auto user = fn.user;  // the entry may be replaced (set_host) while the lock is released
+  outside_lock([&] {
+    try {
+      out = user->invoke(req);
+    } catch (const aws_error& e) {
+      refused = e;
+    }
+  });
+  --in_flight_;
+  {
+    std::lock_guard lock(done_mu_);
+    ++completions_;
+  }
+  done_cv_.notify_all();
+  if (refused) {
+    rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", refused->message()}},
+                       ctx.trace_id, cause);
+    throw *refused;
+  }
+  for (auto& line : out.output) append_log(fn, rid, std::move(line));
+  if (!out.ok && (out.timed_out || out.error_type.starts_with("Runtime.") || out.error_type.starts_with("Function.")))
+    append_log(fn, rid, out.error_message + "\n" + out.error_type);
+  append_log(fn, rid, "END RequestId: " + rid);
+  long billed = std::max(1L, long(out.duration_ms + 0.999));
+  std::string report = "REPORT RequestId: " + rid + "\tDuration: " + two_decimals(out.duration_ms) +
+                       " ms\tBilled Duration: " + std::to_string(billed) + " ms\tMemory Size: " +
+                       std::to_string(fn.memory_mb) + " MB\tMax Memory Used: " + std::to_string(out.max_memory_mb) +
+                       " MB";
+  if (out.init_ms) report += "\tInit Duration: " + two_decimals(*out.init_ms) + " ms";
+  append_log(fn, rid, report);
+  if (out.ok) {
+    json result = json::parse(out.body, nullptr, false);
+    if (result.is_discarded()) result = out.body;  // not JSON: the bytes, as a string
+    rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, ctx.trace_id, cause);
+    return result;
+  }
+  json doc = json::parse(out.body, nullptr, false);
+  if (doc.is_discarded()) doc = json{{"errorType", out.error_type}, {"errorMessage", out.error_message}};
+  rt_.trace().record("invoke.error", "functions",
+                     {{"function", name}, {"error", out.error_message}, {"error_type", out.error_type}}, ctx.trace_id,
+                     cause);
+  rt_.log().log(log_level::error, "functions", "invocation failed",
+                {{"function", name}, {"request_id", rid}, {"error_type", out.error_type}, {"error", out.error_message}},
+                ctx.trace_id);
+  throw function_error(out.error_type, out.error_message, doc);
 }
 
 void registry::add(const std::string& name, handler h, duration timeout) {
@@ -86,12 +211,15 @@ json registry::invoke(const std::string& name, const json& event, const std::str
       --fn.failures_left;
       throw std::runtime_error(fn.failure_message);
     }
+    if (fn.user) return invoke_user(name, fn, event, ctx, cause);
     json result = fn.fn(event, ctx);
     finish("ok");
     rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, trace_id, cause);
     return result;
+  } catch (const function_error&) {
+    throw;  // user code: logged and traced by invoke_user
   } catch (const std::exception& e) {
-    if (timed_out) throw;
+    if (timed_out || (fn.user && dynamic_cast<const aws_error*>(&e))) throw;
     append_log(fn, rid, "ERROR Invoke Error " + json{{"errorType", "Error"}, {"errorMessage", e.what()}}.dump());
     finish("error");
     rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", e.what()}}, trace_id, cause);

@@ -2,16 +2,24 @@
 // function name, deadline, a log), each invocation traced and logged into the function's
 // CloudWatch-style log group (/aws/lambda/NAME: START, the handler's lines, END, REPORT).
 // Built-in handlers run in no time, so timeouts happen only when a scenario injects them.
+// User code (user_code.h) runs in real time while virtual time stands still: the registry
+// releases the world lock around it (set_unlocker), so the code's own calls back into the
+// emulator are served, and reports its real durations in REPORT.
 // Not thread-safe: callers hold the runtime's world lock.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
+#include "emulator/functions/user_code.h"
 
 namespace emu::functions {
 
@@ -32,12 +40,50 @@ struct log_line {
 // A handler returns the function's result or throws (aws_error or any std::exception) to fail.
 using handler = std::function<json(const json& event, const context& ctx)>;
 
+// A function error from user code: what() is its errorMessage; `document` is what the runtime
+// reported ({errorType, errorMessage, trace|stackTrace}), as Invoke would return it.
+class function_error : public std::runtime_error {
+ public:
+  function_error(std::string type, const std::string& message, json document)
+      : std::runtime_error(message), type_(std::move(type)), document_(std::move(document)) {}
+  const std::string& type() const { return type_; }
+  const json& document() const { return document_; }
+
+ private:
+  std::string type_;
+  json document_;
+};
+
+// Runs a blocking wait with the world lock released (the caller holds it); see set_unlocker.
+using unlocker = std::function<void(const std::function<void()>&)>;
+
 class registry {
  public:
   // Has the generic built-in `echo` (returns its event); a system adds its own handlers.
   explicit registry(runtime& rt);
 
+  ~registry();
   void add(const std::string& name, handler h, duration timeout = std::chrono::seconds(3));
+  // A function whose code is the user's. Its processes are started on first use.
+  void add_user(const std::string& name, user_code_spec spec, duration timeout, int memory_mb);
+  // How user code waits without the world lock: serve releases the driver's lock, `run` the
+  // lock its callback endpoint serves under. Without one, user code runs with the lock held
+  // (its calls back into the emulator would have to wait).
+  void set_unlocker(unlocker u) { unlocker_ = std::move(u); }
+  // Where user code runs from: `guard_exe` is this program (/proc/self/exe), started as the
+  // guard that kills user processes if the emulator dies (empty: none; they are still killed
+  // whenever the emulator stops normally); `endpoint_url` becomes their AWS_ENDPOINT_URL. Call
+  // before the first invocation.
+  void set_host(const std::string& guard_exe, const std::string& endpoint_url);
+  // Stops every user process; invocations in progress fail. Safe without the world lock once
+  // the functions are set up (serve calls it when told to stop).
+  void shutdown();
+  // User-code functions (name → the function), for health reports.
+  std::vector<std::string> user_functions() const;
+  // Invocations of user code running now, and a wait (world lock released) until one ends.
+  std::size_t in_flight() const { return in_flight_; }
+  std::uint64_t completions() const;
+  void wait_completion(std::uint64_t seen);
   bool has(const std::string& name) const { return functions_.count(name) > 0; }
 
   // Invokes `name`. Returns the handler's result. Throws aws_error ResourceNotFoundException for
@@ -56,6 +102,8 @@ class registry {
  private:
   struct entry {
     handler fn;
+    std::shared_ptr<user_function> user;  // set for user code, instead of fn
+    int memory_mb = 128;
     duration timeout;
     int failures_left = 0;
     std::string failure_message;
@@ -63,8 +111,16 @@ class registry {
     std::vector<log_line> log;
   };
   void append_log(entry& e, const std::string& request_id, std::string message);
+  json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx, std::uint64_t cause);
+  void outside_lock(const std::function<void()>& f);
   runtime& rt_;
   std::map<std::string, entry> functions_;
+  unlocker unlocker_;
+  std::unique_ptr<process_guard> guard_;
+  std::size_t in_flight_ = 0;
+  mutable std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::uint64_t completions_ = 0;
 };
 
 }  // namespace emu::functions

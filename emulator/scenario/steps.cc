@@ -3,13 +3,43 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "emulator/core/digest.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/edge/server.h"
 
 namespace emu::scenario {
+
+struct world::callback_endpoint {
+  realtime_driver driver;
+  edge::router router;
+  std::unique_ptr<edge::http_server> server;
+  std::thread thread;
+  std::unique_lock<std::mutex> held;
+
+  explicit callback_endpoint(world& w)
+      : driver(w.rt->sched(), [](const std::string&) {}), router(*w.rt, std::vector<std::string>{w.stage}) {
+    for (const auto& api : w.system->apis()) router.add_api(api);
+    edge::server_options opts;
+    opts.host = "127.0.0.1";
+    opts.port = 0;
+    opts.max_threads = 64;
+    server = std::make_unique<edge::http_server>(router, driver, w.rt->log(), opts);
+    server->bind();
+    held = driver.hold();
+    thread = std::thread([this] { server->run(); });
+    w.system->functions().set_unlocker([this](const std::function<void()>& f) { driver.outside(f); });
+    w.system->functions().set_host("/proc/self/exe", "http://127.0.0.1:" + std::to_string(server->port()));
+  }
+  ~callback_endpoint() {
+    held.unlock();  // requests in progress finish; then the server stops
+    server->stop();
+    thread.join();
+  }
+};
 
 world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
              const std::string& postgres, const std::string& file)
@@ -26,7 +56,13 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
     o.drop_schemas = true;
   }
   system = std::make_unique<emu::system::instance>(*rt, def, std::vector<std::string>{stage}, "", o);
+  if (!system->functions().user_functions().empty()) callback_ = std::make_unique<callback_endpoint>(*this);
   trace_start = rt->trace().last_seq();
+}
+
+world::~world() {
+  if (callback_) system->functions().shutdown();
+  callback_.reset();
 }
 
 void require_keys(const YAML::Node& n, const std::string& file, const std::string& path,

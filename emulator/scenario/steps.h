@@ -24,6 +24,7 @@ struct world {
   // `postgres` non-empty: the outbox store is that PostgreSQL, in a schema of this scenario's own.
   world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
         const std::string& postgres = "", const std::string& file = "");
+  ~world();
   std::unique_ptr<runtime> rt;
   const system_def& sys;
   std::string stage;
@@ -33,6 +34,12 @@ struct world {
   // A stage-less resource name from a scenario, qualified with the scenario's stage.
   std::string qualified(const std::string& name) const { return name == "default" ? name : resource_name(name, stage); }
   std::uint64_t trace_start = 0;  // trace entries after this seq belong to the scenario
+
+ private:
+  // With user code in the system: the AWS APIs on a loopback port for the code's own calls,
+  // served only while the code runs (the scenario holds the world lock otherwise).
+  struct callback_endpoint;
+  std::unique_ptr<callback_endpoint> callback_;
 };
 
 struct step_kind {

@@ -12,11 +12,12 @@ namespace emu::system {
 // Loads `path`, or the built-in definition when `path` is empty. Throws load_error.
 system_def load(const std::string& path);
 
-// The functions of `def` this build cannot run, one line each ("function F (exec: …)"), for
-// /_emu/health's `not_emulated`, serve's start-up log and `run`'s notice; empty when all run.
+// The functions of `def` whose code or command cannot be found, one line each ("function F
+// (runtime nodejs: handler file index.js not found in /app)"), for /_emu/health's
+// `not_emulated`, serve's start-up warning, `run`'s notice and `check`; empty when all can run.
 std::vector<std::string> not_runnable(const system_def& def);
 
-// The same as one line for the user ("defined but not runnable in this build: …"), or "".
+// The same as one line for the user ("code not found: …"), or "".
 std::string not_runnable_notice(const system_def& def);
 
 }  // namespace emu::system

@@ -4,6 +4,7 @@
 
 #include "emulator/bellyfed/business.h"
 #include "emulator/bellyfed/handlers.h"
+#include "emulator/core/digest.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 
@@ -34,13 +35,19 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
   bus_.set_delivery("lambda",
                     [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-                      auto waiting = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
-                      bool first = waiting != awaiting_.end() && !waiting->second.result && !waiting->second.error;
+                      // The first function result delivered with a waiting request's trace id
+                      // is its reply. Looked up after the invocation: user code runs with the
+                      // world lock released, and other requests come and go meanwhile.
+                      auto first_for = [&]() -> reply* {
+                        auto it = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
+                        if (it == awaiting_.end() || it->second.result || it->second.error) return nullptr;
+                        return &it->second;
+                      };
                       try {
                         json result = functions_.invoke(function_name(arn), payload, trace_id);
-                        if (first) waiting->second.result = std::move(result);
+                        if (reply* r = first_for()) r->result = std::move(result);
                       } catch (const std::exception& e) {
-                        if (first) waiting->second.error = e.what();
+                        if (reply* r = first_for()) r->error = e.what();
                         throw;
                       }
                     });
@@ -154,13 +161,21 @@ json instance::request_reply(const std::string& function, const json& event, con
   if (!ack.is_object() || ack.value("statusCode", json()) != 202) return ack;  // the function answered itself
   // Deliveries are due now; a task that throws is logged (as the real-time driver does) and the
   // rest still run.
+  // With user code, a delivery may be running on another thread (the lock is released while
+  // the code runs): wait for invocations to end until the reply comes or none is left.
   for (;;) {
-    try {
-      rt_.sched().run_until_idle();
-      break;
-    } catch (const std::exception& e) {
-      rt_.log().error("scheduler", "task failed", {{"error", e.what()}});
+    std::uint64_t seen = functions_.completions();
+    for (;;) {
+      try {
+        rt_.sched().run_until_idle();
+        break;
+      } catch (const std::exception& e) {
+        rt_.log().error("scheduler", "task failed", {{"error", e.what()}});
+      }
     }
+    const reply& r = awaiting_[trace_id];
+    if (r.result || r.error || functions_.in_flight() == 0) break;
+    functions_.wait_completion(seen);
   }
   const reply& r = awaiting_[trace_id];
   if (r.error) throw std::runtime_error(*r.error);
@@ -182,6 +197,15 @@ instance::~instance() {
 
 std::string instance::function_arn(const std::string& name) const {
   return "arn:aws:lambda:" + def_.region + ":" + def_.account + ":function:" + name;
+}
+
+std::string instance::function_access_key(const std::string& name) const {
+  // AWS's shape (20 characters, A-Z and 2-7), the same for a function in every run.
+  static const char* const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::uint64_t h = fnv1a64("lambda:" + name);
+  std::string key = "ASIAEMU";
+  for (int i = 0; i < 13; ++i, h >>= 5) key += alphabet[h & 31];
+  return key;
 }
 
 std::string instance::queue_arn(const std::string& name) const {
@@ -294,6 +318,35 @@ void instance::create_stage(const std::string& stage) {
       targets.push_back(x);
     }
     bus_.put_targets({{"Rule", r.name}, {"EventBusName", bus}, {"Targets", targets}});
+  }
+  // Functions whose code is the user's: processes (or an HTTP server) started on first use.
+  for (const auto& f : def_.functions) {
+    if (!f.builtin.empty()) continue;
+    std::string name = resource_name(f.name, stage);
+    functions::user_code_spec spec;
+    spec.name = name;
+    spec.arn = function_arn(name);
+    spec.kind = !f.runtime.empty() ? f.runtime : !f.exec.empty() ? "exec" : "http";
+    spec.argv = f.exec;
+    spec.handler = f.handler;
+    spec.code_dir = f.code;
+    spec.url = f.http;
+    spec.cwd = f.base_dir;
+    spec.reserved_concurrency = f.reserved_concurrency;
+    functions::environment_inputs in;
+    in.function_name = name;
+    in.memory_mb = f.memory_mb;
+    in.region = def_.region;
+    in.handler = f.handler;
+    in.task_root = spec.kind == "exec" ? f.base_dir : f.code;
+    in.execution_env = spec.kind == "nodejs" ? "AWS_Lambda_nodejs20.x"
+                       : spec.kind == "python" ? "AWS_Lambda_python3.12"
+                                               : "";
+    in.access_key_id = function_access_key(name);
+    for (const auto& [k, v] : f.environment.items())
+      in.extra.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    spec.env = functions::lambda_environment(in);
+    functions_.add_user(name, std::move(spec), f.timeout, f.memory_mb);
   }
   // Functions with a built-in handler, each with its permission-checked view of the services.
   for (const auto& f : def_.functions) {

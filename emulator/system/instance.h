@@ -81,6 +81,8 @@ class instance {
   const api* find_api(const std::string& name) const;
 
   std::string function_arn(const std::string& qualified_name) const;
+  // The access key id a user-code function's process signs its AWS calls with.
+  std::string function_access_key(const std::string& qualified_name) const;
   std::string queue_arn(const std::string& qualified_name) const;
 
  private:

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <filesystem>
 
 #include "emulator/core/system_def.h"
 #include "emulator/core/yaml_json.h"
@@ -35,17 +37,50 @@ TEST_CASE("system: the built-in BellyFed definition loads with the seed's resour
   CHECK(emu::system::not_runnable_notice(def).empty());
 }
 
-TEST_CASE("system: functions this build cannot run are named, not silently ignored", "[system]") {
+TEST_CASE("system: functions whose code or command cannot be found are named before anything runs", "[system]") {
+  auto dir = std::filesystem::temp_directory_path() / "emu_system_def_code";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "fn");
+  std::ofstream(dir / "fn" / "index.mjs") << "export const handler = async () => 1;\n";
+  std::ofstream(dir / "fn" / "app.py") << "def handler(e, c): return 1\n";
+  std::string file = (dir / "sys.yaml").string();
   auto def = emu::load_system_def(
       base +
-          "functions:\n  - {name: Mine, exec: [node, run.mjs]}\n  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
+          "functions:\n"
+          "  - {name: Ok, runtime: nodejs, handler: index.handler, code: fn}\n"
+          "  - {name: OkPy, runtime: python3.12, handler: app.handler, code: fn/}\n"
+          "  - {name: NoFile, runtime: nodejs, handler: main.handler, code: fn}\n"
+          "  - {name: NoDir, runtime: python, handler: app.handler, code: missing}\n"
+          "  - {name: NoCmd, exec: [no-such-runtime-command, x]}\n"
+          "  - {name: NoPath, exec: [./bin/bootstrap]}\n"
+          "  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
           "  - {name: Echo, builtin: echo}\n",
-      "sys.yaml");
+      file);
+  CHECK(def.find_function("Ok")->code == (dir / "fn").string());
+  CHECK(def.find_function("OkPy")->runtime == "python");
+  CHECK(def.find_function("NoPath")->exec[0] == (dir / "bin" / "bootstrap").string());
   CHECK(emu::system::not_runnable(def) ==
-        std::vector<std::string>{"function Mine (exec: user code does not run in this build)",
-                                 "function Web (http: user code does not run in this build)"});
-  CHECK_THAT(emu::system::not_runnable_notice(def),
-             Catch::StartsWith("defined but not runnable in this build: function Mine"));
+        std::vector<std::string>{
+            "function NoFile (runtime nodejs: handler file main.js (or .mjs, .cjs) not found in " + (dir / "fn").string() + ")",
+            "function NoDir (runtime python: code directory " + (dir / "missing").string() + " does not exist)",
+            "function NoCmd (exec: no-such-runtime-command is not on PATH)",
+            "function NoPath (exec: " + (dir / "bin" / "bootstrap").string() + " is not an executable file)"});
+  CHECK_THAT(emu::system::not_runnable_notice(def), Catch::StartsWith("code not found: function NoFile"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("system: a function has exactly one kind, and its keys go with it", "[system]") {
+  CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: nodejs, handler: index.handler, code: x, builtin: echo}\n"),
+             Catch::Contains("a function needs exactly one of builtin, runtime, exec or http"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: ruby, handler: a.b, code: x}\n"),
+             Catch::Contains("functions[0].runtime: must be nodejs or python"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: nodejs, handler: index, code: x}\n"),
+             Catch::Contains("must be FILE.EXPORT, e.g. index.handler"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, handler: index.handler}\n"),
+             Catch::Contains("functions[0].handler: goes with runtime: nodejs or python"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, http: 'http:///x'}\n"), Catch::Contains("must be an http:// URL"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, reserved_concurrency: 0}\n"),
+             Catch::Contains("reserved_concurrency"));
 }
 
 TEST_CASE("system: errors name file, line and the offending key", "[system]") {
@@ -63,7 +98,7 @@ TEST_CASE("system: errors name file, line and the offending key", "[system]") {
   CHECK_THAT(load(base + "tables: [{name: T}]\n"), Catch::Contains("tables[0].hash_key: is required"));
   CHECK_THAT(load(base + "tables: [{name: Tab, hash_key: {name: k, type: X}}]\n"),
              Catch::Contains("type must be S, N or B"));
-  CHECK_THAT(load(base + "functions: [{name: f}]\n"), Catch::Contains("exactly one of builtin, exec or http"));
+  CHECK_THAT(load(base + "functions: [{name: f}]\n"), Catch::Contains("exactly one of builtin, runtime, exec or http"));
   CHECK_THAT(load(base + "functions: [{name: f, builtin: echo, timeout: 20m}]\n"),
              Catch::Contains("between 1s and 15m"));
   CHECK_THAT(load(base + "buses: [{name: b}]\nrules: [{name: r, bus: b, pattern: {}}]\n"),
