@@ -254,7 +254,7 @@ int serve_command(const std::vector<std::string>& argv) {
   }
   // User code runs with the world lock released, and its SDK calls come back to this port.
   {
-    std::string back = access.any_host ? (host == "::" ? "[::1]" : "127.0.0.1")
+    std::string back = access.any_host                       ? (host == "::" ? "[::1]" : "127.0.0.1")
                        : host.find(':') != std::string::npos ? "[" + host + "]"
                                                              : host;
     system->functions().set_unlocker([&](const std::function<void()>& f) { driver.outside(f); });

@@ -271,17 +271,20 @@ function_def read_function(const YAML::Node& n, const std::string& file, const s
   f.line = r.line();
   f.name = r.required_str("name");
   // Paths in the definition are relative to its own directory (the built-in one: the current one).
-  std::filesystem::path base = file.starts_with("<built-in>") ? std::filesystem::current_path()
-                                                               : std::filesystem::absolute(file).parent_path();
+  std::filesystem::path base =
+      file.starts_with("<built-in>") ? std::filesystem::current_path() : std::filesystem::absolute(file).parent_path();
   f.base_dir = base.lexically_normal().string();
   int kinds = 0;
   if (r.has("builtin")) ++kinds, f.builtin = r.required_str("builtin");
   if (r.has("runtime")) {
     ++kinds;
     f.runtime = r.required_str("runtime");
-    if (f.runtime.starts_with("nodejs")) f.runtime = "nodejs";
-    else if (f.runtime.starts_with("python")) f.runtime = "python";
-    else r.fail("runtime", "must be nodejs or python (or exec: for any other runtime)");
+    if (f.runtime.starts_with("nodejs"))
+      f.runtime = "nodejs";
+    else if (f.runtime.starts_with("python"))
+      f.runtime = "python";
+    else
+      r.fail("runtime", "must be nodejs or python (or exec: for any other runtime)");
     f.handler = r.required_str("handler");
     auto dot = f.handler.rfind('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == f.handler.size())

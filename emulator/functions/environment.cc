@@ -108,38 +108,38 @@ environment::environment(environment_options opts, process_guard* guard) : opts_
     if (!r.trace_header.empty()) res.set_header("Lambda-Runtime-Trace-Id", r.trace_header);
     res.set_content(std::move(r.payload), "application/json");
   });
-  svr.Post(std::string(api_prefix) + R"(/invocation/([^/]+)/(response|error))",
-           [this](const httplib::Request& req, httplib::Response& res) {
-             std::lock_guard lock(mu_);
-             const std::string id = req.matches[1], what = req.matches[2];
-             // An unknown id, or one already answered (a runtime answering twice).
-             if (id != current_id_) return answer_error(res, 400, "InvalidRequestID", "Invalid request ID");
-             invocation_outcome o;
-             if (what == "response") {
-               if (req.body.size() > max_response_bytes) {
-                 o.error_type = "Function.ResponseSizeTooLarge";
-                 o.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
-                 o.body = json{{"errorMessage", o.error_message}, {"errorType", o.error_type}}.dump();
-                 answer_error(res, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291556 bytes).");
-               } else {
-                 o.ok = true;
-                 o.body = req.body;
-                 answer_accepted(res);
-               }
-             } else {
-               json doc = error_document(req.body, req.get_header_value("Lambda-Runtime-Function-Error-Type"));
-               o.error_type = doc.value("errorType", json("Unhandled")).is_string()
-                                  ? doc.value("errorType", std::string("Unhandled"))
-                                  : "Unhandled";
-               auto m = doc.find("errorMessage");
-               o.error_message = m != doc.end() && m->is_string() ? m->get<std::string>() : o.error_type;
-               o.body = doc.dump();
-               answer_accepted(res);
-             }
-             answer_ = std::move(o);
-             current_id_.clear();
-             cv_.notify_all();
-           });
+  svr.Post(std::string(api_prefix) + R"(/invocation/([^/]+)/(response|error))", [this](const httplib::Request& req,
+                                                                                       httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    const std::string id = req.matches[1], what = req.matches[2];
+    // An unknown id, or one already answered (a runtime answering twice).
+    if (id != current_id_) return answer_error(res, 400, "InvalidRequestID", "Invalid request ID");
+    invocation_outcome o;
+    if (what == "response") {
+      if (req.body.size() > max_response_bytes) {
+        o.error_type = "Function.ResponseSizeTooLarge";
+        o.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
+        o.body = json{{"errorMessage", o.error_message}, {"errorType", o.error_type}}.dump();
+        answer_error(res, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291556 bytes).");
+      } else {
+        o.ok = true;
+        o.body = req.body;
+        answer_accepted(res);
+      }
+    } else {
+      json doc = error_document(req.body, req.get_header_value("Lambda-Runtime-Function-Error-Type"));
+      o.error_type = doc.value("errorType", json("Unhandled")).is_string()
+                         ? doc.value("errorType", std::string("Unhandled"))
+                         : "Unhandled";
+      auto m = doc.find("errorMessage");
+      o.error_message = m != doc.end() && m->is_string() ? m->get<std::string>() : o.error_type;
+      o.body = doc.dump();
+      answer_accepted(res);
+    }
+    answer_ = std::move(o);
+    current_id_.clear();
+    cv_.notify_all();
+  });
   svr.Post(std::string(api_prefix) + "/init/error", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
     if (initialized_)
@@ -256,9 +256,8 @@ std::vector<std::string> environment::take_output() {
   std::vector<std::string> out = std::move(output_);
   output_.clear();
   if (dropped_bytes_ > 0)
-    out.push_back("[bellyfed-emu: " + std::to_string(dropped_bytes_) +
-                  " bytes of output dropped; at most " + std::to_string(opts_.max_output_bytes) +
-                  " bytes are kept per invocation]");
+    out.push_back("[bellyfed-emu: " + std::to_string(dropped_bytes_) + " bytes of output dropped; at most " +
+                  std::to_string(opts_.max_output_bytes) + " bytes are kept per invocation]");
   output_bytes_ = dropped_bytes_ = 0;
   return out;
 }

@@ -46,7 +46,7 @@ struct invocation_outcome {
 struct environment_options {
   spawn_spec spawn;  // without AWS_LAMBDA_RUNTIME_API, which the environment adds
   std::chrono::milliseconds init_timeout{10'000};
-  std::size_t max_line_bytes = 256 * 1024;      // a CloudWatch event's limit
+  std::size_t max_line_bytes = 256 * 1024;     // a CloudWatch event's limit
   std::size_t max_output_bytes = 1024 * 1024;  // kept per invocation; the rest is counted, dropped
 };
 

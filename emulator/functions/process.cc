@@ -86,8 +86,7 @@ child_process::~child_process() {
     std::lock_guard lock(mu_);
     if (!reaped_) {
       int status = 0;
-      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
+      while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
       reaped_ = true;
     }
   }
@@ -103,8 +102,7 @@ void child_process::kill_group() {
 std::string child_process::wait_exit() {
   int status = 0;
   pid_t r;
-  while ((r = waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
-  }
+  while ((r = waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {}
   {
     std::lock_guard lock(mu_);
     reaped_ = true;
@@ -135,8 +133,7 @@ process_guard::~process_guard() {
   std::lock_guard lock(mu_);
   if (fd_ >= 0) close(fd_);  // the guard sees EOF, kills what is left and exits
   if (pid_ > 0)
-    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {}
 }
 
 void process_guard::watch(pid_t group) { send(int(group)); }

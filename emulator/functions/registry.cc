@@ -103,8 +103,8 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
   }
   done_cv_.notify_all();
   if (refused) {
-    rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", refused->message()}},
-                       ctx.trace_id, cause);
+    rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", refused->message()}}, ctx.trace_id,
+                       cause);
     throw *refused;
   }
   for (auto& line : out.output) append_log(fn, rid, std::move(line));
@@ -113,9 +113,9 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
   append_log(fn, rid, "END RequestId: " + rid);
   long billed = std::max(1L, long(out.duration_ms + 0.999));
   std::string report = "REPORT RequestId: " + rid + "\tDuration: " + two_decimals(out.duration_ms) +
-                       " ms\tBilled Duration: " + std::to_string(billed) + " ms\tMemory Size: " +
-                       std::to_string(fn.memory_mb) + " MB\tMax Memory Used: " + std::to_string(out.max_memory_mb) +
-                       " MB";
+                       " ms\tBilled Duration: " + std::to_string(billed) +
+                       " ms\tMemory Size: " + std::to_string(fn.memory_mb) +
+                       " MB\tMax Memory Used: " + std::to_string(out.max_memory_mb) + " MB";
   if (out.init_ms) report += "\tInit Duration: " + two_decimals(*out.init_ms) + " ms";
   append_log(fn, rid, report);
   if (out.ok) {

@@ -18,7 +18,8 @@ std::vector<std::string> bootstrap_command(const std::string& runtime) {
 
 std::vector<std::string> lambda_environment(const environment_inputs& in) {
   std::vector<std::pair<std::string, std::string>> vars = {
-      {"PATH", [] {
+      {"PATH",
+       [] {
          const char* p = std::getenv("PATH");
          return std::string(p ? p : "/usr/local/bin:/usr/bin:/bin");
        }()},
@@ -173,7 +174,8 @@ invocation_outcome user_function::invoke_http(const invocation_request& req) {
   invocation_outcome o;
   if (!res) {
     if (res.error() == httplib::Error::Read && watch.elapsed_ms() >= double(req.timeout.count())) {
-      o = failed(req, "Sandbox.Timedout", "Task timed out after " + std::to_string(req.timeout.count() / 1000) + ".00 seconds");
+      o = failed(req, "Sandbox.Timedout",
+                 "Task timed out after " + std::to_string(req.timeout.count() / 1000) + ".00 seconds");
       o.timed_out = true;
     } else {
       o = failed(req, "Runtime.Unavailable", "cannot reach " + spec_.url + ": " + httplib::to_string(res.error()));
@@ -190,8 +192,7 @@ invocation_outcome user_function::invoke_http(const invocation_request& req) {
       o.error_message = error_doc && doc["errorMessage"].is_string()
                             ? doc["errorMessage"].get<std::string>()
                             : spec_.url + " answered " + std::to_string(res->status);
-      o.body = error_doc ? res->body
-                         : json{{"errorType", o.error_type}, {"errorMessage", o.error_message}}.dump();
+      o.body = error_doc ? res->body : json{{"errorType", o.error_type}, {"errorMessage", o.error_message}}.dump();
     } else {
       o.ok = true;
       o.body = res->body;

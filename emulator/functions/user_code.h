@@ -17,14 +17,14 @@
 namespace emu::functions {
 
 struct user_code_spec {
-  std::string name;                // the qualified function name, e.g. QueryHandler-dev
-  std::string arn;                 // arn:aws:lambda:REGION:ACCOUNT:function:NAME
-  std::string kind;                // nodejs, python, exec or http
-  std::vector<std::string> argv;   // exec
-  std::string handler, code_dir;   // nodejs, python (code_dir is absolute)
-  std::string url;                 // http
-  std::string cwd;                 // exec: where the command runs
-  std::vector<std::string> env;    // NAME=value, the whole environment (see lambda_environment)
+  std::string name;               // the qualified function name, e.g. QueryHandler-dev
+  std::string arn;                // arn:aws:lambda:REGION:ACCOUNT:function:NAME
+  std::string kind;               // nodejs, python, exec or http
+  std::vector<std::string> argv;  // exec
+  std::string handler, code_dir;  // nodejs, python (code_dir is absolute)
+  std::string url;                // http
+  std::string cwd;                // exec: where the command runs
+  std::vector<std::string> env;   // NAME=value, the whole environment (see lambda_environment)
   int reserved_concurrency = 10;
   std::chrono::milliseconds init_timeout{10'000};
 };
@@ -34,11 +34,11 @@ struct environment_inputs {
   std::string function_name;
   int memory_mb = 128;
   std::string region;
-  std::string handler;       // _HANDLER, for nodejs/python
-  std::string task_root;     // LAMBDA_TASK_ROOT
-  std::string execution_env; // AWS_EXECUTION_ENV
-  std::string endpoint_url;  // AWS_ENDPOINT_URL: the emulator, so the function's SDK calls come back
-  std::string access_key_id; // the function's own credentials
+  std::string handler;        // _HANDLER, for nodejs/python
+  std::string task_root;      // LAMBDA_TASK_ROOT
+  std::string execution_env;  // AWS_EXECUTION_ENV
+  std::string endpoint_url;   // AWS_ENDPOINT_URL: the emulator, so the function's SDK calls come back
+  std::string access_key_id;  // the function's own credentials
   std::vector<std::pair<std::string, std::string>> extra;  // the definition's `environment`
 };
 std::vector<std::string> lambda_environment(const environment_inputs& in);

@@ -91,7 +91,8 @@ std::vector<std::string> not_runnable(const system_def& def) {
   for (const auto& f : def.functions) {
     std::string why = missing_code(f);
     if (!why.empty())
-      out.push_back("function " + f.name + " (" + (f.exec.empty() ? "runtime " + f.runtime : "exec") + ": " + why + ")");
+      out.push_back("function " + f.name + " (" + (f.exec.empty() ? "runtime " + f.runtime : "exec") + ": " + why +
+                    ")");
   }
   return out;
 }

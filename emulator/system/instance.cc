@@ -339,7 +339,7 @@ void instance::create_stage(const std::string& stage) {
     in.region = def_.region;
     in.handler = f.handler;
     in.task_root = spec.kind == "exec" ? f.base_dir : f.code;
-    in.execution_env = spec.kind == "nodejs" ? "AWS_Lambda_nodejs20.x"
+    in.execution_env = spec.kind == "nodejs"   ? "AWS_Lambda_nodejs20.x"
                        : spec.kind == "python" ? "AWS_Lambda_python3.12"
                                                : "";
     in.access_key_id = function_access_key(name);

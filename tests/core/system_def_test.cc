@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 
 #include "emulator/core/system_def.h"
 #include "emulator/core/yaml_json.h"
@@ -44,24 +44,24 @@ TEST_CASE("system: functions whose code or command cannot be found are named bef
   std::ofstream(dir / "fn" / "index.mjs") << "export const handler = async () => 1;\n";
   std::ofstream(dir / "fn" / "app.py") << "def handler(e, c): return 1\n";
   std::string file = (dir / "sys.yaml").string();
-  auto def = emu::load_system_def(
-      base +
-          "functions:\n"
-          "  - {name: Ok, runtime: nodejs, handler: index.handler, code: fn}\n"
-          "  - {name: OkPy, runtime: python3.12, handler: app.handler, code: fn/}\n"
-          "  - {name: NoFile, runtime: nodejs, handler: main.handler, code: fn}\n"
-          "  - {name: NoDir, runtime: python, handler: app.handler, code: missing}\n"
-          "  - {name: NoCmd, exec: [no-such-runtime-command, x]}\n"
-          "  - {name: NoPath, exec: [./bin/bootstrap]}\n"
-          "  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
-          "  - {name: Echo, builtin: echo}\n",
-      file);
+  auto def = emu::load_system_def(base +
+                                      "functions:\n"
+                                      "  - {name: Ok, runtime: nodejs, handler: index.handler, code: fn}\n"
+                                      "  - {name: OkPy, runtime: python3.12, handler: app.handler, code: fn/}\n"
+                                      "  - {name: NoFile, runtime: nodejs, handler: main.handler, code: fn}\n"
+                                      "  - {name: NoDir, runtime: python, handler: app.handler, code: missing}\n"
+                                      "  - {name: NoCmd, exec: [no-such-runtime-command, x]}\n"
+                                      "  - {name: NoPath, exec: [./bin/bootstrap]}\n"
+                                      "  - {name: Web, http: 'http://127.0.0.1:9/x'}\n"
+                                      "  - {name: Echo, builtin: echo}\n",
+                                  file);
   CHECK(def.find_function("Ok")->code == (dir / "fn").string());
   CHECK(def.find_function("OkPy")->runtime == "python");
   CHECK(def.find_function("NoPath")->exec[0] == (dir / "bin" / "bootstrap").string());
   CHECK(emu::system::not_runnable(def) ==
         std::vector<std::string>{
-            "function NoFile (runtime nodejs: handler file main.js (or .mjs, .cjs) not found in " + (dir / "fn").string() + ")",
+            "function NoFile (runtime nodejs: handler file main.js (or .mjs, .cjs) not found in " +
+                (dir / "fn").string() + ")",
             "function NoDir (runtime python: code directory " + (dir / "missing").string() + " does not exist)",
             "function NoCmd (exec: no-such-runtime-command is not on PATH)",
             "function NoPath (exec: " + (dir / "bin" / "bootstrap").string() + " is not an executable file)"});
@@ -70,8 +70,9 @@ TEST_CASE("system: functions whose code or command cannot be found are named bef
 }
 
 TEST_CASE("system: a function has exactly one kind, and its keys go with it", "[system]") {
-  CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: nodejs, handler: index.handler, code: x, builtin: echo}\n"),
-             Catch::Contains("a function needs exactly one of builtin, runtime, exec or http"));
+  CHECK_THAT(
+      load(base + "functions:\n  - {name: F, runtime: nodejs, handler: index.handler, code: x, builtin: echo}\n"),
+      Catch::Contains("a function needs exactly one of builtin, runtime, exec or http"));
   CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: ruby, handler: a.b, code: x}\n"),
              Catch::Contains("functions[0].runtime: must be nodejs or python"));
   CHECK_THAT(load(base + "functions:\n  - {name: F, runtime: nodejs, handler: index, code: x}\n"),
