@@ -187,6 +187,19 @@ expect_contains("${OUT}" "environment variable EMU_TEST_SURELY_UNSET is not set"
 emu(0 check --system tests/data/system_reference.yaml tests/data/system_reference.yaml)
 emu(0 run --quiet --system tests/data/system_reference.yaml scenarios/runner)
 
+# A system whose functions' code cannot be found fails `check`, naming file:line and what is missing;
+# the shipped example's does not, and its scenario passes with its Node.js handler.
+file(MAKE_DIRECTORY ${WORK}/nocode)
+file(WRITE ${WORK}/nocode/system.yaml "version: 1\nstages: [dev]\nfunctions:\n  - {name: Q, runtime: nodejs, handler: index.handler, code: src}\n  - {name: C, exec: [./bootstrap]}\n")
+emu(2 check ${WORK}/nocode/system.yaml)
+expect_contains("${ERR}" "${WORK}/nocode/system.yaml:4: functions.Q: runtime nodejs: code directory ${WORK}/nocode/src does not exist")
+expect_contains("${ERR}" "${WORK}/nocode/system.yaml:5: functions.C: exec: ${WORK}/nocode/bootstrap is not an executable file")
+emu(2 check --system ${WORK}/nocode/system.yaml)
+expect_contains("${OUT}" "the system definition names code that cannot be found")
+emu(0 check --system examples/hello-node/system.yaml examples/hello-node/hello.yaml)
+emu(0 run --system examples/hello-node/system.yaml examples/hello-node/hello.yaml)
+expect_contains("${OUT}" "1 scenarios: 1 passed")
+
 # check accepts the shipped scenarios and the built-in system.
 emu(0 check scenarios)
 expect_contains("${OUT}" "0 invalid")

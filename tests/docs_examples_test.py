@@ -71,7 +71,7 @@ def wait_for_import(base):
 def run_block(emu, src, where, marker, commands):
     assert commands[0].startswith("build/bellyfed-emu serve"), (where, commands[0])
     serve_args = re.sub(r"\s{2,}#.*$", "", commands[0]).rstrip(" &").split()[2:]
-    proc, base = start_serve(emu, *serve_args)
+    proc, base = start_serve(emu, *serve_args, cwd=src)
     port = base.rsplit(":", 1)[1]
     # Debian's AWS CLI, and no user configuration, whatever the machine has.
     env = dict(os.environ, PATH="/usr/bin:" + os.environ.get("PATH", ""), AWS_PAGER="",

@@ -11,10 +11,10 @@ import boto3  # noqa: E402,F401  (re-exported for the tests)
 import botocore.exceptions  # noqa: E402
 
 
-def start_serve(emu, *args):
-    """Starts `emu serve` on a free port; returns (process, base URL)."""
+def start_serve(emu, *args, cwd=None):
+    """Starts `emu serve` on a free port (in `cwd`, if given); returns (process, base URL)."""
     proc = subprocess.Popen([emu, "serve", "--port", "0", "--log-level", "warn", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
     m = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stdout.readline())
     assert m, "serve did not start"
     return proc, m.group(1)

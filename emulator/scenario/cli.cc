@@ -322,15 +322,34 @@ int check_command(const std::vector<std::string>& argv, std::ostream& out, std::
   system_def sys;
   std::vector<std::string> files;
   if (auto rc = load_inputs(a, "check", sys, files, err)) return *rc;
-  out << "ok    " << (a.has("system") ? a.value("system") : sys.file) << " (system definition)\n";
   registry reg;
   int bad = 0;
+  // A definition whose functions' code or commands cannot be found would fail at the first
+  // invocation: say so now, naming where each function is defined.
+  auto code_found = [&](const system_def& def) {
+    bool ok = true;
+    for (const auto& f : def.functions) {
+      system_def one;
+      one.functions.push_back(f);
+      for (const auto& why : system::not_runnable(one)) {
+        err << def.file << ":" << f.line << ": functions." << f.name << ": "
+            << why.substr(why.find(" (") + 2, why.size() - why.find(" (") - 3) << "\n";
+        ok = false;
+      }
+    }
+    return ok;
+  };
+  bool system_ok = code_found(sys);
+  if (system_ok) out << "ok    " << (a.has("system") ? a.value("system") : sys.file) << " (system definition)\n";
   for (const auto& f : files) {
     try {
       YAML::Node root = load_yaml_file(f);
       bool is_system = root.IsMap() && !root["scenario"] && (root["stages"] || root["version"]);
       if (is_system) {
-        system::load(f);
+        if (!code_found(system::load(f))) {
+          ++bad;
+          continue;
+        }
         out << "ok    " << f << " (system definition)\n";
       } else {
         auto s = load_scenario(f, reg, sys);
@@ -341,8 +360,9 @@ int check_command(const std::vector<std::string>& argv, std::ostream& out, std::
       ++bad;
     }
   }
-  out << files.size() - bad << " valid, " << bad << " invalid\n";
-  return bad ? exit_invalid : exit_ok;
+  out << files.size() - bad << " valid, " << bad << " invalid"
+      << (system_ok ? "" : "; the system definition names code that cannot be found") << "\n";
+  return bad || !system_ok ? exit_invalid : exit_ok;
 }
 
 }  // namespace emu::scenario
