@@ -227,6 +227,10 @@ void environment::read_output() {
       break;
     }
     if (fds[1].revents) break;
+    {
+      std::lock_guard lock(mu_);
+      reader_busy_ = true;  // bytes out of the pipe and not yet in output_: invoke waits for them
+    }
     ssize_t n = read(child_->output_fd(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -246,9 +250,17 @@ void environment::read_output() {
       partial.clear();
       skipping = true;
     }
+    {
+      std::lock_guard lock(mu_);
+      reader_busy_ = false;
+    }
     cv_.notify_all();
   }
   if (!partial.empty()) emit(std::move(partial));
+  {
+    std::lock_guard lock(mu_);
+    reader_busy_ = false;
+  }
   cv_.notify_all();
 }
 
@@ -319,7 +331,8 @@ invocation_outcome environment::invoke(const invocation_request& req) {
   // take it (bounded, in case something keeps writing).
   for (int i = 0; i < 100; ++i) {
     int pending = 0;
-    if (ioctl(child_->output_fd(), FIONREAD, &pending) != 0 || pending == 0) break;
+    if (ioctl(child_->output_fd(), FIONREAD, &pending) != 0) break;
+    if (pending == 0 && !reader_busy_) break;
     cv_.wait_for(lock, std::chrono::milliseconds(5));
   }
   out->output = take_output();

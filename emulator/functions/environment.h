@@ -90,6 +90,7 @@ class environment {
   bool stopping_ = false;
   std::vector<std::string> output_;
   std::size_t output_bytes_ = 0, dropped_bytes_ = 0;
+  bool reader_busy_ = false;  // the reader holds bytes it has not yet added to output_
 
   std::unique_ptr<endpoint> endpoint_;
   std::unique_ptr<child_process> child_;

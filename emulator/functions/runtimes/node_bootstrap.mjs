@@ -51,11 +51,23 @@ function postError(route, err, type) {
 }
 
 // console.* write one line per call: newlines inside a message become \r, as Lambda keeps a
-// message in one log event.
+// message in one log event. The write is synchronous, so every line is out before the
+// invocation's answer and lands in that invocation's log.
+function writeLine(line) {
+  const data = Buffer.from(line);
+  for (let off = 0; off < data.length; ) {
+    try {
+      off += fs.writeSync(1, data, off);
+    } catch (e) {
+      if (e.code !== "EAGAIN") return;  // stdout is gone: nothing to log to
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
   console[name] = (...args) => {
     const text = util.format(...args).replace(/\n/g, "\r");
-    process.stdout.write(`${currentRequestId || "undefined"}\t${level}\t${text}\n`);
+    writeLine(`${currentRequestId || "undefined"}\t${level}\t${text}\n`);
   };
 }
 

@@ -51,8 +51,8 @@ export const crash = async () => {
 export const big = async () => ({ statusCode: 200, body: "x".repeat(7 * 1024 * 1024) });
 
 export const chatty = async () => {
-  const line = "y".repeat(1023);
-  for (let i = 0; i < 50 * 1024; i++) process.stdout.write(line + "\n");
+  const line = "y".repeat(1000);
+  for (let i = 0; i < 50 * 1024; i++) console.log(line);
   return ok({ chatty: true });
 };
 
