@@ -1,6 +1,6 @@
 """User code inside the emulated system, through serve's API Gateway as a frontend would call it
 (tests/functions/system.yaml): the shipped nodejs runtime (ES module with SDK-style calls back
-into DynamoDB through AWS_ENDPOINT_URL, CommonJS callback), the python runtime, a custom runtime
+into DynamoDB through AWS_ENDPOINT_URL, held to its permissions; CommonJS callback), the python runtime, a custom runtime
 over the Runtime API (exec), a server (http), and code that throws, times out, exits, is missing,
 answers 7 MB, prints 50 MB, forks, or never asks for an event. Then no user process outlives
 serve: neither after SIGTERM nor after SIGKILL (the guard). Then `run` with the same functions.
@@ -97,6 +97,11 @@ def check_serve(system):
         assert esm["greeting"] == "hello" and esm["tz"] == ":UTC" and esm["region"] == "us-east-1", esm
         assert esm["handler"] == "index.handler" and esm["accessKey"].startswith("ASIAEMU"), esm
         assert esm["things"] == 1, "the handler's PutItem and Scan came back to the emulator: %s" % esm
+        assert esm["denied"] == {
+            "__type": "com.amazonaws.dynamodb.v20120810#AccessDeniedException",
+            "message": "User: arn:aws:sts::000000000000:assumed-role/Esm-dev-role/Esm-dev is not authorized to "
+                       "perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/Secret-dev "
+                       "because no identity-based policy allows the dynamodb:PutItem action"}, esm["denied"]
         status, body = get(base, "/esm")  # warm: the same process, the table has both items
         again = json.loads(body)
         assert again["pid"] == esm["pid"] and again["things"] == 2, again

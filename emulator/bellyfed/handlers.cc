@@ -17,6 +17,7 @@ function_env::function_env(runtime& rt, const system_def& def, const function_de
     : rt_(rt),
       def_(def),
       fn_(fn),
+      permissions_(fn, stage, def.account, def.region),
       stage_(std::move(stage)),
       qualified_(resource_name(fn.name, stage_)),
       dynamo_api_(dynamo::describe_api(db)),
@@ -25,38 +26,15 @@ function_env::function_env(runtime& rt, const system_def& def, const function_de
       account_(def.account),
       region_(def.region) {}
 
-void function_env::deny(const std::string& action, const std::string& resource_arn) const {
-  throw aws_error::access_denied("User: arn:aws:sts::" + account_ + ":assumed-role/" + qualified_ + "-role/" +
-                                 qualified_ + " is not authorized to perform: " + action + " on resource: " +
-                                 resource_arn + " because no identity-based policy allows the " + action + " action");
-}
-
-void function_env::check_tables(const std::string& action, const json& request) const {
-  auto granted = [&](const std::string& table) {
-    for (const auto& t : fn_.tables)
-      if (resource_name(t, stage_) == table) return true;
-    return false;
-  };
-  auto check = [&](const std::string& table) {
-    if (!granted(table)) deny("dynamodb:" + action, "arn:aws:dynamodb:" + region_ + ":" + account_ + ":table/" + table);
-  };
-  if (request.contains("TableName")) check(request["TableName"].get<std::string>());
-  if (request.contains("RequestItems"))
-    for (const auto& [t, v] : request["RequestItems"].items()) check(t);
-  if (request.contains("TransactItems"))
-    for (const auto& e : request["TransactItems"])
-      for (const auto& [k, v] : e.items()) check(v.value("TableName", ""));
-}
-
 json function_env::dynamo(const std::string& action, json request) {
-  check_tables(action, request);
+  permissions_.check_tables(action, request);
   auto op = dynamo_api_.operations.find(action);
   if (op == dynamo_api_.operations.end()) throw aws_error::unknown_operation("Unknown DynamoDB action " + action);
   return op->second(std::move(request), {});
 }
 
 std::string function_env::dynamo_text(const std::string& action, json request) {
-  check_tables(action, request);
+  permissions_.check_tables(action, request);
   auto op = dynamo_api_.text_operations.find(action);
   if (op == dynamo_api_.text_operations.end())
     throw aws_error::unknown_operation("No text answer for DynamoDB action " + action);
@@ -64,15 +42,13 @@ std::string function_env::dynamo_text(const std::string& action, json request) {
 }
 
 std::string function_env::send_message(const std::string& queue, const std::string& body, const std::string& trace_id) {
-  if (std::find(fn_.queues.begin(), fn_.queues.end(), queue) == fn_.queues.end())
-    deny("sqs:SendMessage", "arn:aws:sqs:" + region_ + ":" + account_ + ":" + resource_name(queue, stage_));
+  permissions_.check_queue("sqs:SendMessage", resource_name(queue, stage_));
   return sqs_.send(resource_name(queue, stage_), body, {}, std::nullopt, "", "",
                    trace_id.empty() ? "" : "Root=" + trace_id);
 }
 
 json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {
-  if (std::find(fn_.buses.begin(), fn_.buses.end(), bus) == fn_.buses.end())
-    deny("events:PutEvents", bus_.bus_arn(resource_name(bus, stage_)));
+  permissions_.check_bus("events:PutEvents", resource_name(bus, stage_));
   return bus_.put_one(resource_name(bus, stage_), entry, trace_id);
 }
 

@@ -10,6 +10,7 @@
 #include "emulator/bus/service.h"
 #include "emulator/core/event.h"
 #include "emulator/core/json.h"
+#include "emulator/core/permissions.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/dynamo/api.h"
@@ -40,12 +41,10 @@ class function_env {
   const system_def& definition() const { return def_; }
 
  private:
-  [[noreturn]] void deny(const std::string& action, const std::string& resource_arn) const;
-  void check_tables(const std::string& action, const json& request) const;
-
   runtime& rt_;
   const system_def& def_;
   const function_def& fn_;
+  permissions permissions_;
   std::string stage_, qualified_;
   api dynamo_api_;  // the DynamoDB operations, guarded
   sqs::service& sqs_;

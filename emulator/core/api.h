@@ -26,6 +26,7 @@ enum class json_protocol { v1_0, v1_1 };
 struct api_call {
   std::string host;                      // the Host header (SQS builds queue URLs from it); "" off the wire
   std::optional<instant> poll_deadline;  // set when the server retries a long poll (emu::poll_later)
+  std::string access_key;                // the signature's access key id (Authorization: … Credential=KEY/…)
 };
 
 using api_operation = std::function<json(json input, const api_call& call)>;
@@ -54,6 +55,10 @@ struct api {
   // Wire shortcuts for some of `operations` (same answers, as text); checked first by the edge.
   std::map<std::string, api_text_operation> text_operations;
   std::optional<query_dialect> query;
+  // Called before every operation the edge dispatches (JSON, text or query): throws
+  // AccessDeniedException when the caller may not make the call (user code signs with its
+  // function's credentials and is held to the function's permissions). Unset: anyone may.
+  std::function<void(const std::string& operation, const json& input, const api_call& call)> authorize;
 
   // "A, B, C": the operation names, for error messages.
   std::string operation_names() const {

@@ -126,6 +126,17 @@ response router::dispatch(const request& req, bool admin) const {
   return r;
 }
 
+api_call router::call_of(const request& req) {
+  api_call call{req.header("host"), req.poll_deadline, {}};
+  // SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, …".
+  std::string auth = req.header("authorization");
+  if (auto pos = auth.find("Credential="); pos != std::string::npos) {
+    auto end = auth.find_first_of("/, ", pos + 11);
+    call.access_key = auth.substr(pos + 11, end == std::string::npos ? std::string::npos : end - pos - 11);
+  }
+  return call;
+}
+
 response router::handle_json(const request& req, const std::string& target) const {
   auto dot = target.rfind('.');
   std::string prefix = target.substr(0, dot == std::string::npos ? 0 : dot);
@@ -158,14 +169,18 @@ response router::handle_json(const request& req, const std::string& target) cons
   try {
     response r;
     r.content_type = proto == json_protocol::v1_0 ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
-    if (auto t = service.text_operations.find(op); t != service.text_operations.end()) {
-      r.body = t->second(parse_json_body(req.body), call_of(req));
+    api_call call = call_of(req);
+    auto text = service.text_operations.find(op);
+    auto it = service.operations.find(op);
+    if (text == service.text_operations.end() && it == service.operations.end())
+      throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
+    json input = parse_json_body(req.body);
+    if (service.authorize) service.authorize(op, input, call);
+    if (text != service.text_operations.end()) {
+      r.body = text->second(std::move(input), call);
       return finish(std::move(r));
     }
-    auto it = service.operations.find(op);
-    if (it == service.operations.end())
-      throw aws_error::unknown_operation("Operation " + op + " is not supported by this emulator's " + prefix + " API");
-    json out = it->second(parse_json_body(req.body), call_of(req));
+    json out = it->second(std::move(input), call);
     r.body = dump_lossy(out);
     return finish(std::move(r));
   } catch (const poll_later& wait) {
@@ -211,7 +226,9 @@ response router::handle_query(const request& req, const params& p) const {
     }
     if (!op) throw aws_error("InvalidAction", "The action " + action + " is not valid for this web service.");
     api_call call = call_of(req);
-    json out = (*op)(svc->query->decode(p, req.path, call), call);
+    json input = svc->query->decode(p, req.path, call);
+    if (svc->authorize) svc->authorize(action, input, call);
+    json out = (*op)(std::move(input), call);
     response r;
     r.content_type = "text/xml";
     r.body = svc->query->encode(action, out);

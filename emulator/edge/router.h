@@ -53,7 +53,7 @@ class router {
 
  private:
   response handle_json(const request& req, const std::string& target) const;
-  static api_call call_of(const request& req) { return {req.header("host"), req.poll_deadline}; }
+  static api_call call_of(const request& req);
   response handle_query(const request& req, const params& form) const;
   response handle_admin(const request& req) const;
   response dispatch(const request& req, bool admin) const;

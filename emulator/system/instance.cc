@@ -347,6 +347,7 @@ void instance::create_stage(const std::string& stage) {
       in.extra.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
     spec.env = functions::lambda_environment(in);
     functions_.add_user(name, std::move(spec), f.timeout, f.memory_mb);
+    callers_.emplace(in.access_key_id, permissions(f, stage, def_.account, def_.region));
   }
   // Functions with a built-in handler, each with its permission-checked view of the services.
   for (const auto& f : def_.functions) {

@@ -15,6 +15,7 @@
 
 #include "emulator/bus/service.h"
 #include "emulator/core/api.h"
+#include "emulator/core/permissions.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
 #include "emulator/durable/store.h"
@@ -107,6 +108,8 @@ class instance {
   std::vector<std::unique_ptr<bellyfed::function_env>> envs_;
   std::vector<std::unique_ptr<sqs::mapping>> mappings_;
   std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
+  // A user-code function's access key → what it may touch (its calls back through the APIs).
+  std::map<std::string, permissions> callers_;
   struct stage_outbox {
     std::unique_ptr<outbox::store> store;
     std::vector<std::unique_ptr<outbox::relay>> relays;

@@ -21,6 +21,7 @@ export const handler = async (event, context) => {
   console.log("two\nlines");
   await dynamo("PutItem", { TableName: "Things-dev", Item: { id: { S: context.awsRequestId } } });
   const scan = await dynamo("Scan", { TableName: "Things-dev", Select: "COUNT" });
+  const denied = await dynamo("PutItem", { TableName: "Secret-dev", Item: { id: { S: "x" } } });
   return ok({
     kind: "esm",
     path: event.path,
@@ -34,6 +35,7 @@ export const handler = async (event, context) => {
     handler: process.env._HANDLER,
     accessKey: process.env.AWS_ACCESS_KEY_ID,
     things: scan.Count,
+    denied,
     pid: process.pid,
   });
 };
