@@ -266,7 +266,7 @@ rule_def read_rule(const YAML::Node& n, const std::string& file, const std::stri
 function_def read_function(const YAML::Node& n, const std::string& file, const std::string& path) {
   map_reader r(n, file, path,
                {"name", "builtin", "runtime", "handler", "code", "exec", "http", "timeout", "memory",
-                "reserved_concurrency", "permissions", "environment", "description"});
+                "reserved_concurrency", "async", "dead_letter_queue", "permissions", "environment", "description"});
   function_def f;
   f.line = r.line();
   f.name = r.required_str("name");
@@ -310,6 +310,27 @@ function_def read_function(const YAML::Node& n, const std::string& file, const s
   }
   if (kinds != 1) r.fail_at(n, path, "a function needs exactly one of builtin, runtime, exec or http");
   f.reserved_concurrency = int(r.integer("reserved_concurrency", 10, 1, 1000));
+  if (r.has("async")) {
+    map_reader ar(r.get("async"), file, r.path("async"), {"max_retries", "max_event_age", "on_success", "on_failure"});
+    f.async_max_retries = int(ar.integer("max_retries", 2, 0, 2));
+    f.async_max_event_age = ar.dur("max_event_age", f.async_max_event_age);
+    if (f.async_max_event_age < std::chrono::seconds(60) || f.async_max_event_age > std::chrono::hours(6))
+      ar.fail("max_event_age", "must be between 60s and 6h (Lambda's range)");
+    for (const char* k : {"on_success", "on_failure"}) {
+      if (!ar.has(k)) continue;
+      map_reader dr(ar.get(k), file, ar.path(k), {"queue", "bus", "function"});
+      function_def::destination d;
+      for (const char* kind : {"queue", "bus", "function"})
+        if (dr.has(kind)) {
+          if (!d.kind.empty()) dr.fail(kind, "a destination is exactly one of queue, bus or function");
+          d.kind = kind;
+          d.ref = dr.required_str(kind);
+        }
+      if (d.kind.empty()) ar.fail(k, "must name a queue, bus or function");
+      (std::string(k) == "on_success" ? f.on_success : f.on_failure) = d;
+    }
+  }
+  if (r.has("dead_letter_queue")) f.dead_letter_queue = r.required_str("dead_letter_queue");
   f.timeout = r.dur("timeout", f.timeout);
   if (f.timeout < std::chrono::seconds(1) || f.timeout > std::chrono::minutes(15))
     r.fail("timeout", "must be between 1s and 15m (Lambda's range)");

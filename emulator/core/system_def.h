@@ -97,6 +97,15 @@ struct function_def {
   std::string base_dir;           // the definition's directory: where `exec` runs
   std::string http;
   int reserved_concurrency = 10;  // execution environments at once; past it, invocations are throttled
+  // Lambda's asynchronous invocation (EventBridge targets): retries of a function error, the
+  // age past which an event is dropped, and where records and dropped events go.
+  struct destination {
+    std::string kind, ref;  // queue, bus or function; a name of this file
+  };
+  int async_max_retries = 2;                             // 0–2
+  duration async_max_event_age = std::chrono::hours(6);  // 60 s – 6 h
+  std::optional<destination> on_success, on_failure;
+  std::optional<std::string> dead_letter_queue;  // a queue name
   duration timeout = std::chrono::seconds(3);
   int memory_mb = 128;
   std::vector<std::string> tables, queues, buses;  // what the function may touch

@@ -157,6 +157,16 @@ void validate_system_def(const system_def& def) {
       if (!queues.count(q)) c.fail(f.line, p + ".permissions.queues", "unknown queue '" + q + "'");
     for (const auto& b : f.buses)
       if (!buses.count(b)) c.fail(f.line, p + ".permissions.buses", "unknown bus '" + b + "'");
+    if (f.dead_letter_queue && !queues.count(*f.dead_letter_queue))
+      c.fail(f.line, p + ".dead_letter_queue", "unknown queue '" + *f.dead_letter_queue + "'");
+    for (const auto& [key, d] : {std::pair{"on_success", f.on_success}, std::pair{"on_failure", f.on_failure}}) {
+      if (!d) continue;
+      const auto& known = d->kind == "queue" ? queues : d->kind == "bus" ? buses : functions;
+      if (!known.count(d->ref))
+        c.fail(f.line, p + ".async." + key + "." + d->kind, "unknown " + d->kind + " '" + d->ref + "'");
+      if (d->kind == "function" && d->ref == f.name)
+        c.fail(f.line, p + ".async." + key + ".function", "a function cannot be its own destination");
+    }
   }
   for (std::size_t i = 0; i < def.rules.size(); ++i) {
     const auto& r = def.rules[i];

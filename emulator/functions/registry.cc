@@ -172,12 +172,15 @@ void registry::inject_failures(const std::string& name, int count, const std::st
   it->second.failure_message = message;
 }
 
-json registry::invoke(const std::string& name, const json& event, const std::string& trace_id) {
+std::string registry::arn_of(const std::string& name) const { return arn_prefix_ + name; }
+
+json registry::invoke(const std::string& name, const json& event, const std::string& trace_id,
+                      const std::string& request_id) {
   auto it = functions_.find(name);
-  if (it == functions_.end())
-    throw aws_error::resource_not_found("Function not found: arn:aws:lambda:us-east-1:000000000000:function:" + name);
+  if (it == functions_.end()) throw aws_error::resource_not_found("Function not found: " + arn_of(name));
   entry& fn = it->second;
-  context ctx{rt_.ids().uuid(), name, trace_id, rt_.clock().now() + fn.timeout, nullptr};
+  context ctx{request_id.empty() ? rt_.ids().uuid() : request_id, name, trace_id, rt_.clock().now() + fn.timeout,
+              nullptr};
   std::string rid = ctx.request_id;
   ctx.log = [this, &fn, rid](const std::string& line) { append_log(fn, rid, line); };
   auto cause = rt_.trace().record("invoke", "functions",

@@ -57,6 +57,23 @@ class function_error : public std::runtime_error {
 // Runs a blocking wait with the world lock released (the caller holds it); see set_unlocker.
 using unlocker = std::function<void(const std::function<void()>&)>;
 
+// Lambda's asynchronous invocation settings of a function (PutFunctionEventInvokeConfig, and
+// `async:` / `dead_letter_queue:` in the system definition). Destinations are ARNs of a queue,
+// a bus or a function; empty means none.
+struct async_config {
+  int max_retries = 2;                                    // 0–2
+  duration max_event_age = std::chrono::hours(6);         // 60 s – 6 h
+  std::string on_success, on_failure, dead_letter_queue;  // ARNs
+};
+
+// Sends an asynchronous invocation's record to a destination or its event to a dead-letter
+// queue: (ARN, payload, message attributes {name: {DataType, StringValue}} or {}, trace id).
+using async_sender = std::function<void(const std::string& arn, const json& payload, const json& attributes,
+                                        const std::string& trace_id)>;
+// Told each attempt's outcome: the result, or the error message (the other is null).
+using async_observer = std::function<void(const std::string& function, const std::string& trace_id, const json* result,
+                                          const std::string* error)>;
+
 class registry {
  public:
   // Has the generic built-in `echo` (returns its event); a system adds its own handlers.
@@ -88,7 +105,24 @@ class registry {
 
   // Invokes `name`. Returns the handler's result. Throws aws_error ResourceNotFoundException for
   // an unknown function; a failing handler's error propagates after being traced.
-  json invoke(const std::string& name, const json& event, const std::string& trace_id = {});
+  // `request_id` empty: a new one.
+  json invoke(const std::string& name, const json& event, const std::string& trace_id = {},
+              const std::string& request_id = {});
+
+  // Lambda's asynchronous invocation (Invoke with InvocationType Event; EventBridge targets):
+  // queues the event and returns its request id; the invocation runs as a task due now. A
+  // function error is retried (after 1 minute, then 2 minutes) up to max_retries while the
+  // event is younger than max_event_age; a throttle is retried with backoff (1 s doubling to
+  // 5 min) until then. Then the on-failure destination gets the invocation record, else the
+  // dead-letter queue gets the event, else it is dropped; a success goes to on-success.
+  // Throws ResourceNotFoundException for an unknown function (nothing is queued).
+  std::string invoke_async(const std::string& name, const json& event, const std::string& trace_id = {});
+  void set_async_config(const std::string& name, async_config c);
+  const async_config& async_config_of(const std::string& name) const;
+  void set_async_sender(async_sender s) { async_sender_ = std::move(s); }
+  void set_async_observer(async_observer o) { async_observer_ = std::move(o); }
+  std::string arn_of(const std::string& name) const;
+  void set_arn_prefix(std::string p) { arn_prefix_ = std::move(p); }  // arn:aws:lambda:REGION:ACCOUNT:function:
 
   // Makes the next `count` invocations of `name` fail with `message` (scenario `fault` step).
   void inject_failures(const std::string& name, int count, const std::string& message);
@@ -109,13 +143,20 @@ class registry {
     std::string failure_message;
     int timeouts_left = 0;
     std::vector<log_line> log;
+    async_config async;
   };
+  struct async_job;
+  void run_async(const std::shared_ptr<async_job>& job);
+  void async_failed(const async_job& job, const char* condition, const json& response);
   void append_log(entry& e, const std::string& request_id, std::string message);
   json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx, std::uint64_t cause);
   void outside_lock(const std::function<void()>& f);
   runtime& rt_;
   std::map<std::string, entry> functions_;
   unlocker unlocker_;
+  async_sender async_sender_;
+  async_observer async_observer_;
+  std::string arn_prefix_ = "arn:aws:lambda:us-east-1:000000000000:function:";
   std::unique_ptr<process_guard> guard_;
   std::size_t in_flight_ = 0;
   mutable std::mutex done_mu_;

@@ -33,24 +33,26 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
       outbox_options_(outbox) {
   // Bus targets that are functions are invoked through the function runtime; a function that
   // does not exist is NO_RESOURCE (straight to the dead-letter queue, as in AWS).
+  // EventBridge invokes functions asynchronously: once Lambda has queued the event, delivery has
+  // succeeded; the function's errors are Lambda's to retry (registry::invoke_async). Only a
+  // function that does not exist fails the delivery (NO_RESOURCE, the rule's dead-letter queue).
+  functions_.set_arn_prefix("arn:aws:lambda:" + def.region + ":" + def.account + ":function:");
   bus_.set_delivery("lambda",
                     [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-                      // The first function result delivered with a waiting request's trace id
-                      // is its reply. Looked up after the invocation: user code runs with the
-                      // world lock released, and other requests come and go meanwhile.
-                      auto first_for = [&]() -> reply* {
-                        auto it = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
-                        if (it == awaiting_.end() || it->second.result || it->second.error) return nullptr;
-                        return &it->second;
-                      };
-                      try {
-                        json result = functions_.invoke(function_name(arn), payload, trace_id);
-                        if (reply* r = first_for()) r->result = std::move(result);
-                      } catch (const std::exception& e) {
-                        if (reply* r = first_for()) r->error = e.what();
-                        throw;
-                      }
+                      functions_.invoke_async(function_name(arn), payload, trace_id);
                     });
+  // The first outcome of an invocation carrying a waiting request's trace id is its reply.
+  functions_.set_async_observer(
+      [this](const std::string&, const std::string& trace_id, const json* result, const std::string* error) {
+        auto it = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
+        if (it == awaiting_.end() || it->second.result || it->second.error) return;
+        if (result)
+          it->second.result = *result;
+        else
+          it->second.error = *error;
+      });
+  functions_.set_async_sender([this](const std::string& arn, const json& payload, const json& attributes,
+                                     const std::string& trace_id) { deliver(arn, payload, attributes, trace_id); });
   bus_.set_delivery(
       "logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
         std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
@@ -59,21 +61,8 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
       });
   // Queue targets and dead-letter queues: the event (or the dead-letter copy with its
   // RULE_ARN, ERROR_CODE, … attributes) becomes one SQS message.
-  bus_.set_delivery(
-      "sqs", [this](const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id) {
-        std::string name = arn.substr(arn.find_last_of(':') + 1);
-        if (!sqs_.find(name))
-          throw bus::delivery_error("SQS.NonExistentQueue", "queue " + name + " does not exist", false);
-        sqs::message_attributes attrs;
-        if (attributes.is_object())
-          for (const auto& [k, v] : attributes.items())
-            attrs[k] = {"String", v.is_string() ? v.get<std::string>() : v.dump(), ""};
-        sqs::queue* q = sqs_.find(name);
-        std::string body = payload.is_string() ? payload.get<std::string>() : payload.dump();
-        std::string group = q->fifo ? "eventbridge" : "";
-        std::string dedup = q->fifo ? rt_.ids().uuid() : "";
-        sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
-      });
+  bus_.set_delivery("sqs", [this](const std::string& arn, const json& payload, const json& attributes,
+                                  const std::string& trace_id) { send_to_queue(arn, payload, attributes, trace_id); });
   for (const auto& s : stages) create_stage(s);
   if (!data_dir.empty()) {
     state_ = std::make_unique<durable::store>(data_dir + "/state.db");
@@ -86,6 +75,47 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
         return request_reply(fn, event, trace_id);
       });
   apis_ = describe_apis();
+}
+
+void instance::send_to_queue(const std::string& arn, const json& payload, const json& attributes,
+                             const std::string& trace_id) {
+  std::string name = arn.substr(arn.find_last_of(':') + 1);
+  sqs::queue* q = sqs_.find(name);
+  if (!q) throw bus::delivery_error("SQS.NonExistentQueue", "queue " + name + " does not exist", false);
+  sqs::message_attributes attrs;
+  if (attributes.is_object())
+    for (const auto& [k, v] : attributes.items()) {
+      if (v.is_object())
+        attrs[k] = {v.value("DataType", "String"), v.value("StringValue", ""), ""};
+      else
+        attrs[k] = {"String", v.is_string() ? v.get<std::string>() : v.dump(), ""};
+    }
+  std::string body = payload.is_string() ? payload.get<std::string>() : payload.dump();
+  std::string group = q->fifo ? "eventbridge" : "";
+  std::string dedup = q->fifo ? rt_.ids().uuid() : "";
+  sqs_.send(name, body, attrs, std::nullopt, group, dedup, trace_id.empty() ? "" : "Root=" + trace_id);
+}
+
+void instance::deliver(const std::string& arn, const json& payload, const json& attributes,
+                       const std::string& trace_id) {
+  if (arn.starts_with("arn:aws:sqs:")) return send_to_queue(arn, payload, attributes, trace_id);
+  if (arn.starts_with("arn:aws:lambda:")) {
+    functions_.invoke_async(function_name(arn), payload, trace_id);
+    return;
+  }
+  // An EventBridge bus: Lambda's destination events.
+  bool success = payload.is_object() && payload.contains("requestContext") &&
+                 payload["requestContext"].value("condition", "") == "Success";
+  json entry = {{"Source", "lambda"},
+                {"DetailType", success ? "Lambda Function Invocation Result - Success"
+                                       : "Lambda Function Invocation Result - Failure"},
+                {"Detail", payload.dump()}};
+  if (payload.is_object() && payload.contains("requestContext"))
+    entry["Resources"] = json::array({payload["requestContext"].value("functionArn", "")});
+  json out = bus_.put_one(arn.substr(arn.find(":event-bus/") == std::string::npos ? 0 : arn.find(":event-bus/") + 11),
+                          entry, trace_id);
+  if (out.contains("ErrorCode"))
+    throw std::runtime_error("the destination bus refused the record: " + out.value("ErrorMessage", ""));
 }
 
 json instance::action(const std::string& stage, const std::string& name, const json& input,
@@ -357,6 +387,22 @@ void instance::create_stage(const std::string& stage) {
     if (!h) continue;  // not in this build yet: invoking it answers ResourceNotFoundException
     functions_.add(resource_name(f.name, stage), std::move(h), f.timeout);
     envs_.push_back(std::move(env));
+  }
+  // Lambda's asynchronous invocation settings, with destinations as this stage's ARNs.
+  for (const auto& f : def_.functions) {
+    std::string name = resource_name(f.name, stage);
+    if (!functions_.has(name)) continue;
+    auto arn_of = [&](const function_def::destination& d) {
+      std::string ref = resource_name(d.ref, stage);
+      return d.kind == "queue" ? queue_arn(ref) : d.kind == "bus" ? bus_.bus_arn(ref) : function_arn(ref);
+    };
+    functions::async_config c;
+    c.max_retries = f.async_max_retries;
+    c.max_event_age = f.async_max_event_age;
+    if (f.on_success) c.on_success = arn_of(*f.on_success);
+    if (f.on_failure) c.on_failure = arn_of(*f.on_failure);
+    if (f.dead_letter_queue) c.dead_letter_queue = queue_arn(resource_name(*f.dead_letter_queue, stage));
+    functions_.set_async_config(name, std::move(c));
   }
   if (def_.outbox.defined) {
     stage_outbox o;

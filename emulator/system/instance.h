@@ -88,6 +88,11 @@ class instance {
 
  private:
   void create_stage(const std::string& stage);
+  // One message to the queue `arn` (a bus target, a dead-letter queue, a Lambda destination);
+  // attributes are {name: "value"} or {name: {DataType, StringValue}}.
+  void send_to_queue(const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id);
+  // A Lambda destination or dead-letter queue: a queue, a bus or a function by ARN.
+  void deliver(const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id);
   std::vector<api> describe_apis();  // apis.cc
   // The gateway's integration (ARCHITECTURE.md, "Synchronous request/reply"): invokes the
   // route's function; a 202 from it means "published to the bus", so the work due now runs and

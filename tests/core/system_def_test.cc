@@ -82,6 +82,18 @@ TEST_CASE("system: a function has exactly one kind, and its keys go with it", "[
   CHECK_THAT(load(base + "functions:\n  - {name: F, http: 'http:///x'}\n"), Catch::Contains("must be an http:// URL"));
   CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, reserved_concurrency: 0}\n"),
              Catch::Contains("reserved_concurrency"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, async: {max_retries: 3}}\n"),
+             Catch::Contains("functions[0].async.max_retries"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, async: {max_event_age: 30s}}\n"),
+             Catch::Contains("must be between 60s and 6h (Lambda's range)"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, async: {on_failure: {queue: nope}}}\n"),
+             Catch::Contains("functions[0].async.on_failure.queue: unknown queue 'nope'"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, async: {on_success: {function: F}}}\n"),
+             Catch::Contains("a function cannot be its own destination"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, async: {on_success: {queue: a, bus: b}}}\n"),
+             Catch::Contains("a destination is exactly one of queue, bus or function"));
+  CHECK_THAT(load(base + "functions:\n  - {name: F, builtin: echo, dead_letter_queue: nope}\n"),
+             Catch::Contains("functions[0].dead_letter_queue: unknown queue 'nope'"));
 }
 
 TEST_CASE("system: errors name file, line and the offending key", "[system]") {
