@@ -1,5 +1,5 @@
 """User code inside the emulated system, through serve's API Gateway as a frontend would call it
-(tests/functions/system.yaml): the shipped nodejs runtime (ES module with SDK-style calls back
+(tests/functions/system.yaml) and through the Lambda API (boto3, the AWS CLI): the shipped nodejs runtime (ES module with SDK-style calls back
 into DynamoDB through AWS_ENDPOINT_URL, held to its permissions; CommonJS callback), the python runtime, a custom runtime
 over the Runtime API (exec), a server (http), and code that throws, times out, exits, is missing,
 answers 7 MB, prints 50 MB, forks, or never asks for an event. Then no user process outlives
@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wire import start_serve, stop_serve  # noqa: E402
+from wire import aws_cli, client, expect_error, start_serve, stop_serve  # noqa: E402
 
 EMU = sys.argv[1]
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "functions")
@@ -81,6 +81,59 @@ def setup(work):
     with open(path, "w") as f:
         f.write(text)
     return web, path
+
+
+def check_lambda_api(base):
+    """The Lambda API on the same functions: boto3 and Debian's AWS CLI."""
+    lam = client("lambda", base)
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert "Esm-dev" in names and "Py-dev" in names and "Web-dev" in names, names
+    conf = lam.get_function_configuration(FunctionName="Py-dev")
+    assert conf["Runtime"] == "python3.12" and conf["Handler"] == "app.handler" and conf["Timeout"] == 3, conf
+
+    out = lam.invoke(FunctionName="Esm-dev", Payload=json.dumps({"path": "/via-invoke"}), LogType="Tail")
+    assert out["StatusCode"] == 200 and "FunctionError" not in out, out
+    assert json.loads(json.loads(out["Payload"].read())["body"])["path"] == "/via-invoke"
+    import base64
+    tail = base64.b64decode(out["LogResult"]).decode()
+    assert "\tINFO\tpath /via-invoke\n" in tail and "REPORT RequestId: " in tail, tail
+
+    bad = lam.invoke(FunctionName="PyFails-dev", Payload=b"{}")
+    assert bad["FunctionError"] == "Unhandled", bad
+    doc = json.loads(bad["Payload"].read())
+    assert doc["errorType"] == "ValueError" and doc["errorMessage"] == "bad value from python", doc
+    assert isinstance(doc["stackTrace"], list), doc
+    expect_error("ResourceNotFoundException", lam.invoke, FunctionName="Nope-dev", Payload=b"{}")
+
+    # Event: Lambda's own retries (none here) end in the on-failure destination, a queue.
+    sqs = client("sqs", base)
+    url = sqs.get_queue_url(QueueName="failed-dev")["QueueUrl"]
+    lam.put_function_event_invoke_config(
+        FunctionName="Throws-dev", MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:failed-dev"}})
+    queued = lam.invoke(FunctionName="Throws-dev", InvocationType="Event", Payload=json.dumps({"n": 1}))
+    assert queued["StatusCode"] == 202, queued
+    record = None
+    for _ in range(300):
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")
+        if got:
+            record = json.loads(got[0]["Body"])
+            break
+    assert record, "the failure record reached the destination queue"
+    assert record["requestContext"]["condition"] == "RetriesExhausted", record
+    assert record["requestContext"]["requestId"] == queued["ResponseMetadata"]["RequestId"], record
+    assert record["requestPayload"] == {"n": 1} and record["responsePayload"]["errorType"] == "TypeError", record
+
+    if os.path.exists("/usr/bin/aws"):
+        outfile = os.path.join(tempfile.mkdtemp(prefix="emu_lambda_cli_"), "out.json")
+        rc, answer, err = aws_cli(base, "lambda", "invoke", "--function-name", "Py-dev", "--cli-binary-format",
+                                  "raw-in-base64-out", "--payload", '{"path": "/cli"}', outfile)
+        assert rc == 0 and answer["StatusCode"] == 200, (rc, answer, err)
+        with open(outfile) as f:
+            assert json.loads(json.load(f)["body"])["kind"] == "python"
+        shutil.rmtree(os.path.dirname(outfile))
+    elif os.environ.get("CI") == "true":
+        raise AssertionError("/usr/bin/aws is missing")
 
 
 def check_serve(system):
@@ -165,6 +218,7 @@ def check_serve(system):
         assert alive(forks["pid"]) and alive(forks["child"]), forks
         status, body = get(base, "/esm")
         assert status == 200, "still serving"
+        check_lambda_api(base)
     except BaseException:
         stop_serve(proc, check=False)
         raise

@@ -30,7 +30,8 @@ namespace {
 const char* const serve_help = R"(usage: bellyfed-emu serve [options]
 
 Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/1.1) or
-Action= (query protocol), API Gateway stages at /{stage}/..., and the admin API at /_emu/...
+Action= (query protocol), the Lambda API at /2015-03-31/... and /2019-09-25/..., API Gateway
+stages at /{stage}/..., and the admin API at /_emu/...
 (GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N&trace_id=T&kind=K&order=newest, /_emu/clock,
 /_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S,
 POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
@@ -227,6 +228,8 @@ int serve_command(const std::vector<std::string>& argv) {
   }
   router.set_access(access);
   for (const auto& api : system->apis()) router.add_api(api);
+  for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
+    router.add_rest(prefix, [&](const edge::request& req) { return system->lambda_rest(req); });
   // API Gateway: /{stage}/… for every served stage.
   router.set_stage_handler([&](const edge::request& req) {
     gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};

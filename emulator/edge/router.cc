@@ -112,6 +112,9 @@ response router::dispatch(const request& req, bool admin) const {
   for (const auto& [k, v] : p)
     if (k == "Action") return handle_query(req, p);
 
+  for (const auto& [prefix, h] : rest_)
+    if (req.path.starts_with(prefix)) return h(req);
+
   if (req.method == "POST" && req.path == "/")
     return json_error(400, "UnknownOperationException",
                       "The request has neither an X-Amz-Target header nor an Action parameter");

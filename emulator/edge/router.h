@@ -45,6 +45,10 @@ class router {
   // everything below it.
   void add_admin(const std::string& method, const std::string& path, path_handler h);
 
+  // A REST API (Lambda's): every request whose path starts with `prefix` (e.g. "/2015-03-31/")
+  // and that names no X-Amz-Target or Action.
+  void add_rest(const std::string& prefix, path_handler h) { rest_.emplace_back(prefix, std::move(h)); }
+
   // Who may call (emulator/edge/access.h); loopback hosts and origins only until set.
   void set_access(access_policy p) { access_ = std::move(p); }
 
@@ -63,6 +67,7 @@ class router {
   access_policy access_;
   std::map<std::string, api> apis_;  // by target prefix
   path_handler stage_handler_;
+  std::vector<std::pair<std::string, path_handler>> rest_;
   std::map<std::pair<std::string, std::string>, path_handler> admin_;
 };
 

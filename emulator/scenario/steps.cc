@@ -23,6 +23,8 @@ struct world::callback_endpoint {
   explicit callback_endpoint(world& w)
       : driver(w.rt->sched(), [](const std::string&) {}), router(*w.rt, std::vector<std::string>{w.stage}) {
     for (const auto& api : w.system->apis()) router.add_api(api);
+    for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
+      router.add_rest(prefix, [&w](const edge::request& req) { return w.system->lambda_rest(req); });
     edge::server_options opts;
     opts.host = "127.0.0.1";
     opts.port = 0;

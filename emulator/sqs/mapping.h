@@ -34,6 +34,7 @@ class mapping {
   mapping(const mapping&) = delete;
   mapping& operator=(const mapping&) = delete;
 
+  const mapping_config& config() const { return cfg_; }
   // The SQS event Lambda would send for these messages.
   static json event_for(const service& sqs, const queue& q, const std::vector<message*>& batch,
                         const std::string& region);

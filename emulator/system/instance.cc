@@ -396,6 +396,9 @@ void instance::create_stage(const std::string& stage) {
       std::string ref = resource_name(d.ref, stage);
       return d.kind == "queue" ? queue_arn(ref) : d.kind == "bus" ? bus_.bus_arn(ref) : function_arn(ref);
     };
+    function_defs_[name] = &f;
+    if (f.async_max_retries != 2 || f.async_max_event_age != std::chrono::hours(6) || f.on_success || f.on_failure)
+      invoke_configs_.insert(name);
     functions::async_config c;
     c.max_retries = f.async_max_retries;
     c.max_event_age = f.async_max_event_age;

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "emulator/core/system_def.h"
 #include "emulator/durable/store.h"
 #include "emulator/dynamo/service.h"
+#include "emulator/edge/message.h"
 #include "emulator/functions/registry.h"
 #include "emulator/gateway/gateway.h"
 #include "emulator/outbox/outbox.h"
@@ -81,6 +83,9 @@ class instance {
   // The one named `name` ("dynamodb", "sqs", "events"), or null.
   const api* find_api(const std::string& name) const;
 
+  // The Lambda API (REST JSON under /2015-03-31/ and /2019-09-25/), lambda_api.cc.
+  edge::response lambda_rest(const edge::request& req);
+
   std::string function_arn(const std::string& qualified_name) const;
   // The access key id a user-code function's process signs its AWS calls with.
   std::string function_access_key(const std::string& qualified_name) const;
@@ -88,6 +93,9 @@ class instance {
 
  private:
   void create_stage(const std::string& stage);
+  json function_configuration(const std::string& name) const;  // GetFunctionConfiguration
+  json event_invoke_config(const std::string& name) const;
+  edge::response lambda_invoke(const std::string& name, const edge::request& req);
   // One message to the queue `arn` (a bus target, a dead-letter queue, a Lambda destination);
   // attributes are {name: "value"} or {name: {DataType, StringValue}}.
   void send_to_queue(const std::string& arn, const json& payload, const json& attributes, const std::string& trace_id);
@@ -115,6 +123,8 @@ class instance {
   std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
   // A user-code function's access key → what it may touch (its calls back through the APIs).
   std::map<std::string, permissions> callers_;
+  std::map<std::string, const function_def*> function_defs_;  // by stage-qualified name
+  std::set<std::string> invoke_configs_;                      // functions with an EventInvokeConfig (definition or API)
   struct stage_outbox {
     std::unique_ptr<outbox::store> store;
     std::vector<std::unique_ptr<outbox::relay>> relays;

@@ -3,9 +3,12 @@
 import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 
-// Starts `emu serve`; resolves to { server, base } once it prints its URL.
-export async function startServe(emu) {
-  const server = spawn(emu, ["serve", "--port", "0", "--log-level", "off"], { stdio: ["ignore", "pipe", "inherit"] });
+// Starts `emu serve` (with more arguments, if given); resolves to { server, base } once it prints
+// its URL.
+export async function startServe(emu, ...args) {
+  const server = spawn(emu, ["serve", "--port", "0", "--log-level", "off", ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const base = await new Promise((resolve, reject) => {
     server.stdout.on("data", (d) => {
       const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(String(d));
