@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "emulator/core/error.h"
+#include "emulator/core/event.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/steps.h"
 
@@ -107,6 +108,10 @@ void add_gateway_steps(registry& reg) {
          json body = json::parse(res.body, nullptr, false);
          if (body.is_discarded()) body = res.body;
          json out = {{"status", res.status}, {"headers", out_headers}, {"body", body}};
+         // The trace id the answer carries (its X-Amzn-Trace-Id root), as events and traces name it.
+         for (const auto& [k, v] : res.headers)
+           if (strcasecmp(k.c_str(), "x-amzn-trace-id") == 0)
+             if (std::string root = trace_root(v); !root.empty()) out["trace_id"] = root;
          if (p.contains("repeat")) out["statuses"] = statuses;
          return out;
        }});

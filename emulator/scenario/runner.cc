@@ -150,9 +150,10 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
         }
         if (so.details.empty()) {
           for (const auto& [name, path] : st.captures) {
-            // An http step's captures read its body unless they name status, headers or body.
+            // An http step's captures read its body unless they name status, headers, body or
+            // trace_id.
             bool whole = st.kind != "http" || path.rfind("$.status", 0) == 0 || path.rfind("$.headers", 0) == 0 ||
-                         path.rfind("$.body", 0) == 0;
+                         path.rfind("$.body", 0) == 0 || path == "$.trace_id";
             auto v = eval_jsonpath(whole ? result : result.value("body", json()), path);
             if (!v)
               so.details.push_back("capture " + name + ": nothing at " + path + " in " + describe(&result));
