@@ -60,6 +60,7 @@ environment::environment(environment_options opts, process_guard* guard) : opts_
   endpoint_ = std::make_unique<endpoint>();
   auto& svr = endpoint_->server;
   svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  svr.set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to each exchange
   svr.set_keep_alive_max_count(INT_MAX);
   svr.set_keep_alive_timeout(3600);
   svr.set_payload_max_length(64 * 1024 * 1024);

@@ -162,6 +162,7 @@ invocation_outcome user_function::invoke_http(const invocation_request& req) {
   std::string authority = rest.substr(0, slash), path = slash == std::string::npos ? "/" : rest.substr(slash);
   httplib::Client client("http://" + authority);
   auto secs = req.timeout.count() / 1000, usecs = (req.timeout.count() % 1000) * 1000;
+  client.set_tcp_nodelay(true);
   client.set_connection_timeout(5);
   client.set_read_timeout(secs, usecs);
   client.set_write_timeout(secs, usecs);

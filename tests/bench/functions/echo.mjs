@@ -1,0 +1,2 @@
+// The benchmark's Node.js handler: returns its event.
+export const handler = async (event) => event;
