@@ -5,6 +5,7 @@ over the Runtime API (exec), a server (http), and code that throws, times out, e
 answers 7 MB, prints 50 MB, forks, or never asks for an event. Then no user process outlives
 serve: neither after SIGTERM nor after SIGKILL (the guard). Then `run` with the same functions.
 """
+import base64
 import http.server
 import json
 import os
@@ -19,7 +20,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wire import aws_cli, client, expect_error, start_serve, stop_serve  # noqa: E402
+import botocore.config  # noqa: E402  (Debian's, as wire arranges)
+from wire import aws_cli, boto3, client, expect_error, start_serve, stop_serve  # noqa: E402
 
 EMU = sys.argv[1]
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "functions")
@@ -94,7 +96,6 @@ def check_lambda_api(base):
     out = lam.invoke(FunctionName="Esm-dev", Payload=json.dumps({"path": "/via-invoke"}), LogType="Tail")
     assert out["StatusCode"] == 200 and "FunctionError" not in out, out
     assert json.loads(json.loads(out["Payload"].read())["body"])["path"] == "/via-invoke"
-    import base64
     tail = base64.b64decode(out["LogResult"]).decode()
     assert "\tINFO\tpath /via-invoke\n" in tail and "REPORT RequestId: " in tail, tail
 
@@ -123,6 +124,29 @@ def check_lambda_api(base):
     assert record["requestContext"]["condition"] == "RetriesExhausted", record
     assert record["requestContext"]["requestId"] == queued["ResponseMetadata"]["RequestId"], record
     assert record["requestPayload"] == {"n": 1} and record["responsePayload"]["errorType"] == "TypeError", record
+
+    # An answer that is not JSON comes back as it was.
+    raw = lam.invoke(FunctionName="Custom-dev", Payload=json.dumps({"raw": True}))
+    assert raw["StatusCode"] == 200 and "FunctionError" not in raw, raw
+    assert raw["Payload"].read() == b"plain text, not JSON"
+
+    # Past its reserved concurrency (1), a function is throttled while the first runs.
+    first = {}
+    t = threading.Thread(target=lambda: first.update(client("lambda", base).invoke(FunctionName="OneAtATime-dev",
+                                                                                     Payload=b"{}")))
+    t.start()
+    for _ in range(200):  # the first invocation's environment is busy once its START is logged
+        if any(l.startswith("START") for l in logs(base, "OneAtATime")):
+            break
+        time.sleep(0.05)
+    once = boto3.client(
+        "lambda", endpoint_url=base, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}))  # boto3 retries a 429 by itself
+    err = expect_error("TooManyRequestsException", once.invoke, FunctionName="OneAtATime-dev", Payload=b"{}")
+    assert err.response["Error"]["Message"] == "Rate Exceeded.", err.response
+    assert err.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    t.join()
+    assert first["StatusCode"] == 200 and "FunctionError" not in first, first
 
     if os.path.exists("/usr/bin/aws"):
         outfile = os.path.join(tempfile.mkdtemp(prefix="emu_lambda_cli_"), "out.json")

@@ -35,6 +35,16 @@ void registry::set_host(const std::string& guard_exe, const std::string& endpoin
   }
 }
 
+std::optional<std::string> registry::take_raw_result(const std::string& request_id) {
+  for (auto it = raw_results_.begin(); it != raw_results_.end(); ++it)
+    if (it->first == request_id) {
+      std::string text = std::move(it->second);
+      raw_results_.erase(it);
+      return text;
+    }
+  return std::nullopt;
+}
+
 void registry::shutdown() {
   for (auto& [n, e] : functions_)
     if (e.user) e.user->shutdown();
@@ -120,7 +130,13 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
   append_log(fn, rid, report);
   if (out.ok) {
     json result = json::parse(out.body, nullptr, false);
-    if (result.is_discarded()) result = out.body;  // not JSON: the bytes, as a string
+    if (result.is_discarded()) {
+      // Not JSON: the bytes, as a string, to the event sources; Invoke answers the bytes as
+      // they were (take_raw_result), as Lambda does.
+      result = out.body;
+      raw_results_.emplace_back(rid, out.body);
+      if (raw_results_.size() > 16) raw_results_.erase(raw_results_.begin());
+    }
     rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, ctx.trace_id, cause);
     return result;
   }

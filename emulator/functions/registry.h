@@ -92,6 +92,9 @@ class registry {
   // whenever the emulator stops normally); `endpoint_url` becomes their AWS_ENDPOINT_URL. Call
   // before the first invocation.
   void set_host(const std::string& guard_exe, const std::string& endpoint_url);
+  // The answer of user-code invocation `request_id` as it came, when it was not JSON (the
+  // result invoke returned holds it as a string); once, and only for the latest few.
+  std::optional<std::string> take_raw_result(const std::string& request_id);
   // Stops every user process; invocations in progress fail. Safe without the world lock once
   // the functions are set up (serve calls it when told to stop).
   void shutdown();
@@ -159,6 +162,7 @@ class registry {
   std::string arn_prefix_ = "arn:aws:lambda:us-east-1:000000000000:function:";
   std::unique_ptr<process_guard> guard_;
   std::size_t in_flight_ = 0;
+  std::vector<std::pair<std::string, std::string>> raw_results_;  // request id → non-JSON answer
   mutable std::mutex done_mu_;
   std::condition_variable done_cv_;
   std::uint64_t completions_ = 0;

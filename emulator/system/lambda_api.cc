@@ -312,6 +312,7 @@ edge::response instance::lambda_invoke(const std::string& name, const edge::requ
     failed = true;
   }
   edge::response r = rest_json(200, payload);
+  if (auto raw = functions_.take_raw_result(id)) r.body = std::move(*raw);
   r.headers.emplace_back("x-amzn-RequestId", id);
   r.headers.emplace_back("X-Amz-Executed-Version", "$LATEST");
   if (failed) r.headers.emplace_back("X-Amz-Function-Error", "Unhandled");

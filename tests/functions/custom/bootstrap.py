@@ -12,6 +12,11 @@ while True:
     r = c.getresponse()
     event = json.loads(r.read())
     rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+    if isinstance(event, dict) and event.get("raw"):
+        c.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, body=b"plain text, not JSON")
+        c.getresponse().read()
+        c.close()
+        continue
     c.request("POST", "/2018-06-01/runtime/invocation/not-a-request/response", body=b"{}")
     unknown = c.getresponse()
     seen["unknown"] = [unknown.status, json.loads(unknown.read())]
