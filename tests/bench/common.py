@@ -20,10 +20,11 @@ def rss_mb(pid):
     return 0.0
 
 
-def unthrottled_system(work):
-    """Writes WORK/system.yaml: the built-in BellyFed system with limits wrk cannot reach (they
-    would, rightly, throttle it). Returns its path."""
-    with open(os.path.join(SRC, "emulator/bellyfed/system.yaml")) as f:
+def unthrottled_system(work, source=os.path.join(SRC, "emulator/bellyfed/system.yaml")):
+    """Writes WORK/system.yaml: the BellyFed system (the built-in one, or `source`, which has the
+    same limits) with limits load generators cannot reach (they would, rightly, throttle it).
+    Returns its path."""
+    with open(source) as f:
         system = f.read()
     system = re.sub(r"rate: 100, burst: 200, quota: \{limit: 100000, period: DAY\}", "rate: 1000000, burst: 1000000",
                     system)

@@ -1,8 +1,10 @@
 """User code round trips through `serve`'s Lambda API, beside the built-in `echo` in the same run:
 warm invocation of a Node.js and a Python echo handler (p50, p99, and the emulator's share: the
 round trip minus the handler's own Duration from its REPORT line), and cold starts (the first
-invocation of fresh functions, with Lambda's Init Duration). One client, one connection.
-Usage: functions_bench.py path/to/bellyfed-emu [invocations]"""
+invocation of fresh functions, with Lambda's Init Duration). Then the API Gateway query flow
+(gateway → Event Processor → bus → Query Handler → DynamoDB) with the built-in handlers and with
+examples/bellyfed-node's JavaScript ones (npm-installed beside the binary on first use). One
+client, one connection. Usage: functions_bench.py path/to/bellyfed-emu [invocations]"""
 import http.client
 import json
 import os
@@ -16,6 +18,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import SRC, unthrottled_system  # noqa: E402
 from wire import start_serve, stop_serve  # noqa: E402
 
 EMU = sys.argv[1]
@@ -60,6 +64,57 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+def query_flow(system, label, n):
+    """p50 and p99 of GET /dev/restaurants?city=Seattle after importing three restaurants."""
+    proc, base = start_serve(EMU, "--system", system, "--log-level", "error")
+    try:
+        subprocess.run([EMU, "import", os.path.join(SRC, "fixtures/import/three_restaurants.jsonl"), "--endpoint", base],
+                       check=True, stdout=subprocess.DEVNULL)
+        host, port = base[len("http://"):].split(":")
+        conn = http.client.HTTPConnection(host, int(port))
+
+        def get():
+            start = time.perf_counter()
+            conn.request("GET", "/dev/restaurants?city=Seattle", headers={"X-Api-Key": "bellyfed-dev-local-key-0001"})
+            res = conn.getresponse()
+            body = json.loads(res.read())
+            return (time.perf_counter() - start) * 1000, res.status, body
+
+        for _ in range(600):  # the import runs in real time
+            _, status, body = get()
+            if status == 200 and body["count"] == 2:
+                break
+            time.sleep(0.05)
+        assert body["count"] == 2, body
+        for _ in range(50):
+            get()
+        times = []
+        for _ in range(n):
+            ms, status, body = get()
+            assert status == 200 and body["count"] == 2, (status, body)
+            times.append(ms)
+    finally:
+        stop_serve(proc)
+    return times
+
+
+def example_system(work):
+    """examples/bellyfed-node beside the binary, its npm packages installed once; then unthrottled."""
+    where = os.path.join(os.path.dirname(os.path.abspath(EMU)), "example-bellyfed-node")
+    example = os.path.join(SRC, "examples/bellyfed-node")
+    os.makedirs(where, exist_ok=True)
+    for f in ("package.json", "package-lock.json", "system.yaml"):
+        shutil.copy(os.path.join(example, f), where)
+    shutil.rmtree(os.path.join(where, "src"), ignore_errors=True)
+    shutil.copytree(os.path.join(example, "src"), os.path.join(where, "src"))
+    if not os.path.isdir(os.path.join(where, "node_modules", "@aws-sdk")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=where, check=True)
+    system = unthrottled_system(work, os.path.join(where, "system.yaml"))
+    moved = os.path.join(where, "system-unthrottled.yaml")
+    shutil.move(system, moved)  # beside src/, which its functions name relative to it
+    return moved
+
+
 def main():
     work = tempfile.mkdtemp(prefix="emu_functions_bench_")
     proc, base = start_serve(EMU, "--system", system(work), "--log-level", "error")
@@ -95,6 +150,18 @@ def main():
         print(line)
     print("  cold start (node, %d fresh functions): first invocation p50 %.1f ms, max %.1f ms; Init Duration p50 %.1f ms"
           % (COLD, statistics.median(colds), max(colds), statistics.median(inits)))
+
+    flows = max(200, N // 4)
+    work = tempfile.mkdtemp(prefix="emu_functions_bench_flow_")
+    try:
+        builtin_flow = query_flow(unthrottled_system(work), "built-in", flows)
+        node_flow = query_flow(example_system(work), "node", flows)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("functions_bench: API Gateway query flow, GET /dev/restaurants?city=Seattle, %d requests, one connection" % flows)
+    print("  built-in handlers        p50 %6.3f ms  p99 %6.3f ms" % (pct(builtin_flow, 50), pct(builtin_flow, 99)))
+    print("  examples/bellyfed-node   p50 %6.3f ms  p99 %6.3f ms  (%.1fx the built-ins')" % (
+        pct(node_flow, 50), pct(node_flow, 99), statistics.median(node_flow) / statistics.median(builtin_flow)))
 
 
 main()
