@@ -285,12 +285,49 @@ def check_run(system, work):
     assert "1 scenarios: 1 passed" in r.stdout or "1 passed" in r.stdout, r.stdout
 
 
+def function_pids(name):
+    """Processes whose environment names function `name` (our user's own)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/environ" % d, "rb") as f:
+                    if b"AWS_LAMBDA_FUNCTION_NAME=" + name.encode() + b"\0" in f.read():
+                        pids.append(int(d))
+            except OSError:
+                pass
+    return [p for p in pids if alive(p)]
+
+
+def check_run_killed(system, work):
+    """`run` killed (SIGKILL) while user code runs: the guard ends the user processes."""
+    path = os.path.join(work, "hang.yaml")
+    with open(path, "w") as f:
+        f.write("scenario: user code still running when run is killed\nsteps:\n"
+                "  - http: {method: GET, path: /forks}\n"
+                "  - http: {method: GET, path: /one}\n")
+    proc = subprocess.Popen([EMU, "run", "--system", system, path], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    pids = []
+    for _ in range(600):
+        pids = function_pids("OneAtATime-dev")  # answers after 5 s
+        if pids:
+            break
+        time.sleep(0.01)
+    forks = function_pids("Forks-dev")  # the handler and the `sleep` it started
+    assert pids and len(forks) >= 2, (pids, forks)
+    proc.kill()
+    proc.wait()
+    wait_gone(pids + forks)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="emu_functions_")
     try:
         web, system = setup(work)
         check_serve(system)
         check_run(system, work)
+        check_run_killed(system, work)
         web.shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)

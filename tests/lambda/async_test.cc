@@ -36,7 +36,7 @@ struct fixture {
       out.push_back({arn, p, a});
     });
   }
-  long long minutes_after_start(std::size_t i) const {
+  long long seconds_after_start(std::size_t i) const {
     return std::chrono::duration_cast<std::chrono::seconds>(calls.at(i) - calls.at(0)).count();
   }
 };
@@ -53,8 +53,8 @@ TEST_CASE("lambda async: a function error is retried twice, 1 and 2 minutes late
   CHECK(f.calls.empty());  // queued: it runs as a task
   f.rt->sched().advance(std::chrono::hours(1));
   REQUIRE(f.calls.size() == 3);
-  CHECK(f.minutes_after_start(1) == 60);
-  CHECK(f.minutes_after_start(2) == 180);
+  CHECK(f.seconds_after_start(1) == 60);
+  CHECK(f.seconds_after_start(2) == 180);
   REQUIRE(f.out.size() == 1);
   CHECK(f.out[0].arn == c.dead_letter_queue);
   CHECK(f.out[0].payload == emu::json{{"n", 1}});
@@ -129,4 +129,26 @@ TEST_CASE("lambda async: an unknown function is refused before anything is queue
   fixture f;
   CHECK_THROWS_AS(f.reg.invoke_async("Nope-dev", emu::json::object()), emu::aws_error);
   CHECK(f.rt->sched().pending() == 0);
+}
+
+TEST_CASE("lambda async: a throttled invocation goes back to the queue with backoff, not counted", "[lambda]") {
+  fixture f;
+  int throttles = 3;
+  f.reg.add("Busy-dev", [&](const emu::json& e, const emu::functions::context&) {
+    f.calls.push_back(f.rt->clock().now());
+    if (throttles-- > 0) throw emu::aws_error("TooManyRequestsException", "Rate Exceeded.", 429);
+    return e;
+  });
+  emu::functions::async_config c;
+  c.max_retries = 0;  // throttles are not attempts: the event still runs once it gets through
+  c.on_success = "arn:aws:sqs:us-east-1:000000000000:ok-dev";
+  f.reg.set_async_config("Busy-dev", c);
+  f.reg.invoke_async("Busy-dev", {{"n", 6}});
+  f.rt->sched().advance(std::chrono::minutes(1));
+  REQUIRE(f.calls.size() == 4);
+  CHECK(f.seconds_after_start(1) == 1);  // 1 s, then 2 s, then 4 s
+  CHECK(f.seconds_after_start(2) == 3);
+  CHECK(f.seconds_after_start(3) == 7);
+  REQUIRE(f.out.size() == 1);
+  CHECK(f.out[0].payload["requestContext"]["approximateInvokeCount"] == 1);
 }
