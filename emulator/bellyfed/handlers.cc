@@ -16,15 +16,12 @@ function_env::function_env(runtime& rt, const system_def& def, const function_de
                            dynamo::service& db, sqs::service& sqs, bus::service& bus)
     : rt_(rt),
       def_(def),
-      fn_(fn),
       permissions_(fn, stage, def.account, def.region),
       stage_(std::move(stage)),
       qualified_(resource_name(fn.name, stage_)),
       dynamo_api_(dynamo::describe_api(db)),
       sqs_(sqs),
-      bus_(bus),
-      account_(def.account),
-      region_(def.region) {}
+      bus_(bus) {}
 
 json function_env::dynamo(const std::string& action, json request) {
   permissions_.check_tables(action, request);

@@ -43,13 +43,11 @@ class function_env {
  private:
   runtime& rt_;
   const system_def& def_;
-  const function_def& fn_;
-  permissions permissions_;
+  permissions permissions_;  // what the function's definition lets it touch
   std::string stage_, qualified_;
   api dynamo_api_;  // the DynamoDB operations, guarded
   sqs::service& sqs_;
   bus::service& bus_;
-  std::string account_, region_;
 };
 
 // The built-ins a system definition may name in `builtin:` (BellyFed's handlers and `echo`).
