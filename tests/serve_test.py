@@ -44,6 +44,12 @@ def main():
         assert health["stages"] == ["dev", "qa"], body
         assert health["not_emulated"] == [], body
 
+        # One serve per port: a second one on the same port refuses to start, naming it.
+        second = subprocess.run([EMU, "serve", "--port", port], capture_output=True, text=True, timeout=30)
+        assert second.returncode == 3, (second.returncode, second.stderr)
+        assert "cannot listen on 127.0.0.1:%s (is another server using the port? try --port)" % port in second.stderr, \
+            second.stderr
+
         status, _, body = request(base, "/_emu/traces?since=0")
         assert status == 200 and "traces" in json.loads(body), body
         status, _, body = request(base, "/_emu/traces?since=x")

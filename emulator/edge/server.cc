@@ -335,8 +335,12 @@ http_server::http_server(router& r, realtime_driver& driver, logger& log, server
   std::size_t threads = std::size_t(impl_->opts.max_threads);
   s.new_task_queue = [threads] { return new elastic_pool(threads); };
   // The listening socket, so bind() can widen its backlog (cpp-httplib listens with 5).
+  // SO_REUSEADDR lets serve restart on its port at once (past TIME_WAIT); cpp-httplib's default
+  // SO_REUSEPORT is left off: with it a second serve on the same port would listen too, and the
+  // kernel would split the requests between the two.
   s.set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     impl_->listen_fd = sock;
   });
   auto h = [this](const httplib::Request& req, httplib::Response& res) {
