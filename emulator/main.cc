@@ -6,6 +6,7 @@
 
 #include "emulator/app/import.h"
 #include "emulator/app/serve.h"
+#include "emulator/app/wait.h"
 #include "emulator/functions/process.h"
 #include "emulator/scenario/cli.h"
 
@@ -21,6 +22,7 @@ commands:
   check [PATH ...]   validate scenario files and system definitions without running them
   serve              serve the AWS APIs, API Gateway stages and /_emu admin on one port
   import FILE        the import script: restaurant records to the import queue (see `import --help`)
+  wait               exit 0 once a serve answers (see `wait --help`)
   version            print the version
   help               this text
 
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     if (cmd == "check") return emu::scenario::check_command(args, std::cout, std::cerr);
     if (cmd == "serve") return emu::app::serve_command(args);
     if (cmd == "import") return emu::app::import_command(args, std::cout, std::cerr);
+    if (cmd == "wait") return emu::app::wait_command(args, std::cout, std::cerr);
     if (cmd == "version" || cmd == "--version") {
       std::cout << "bellyfed-emu " << EMU_VERSION << "\n";
       return 0;

@@ -133,6 +133,7 @@ def check_options(emu, src):
         "run": re.search(r"\*\*run\*\* —(.*?)\n\n", readme, re.S).group(1),
         "serve": re.search(r"\*\*serve\*\* —(.*?)\n\n", readme, re.S).group(1),
         "import": re.search(r"\*\*import\*\* —(.*?)\n\n", readme, re.S).group(1),
+        "wait": re.search(r"\*\*wait\*\* —(.*?)\n\n", readme, re.S).group(1),
         "run (docs/SCENARIOS.md)": re.search(r"```\nbellyfed-emu run (.*?)\nbellyfed-emu check", scenarios, re.S).group(1),
     }
     for name, text in documented.items():

@@ -107,5 +107,26 @@ def crash(records):
             stop_serve(proc, check=True)
 
 
+def started_late():
+    """import started before serve listens: it waits for it (the README's `serve &` then `import`)."""
+    import socket
+    with socket.socket() as s:  # a free port, for serve to take a moment later
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = "http://127.0.0.1:%d" % port
+    imp = subprocess.Popen([EMU, "import", FIXTURE, "--endpoint", base], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    proc = subprocess.Popen([EMU, "serve", "--port", str(port), "--log-level", "warn"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = imp.communicate(timeout=120)
+        assert imp.returncode == 0 and "sent 1000 of 1000 records" in out, (imp.returncode, out, err)
+    finally:
+        stop_serve(proc)
+    print("import_test: an import started 0.5 s before serve waited for it")
+
+
 if __name__ == "__main__":
     main()
+    started_late()

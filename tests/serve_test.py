@@ -50,6 +50,24 @@ def main():
         assert "cannot listen on 127.0.0.1:%s (is another server using the port? try --port)" % port in second.stderr, \
             second.stderr
 
+        # wait: ready at once; a port nobody serves runs out of time (exit 3, naming it); usage errors exit 1.
+        ready = subprocess.run([EMU, "wait", "--endpoint", base], capture_output=True, text=True, timeout=30)
+        assert ready.returncode == 0, ready.stderr
+        none = subprocess.run([EMU, "wait", "--endpoint", "http://127.0.0.1:1", "--timeout", "300ms"],
+                              capture_output=True, text=True, timeout=30)
+        assert none.returncode == 3 and "no bellyfed-emu serve answered at http://127.0.0.1:1 within 300ms" in none.stderr, \
+            (none.returncode, none.stderr)
+        bad = subprocess.run([EMU, "wait", "--timeout", "forever"], capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 1 and "--timeout" in bad.stderr, bad.stderr
+
+        # Stage-less names on the admin endpoints mean the first served stage's.
+        status, _, body = request(base, "/_emu/events?bus=bellyfed")
+        assert status == 200 and json.loads(body)["bus"] == "bellyfed-dev", body
+        status, _, body = request(base, "/_emu/logs?function=EventProcessor")
+        assert status == 200 and json.loads(body)["logGroupName"] == "/aws/lambda/EventProcessor-dev", body
+        status, _, body = request(base, "/_emu/events?bus=nope")
+        assert status == 400 and "Event bus nope does not exist." in body, (status, body)
+
         status, _, body = request(base, "/_emu/traces?since=0")
         assert status == 200 and "traces" in json.loads(body), body
         status, _, body = request(base, "/_emu/traces?since=x")

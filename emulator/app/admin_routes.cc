@@ -63,10 +63,13 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
 }  // namespace
 
 void add_system_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages) {
-  router.add_admin("GET", "/_emu/events", [&system](const edge::request& req) {
+  router.add_admin("GET", "/_emu/events", [&system, stages](const edge::request& req) {
     std::string bus = "default";
     for (const auto& [k, v] : req.query)
       if (k == "bus") bus = v;
+    // A stage-less name, as scenarios write it, means the first served stage's.
+    if (!system.bus().has_bus(bus) && system.bus().has_bus(resource_name(bus, stages.front())))
+      bus = resource_name(bus, stages.front());
     if (!system.bus().has_bus(bus)) throw aws_error::resource_not_found("Event bus " + bus + " does not exist.");
     // Written event by event, not as one document of up to 10,000 copied envelopes.
     edge::response r;
@@ -101,6 +104,8 @@ void add_system_routes(edge::router& router, system::instance& system, const std
       r.body = dump_lossy(json{{"functions", system.functions().names()}, {"access", stages}});
       return r;
     }
+    if (!system.functions().has(fn) && system.functions().has(resource_name(fn, stages.front())))
+      fn = resource_name(fn, stages.front());
     if (!system.functions().has(fn)) throw aws_error::resource_not_found("Function not found: " + fn);
     json lines = json::array();
     for (const auto& l : system.functions().logs(fn))

@@ -12,6 +12,7 @@
 
 #include "emulator/bellyfed/import.h"
 #include "emulator/core/args.h"
+#include "emulator/core/clock.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
@@ -37,7 +38,7 @@ options:
   --system FILE     system definition for --in-process (default: the built-in BellyFed one)
   -h, --help        this text
 
-If the endpoint fails or the import is interrupted (Ctrl-C, SIGTERM), it stops after the batch
+A serve that is still starting is waited for (5 s). If the endpoint fails or the import is interrupted (Ctrl-C, SIGTERM), it stops after the batch
 in flight and says how many records were sent and the number of the first one that was not.
 
 exit status: 0 every record was sent (imported, with --in-process); 1 usage error; 2 the file
@@ -134,7 +135,14 @@ int to_endpoint(const json& records, const parsed_args& a, std::ostream& out, st
   };
   std::string queue = resource_name(a.value("queue", "restaurant-import"), a.value("stage", "dev"));
   json r;
-  if (auto e = call("GetQueueUrl", {{"QueueName", queue}}, r); !e.empty()) {
+  // A serve started just before may not listen yet: the first call is retried for 5 s while
+  // nothing answers (real time: another process is starting).
+  std::string first = call("GetQueueUrl", {{"QueueName", queue}}, r);
+  for (stopwatch since; !first.empty() && first.starts_with("cannot reach") && since.elapsed_ms() < 5000;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first = call("GetQueueUrl", {{"QueueName", queue}}, r);
+  }
+  if (auto e = first; !e.empty()) {
     err << "bellyfed-emu import: " << e << "\n";
     return 3;
   }
