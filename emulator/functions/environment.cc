@@ -33,6 +33,15 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return buf;
 }
 
+// What an answer over Lambda's limit becomes (announced by Content-Length, or read).
+invocation_outcome response_too_large() {
+  invocation_outcome o;
+  o.error_type = "Function.ResponseSizeTooLarge";
+  o.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
+  o.body = json{{"errorMessage", o.error_message}, {"errorType", o.error_type}}.dump();
+  return o;
+}
+
 // The error document a runtime posted: kept as is when it is a JSON object, else built from the
 // Lambda-Runtime-Function-Error-Type header (the Runtime API's rule for unreadable payloads).
 json error_document(const std::string& body, const std::string& header_type) {
@@ -43,6 +52,18 @@ json error_document(const std::string& body, const std::string& header_type) {
 }
 
 }  // namespace
+
+std::string timed_out_message(std::chrono::milliseconds d) {
+  return "Task timed out after " + seconds_text(d) + " seconds";
+}
+
+invocation_outcome service_error(const invocation_request& req, std::string type, const std::string& message) {
+  invocation_outcome o;
+  o.error_type = std::move(type);
+  o.error_message = "RequestId: " + req.request_id + " Error: " + message;
+  o.body = json{{"errorType", o.error_type}, {"errorMessage", o.error_message}}.dump();
+  return o;
+}
 
 struct environment::endpoint {
   httplib::Server server;
@@ -73,11 +94,7 @@ environment::environment(environment_options opts, process_guard* guard) : opts_
     std::string id = req.path.substr(std::strlen(api_prefix) + 12);
     id = id.substr(0, id.find('/'));
     if (id == current_id_) {
-      invocation_outcome o;
-      o.error_type = "Function.ResponseSizeTooLarge";
-      o.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
-      o.body = json{{"errorMessage", o.error_message}, {"errorType", o.error_type}}.dump();
-      answer_ = std::move(o);
+      answer_ = response_too_large();
       current_id_.clear();
       cv_.notify_all();
     }
@@ -118,9 +135,7 @@ environment::environment(environment_options opts, process_guard* guard) : opts_
     invocation_outcome o;
     if (what == "response") {
       if (req.body.size() > max_response_bytes) {
-        o.error_type = "Function.ResponseSizeTooLarge";
-        o.error_message = "Response payload size exceeded maximum allowed payload size (6291556 bytes).";
-        o.body = json{{"errorMessage", o.error_message}, {"errorType", o.error_type}}.dump();
+        o = response_too_large();
         answer_error(res, 413, "RequestEntityTooLarge", "Exceeded maximum allowed payload size (6291556 bytes).");
       } else {
         o.ok = true;
@@ -277,13 +292,6 @@ std::vector<std::string> environment::take_output() {
 
 invocation_outcome environment::invoke(const invocation_request& req) {
   std::unique_lock lock(mu_);
-  auto fail = [&](std::string type, std::string message) {
-    invocation_outcome o;
-    o.error_type = std::move(type);
-    o.error_message = "RequestId: " + req.request_id + " Error: " + message;
-    o.body = json{{"errorType", o.error_type}, {"errorMessage", o.error_message}}.dump();
-    return o;
-  };
   bool cold = !initialized_;
   pending_ = req;
   answer_.reset();
@@ -299,11 +307,13 @@ invocation_outcome environment::invoke(const invocation_request& req) {
       out->error_message = doc.is_object() ? doc.value("errorMessage", *init_error_type_) : *init_error_type_;
       out->body = *init_error_body_;
     } else if (exited_ || stopping_) {
-      out = fail("Runtime.ExitError", "Runtime exited with error: " + (exited_ ? *exited_ : "signal: killed"));
+      out = service_error(req, "Runtime.ExitError",
+                          "Runtime exited with error: " + (exited_ ? *exited_ : "signal: killed"));
     } else if (!initialized_) {
-      out = fail("Runtime.InitError", "Init phase timed out after " + seconds_text(opts_.init_timeout) +
-                                          " seconds: the runtime never asked for an event (GET /2018-06-01/"
-                                          "runtime/invocation/next at AWS_LAMBDA_RUNTIME_API)");
+      out = service_error(req, "Runtime.InitError",
+                          "Init phase timed out after " + seconds_text(opts_.init_timeout) +
+                              " seconds: the runtime never asked for an event (GET /2018-06-01/"
+                              "runtime/invocation/next at AWS_LAMBDA_RUNTIME_API)");
     }
     if (out) dead_ = true;
   }
@@ -313,9 +323,10 @@ invocation_outcome environment::invoke(const invocation_request& req) {
     if (answer_) {
       out = std::move(*answer_);
     } else if (exited_ || stopping_) {
-      out = fail("Runtime.ExitError", "Runtime exited with error: " + (exited_ ? *exited_ : "signal: killed"));
+      out = service_error(req, "Runtime.ExitError",
+                          "Runtime exited with error: " + (exited_ ? *exited_ : "signal: killed"));
     } else {
-      out = fail("Sandbox.Timedout", "Task timed out after " + seconds_text(req.timeout) + " seconds");
+      out = service_error(req, "Sandbox.Timedout", timed_out_message(req.timeout));
       out->timed_out = true;
     }
     if (!answer_ || exited_) dead_ = true;

@@ -43,6 +43,12 @@ struct invocation_outcome {
   std::vector<std::string> output;  // lines the process printed since the last invocation ended
 };
 
+// Lambda's words for a timeout of `d`: "Task timed out after 3.00 seconds".
+std::string timed_out_message(std::chrono::milliseconds d);
+// An error the Lambda service reports itself (a timeout, an exit, a refused answer), worded as
+// Lambda words them: errorMessage "RequestId: ID Error: MESSAGE".
+invocation_outcome service_error(const invocation_request& req, std::string type, const std::string& message);
+
 struct environment_options {
   spawn_spec spawn;  // without AWS_LAMBDA_RUNTIME_API, which the environment adds
   std::chrono::milliseconds init_timeout{10'000};

@@ -214,17 +214,12 @@ json registry::invoke(const std::string& name, const json& event, const std::str
   try {
     if (fn.timeouts_left > 0) {
       --fn.timeouts_left;
-      char secs[32];
-      std::snprintf(secs, sizeof secs, "%.2f",
-                    double(std::chrono::duration_cast<std::chrono::milliseconds>(fn.timeout).count()) / 1000.0);
-      std::string msg = rid + " Task timed out after " + secs + " seconds";
-      append_log(fn, rid, msg);
+      std::string why = timed_out_message(fn.timeout);
+      append_log(fn, rid, rid + " " + why);
       finish("timeout");
-      rt_.trace().record("invoke.error", "functions",
-                         {{"function", name}, {"error", "Task timed out after " + std::string(secs) + " seconds"}},
-                         trace_id, cause);
+      rt_.trace().record("invoke.error", "functions", {{"function", name}, {"error", why}}, trace_id, cause);
       timed_out = true;
-      throw std::runtime_error("Task timed out after " + std::string(secs) + " seconds");
+      throw std::runtime_error(why);
     }
     if (fn.failures_left > 0) {
       --fn.failures_left;

@@ -80,14 +80,6 @@ namespace {
 
 aws_error throttled() { return aws_error("TooManyRequestsException", "Rate Exceeded.", 429); }
 
-invocation_outcome failed(const invocation_request& req, std::string type, const std::string& message) {
-  invocation_outcome o;
-  o.error_type = std::move(type);
-  o.error_message = "RequestId: " + req.request_id + " Error: " + message;
-  o.body = json{{"errorType", o.error_type}, {"errorMessage", o.error_message}}.dump();
-  return o;
-}
-
 }  // namespace
 
 invocation_outcome user_function::invoke(const invocation_request& req) {
@@ -96,7 +88,7 @@ invocation_outcome user_function::invoke(const invocation_request& req) {
   {
     std::lock_guard lock(mu_);
     // Dead environments go; an idle warm one is reused; else a new one if the limit allows.
-    if (stopped_) return failed(req, "Runtime.ExitError", "Runtime exited with error: the emulator is stopping");
+    if (stopped_) return service_error(req, "Runtime.ExitError", "Runtime exited with error: the emulator is stopping");
     std::erase_if(pool_, [](const std::unique_ptr<slot>& x) { return !x->busy && (!x->env || !x->env->usable()); });
     for (auto& x : pool_)
       if (!x->busy) {
@@ -133,7 +125,7 @@ invocation_outcome user_function::invoke(const invocation_request& req) {
     try {
       fresh = std::make_unique<environment>(std::move(opts), guard_);
     } catch (const std::exception& e) {
-      return failed(req, "Runtime.InvalidEntrypoint", e.what());
+      return service_error(req, "Runtime.InvalidEntrypoint", e.what());
     }
     std::lock_guard lock(mu_);
     if (stopped_) fresh->shutdown();
@@ -175,15 +167,15 @@ invocation_outcome user_function::invoke_http(const invocation_request& req) {
   invocation_outcome o;
   if (!res) {
     if (res.error() == httplib::Error::Read && watch.elapsed_ms() >= double(req.timeout.count())) {
-      o = failed(req, "Sandbox.Timedout",
-                 "Task timed out after " + std::to_string(req.timeout.count() / 1000) + ".00 seconds");
+      o = service_error(req, "Sandbox.Timedout", timed_out_message(req.timeout));
       o.timed_out = true;
     } else {
-      o = failed(req, "Runtime.Unavailable", "cannot reach " + spec_.url + ": " + httplib::to_string(res.error()));
+      o = service_error(req, "Runtime.Unavailable",
+                        "cannot reach " + spec_.url + ": " + httplib::to_string(res.error()));
     }
   } else if (res->body.size() > max_response_bytes) {
-    o = failed(req, "Function.ResponseSizeTooLarge",
-               "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
+    o = service_error(req, "Function.ResponseSizeTooLarge",
+                      "Response payload size exceeded maximum allowed payload size (6291556 bytes).");
   } else {
     json doc = json::parse(res->body, nullptr, false);
     bool error_doc = doc.is_object() && doc.contains("errorType") && doc.contains("errorMessage") &&
