@@ -227,9 +227,7 @@ int serve_command(const std::vector<std::string>& argv) {
     access.origins.push_back(o);
   }
   router.set_access(access);
-  for (const auto& api : system->apis()) router.add_api(api);
-  for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
-    router.add_rest(prefix, [&](const edge::request& req) { return system->lambda_rest(req); });
+  system->add_apis_to(router);
   // API Gateway: /{stage}/… for every served stage.
   router.set_stage_handler([&](const edge::request& req) {
     gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};
@@ -260,8 +258,7 @@ int serve_command(const std::vector<std::string>& argv) {
     std::string back = access.any_host                       ? (host == "::" ? "[::1]" : "127.0.0.1")
                        : host.find(':') != std::string::npos ? "[" + host + "]"
                                                              : host;
-    system->functions().set_unlocker([&](const std::function<void()>& f) { driver.outside(f); });
-    system->functions().set_host("/proc/self/exe", "http://" + back + ":" + std::to_string(server.port()));
+    system->host_user_code(driver, "http://" + back + ":" + std::to_string(server.port()));
   }
   if (!notice.empty()) rt->log().warn("serve", "functions that cannot run", {{"message", notice}});
   if (!edge::is_loopback_name(host))

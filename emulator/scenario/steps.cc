@@ -22,9 +22,7 @@ struct world::callback_endpoint {
 
   explicit callback_endpoint(world& w)
       : driver(w.rt->sched(), [](const std::string&) {}), router(*w.rt, std::vector<std::string>{w.stage}) {
-    for (const auto& api : w.system->apis()) router.add_api(api);
-    for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
-      router.add_rest(prefix, [&w](const edge::request& req) { return w.system->lambda_rest(req); });
+    w.system->add_apis_to(router);
     edge::server_options opts;
     opts.host = "127.0.0.1";
     opts.port = 0;
@@ -33,8 +31,7 @@ struct world::callback_endpoint {
     server->bind();
     held = driver.hold();
     thread = std::thread([this] { server->run(); });
-    w.system->functions().set_unlocker([this](const std::function<void()>& f) { driver.outside(f); });
-    w.system->functions().set_host("/proc/self/exe", "http://127.0.0.1:" + std::to_string(server->port()));
+    w.system->host_user_code(driver, "http://127.0.0.1:" + std::to_string(server->port()));
   }
   ~callback_endpoint() {
     held.unlock();  // requests in progress finish; then the server stops

@@ -9,17 +9,21 @@
 #include "emulator/core/time_format.h"
 
 namespace emu::system {
-namespace {
-
-// "arn:aws:lambda:us-east-1:000000000000:function:Name[:qualifier]" → "Name".
-std::string function_name(const std::string& arn) {
-  auto pos = arn.find(":function:");
-  if (pos == std::string::npos) return arn;
-  std::string rest = arn.substr(pos + 10);
-  return rest.substr(0, rest.find(':'));
+std::string function_name_of(std::string ref) {
+  if (auto pos = ref.find("function:"); pos != std::string::npos) ref = ref.substr(pos + 9);
+  return ref.substr(0, ref.find(':'));
 }
 
-}  // namespace
+void instance::add_apis_to(edge::router& router) {
+  for (const auto& a : apis_) router.add_api(a);
+  for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
+    router.add_rest(prefix, [this](const edge::request& req) { return lambda_rest(req); });
+}
+
+void instance::host_user_code(realtime_driver& driver, const std::string& endpoint_url) {
+  functions_.set_unlocker([&driver](const std::function<void()>& f) { driver.outside(f); });
+  functions_.set_host("/proc/self/exe", endpoint_url);
+}
 
 instance::instance(runtime& rt, const system_def& def, const std::vector<std::string>& stages,
                    const std::string& data_dir, const outbox_options& outbox)
@@ -39,7 +43,7 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   functions_.set_arn_prefix("arn:aws:lambda:" + def.region + ":" + def.account + ":function:");
   bus_.set_delivery("lambda",
                     [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-                      functions_.invoke_async(function_name(arn), payload, trace_id);
+                      functions_.invoke_async(function_name_of(arn), payload, trace_id);
                     });
   // The first outcome of an invocation carrying a waiting request's trace id is its reply.
   functions_.set_async_observer(
@@ -100,7 +104,7 @@ void instance::deliver(const std::string& arn, const json& payload, const json& 
                        const std::string& trace_id) {
   if (arn.starts_with("arn:aws:sqs:")) return send_to_queue(arn, payload, attributes, trace_id);
   if (arn.starts_with("arn:aws:lambda:")) {
-    functions_.invoke_async(function_name(arn), payload, trace_id);
+    functions_.invoke_async(function_name_of(arn), payload, trace_id);
     return;
   }
   // An EventBridge bus: Lambda's destination events.

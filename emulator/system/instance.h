@@ -22,6 +22,7 @@
 #include "emulator/durable/store.h"
 #include "emulator/dynamo/service.h"
 #include "emulator/edge/message.h"
+#include "emulator/edge/router.h"
 #include "emulator/functions/registry.h"
 #include "emulator/gateway/gateway.h"
 #include "emulator/outbox/outbox.h"
@@ -33,6 +34,10 @@ class function_env;
 }
 
 namespace emu::system {
+
+// The function a Lambda reference names: "Name", "Name:$LATEST",
+// "arn:aws:lambda:REGION:ACCOUNT:function:Name[:qualifier]" or "ACCOUNT:function:Name" → "Name".
+std::string function_name_of(std::string ref);
 
 // Where each stage's outbox store lives: SQLite in memory (default), SQLite files in
 // `data_dir` (outbox-<stage>.db), or a real PostgreSQL (`postgres_url`), one schema per stage
@@ -85,6 +90,11 @@ class instance {
 
   // The Lambda API (REST JSON under /2015-03-31/ and /2019-09-25/), lambda_api.cc.
   edge::response lambda_rest(const edge::request& req);
+  // Serves this instance's AWS APIs and its Lambda API on `router` (serve, run's callback endpoint).
+  void add_apis_to(edge::router& router);
+  // User code waits with `driver`'s world lock released and calls back to `endpoint_url`
+  // (serve's own port, or run's callback endpoint). Call before the first invocation.
+  void host_user_code(realtime_driver& driver, const std::string& endpoint_url);
 
   std::string function_arn(const std::string& qualified_name) const;
   // The access key id a user-code function's process signs its AWS calls with.

@@ -26,26 +26,15 @@ edge::response rest_json(int status, const json& body) {
   return r;
 }
 
-edge::response rest_error(const aws_error& e, int status = 0) {
-  int s = status                                             ? status
-          : e.type() == "ResourceNotFoundException"          ? 404
-          : e.type() == "TooManyRequestsException"           ? 429
-          : e.type() == "RequestTooLargeException"           ? 413
-          : e.type() == "ResourceConflictException"          ? 409
-          : e.type() == "ServiceException"                   ? 500
-          : e.http_status() >= 400 && e.http_status() != 400 ? e.http_status()
-                                                             : 400;
+// Lambda's REST error: the name in x-amzn-ErrorType, {Type, message} in the body. Lambda answers
+// an unknown function with 404 where the shared error type defaults to 400.
+edge::response rest_error(const aws_error& e) {
+  int s = e.type() == "ResourceNotFoundException" ? 404 : e.http_status();
   json body = {{"Type", s >= 500 ? "Service" : "User"}, {"message", e.message()}};
   if (e.type() == "TooManyRequestsException") body["Reason"] = "ReservedFunctionConcurrentInvocationLimitExceeded";
   edge::response r = rest_json(s, body);
   r.headers.emplace_back("x-amzn-ErrorType", e.type());
   return r;
-}
-
-// "Name", "Name:$LATEST", "arn:aws:lambda:region:acct:function:Name[:qualifier]", "acct:function:Name".
-std::string function_name_of(std::string ref) {
-  if (auto pos = ref.find("function:"); pos != std::string::npos) ref = ref.substr(pos + 9);
-  return ref.substr(0, ref.find(':'));
 }
 
 std::string runtime_name(const function_def& f) {
