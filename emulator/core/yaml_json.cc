@@ -33,6 +33,12 @@ load_error::load_error(const std::string& file, const YAML::Mark& mark, const st
 load_error::load_error(const std::string& file, int line, const std::string& message)
     : std::runtime_error(located(file, line, 0, "", message)), line_(line) {}
 
+load_error load_error::several(const std::vector<load_error>& all) {
+  std::string text;
+  for (const auto& e : all) text += (text.empty() ? "" : "\n") + std::string(e.what());
+  return load_error(located_text{text}, all.empty() ? 0 : all.front().line());
+}
+
 namespace {
 // yaml-cpp 0.7 recurses per nesting level while parsing, so deep input must be refused before
 // it reaches the parser. Counting brackets and indentation is a cheap upper bound.

@@ -18,8 +18,15 @@ class load_error : public std::runtime_error {
   load_error(const std::string& file, const YAML::Mark& mark, const std::string& path, const std::string& message);
   load_error(const std::string& file, int line, const std::string& message);
   int line() const { return line_; }
+  // Several problems of one file as one error, one per line (the first one's line kept), so a
+  // user fixes them all in one round.
+  static load_error several(const std::vector<load_error>& all);
 
  private:
+  struct located_text {
+    std::string text;
+  };
+  load_error(located_text t, int line) : std::runtime_error(t.text), line_(line) {}
   int line_;
 };
 

@@ -56,10 +56,6 @@ struct query_check {
   std::shared_ptr<const expected> count, items;
 };
 
-json expand_strings(const json& v, const match_env& env) {
-  return transform_strings(v, [&](const std::string& s) -> json { return env.resolve(s); });
-}
-
 }  // namespace
 
 void add_aws_steps(registry& reg) {

@@ -12,6 +12,13 @@
 
 namespace emu::scenario {
 
+// The file a scenario names by the relative path `rel_path` (a fixture, an import file): beside
+// the scenario, in each folder above it up to its project's root (the nearest folder holding
+// .git, else the one holding the scenarios/ folder it is in), or in the working directory —
+// the first that exists and stays inside the folder it was found from. "" if none; `outside`
+// (optional) is set when one existed but led outside.
+std::string locate_beside(const std::string& scenario_file, const std::string& rel_path, bool* outside = nullptr);
+
 scenario load_scenario(const std::string& path, const registry& reg, const system_def& sys);
 
 // The scenario files under `paths` (files as given; folders searched recursively for *.yaml

@@ -285,4 +285,9 @@ void match(const expected& e, const json* a, const std::string& path, const matc
   }
 }
 
+json expand_strings(const json& v, const match_env& env) {
+  if (!env.resolve) return v;
+  return transform_strings(v, [&](const std::string& s) -> json { return env.resolve(s); });
+}
+
 }  // namespace emu::scenario

@@ -82,6 +82,9 @@ inline std::vector<mismatch> match(const expected& e, const json& actual, const 
   return out;
 }
 
+// `v` with every ${…} template in its strings resolved (a value read by a check: keys, where:).
+json expand_strings(const json& v, const match_env& env);
+
 // "string \"abc\"", "number 3", "object {…3 keys}", "missing" — for failure messages.
 std::string describe(const json* v);
 

@@ -67,16 +67,20 @@ std::vector<mismatch> check_rows(world& w, const void* compiled, const match_env
     for (const auto& e : st.events()) all.push_back(e.to_json());
   else
     all = st.rows(c.table);
+  json where = expand_strings(c.where, env);
   json picked = json::array();
   for (const auto& r : all)
-    if (fits(r, c.where) && (c.status.empty() || r.value("status", "") == c.status)) picked.push_back(r);
+    if (fits(r, where) && (c.status.empty() || r.value("status", "") == c.status)) picked.push_back(r);
   std::vector<mismatch> out;
   json n = picked.size();
   if (c.count) match(*c.count, &n, "$.count", env, out);
   if (c.rows) match(*c.rows, &picked, c.table.empty() ? "$.events" : "$.rows", env, out);
   if (!out.empty()) {
     std::string seen = picked.dump();
-    out.push_back({"$", "matching rows: " + (seen.size() > 600 ? seen.substr(0, 600) + "…" : seen)});
+    std::string query = (c.table.empty() ? std::string("outbox_events") : c.table) + " where " + where.dump() +
+                        (c.status.empty() ? "" : " and status = " + c.status);
+    out.push_back({"$", "rows of " + query + " (of " + std::to_string(all.size()) +
+                            "): " + (seen.size() > 600 ? seen.substr(0, 600) + "…" : seen)});
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/scenario/loader.h"
 #include "emulator/scenario/steps.h"
 
 namespace emu::scenario {
@@ -59,6 +60,8 @@ void add_sqs_steps(registry& reg) {
                 },
                 [](world& w, const json& p) -> json {
                   std::string f = p["file"];
+                  // Beside the scenario or up to its project's root, as fixtures are.
+                  if (std::string found = locate_beside(w.file, f); !found.empty()) f = found;
                   json records = bellyfed::read_import_file(f);
                   sqs::queue& q = need_queue(w, p.value("queue", "restaurant-import"));
                   for (const auto& r : records) w.system->sqs().send(q.name, r.dump());

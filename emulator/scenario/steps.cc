@@ -41,13 +41,16 @@ struct world::callback_endpoint {
 };
 
 world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
-             const std::string& postgres, const std::string& file)
-    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)), sys(def), stage(std::move(stage_name)) {
+             const std::string& postgres, const std::string& scenario_file)
+    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)),
+      sys(def),
+      stage(std::move(stage_name)),
+      file(scenario_file) {
   rt->log().keep_in_memory(true);
   system::outbox_options o;
   if (!postgres.empty()) {
     // A schema per scenario and process: concurrent runs (ctest -j, --jobs) never share rows.
-    std::uint64_t h = fnv1a64(file);
+    std::uint64_t h = fnv1a64(scenario_file);
     char name[64];
     std::snprintf(name, sizeof name, "emu_%d_%012llx_", int(getpid()), (unsigned long long)(h & 0xffffffffffffULL));
     o.postgres_url = postgres;

@@ -28,6 +28,7 @@ struct world {
   std::unique_ptr<runtime> rt;
   const system_def& sys;
   std::string stage;
+  std::string file;  // the scenario file: the files it names are found beside it (locate_beside)
   std::unique_ptr<emu::system::instance> system;  // the scenario's stage of the system
   functions::registry& fns() { return system->functions(); }
   bus::service& bus() { return system->bus(); }

@@ -119,3 +119,58 @@ TEST_CASE("runner: a scenario run twice gives identical traces", "[scenario][run
   CHECK(norm[0]["data"]["event"]["id"] == "<id:2>");  // <id:1> is the invocation's request id
   CHECK(norm[0]["at"] == "<time:1>");
 }
+
+// `check` fixes everything in one round: every problem of a file is reported, not the first.
+TEST_CASE("loader: every problem of a file is reported at once", "[scenario][loader]") {
+  std::string m = load(
+      "scenario: several\nbogus: 1\nseed: -1\nsteps:\n  - advance: forever\n  - invoke: {function: echo, nope: 1}\n"
+      "  - invoke: {function: echo}\n    capture: {got: $.id}\n  - invoke: {function: '${got}', event: 3}\n");
+  CHECK_THAT(m, Catch::Contains("bogus: unknown key"));
+  CHECK_THAT(m, Catch::Contains("seed: must be a whole number"));
+  CHECK_THAT(m, Catch::Contains("steps[0].advance: 'forever' is not a duration"));
+  CHECK_THAT(m, Catch::Contains("steps[1].invoke.nope: unknown key"));
+  CHECK_THAT(m, !Catch::Contains("${got}"));  // an earlier capture stays known
+}
+
+// A shipped scenario names `fixtures/…` from the project's root; it is found from any folder.
+TEST_CASE("loader: fixture paths resolve against the scenario's project root", "[scenario][loader]") {
+  namespace fs = std::filesystem;
+  auto root = fs::temp_directory_path() / ("emu_loader_root_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "scenarios" / "deep");
+  fs::create_directories(root / "fixtures");
+  std::ofstream(root / "fixtures" / "one.yaml") << "tables:\n  FoodEstablishment:\n    - {PK: 'EST#1', SK: 'META#1'}\n";
+  std::ofstream(root / "scenarios" / "deep" / "s.yaml")
+      << "scenario: x\nfixtures: [fixtures/one.yaml]\nsteps:\n  - expect: {item: {table: FoodEstablishment, key: "
+         "{PK: 'EST#1', SK: 'META#1'}}}\n";
+  std::ofstream(root / "elsewhere.yaml") << "scenario: y\nfixtures: [fixtures/one.yaml]\nsteps:\n  - settle: {}\n";
+  emu::scenario::registry reg;
+  auto s = emu::scenario::load_scenario((root / "scenarios" / "deep" / "s.yaml").string(), reg, sys());
+  REQUIRE(s.fixtures.size() == 1);
+  CHECK(emu::scenario::run_scenario(s, sys(), reg).result == emu::scenario::status::passed);
+  // Beside a scenario outside any project only its own folder counts.
+  CHECK(emu::scenario::locate_beside((root / "scenarios" / "deep" / "s.yaml").string(), "fixtures/one.yaml") != "");
+  fs::remove_all(root);
+}
+
+// Templates in outbox/rows `where:` are resolved like everywhere else, and a failure prints the
+// resolved query.
+TEST_CASE("runner: templates in where: of outbox and rows checks", "[scenario][runner]") {
+  emu::scenario::registry reg;
+  auto pass = write_temp(
+      "scenario: where\nvars: {rid: r-77}\nsteps:\n"
+      "  - action: {name: createRestaurant, input: {id: '${rid}', name: Pho, address: 1 Main St, city: Seattle, "
+      "cuisineType: Vietnamese}}\n"
+      "  - expect: {rows: {table: restaurants, where: {id: '${rid}'}, count: 1}}\n"
+      "  - expect: {outbox: {where: {aggregate_id: '${rid}'}, count: 1}}\n");
+  auto s = emu::scenario::load_scenario(pass, reg, sys());
+  auto o = emu::scenario::run_scenario(s, sys(), reg);
+  INFO((o.steps.back().details.empty() ? std::string() : o.steps.back().details.front()));
+  CHECK(o.result == emu::scenario::status::passed);
+  auto fail = write_temp(
+      "scenario: where\nvars: {rid: r-77}\nsteps:\n"
+      "  - expect: {rows: {table: restaurants, where: {id: '${rid}'}, count: 1}}\n");
+  auto f = emu::scenario::run_scenario(emu::scenario::load_scenario(fail, reg, sys()), sys(), reg);
+  REQUIRE(f.result == emu::scenario::status::failed);
+  CHECK_THAT(f.steps.back().details.back(), Catch::Contains("restaurants where {\"id\":\"r-77\"}"));
+}
