@@ -20,6 +20,9 @@ class clock {
   virtual instant now() const = 0;
   // True for a clock that only moves when told to (the scheduler may then jump it forward).
   virtual bool is_virtual() const = 0;
+  // A virtual clock: moves it forward to `t` (an earlier `t` leaves it where it is). The
+  // scheduler calls it as it runs work due in virtual time; a real clock throws logic_error.
+  virtual void jump(instant t);
 };
 
 // A virtual clock. Time never moves by itself and never goes backwards.
@@ -31,9 +34,32 @@ class manual_clock final : public clock {
   // Moves the clock to `t`; a `t` in the past leaves it where it is.
   void set(instant t);
   void advance(duration d) { set(now() + d); }
+  void jump(instant t) override { set(t); }
 
  private:
   std::atomic<long long> now_ms_;
+};
+
+// The clock of `serve`: the wall clock (shifted, once told to move) or, in virtual mode, a
+// frozen instant that moves only when told — then serve runs work exactly as `run` does.
+// Reads are safe from any thread; changes come from one thread at a time (under the world lock).
+class serve_clock final : public clock {
+ public:
+  instant now() const override;
+  bool is_virtual() const override { return frozen_.load(); }
+  void jump(instant t) override { set(t); }
+  // Moves to `t`; false if `t` is earlier than now (time never goes back, except by reset_to).
+  bool set(instant t);
+  void advance(duration d) { set(now() + d); }
+  // Virtual: time stops where it is. Real: it goes on from there at the wall clock's pace.
+  void set_virtual(bool on);
+  // A new world (POST /_emu/reset): time restarts at `t`, which may be in the past.
+  void reset_to(instant t);
+
+ private:
+  std::atomic<bool> frozen_{false};
+  std::atomic<long long> frozen_ms_{0};  // virtual mode: the time
+  std::atomic<long long> offset_ms_{0};  // real mode: added to the wall clock
 };
 
 // The wall clock, for `serve`.

@@ -15,6 +15,11 @@ namespace emu {
 class id_source {
  public:
   explicit id_source(std::uint64_t seed) : state_(seed) {}
+  // Starts the sequence again from `seed` (a reset world draws the ids a fresh one would).
+  void reseed(std::uint64_t seed) {
+    std::lock_guard lock(mu_);
+    state_ = seed;
+  }
   // "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lower-case hex.
   std::string uuid();
   std::uint64_t next_u64();

@@ -25,9 +25,11 @@ class runtime {
   // `trace_capacity` entries (about 0.5 KB each): bounded memory under any load.
   static std::unique_ptr<runtime> make_real(std::uint64_t seed, log_level level, std::ostream* log_out,
                                             std::size_t trace_capacity = 10'000) {
-    return std::unique_ptr<runtime>(
-        new runtime(std::make_unique<system_clock>(), seed, level, log_out, trace_capacity));
+    return std::unique_ptr<runtime>(new runtime(std::make_unique<serve_clock>(), seed, level, log_out, trace_capacity));
   }
+
+  // serve's clock, which its admin API moves and switches (null in a virtual-time runtime).
+  serve_clock* served_clock() { return dynamic_cast<serve_clock*>(clock_.get()); }
 
   emu::clock& clock() { return *clock_; }
   id_source& ids() { return ids_; }

@@ -2,7 +2,8 @@
 //
 // Tasks run in (time, sequence) order; a task may schedule more tasks. On a virtual clock the
 // scenario runner calls `advance` / `run_until`, which jump the clock to each task's instant;
-// `serve` uses `realtime_driver`, which runs due tasks as the wall clock reaches them. Same
+// `serve` uses `realtime_driver`, which runs due tasks as the wall clock reaches them (and none
+// while serve's clock is virtual: then only advancing it runs work, as in a scenario). Same
 // code path, different driver. Scheduling and cancelling are thread-safe; the run functions are
 // meant for one driver thread at a time. A task that throws stops the run and the exception
 // propagates to the caller of the run function (the task is consumed).
@@ -47,6 +48,9 @@ class scheduler {
   // on the way, and leaves the clock at `until`. Throws std::logic_error on a real clock.
   std::size_t run_until(instant until);
   std::size_t advance(duration d) { return run_until(clock_.now() + d); }
+
+  // Drops every task (a reset world: the tasks belong to components that are gone).
+  void clear();
 
   std::optional<instant> next_due() const;
   std::size_t pending() const;

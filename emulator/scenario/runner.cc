@@ -24,6 +24,8 @@ void add_mismatches(step_outcome& o, const std::vector<mismatch>& ms) {
   for (const auto& m : ms) o.details.push_back(m.path + ": " + m.message);
 }
 
+}  // namespace
+
 // Runs one standalone check, with `within` (eventually) and `absent` semantics, in virtual time.
 std::vector<mismatch> run_check(world& w, const check& c, const match_env& env) {
   auto& sched = w.rt->sched();
@@ -44,17 +46,25 @@ std::vector<mismatch> run_check(world& w, const check& c, const match_env& env) 
   }
 }
 
-}  // namespace
+json world_executor::run_step(const step& st, const json& params) { return reg_.step(st.kind)->run(w_, params); }
 
-scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg,
-                              const std::string& postgres) {
-  scenario_outcome out;
-  out.file = s.file;
-  out.name = s.name;
-  out.tags = s.tags;
-  world w(sys, s.stage, s.start, s.seed, postgres, s.file);
-  json vars = s.vars;
-  for (const auto& fx : s.fixtures) {
+std::vector<mismatch> world_executor::run_check(const check& c, const match_env& env, const json&) {
+  return emu::scenario::run_check(w_, c, env);
+}
+
+json world_executor::builtin(const std::string& name) {
+  if (name == "now") return iso8601_ms(w_.rt->clock().now());
+  return w_.rt->ids().uuid();
+}
+
+json world_executor::trace() {
+  json out = json::array();
+  for (const auto& e : w_.rt->trace().since(w_.trace_start)) out.push_back(to_json(e));
+  return out;
+}
+
+void load_fixtures(world& w, const std::vector<fixture_items>& fixtures) {
+  for (const auto& fx : fixtures) {
     std::string table = w.qualified(fx.table);
     for (std::size_t i = 0; i < fx.items.size(); ++i) {
       try {
@@ -69,27 +79,56 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
         }
         w.system->dynamo().put_item({{"TableName", table}, {"Item", dynamo::item_from_plain(fx.items[i])}});
       } catch (const aws_error& e) {
-        step_outcome so;
-        so.name = so.kind = "fixtures";
-        so.ran = true;
-        so.result = status::error;
-        so.details.push_back(fx.file + ":" + std::to_string(fx.line) + ": " + (fx.outbox_rows ? "rows." : "tables.") +
-                             fx.table + "[" + std::to_string(i) + "]: " + e.type() + ": " + e.message());
-        out.steps.push_back(std::move(so));
-        out.result = status::error;
-        out.virtual_elapsed = "0s";
-        return out;
+        throw std::runtime_error(fx.file + ":" + std::to_string(fx.line) + ": " +
+                                 (fx.outbox_rows ? "rows." : "tables.") + fx.table + "[" + std::to_string(i) +
+                                 "]: " + e.type() + ": " + e.message());
       }
     }
   }
+}
+
+namespace {
+
+void fixture_error(scenario_outcome& out, const std::string& message) {
+  step_outcome so;
+  so.name = so.kind = "fixtures";
+  so.ran = true;
+  so.result = status::error;
+  so.details.push_back(message);
+  out.steps.push_back(std::move(so));
+  out.result = status::error;
+  out.virtual_elapsed = "0s";
+}
+
+}  // namespace
+
+scenario_outcome run_scenario(const scenario& s, const system_def& sys, const registry& reg,
+                              const std::string& postgres) {
+  scenario_outcome out;
+  out.file = s.file;
+  out.name = s.name;
+  out.tags = s.tags;
+  world w(sys, s.stage, s.start, s.seed, postgres, s.file);
+  try {
+    load_fixtures(w, s.fixtures);
+  } catch (const std::exception& e) {
+    fixture_error(out, e.what());
+    return out;
+  }
   w.trace_start = w.rt->trace().last_seq();  // fixtures are setup, not part of the trace
+  world_executor ex(w, reg);
+  run_steps(s, sys, reg, ex, out);
+  return out;
+}
+
+void run_steps(const scenario& s, const system_def& sys, const registry& reg, executor& ex, scenario_outcome& out) {
+  json vars = s.vars;
 
   int depth = 0;
   lookup_fn lookup;
   lookup = [&](const std::string& name) -> json {
-    if (name == "stage") return w.stage;
-    if (name == "now") return iso8601_ms(w.rt->clock().now());
-    if (name == "uuid") return w.rt->ids().uuid();
+    if (name == "stage") return s.stage;
+    if (name == "now" || name == "uuid") return ex.builtin(name);
     if (name.rfind("env:", 0) == 0) {
       const char* v = std::getenv(name.substr(4).c_str());
       if (!v) throw runtime_failure("${" + name + "}: environment variable " + name.substr(4) + " is not set");
@@ -97,9 +136,9 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     }
     auto it = vars.find(name);
     if (it == vars.end() && name == "api_key")  // the first enabled key whose usage plan covers the stage
-      for (const auto& k : w.sys.gateway.api_keys)
-        for (const auto& u : w.sys.gateway.usage_plans)
-          if (k.enabled && u.name == k.plan && u.covers(w.stage)) return k.value;
+      for (const auto& k : sys.gateway.api_keys)
+        for (const auto& u : sys.gateway.usage_plans)
+          if (k.enabled && u.name == k.plan && u.covers(s.stage)) return k.value;
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
     // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
     if (it->is_string() && it->get_ref<const std::string&>().find("${") != std::string::npos) {
@@ -121,14 +160,13 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
     so.ran = true;
     try {
       if (st.kind == "expect") {
-        for (const auto& c : st.checks) add_mismatches(so, run_check(w, c, env));
+        for (const auto& c : st.checks) add_mismatches(so, ex.run_check(c, env, vars));
         if (!so.details.empty()) so.result = status::failed;
       } else {
-        const step_kind* k = reg.step(st.kind);
         json params = expand_all(yaml_to_json(st.params, s.file, st.kind), lookup);
         json result;
         try {
-          result = k->run(w, params);
+          result = ex.run_step(st, params);
         } catch (const aws_error& e) {
           result = {{"error", {{"type", e.type()}, {"message", e.message()}}}};
         } catch (const runtime_failure&) {
@@ -174,9 +212,8 @@ scenario_outcome run_scenario(const scenario& s, const system_def& sys, const re
       break;
     }
   }
-  for (const auto& e : w.rt->trace().since(w.trace_start)) out.trace.push_back(to_json(e));
-  out.virtual_elapsed = format_duration(w.rt->clock().now() - s.start);
-  return out;
+  out.trace = ex.trace();
+  out.virtual_elapsed = format_duration(ex.now() - s.start);
 }
 
 json normalise_trace(const json& trace) {

@@ -42,10 +42,9 @@ struct world::callback_endpoint {
 
 world::world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
              const std::string& postgres, const std::string& scenario_file)
-    : rt(runtime::make_virtual(start, seed, log_level::off, nullptr)),
-      sys(def),
-      stage(std::move(stage_name)),
-      file(scenario_file) {
+    : rt(nullptr), sys(def), stage(std::move(stage_name)), file(scenario_file), system(nullptr) {
+  own_rt_ = runtime::make_virtual(start, seed, log_level::off, nullptr);
+  rt = own_rt_.get();
   rt->log().keep_in_memory(true);
   system::outbox_options o;
   if (!postgres.empty()) {
@@ -57,10 +56,20 @@ world::world(const system_def& def, std::string stage_name, instant start, std::
     o.schema_prefix = name;
     o.drop_schemas = true;
   }
-  system = std::make_unique<emu::system::instance>(*rt, def, std::vector<std::string>{stage}, "", o);
+  own_system_ = std::make_unique<emu::system::instance>(*rt, def, std::vector<std::string>{stage}, "", o);
+  system = own_system_.get();
   if (!system->functions().user_functions().empty()) callback_ = std::make_unique<callback_endpoint>(*this);
   trace_start = rt->trace().last_seq();
 }
+
+world::world(runtime& borrowed_rt, const system_def& def, std::string stage_name, emu::system::instance& borrowed,
+             std::uint64_t trace_start_seq, const std::string& scenario_file)
+    : rt(&borrowed_rt),
+      sys(def),
+      stage(std::move(stage_name)),
+      file(scenario_file),
+      system(&borrowed),
+      trace_start(trace_start_seq) {}
 
 world::~world() {
   if (callback_) system->functions().shutdown();

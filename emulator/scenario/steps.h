@@ -19,17 +19,23 @@
 
 namespace emu::scenario {
 
-// Everything one scenario runs against: its own runtime and components, isolated from others.
+// Everything one scenario runs against: its own runtime and components, isolated from others
+// (run), or a running serve's (its admin API and `serve --init`).
 struct world {
   // `postgres` non-empty: the outbox store is that PostgreSQL, in a schema of this scenario's own.
   world(const system_def& def, std::string stage_name, instant start, std::uint64_t seed,
         const std::string& postgres = "", const std::string& file = "");
+  // A view of a system someone else owns (serve's): nothing is created or hosted.
+  world(runtime& borrowed_rt, const system_def& def, std::string stage_name, emu::system::instance& borrowed,
+        std::uint64_t trace_start_seq, const std::string& file = "");
   ~world();
-  std::unique_ptr<runtime> rt;
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+  runtime* rt;
   const system_def& sys;
   std::string stage;
-  std::string file;  // the scenario file: the files it names are found beside it (locate_beside)
-  std::unique_ptr<emu::system::instance> system;  // the scenario's stage of the system
+  std::string file;               // the scenario file: the files it names are found beside it (locate_beside)
+  emu::system::instance* system;  // the scenario's stage of the system
   functions::registry& fns() { return system->functions(); }
   bus::service& bus() { return system->bus(); }
   // A stage-less resource name from a scenario, qualified with the scenario's stage.
@@ -37,6 +43,8 @@ struct world {
   std::uint64_t trace_start = 0;  // trace entries after this seq belong to the scenario
 
  private:
+  std::unique_ptr<runtime> own_rt_;
+  std::unique_ptr<emu::system::instance> own_system_;
   // With user code in the system: the AWS APIs on a loopback port for the code's own calls,
   // served only while the code runs (the scenario holds the world lock otherwise).
   struct callback_endpoint;
