@@ -10,11 +10,13 @@
 namespace emu::app {
 namespace {
 
-void add_outbox_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages) {
+void add_outbox_routes(edge::router& router, const std::function<system::instance&()>& current,
+                       const std::vector<std::string>& stages) {
   for (const auto& stage : stages) {
-    if (!system.has_outbox(stage)) continue;
+    if (!current().has_outbox(stage)) continue;
     std::string prefix = "/_emu/" + stage + "/actions/";
-    router.add_admin("POST", prefix + "*", [&system, stage, prefix](const edge::request& req) {
+    router.add_admin("POST", prefix + "*", [current, stage, prefix](const edge::request& req) {
+      system::instance& system = current();
       std::string name = req.path.substr(prefix.size());
       std::string type = req.header("content-type");
       json input;
@@ -36,7 +38,8 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
       return r;
     });
   }
-  router.add_admin("GET", "/_emu/outbox", [&system, stages](const edge::request& req) {
+  router.add_admin("GET", "/_emu/outbox", [current, stages](const edge::request& req) {
+    system::instance& system = current();
     std::string stage = stages.front();
     std::size_t limit = 100;
     for (const auto& [k, v] : req.query) {
@@ -62,8 +65,10 @@ void add_outbox_routes(edge::router& router, system::instance& system, const std
 
 }  // namespace
 
-void add_system_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages) {
-  router.add_admin("GET", "/_emu/events", [&system, stages](const edge::request& req) {
+void add_system_routes(edge::router& router, std::function<system::instance&()> current,
+                       const std::vector<std::string>& stages) {
+  router.add_admin("GET", "/_emu/events", [current, stages](const edge::request& req) {
+    system::instance& system = current();
     std::string bus = "default";
     for (const auto& [k, v] : req.query)
       if (k == "bus") bus = v;
@@ -82,7 +87,8 @@ void add_system_routes(edge::router& router, system::instance& system, const std
     r.body += "]}";
     return r;
   });
-  router.add_admin("GET", "/_emu/logs", [&system, stages](const edge::request& req) {
+  router.add_admin("GET", "/_emu/logs", [current, stages](const edge::request& req) {
+    system::instance& system = current();
     std::string fn, access;
     for (const auto& [k, v] : req.query) {
       if (k == "function") fn = v;
@@ -113,7 +119,8 @@ void add_system_routes(edge::router& router, system::instance& system, const std
     r.body = dump_lossy(json{{"logGroupName", "/aws/lambda/" + fn}, {"events", lines}});
     return r;
   });
-  router.add_admin("GET", "/_emu/metrics", [&system](const edge::request&) {
+  router.add_admin("GET", "/_emu/metrics", [current](const edge::request&) {
+    system::instance& system = current();
     edge::response r;
     r.body = dump_lossy(json{{"buses", system.bus().metrics()},
                              {"queues", system.sqs().metrics()},
@@ -121,7 +128,7 @@ void add_system_routes(edge::router& router, system::instance& system, const std
                              {"outbox", system.outbox_metrics()}});
     return r;
   });
-  add_outbox_routes(router, system, stages);
+  add_outbox_routes(router, current, stages);
 }
 
 }  // namespace emu::app

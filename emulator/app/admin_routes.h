@@ -8,6 +8,8 @@
 //                                               multipart/form-data bodies, as the seed's FormData)
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <vector>
 
@@ -16,6 +18,8 @@
 
 namespace emu::app {
 
-void add_system_routes(edge::router& router, system::instance& system, const std::vector<std::string>& stages);
+// `system` answers the instance served at the time of each request (a reset replaces it).
+void add_system_routes(edge::router& router, std::function<system::instance&()> system,
+                       const std::vector<std::string>& stages);
 
 }  // namespace emu::app

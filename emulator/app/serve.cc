@@ -9,12 +9,16 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "emulator/app/admin_routes.h"
+#include "emulator/app/drive.h"
+#include "emulator/core/time_format.h"
+#include "emulator/scenario/loader.h"
 #include "emulator/core/args.h"
 #include "emulator/core/error.h"
 #include "emulator/core/runtime.h"
@@ -33,9 +37,11 @@ Serves the emulated system on one HTTP port: AWS APIs by X-Amz-Target (JSON 1.0/
 Action= (query protocol), the Lambda API at /2015-03-31/... and /2019-09-25/..., API Gateway
 stages at /{stage}/..., and the admin API at /_emu/...
 (GET /_emu/health, /_emu/stages, /_emu/traces?since=N&limit=N&trace_id=T&kind=K&order=newest, /_emu/clock,
-/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S,
-POST /_emu/{stage}/actions/{name} for Server Actions). Time is the wall
-clock; ids come from a seeded generator. Stops cleanly on SIGINT or SIGTERM.
+/_emu/events?bus=NAME, /_emu/metrics, /_emu/logs?function=NAME|access=STAGE, /_emu/outbox?stage=S;
+POST /_emu/{stage}/actions/{name} for Server Actions, and POST /_emu/clock, /_emu/reset,
+/_emu/fixtures, /_emu/faults, /_emu/steps, /_emu/checks, /_emu/ids to drive it: docs/ADMIN.md).
+Time is the wall clock unless --clock virtual; ids come from a seeded generator. Stops cleanly on
+SIGINT or SIGTERM.
 
 options:
   --host HOST          address to bind (default 127.0.0.1; anything else exposes the emulator,
@@ -58,6 +64,14 @@ options:
                        default MaximumMessageSize of queues created through the API (default
                        262144; AWS now allows up to 1048576)
   --seed N             seed for generated ids (default 0)
+  --clock MODE         real (default: the wall clock) or virtual (time stands still at the start
+                       and moves only by POST /_emu/clock; work runs only as it is advanced, as in run)
+  --start TIME         the clock's start, ISO 8601 (default: now for real, 2024-12-01T00:00:00Z for
+                       virtual)
+  --fixtures FILE      a fixture file (the scenario format: tables:, rows:) written at start and
+                       again by every POST /_emu/reset; repeatable
+  --init FILE          a scenario whose fixtures and steps run once at start, before /_emu/health
+                       answers ok (a failing step stops serve, exit 4)
   --trace-capacity N   trace entries kept for /_emu/traces, the oldest dropped first (default
                        10000, at most 1000000; about 0.5 KB each)
   --log-level LEVEL    debug, info, warn, error or off (default info)
@@ -94,6 +108,10 @@ int serve_command(const std::vector<std::string>& argv) {
                           {"log-level", true},
                           {"sqs-max-message-bytes", true},
                           {"trace-capacity", true},
+                          {"clock", true},
+                          {"start", true},
+                          {"fixtures", true},
+                          {"init", true},
                           {"log-file", true}});
     if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
   } catch (const std::invalid_argument& e) {
@@ -126,6 +144,15 @@ int serve_command(const std::vector<std::string>& argv) {
   if (sqs_max < 1024 || sqs_max > 1048576)
     return usage("--sqs-max-message-bytes must be 1024 to 1048576 (AWS's range)");
   if (seed < 0) return usage("--seed must be 0 or more");
+  std::string clock_mode = a.value("clock", "real");
+  if (clock_mode != "real" && clock_mode != "virtual") return usage("--clock must be real or virtual");
+  std::optional<instant> start;
+  if (a.has("start")) {
+    start = parse_iso8601(a.value("start"));
+    if (!start) return usage("--start must be an ISO 8601 time such as 2024-12-01T12:00:00Z");
+  } else if (clock_mode == "virtual") {
+    start = scenario::default_start();
+  }
   opts.port = int(port);
   opts.max_body_bytes = std::size_t(max_body);
   auto level = parse_log_level(a.value("log-level", "info"));
@@ -199,13 +226,35 @@ int serve_command(const std::vector<std::string>& argv) {
   realtime_driver driver(rt->sched(), [&](const std::string& m) {
     rt->log().error("scheduler", "task failed", {{"error", m}});
   });
-  std::unique_ptr<system::instance> system;
+  if (auto* c = rt->served_clock()) {
+    if (start) c->reset_to(*start);
+    c->set_virtual(clock_mode == "virtual");
+  }
+  // What --fixtures and --init name is read before anything starts: a bad file is exit 2.
+  scenario::registry reg;
+  std::vector<std::vector<scenario::fixture_items>> fixtures;
+  std::optional<scenario::scenario> init;
   try {
-    system::outbox_options outbox;
-    outbox.postgres_url = a.value("postgres");
-    outbox.poll_always = true;  // rows may come from other writers (a real app on the same store)
-    system = std::make_unique<system::instance>(*rt, sys, stages, a.value("data-dir"), outbox);
-    system->sqs().max_message_bytes = std::size_t(sqs_max);
+    for (const auto& f : a.values("fixtures"))
+      fixtures.push_back(scenario::read_fixture_document(load_yaml_file(f), f, sys));
+    if (a.has("init")) init = scenario::load_scenario(a.value("init"), reg, sys);
+  } catch (const load_error& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  if (init && std::find(stages.begin(), stages.end(), init->stage) == stages.end())
+    return usage("--init " + a.value("init") + " runs in stage " + init->stage + ", which is not served");
+  std::unique_ptr<served_system> system;
+  try {
+    served_options so;
+    so.stages = stages;
+    so.data_dir = a.value("data-dir");
+    so.outbox.postgres_url = a.value("postgres");
+    so.outbox.poll_always = true;  // rows may come from other writers (a real app on the same store)
+    so.sqs_max_message_bytes = std::size_t(sqs_max);
+    so.seed = std::uint64_t(seed);
+    system = std::make_unique<served_system>(*rt, sys, so);
+    for (auto& f : fixtures) system->add_start_fixtures(std::move(f), stages.front());
   } catch (const aws_error& e) {
     std::cerr << "bellyfed-emu serve: " << e.message() << "\n";
     return 2;
@@ -213,7 +262,7 @@ int serve_command(const std::vector<std::string>& argv) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
     return 3;
   }
-  driver.set_commit([&] { system->commit(); });
+  driver.set_commit([&] { system->get().commit(); });
   edge::router router(*rt, stages);
   edge::access_policy access;
   std::string host = edge::host_name(opts.host);
@@ -227,11 +276,12 @@ int serve_command(const std::vector<std::string>& argv) {
     access.origins.push_back(o);
   }
   router.set_access(access);
-  system->add_apis_to(router);
+  auto current = [&system]() -> system::instance& { return system->get(); };
+  system->get().add_apis_to(router, current);
   // API Gateway: /{stage}/… for every served stage.
   router.set_stage_handler([&](const edge::request& req) {
     gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};
-    gateway::http_response out = system->gateway().handle(g);
+    gateway::http_response out = system->get().gateway().handle(g);
     edge::response r;
     r.status = out.status;
     for (auto& [k, v] : out.headers) {
@@ -243,9 +293,12 @@ int serve_command(const std::vector<std::string>& argv) {
     r.body = std::move(out.body);
     return r;
   });
-  add_system_routes(router, *system, stages);
+  add_system_routes(router, current, stages);
+  system->add_routes(router);
   std::string notice = system::not_runnable_notice(sys);
-  edge::add_admin_endpoints(router, *rt, {EMU_VERSION, stages, system::not_runnable(sys)});
+  std::atomic<bool> ready{!init};
+  edge::add_admin_endpoints(router, *rt,
+                            {EMU_VERSION, stages, system::not_runnable(sys), [&ready] { return ready.load(); }});
   edge::http_server server(router, driver, rt->log(), opts);
   try {
     server.bind();
@@ -270,7 +323,7 @@ int serve_command(const std::vector<std::string>& argv) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     if (sig != 0) rt->log().info("serve", "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    system->functions().shutdown();  // invocations in progress end now, not at their timeout
+    system->get().functions().shutdown();  // invocations in progress end now, not at their timeout
     server.stop();
   });
   rt->log().info("serve", "listening",
@@ -281,12 +334,32 @@ int serve_command(const std::vector<std::string>& argv) {
                   {"not_emulated", notice}});
   std::cout << "bellyfed-emu " << EMU_VERSION << " listening on http://" << opts.host << ":" << server.port()
             << " (stages: " << a.value("stages", "dev") << ")" << std::endl;
+  // serve --init: its steps run once the server answers (user code calls back to it), before
+  // /_emu/health says ok. A step that fails stops serve.
+  int status = 0;
+  std::thread initializer;
+  if (init)
+    initializer = std::thread([&] {
+      // Outside the emulated world: the server's own start, which a stop must not overtake.
+      while (!server.running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      auto outcome = driver.exclusive([&] { return system->run_init(*init); });
+      if (outcome.result == scenario::status::passed) {
+        rt->log().info("serve", "init done", {{"file", init->file}, {"steps", outcome.steps.size()}});
+        ready = true;
+        return;
+      }
+      for (const auto& st : outcome.steps)
+        for (const auto& d : st.details) std::cerr << "bellyfed-emu serve: --init " << d << "\n";
+      status = outcome.result == scenario::status::failed ? 4 : 3;
+      server.stop();
+    });
   server.run();
+  if (initializer.joinable()) initializer.join();
   // If the server stopped for another reason, release the signal thread.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   driver.stop();
-  return 0;
+  return status;
 }
 
 }  // namespace emu::app

@@ -216,4 +216,44 @@ json yaml_to_json(const YAML::Node& node, const std::string& file, const std::st
   return nullptr;
 }
 
+namespace {
+void emit_node(YAML::Emitter& out, const YAML::Node& n) {
+  const std::string& tag = n.Tag();
+  if (tag.size() > 1 && tag[0] == '!') out << YAML::LocalTag(tag.substr(1));
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      out << YAML::BeginMap;
+      for (const auto& kv : n) {
+        out << YAML::Key;
+        emit_node(out, kv.first);
+        out << YAML::Value;
+        emit_node(out, kv.second);
+      }
+      out << YAML::EndMap;
+      break;
+    case YAML::NodeType::Sequence:
+      out << YAML::BeginSeq;
+      for (const auto& x : n) emit_node(out, x);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Scalar:
+      // A quoted scalar has the tag "!": it is a string whatever it spells.
+      if (tag == "!")
+        out << YAML::DoubleQuoted << n.Scalar();
+      else
+        out << n.Scalar();
+      break;
+    default:
+      out << YAML::Null;
+  }
+}
+}  // namespace
+
+std::string yaml_text(const YAML::Node& node) {
+  YAML::Emitter out;
+  out << YAML::Flow;
+  emit_node(out, node);
+  return out.c_str();
+}
+
 }  // namespace emu

@@ -50,6 +50,10 @@ std::string read_yaml_file(const std::string& path);
 
 // Converts a YAML node (without custom tags) to JSON. Throws load_error on a tagged node
 // (tags are only meaningful in scenario expectations) or on a non-string map key.
+// YAML text that parses back to the same node: tags (`!any`, `!regex …`) and the quoting that
+// tells a string '3' from the number 3 included (yaml-cpp's own emitter drops the latter).
+std::string yaml_text(const YAML::Node& node);
+
 json yaml_to_json(const YAML::Node& node, const std::string& file, const std::string& path);
 // The JSON value of a plain (untagged, unquoted) scalar: null, bool, int, float, else string.
 json plain_scalar(const std::string& text);

@@ -41,6 +41,11 @@ constexpr std::uint64_t max_trace_page = 10'000;
 
 void add_admin_endpoints(router& r, runtime& rt, admin_info info) {
   r.add_admin("GET", "/_emu/health", [info](const request&) {
+    if (info.ready && !info.ready()) {
+      response r503 = ok({{"status", "starting"}, {"version", info.version}});
+      r503.status = 503;
+      return r503;
+    }
     return ok(
         {{"status", "ok"}, {"version", info.version}, {"stages", info.stages}, {"not_emulated", info.not_emulated}});
   });

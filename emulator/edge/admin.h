@@ -2,6 +2,8 @@
 // Components add their own (tables, queues, outbox, …) through router::add_admin.
 #pragma once
 
+#include <functional>
+
 #include <string>
 #include <vector>
 
@@ -14,6 +16,8 @@ struct admin_info {
   std::string version;
   std::vector<std::string> stages;
   std::vector<std::string> not_emulated;  // system-definition sections without a component yet
+  // False while serve is still starting (serve --init runs): health answers 503 "starting".
+  std::function<bool()> ready;
 };
 
 // GET /_emu/health   {"status":"ok","version":…,"stages":[…],"not_emulated":[…]}

@@ -426,6 +426,8 @@ int http_server::port() const { return impl_->bound_port; }
 
 void http_server::run() { impl_->server.listen_after_bind(); }
 
+bool http_server::running() const { return impl_->server.is_running(); }
+
 void http_server::stop() {
   if (impl_->server.is_running()) impl_->server.stop();
 }

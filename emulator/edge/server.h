@@ -33,6 +33,8 @@ class http_server {
   int port() const;
   // Serves until stop() is called (from any thread).
   void run();
+  // True once run() listens (a stop() before then is lost).
+  bool running() const;
   void stop();
 
  private:

@@ -77,6 +77,8 @@ check compile_check(const std::string& name, const YAML::Node& spec, const regis
     }
   }
   c.compiled = k->compile(body, file, path);
+  c.name = name;
+  c.source = body;
   return c;
 }
 
@@ -150,7 +152,15 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
                                   : "' not found (looked beside the scenario, in the folders above it up to its "
                                     "project's root, and in the working directory)"));
   YAML::Node root = load_yaml_file(fx);
-  if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables:");
+  auto items = read_fixture_document(root, fx, sys);
+  out.insert(out.end(), items.begin(), items.end());
+}
+
+}  // namespace
+
+std::vector<fixture_items> read_fixture_document(const YAML::Node& root, const std::string& fx, const system_def& sys) {
+  std::vector<fixture_items> out;
+  if (!root.IsMap()) throw load_error(fx, root.Mark(), "", "a fixture file is a map with tables: and rows:");
   for (const auto& kv : root) {
     std::string k = kv.first.Scalar();
     if (k != "tables" && k != "rows") throw load_error(fx, kv.first.Mark(), k, "unknown key (expected: tables, rows)");
@@ -173,7 +183,7 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
     }
   }
   YAML::Node tables = root["tables"];
-  if (!tables) return;
+  if (!tables) return out;
   if (!tables.IsMap()) throw load_error(fx, root.Mark(), "tables", "is a map of table names to lists of items");
   for (const auto& kv : tables) {
     std::string table = kv.first.Scalar();
@@ -198,9 +208,40 @@ void read_fixture(const YAML::Node& ref, const std::string& file, const std::str
                          "each item is a map of attribute names to plain values");
     out.push_back(std::move(f));
   }
+  return out;
 }
 
-}  // namespace
+
+std::vector<check> compile_checks(const YAML::Node& e, const registry& reg, const std::string& file,
+                                  const std::string& path) {
+  if (!e.IsMap() || e.size() == 0)
+    throw load_error(file, e.Mark(), path, "a standalone expect is a map such as {trace: [...]}");
+  // `within` and `absent` beside the checks apply to every check of the step.
+  std::optional<duration> within;
+  bool absent = false;
+  for (const auto& kv : e) {
+    std::string key = kv.first.Scalar();
+    if (key == "within") {
+      within = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt;
+      if (!within) throw load_error(file, kv.second.Mark(), path + ".within", "must be a duration such as 30s");
+    } else if (key == "absent") {
+      json v = kv.second.IsScalar() ? plain_scalar(kv.second.Scalar()) : json();
+      if (!v.is_boolean()) throw load_error(file, kv.second.Mark(), path + ".absent", "must be true or false");
+      absent = v.get<bool>();
+    }
+  }
+  std::vector<check> out;
+  for (const auto& kv : e) {
+    std::string key = kv.first.Scalar();
+    if (key == "within" || key == "absent") continue;
+    check c = compile_check(key, kv.second, reg, file, path + "." + key);
+    if (!c.within) c.within = within;
+    c.absent = c.absent || absent;
+    out.push_back(std::move(c));
+  }
+  if (out.empty()) throw load_error(file, e.Mark(), path, "names no check (such as trace:)");
+  return out;
+}
 
 scenario load_scenario(const std::string& file, const registry& reg, const system_def& sys) {
   YAML::Node root = load_yaml_file(file);
@@ -316,34 +357,9 @@ scenario load_scenario(const std::string& file, const registry& reg, const syste
       if (kinds.empty()) {
         st.kind = "expect";
         YAML::Node e = n["expect"];
-        if (!e.IsMap() || e.size() == 0)
-          throw load_error(file, e.Mark(), path + ".expect", "a standalone expect is a map such as {trace: [...]}");
         check_names(e, file, path + ".expect", known);
-        // `within` and `absent` beside the checks apply to every check of the step.
-        std::optional<duration> within;
-        bool absent = false;
-        for (const auto& kv : e) {
-          std::string key = kv.first.Scalar();
-          if (key == "within") {
-            within = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt;
-            if (!within)
-              throw load_error(file, kv.second.Mark(), path + ".expect.within", "must be a duration such as 30s");
-          } else if (key == "absent") {
-            json v = kv.second.IsScalar() ? plain_scalar(kv.second.Scalar()) : json();
-            if (!v.is_boolean())
-              throw load_error(file, kv.second.Mark(), path + ".expect.absent", "must be true or false");
-            absent = v.get<bool>();
-          }
-        }
-        for (const auto& kv : e) {
-          std::string key = kv.first.Scalar();
-          if (key == "within" || key == "absent") continue;
-          check c = compile_check(key, kv.second, reg, file, path + ".expect." + key);
-          if (!c.within) c.within = within;
-          c.absent = c.absent || absent;
-          st.checks.push_back(std::move(c));
-        }
-        if (st.checks.empty()) throw load_error(file, e.Mark(), path + ".expect", "names no check (such as trace:)");
+        st.checks = compile_checks(e, reg, file, path + ".expect");
+
       } else {
         st.kind = kinds[0];
         const step_kind* k = reg.step(st.kind);

@@ -19,6 +19,14 @@ namespace emu::scenario {
 // (optional) is set when one existed but led outside.
 std::string locate_beside(const std::string& scenario_file, const std::string& rel_path, bool* outside = nullptr);
 
+// The checks of a standalone `expect:` map (`{trace: […], within: 30s}`); throws load_error.
+std::vector<check> compile_checks(const YAML::Node& expect, const registry& reg, const std::string& file,
+                                  const std::string& path);
+
+// The items of a fixture document (`tables:` and `rows:`, fixture file format); throws load_error.
+std::vector<fixture_items> read_fixture_document(const YAML::Node& root, const std::string& file,
+                                                 const system_def& sys);
+
 scenario load_scenario(const std::string& path, const registry& reg, const system_def& sys);
 
 // The scenario files under `paths` (files as given; folders searched recursively for *.yaml

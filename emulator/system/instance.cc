@@ -20,6 +20,30 @@ void instance::add_apis_to(edge::router& router) {
     router.add_rest(prefix, [this](const edge::request& req) { return lambda_rest(req); });
 }
 
+void instance::add_apis_to(edge::router& router, std::function<instance&()> current) {
+  for (const auto& a : apis_) {
+    api f = a;  // the names, prefixes and error dialect; every call goes to the current one's
+    auto live = [current, name = a.name]() -> const api& { return *current().find_api(name); };
+    for (auto& [op, fn] : f.operations)
+      fn = [live, op = op](json in, const api_call& c) { return live().operations.at(op)(std::move(in), c); };
+    for (auto& [op, fn] : f.text_operations)
+      fn = [live, op = op](json in, const api_call& c) { return live().text_operations.at(op)(std::move(in), c); };
+    if (f.query) {
+      f.query->decode = [live](const form_params& p, const std::string& path, const api_call& c) {
+        return live().query->decode(p, path, c);
+      };
+      f.query->encode = [live](const std::string& action, const json& out) {
+        return live().query->encode(action, out);
+      };
+    }
+    if (f.authorize)
+      f.authorize = [live](const std::string& op, const json& in, const api_call& c) { live().authorize(op, in, c); };
+    router.add_api(std::move(f));
+  }
+  for (const char* prefix : {"/2015-03-31/", "/2019-09-25/"})
+    router.add_rest(prefix, [current](const edge::request& req) { return current().lambda_rest(req); });
+}
+
 void instance::host_user_code(realtime_driver& driver, const std::string& endpoint_url) {
   functions_.set_unlocker([&driver](const std::function<void()>& f) { driver.outside(f); });
   functions_.set_host("/proc/self/exe", endpoint_url);

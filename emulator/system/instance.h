@@ -92,6 +92,9 @@ class instance {
   edge::response lambda_rest(const edge::request& req);
   // Serves this instance's AWS APIs and its Lambda API on `router` (serve, run's callback endpoint).
   void add_apis_to(edge::router& router);
+  // The same for whichever instance `current` answers at the time of each call: serve rebuilds
+  // its instance on reset, and its router outlives every one of them.
+  void add_apis_to(edge::router& router, std::function<instance&()> current);
   // User code waits with `driver`'s world lock released and calls back to `endpoint_url`
   // (serve's own port, or run's callback endpoint). Call before the first invocation.
   void host_user_code(realtime_driver& driver, const std::string& endpoint_url);

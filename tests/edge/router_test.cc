@@ -36,7 +36,7 @@ struct fixture {
           return "<ListQueuesResponse>" + out.dump() + "</ListQueuesResponse>";
         }};
     r.add_api(sqs);
-    emu::edge::add_admin_endpoints(r, *rt, {"0.1.0", {"dev", "qa"}, {"tables (3)"}});
+    emu::edge::add_admin_endpoints(r, *rt, {"0.1.0", {"dev", "qa"}, {"tables (3)"}, {}});
   }
   emu::edge::response post(const std::string& target, const std::string& body) {
     emu::edge::request q;

@@ -26,7 +26,7 @@ struct world {
   world() {
     for (const auto& a : sys->apis()) router.add_api(a);
     emu::app::add_system_routes(router, *sys, {"dev"});
-    emu::edge::add_admin_endpoints(router, *rt, {"fuzz", {"dev"}, {}});
+    emu::edge::add_admin_endpoints(router, *rt, {"fuzz", {"dev"}, {}, {}});
     router.set_stage_handler([this](const emu::edge::request& req) {
       emu::gateway::http_request g{req.method, req.path, req.query, req.header_list, req.body, req.remote_addr};
       auto out = sys->gateway().handle(g);
