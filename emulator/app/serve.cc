@@ -250,7 +250,9 @@ int serve_command(const std::vector<std::string>& argv) {
     so.stages = stages;
     so.data_dir = a.value("data-dir");
     so.outbox.postgres_url = a.value("postgres");
-    so.outbox.poll_always = true;  // rows may come from other writers (a real app on the same store)
+    // Rows may come from other writers (a real app on the same PostgreSQL or SQLite file); an
+    // in-memory store has none, and then its relays poll only when there is work, as in run.
+    so.outbox.poll_always = !so.data_dir.empty() || !so.outbox.postgres_url.empty();
     so.sqs_max_message_bytes = std::size_t(sqs_max);
     so.seed = std::uint64_t(seed);
     system = std::make_unique<served_system>(*rt, sys, so);

@@ -13,15 +13,15 @@ namespace {
 
 // Scenario resource names are stage-less: a bus or table the system defines gets the
 // scenario's stage; other names (created by the scenario itself) stay as written.
-void qualify(world& w, json& obj, const char* key, bool is_table) {
+void qualify(const system_def& sys, const std::string& stage, json& obj, const char* key, bool is_table) {
   if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return;
   std::string n = obj[key];
   if (is_table) {
-    for (const auto& t : w.sys.tables)
-      if (t.name == n) obj[key] = w.qualified(n);
+    for (const auto& t : sys.tables)
+      if (t.name == n) obj[key] = resource_name(n, stage);
   } else {
-    for (const auto& b : w.sys.buses)
-      if (b.name == n) obj[key] = w.qualified(n);
+    for (const auto& b : sys.buses)
+      if (b.name == n && n != "default") obj[key] = resource_name(n, stage);
   }
 }
 
@@ -31,18 +31,45 @@ std::string qualified_table(world& w, const std::string& n) {
   return n;
 }
 
-void qualify_dynamo(world& w, json& params) {
-  qualify(w, params, "TableName", true);
-  if (params.contains("RequestItems") && params["RequestItems"].is_object()) {
-    json renamed = json::object();
-    for (auto& [k, v] : params["RequestItems"].items()) renamed[qualified_table(w, k)] = v;
-    params["RequestItems"] = renamed;
+}  // namespace
+
+json qualify_aws_params(const system_def& sys, const std::string& stage, const std::string& service, json params,
+                        const std::function<std::string(const std::string&)>& queue_url) {
+  if (service == "sqs") {
+    // Queues the system defines are named without their stage; a bare name in QueueUrl stands
+    // for that queue's URL.
+    for (const auto& q : sys.queues) {
+      if (params.value("QueueName", "") == q.name) params["QueueName"] = resource_name(q.name, stage);
+      if (params.value("QueueUrl", "") == q.name) params["QueueUrl"] = queue_url(resource_name(q.name, stage));
+    }
+    if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
+        params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
+      params["QueueUrl"] = queue_url(params["QueueUrl"].get<std::string>());
+  } else if (service == "dynamodb") {
+    qualify(sys, stage, params, "TableName", true);
+    if (params.contains("RequestItems") && params["RequestItems"].is_object()) {
+      json renamed = json::object();
+      for (auto& [k, v] : params["RequestItems"].items()) {
+        std::string name = k;
+        for (const auto& t : sys.tables)
+          if (t.name == k) name = resource_name(k, stage);
+        renamed[name] = v;
+      }
+      params["RequestItems"] = renamed;
+    }
+    if (params.contains("TransactItems") && params["TransactItems"].is_array())
+      for (auto& e : params["TransactItems"])
+        if (e.is_object())
+          for (auto& [k, v] : e.items()) qualify(sys, stage, v, "TableName", true);
+  } else if (service == "events") {
+    qualify(sys, stage, params, "EventBusName", false);
+    if (params.contains("Entries") && params["Entries"].is_array())
+      for (auto& e : params["Entries"]) qualify(sys, stage, e, "EventBusName", false);
   }
-  if (params.contains("TransactItems") && params["TransactItems"].is_array())
-    for (auto& e : params["TransactItems"])
-      if (e.is_object())
-        for (auto& [k, v] : e.items()) qualify(w, v, "TableName", true);
+  return params;
 }
+
+namespace {
 
 struct item_check {
   std::string table;
@@ -86,26 +113,9 @@ void add_aws_steps(registry& reg) {
                                      "unknown " + svc + " action '" + action + "' (known: " + it->second.second + ")");
                 },
                 [](world& w, const json& p) -> json {
-                  json params = p.value("params", json::object());
                   const std::string& svc = p["service"].get_ref<const std::string&>();
-                  if (svc == "sqs") {
-                    // Queues the system defines are named without their stage; a bare name in
-                    // QueueUrl stands for that queue's URL.
-                    for (const auto& q : w.sys.queues) {
-                      if (params.value("QueueName", "") == q.name) params["QueueName"] = w.qualified(q.name);
-                      if (params.value("QueueUrl", "") == q.name)
-                        params["QueueUrl"] = w.system->sqs().url(w.qualified(q.name));
-                    }
-                    if (params.contains("QueueUrl") && params["QueueUrl"].is_string() &&
-                        params["QueueUrl"].get<std::string>().find('/') == std::string::npos)
-                      params["QueueUrl"] = w.system->sqs().url(params["QueueUrl"].get<std::string>());
-                  } else if (svc == "dynamodb") {
-                    qualify_dynamo(w, params);
-                  } else if (svc == "events") {
-                    qualify(w, params, "EventBusName", false);
-                    if (params.contains("Entries") && params["Entries"].is_array())
-                      for (auto& e : params["Entries"]) qualify(w, e, "EventBusName", false);
-                  }
+                  json params = qualify_aws_params(w.sys, w.stage, svc, p.value("params", json::object()),
+                                                   [&w](const std::string& q) { return w.system->sqs().url(q); });
                   const api* a = w.system->find_api(svc);
                   return a->operations.at(p["action"].get_ref<const std::string&>())(std::move(params), {});
                 }});

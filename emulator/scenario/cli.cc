@@ -16,6 +16,7 @@
 #include "emulator/core/yaml_json.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/report.h"
+#include "emulator/scenario/target.h"
 #include "emulator/system/definition.h"
 
 namespace emu::scenario {
@@ -38,6 +39,11 @@ options:
   --golden DIR         compare each scenario's normalised trace with DIR/<file>.trace.json
   --update-golden      write the golden traces instead of comparing them
   --postgres URL       keep the outbox store in this PostgreSQL (postgresql://user@127.0.0.1:5432/db)
+  --target URL         run against a running serve at URL instead of in-process: each scenario
+                       resets it (POST /_emu/reset: its seed, clock and stage, virtual time) and
+                       loads its fixtures; http and aws steps go over the wire, the others through
+                       its admin API. A URL that is not a bellyfed-emu runs only http and aws steps
+                       (other steps are refused before anything runs). One scenario at a time
                        instead of SQLite; each scenario gets a schema of its own, dropped after it
   --fail-fast          stop after the first scenario that does not pass
   --verbose            list every step, passing or not
@@ -166,6 +172,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
                           {"golden", true},
                           {"update-golden", false},
                           {"postgres", true},
+                          {"target", true},
                           {"fail-fast", false},
                           {"verbose", false},
                           {"quiet", false},
@@ -263,6 +270,25 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   std::string golden = a.value("golden");
   bool update_golden = a.has("update-golden");
   std::string postgres = a.value("postgres");
+  std::unique_ptr<remote_target> target;
+  if (a.has("target")) {
+    if (jobs > 1) return usage("--target runs one scenario at a time (a serve is one system): drop --jobs");
+    if (!postgres.empty()) return usage("--target and --postgres exclude each other (the serve has its own stores)");
+    try {
+      target = std::make_unique<remote_target>(a.value("target"));
+      target->probe();
+    } catch (const std::runtime_error& e) {
+      err << "bellyfed-emu run: " << e.what() << "\n";
+      return a.value("target").rfind("http", 0) == 0 ? exit_runtime : exit_usage;
+    }
+    int refused = 0;
+    for (const auto* s : selected)
+      if (std::string why = target->refusal(*s); !why.empty()) err << why << "\n", ++refused;
+    if (refused) {
+      err << refused << " scenarios cannot run against " << target->url() << "; nothing was run\n";
+      return exit_invalid;
+    }
+  }
   if (!postgres.empty()) try {
       outbox::open_postgres(postgres);  // fail once, clearly, rather than in every scenario
     } catch (const std::exception& e) {
@@ -272,7 +298,7 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   auto worker = [&] {
     for (std::size_t i; (i = next++) < selected.size();) {
       if (!stop) {
-        outcomes[i] = run_scenario(*selected[i], sys, reg, postgres);
+        outcomes[i] = target ? target->run(*selected[i], sys, reg) : run_scenario(*selected[i], sys, reg, postgres);
         if (!golden.empty() && outcomes[i].result == status::passed) apply_golden(outcomes[i], golden, update_golden);
         if (fail_fast && outcomes[i].result != status::passed) stop = true;
       }

@@ -40,6 +40,51 @@ std::string form_encode(const json& form) {
 
 }  // namespace
 
+gateway::http_request gateway_request(const json& p, const std::string& stage) {
+  gateway::http_request req;
+  req.method = p.value("method", "GET");
+  req.path = "/" + stage + p["path"].get<std::string>();
+  if (auto q = req.path.find('?'); q != std::string::npos)
+    throw aws_error::validation("http: put query parameters under query:, not in path");
+  json query = p.value("query", json::object()), headers = p.value("headers", json::object());
+  for (const auto& [k, v] : query.items()) {
+    if (v.is_array())
+      for (const auto& x : v) req.query.emplace_back(k, scalar_text(x));
+    else
+      req.query.emplace_back(k, scalar_text(v));
+  }
+  bool has_type = false;
+  for (const auto& [k, v] : headers.items()) {
+    req.headers.emplace_back(k, scalar_text(v));
+    has_type = has_type || strcasecmp(k.c_str(), "content-type") == 0;
+  }
+  if (p.contains("json")) {
+    req.body = p["json"].dump();
+    if (!has_type) req.headers.emplace_back("Content-Type", "application/json");
+  } else if (p.contains("form")) {
+    req.body = form_encode(p["form"]);
+    if (!has_type) req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  } else if (p.contains("body")) {
+    req.body = scalar_text(p["body"]);
+  }
+  req.source_ip = p.value("source_ip", "127.0.0.1");
+  return req;
+}
+
+json gateway_result(const gateway::http_response& res, const json* statuses) {
+  json out_headers = json::object();
+  for (const auto& [k, v] : res.headers) out_headers[k] = v;
+  json body = json::parse(res.body, nullptr, false);
+  if (body.is_discarded()) body = res.body;
+  json out = {{"status", res.status}, {"headers", out_headers}, {"body", body}};
+  // The trace id the answer carries (its X-Amzn-Trace-Id root), as events and traces name it.
+  for (const auto& [k, v] : res.headers)
+    if (strcasecmp(k.c_str(), "x-amzn-trace-id") == 0)
+      if (std::string root = trace_root(v); !root.empty()) out["trace_id"] = root;
+  if (statuses) out["statuses"] = *statuses;
+  return out;
+}
+
 void add_gateway_steps(registry& reg) {
   reg.add_step(
       {"http",
@@ -67,33 +112,7 @@ void add_gateway_steps(registry& reg) {
        },
        [](world& w, const json& p) -> json {
          if (!w.sys.gateway.defined) throw aws_error::validation("http: the system definition has no gateway section");
-         gateway::http_request req;
-         req.method = p.value("method", "GET");
-         req.path = "/" + w.stage + p["path"].get<std::string>();
-         if (auto q = req.path.find('?'); q != std::string::npos)
-           throw aws_error::validation("http: put query parameters under query:, not in path");
-         json query = p.value("query", json::object()), headers = p.value("headers", json::object());
-         for (const auto& [k, v] : query.items()) {
-           if (v.is_array())
-             for (const auto& x : v) req.query.emplace_back(k, scalar_text(x));
-           else
-             req.query.emplace_back(k, scalar_text(v));
-         }
-         bool has_type = false;
-         for (const auto& [k, v] : headers.items()) {
-           req.headers.emplace_back(k, scalar_text(v));
-           has_type = has_type || strcasecmp(k.c_str(), "content-type") == 0;
-         }
-         if (p.contains("json")) {
-           req.body = p["json"].dump();
-           if (!has_type) req.headers.emplace_back("Content-Type", "application/json");
-         } else if (p.contains("form")) {
-           req.body = form_encode(p["form"]);
-           if (!has_type) req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-         } else if (p.contains("body")) {
-           req.body = scalar_text(p["body"]);
-         }
-         req.source_ip = p.value("source_ip", "127.0.0.1");
+         gateway::http_request req = gateway_request(p, w.stage);
          // repeat: the same request N times at the same instant (bursts, WAF limits).
          int repeat = p.value("repeat", 1);
          json statuses = json::object();
@@ -103,16 +122,7 @@ void add_gateway_steps(registry& reg) {
            json& n = statuses[std::to_string(res.status)];
            n = n.is_null() ? 1 : n.get<int>() + 1;
          }
-         json out_headers = json::object();
-         for (const auto& [k, v] : res.headers) out_headers[k] = v;
-         json body = json::parse(res.body, nullptr, false);
-         if (body.is_discarded()) body = res.body;
-         json out = {{"status", res.status}, {"headers", out_headers}, {"body", body}};
-         // The trace id the answer carries (its X-Amzn-Trace-Id root), as events and traces name it.
-         for (const auto& [k, v] : res.headers)
-           if (strcasecmp(k.c_str(), "x-amzn-trace-id") == 0)
-             if (std::string root = trace_root(v); !root.empty()) out["trace_id"] = root;
-         if (p.contains("repeat")) out["statuses"] = statuses;
+         json out = gateway_result(res, p.contains("repeat") ? &statuses : nullptr);
          return out;
        }});
 }

@@ -77,6 +77,15 @@ struct expect_kind {
 void require_keys(const YAML::Node& n, const std::string& file, const std::string& path,
                   std::initializer_list<const char*> allowed, std::initializer_list<const char*> required);
 
+// The `aws` step's parameters with the system's stage-less resource names qualified (tables,
+// buses, queues; a bare queue name in QueueUrl becomes `queue_url(name)`).
+json qualify_aws_params(const system_def& sys, const std::string& stage, const std::string& service, json params,
+                        const std::function<std::string(const std::string&)>& queue_url);
+// The `http` step's request to the stage's gateway, and its result from the answer (`statuses`
+// non-null with repeat:) — shared by the step and run --target.
+gateway::http_request gateway_request(const json& params, const std::string& stage);
+json gateway_result(const gateway::http_response& res, const json* statuses);
+
 class registry;
 // Registers events.put, fault targets, expect events/invocations and !pattern (bus_steps.cc).
 void add_bus_steps(registry& reg);
