@@ -155,7 +155,10 @@ expect_contains("${ERR}" "no such file or folder: no/such/path")
 emu(1 run --jobs zero)
 emu(1 run --shard 3/2)
 emu(1 run --bogus)
-emu(1 run --target http://127.0.0.1:4566)
+emu(1 run --target ftp://127.0.0.1:4566)
+expect_contains("${ERR}" "--target ftp://127.0.0.1:4566 is not an http:// or https:// URL")
+emu(1 run --target http://127.0.0.1:9 --jobs 2)
+expect_contains("${ERR}" "--target runs one scenario at a time")
 emu(1 frobnicate)
 
 # Files that do not validate exit 2 with file:line:column and the key path.

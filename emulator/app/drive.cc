@@ -56,7 +56,8 @@ duration need_duration(const json& v, const std::string& field) {
 
 instant need_time(const json& v, const std::string& field) {
   auto t = v.is_string() ? parse_iso8601(v.get<std::string>()) : std::nullopt;
-  if (!t) throw aws_error::validation(field + ": must be an ISO 8601 time such as 2024-12-01T12:00:00Z, got " + v.dump());
+  if (!t)
+    throw aws_error::validation(field + ": must be an ISO 8601 time such as 2024-12-01T12:00:00Z, got " + v.dump());
   return *t;
 }
 
@@ -137,9 +138,9 @@ json served_system::reset(const json& body) {
                     "reset: this serve keeps its stores in --data-dir or --postgres, and a reset would erase them; "
                     "reset works on in-memory stores (restart serve on an empty directory instead)");
   if (std::size_t n = instance_->functions().in_flight())
-    throw aws_error("ConflictException",
-                    "reset: " + std::to_string(n) + " invocation(s) of user code are in progress; try again when they end",
-                    409);
+    throw aws_error(
+        "ConflictException",
+        "reset: " + std::to_string(n) + " invocation(s) of user code are in progress; try again when they end", 409);
   std::uint64_t seed = opts_.seed;
   if (body.contains("seed")) {
     if (!body["seed"].is_number_integer() || body["seed"].get<long long>() < 0)
@@ -279,7 +280,8 @@ void served_system::add_routes(edge::router& router) {
     for (const auto& kv : b)
       if (kv.first.Scalar() != "kind" && kv.first.Scalar() != "params")
         throw aws_error::validation("steps: unknown field '" + kv.first.Scalar() + "' (expected: kind, params)");
-    return answer(run_step(stage_of(req), b["kind"].Scalar(), b["params"] ? b["params"] : YAML::Node(YAML::NodeType::Map)));
+    return answer(
+        run_step(stage_of(req), b["kind"].Scalar(), b["params"] ? b["params"] : YAML::Node(YAML::NodeType::Map)));
   });
   router.add_admin("POST", "/_emu/checks", [this](const edge::request& req) {
     YAML::Node b = body_yaml(req, "checks");
@@ -307,8 +309,7 @@ void served_system::add_routes(edge::router& router) {
       if (vars.contains(name)) return vars[name];
       throw aws_error::validation("${" + name + "} is not defined (send it in vars)");
     };
-    scenario::match_env env{[&](const std::string& text) { return scenario::expand(text, lookup); },
-                            reg_.pattern()};
+    scenario::match_env env{[&](const std::string& text) { return scenario::expand(text, lookup); }, reg_.pattern()};
     json results = json::array();
     bool passed = true;
     for (const auto& c : checks) {
@@ -317,7 +318,8 @@ void served_system::add_routes(edge::router& router) {
       try {
         found = scenario::run_check(*w, c, env);
       } catch (const std::logic_error&) {  // `within` moves time, which only a virtual clock allows
-        throw aws_error::validation(c.name + ": within needs the virtual clock (POST /_emu/clock {\"mode\": \"virtual\"})");
+        throw aws_error::validation(c.name +
+                                    ": within needs the virtual clock (POST /_emu/clock {\"mode\": \"virtual\"})");
       }
       for (const auto& m : found) details.push_back(m.path + ": " + m.message);
       passed = passed && details.empty();

@@ -17,14 +17,14 @@
 
 #include "emulator/app/admin_routes.h"
 #include "emulator/app/drive.h"
-#include "emulator/core/time_format.h"
-#include "emulator/scenario/loader.h"
 #include "emulator/core/args.h"
 #include "emulator/core/error.h"
 #include "emulator/core/runtime.h"
+#include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
 #include "emulator/edge/admin.h"
 #include "emulator/edge/server.h"
+#include "emulator/scenario/loader.h"
 #include "emulator/system/definition.h"
 #include "emulator/system/instance.h"
 

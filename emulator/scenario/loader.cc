@@ -211,7 +211,6 @@ std::vector<fixture_items> read_fixture_document(const YAML::Node& root, const s
   return out;
 }
 
-
 std::vector<check> compile_checks(const YAML::Node& e, const registry& reg, const std::string& file,
                                   const std::string& path) {
   if (!e.IsMap() || e.size() == 0)

@@ -25,8 +25,8 @@ struct check {
   std::optional<duration> within;        // "eventually": advance virtual time up to this long
   bool absent = false;                   // nothing may match (within the window)
   int line = 0;
-  std::string name;    // the expectation's kind, e.g. "trace"
-  YAML::Node source;   // as written, without within/absent (run --target sends it to serve)
+  std::string name;   // the expectation's kind, e.g. "trace"
+  YAML::Node source;  // as written, without within/absent (run --target sends it to serve)
 };
 
 struct step {

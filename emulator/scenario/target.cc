@@ -207,7 +207,8 @@ class remote_executor final : public executor {
                                      [this](const std::string& q) { return base_ + "/000000000000/" + q; });
     httplib::Headers headers = {{"X-Amz-Target", std::string(w->target_prefix) + "." + action}};
     httplib::Result got = t_.client->Post("/", headers, params.dump(), w->content_type);
-    if (!got) throw std::runtime_error(service + " " + action + ": no answer (" + httplib::to_string(got.error()) + ")");
+    if (!got)
+      throw std::runtime_error(service + " " + action + ": no answer (" + httplib::to_string(got.error()) + ")");
     json body = got->body.empty() ? json::object() : json::parse(got->body, nullptr, false);
     if (body.is_discarded())
       throw std::runtime_error(service + " " + action + " answered " + std::to_string(got->status) +
@@ -238,9 +239,9 @@ scenario_outcome remote_target::run(const scenario& s, const system_def& sys, co
   remote_executor ex(*impl_, emulator_, sys, s.stage, url_);
   if (emulator_) {
     try {
-      json r = impl_->admin("POST", "/_emu/reset",
-                            json{{"seed", s.seed}, {"clock", iso8601_ms(s.start)}, {"mode", "virtual"}, {"stage", s.stage}}
-                                .dump());
+      json r = impl_->admin(
+          "POST", "/_emu/reset",
+          json{{"seed", s.seed}, {"clock", iso8601_ms(s.start)}, {"mode", "virtual"}, {"stage", s.stage}}.dump());
       json doc = json::object();
       for (const auto& f : s.fixtures) {
         json& list = doc[f.outbox_rows ? "rows" : "tables"][f.table];

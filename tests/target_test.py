@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""A drivable serve and `run --target`: the admin API (clock, reset, fixtures, faults, steps,
+checks), serve --clock virtual / --fixtures / --init, and scenario files run against a running
+serve — the shipped ones pass, a changed expectation fails, a deployed stage runs only what a
+client can do, an unreachable target is exit 3.
+
+usage: target_test.py EMU SOURCE_DIR
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wire import start_serve, stop_serve  # noqa: E402
+
+EMU, SRC = os.path.abspath(sys.argv[1]), sys.argv[2]
+
+
+def call(base, method, path, body=None):
+    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def run(*args, cwd=SRC):
+    p = subprocess.run([EMU, "run", "--no-color", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_admin_api():
+    proc, base = start_serve(EMU, "--clock", "virtual", "--start", "2025-03-01T10:00:00Z")
+    try:
+        # Virtual: time stands still until told.
+        assert call(base, "GET", "/_emu/clock")[1]["now"] == "2025-03-01T10:00:00.000Z"
+        st, r = call(base, "POST", "/_emu/clock", {"advance": "90s"})
+        assert st == 200 and r["now"] == "2025-03-01T10:01:30.000Z" and r["virtual"] is True, r
+        assert call(base, "GET", "/_emu/clock")[1]["now"] == "2025-03-01T10:01:30.000Z"
+        # Bad values: 400 naming the field.
+        for body, field in [({"advance": "soon"}, "advance"), ({"set": "yesterday"}, "set"),
+                            ({"mode": "fast"}, "mode"), ({"speed": 2}, "speed"),
+                            ({"set": "2020-01-01T00:00:00Z"}, "set")]:
+            st, r = call(base, "POST", "/_emu/clock", body)
+            assert st == 400 and field in r["message"], (body, st, r)
+        st, r = call(base, "POST", "/_emu/reset", {"seed": -1})
+        assert st == 400 and "seed" in r["message"], r
+        # Faults and steps: the scenario shapes.
+        assert call(base, "POST", "/_emu/faults", {"function": "echo", "fail": 1, "error": "boom"})[0] == 200
+        st, r = call(base, "POST", "/_emu/steps", {"kind": "invoke", "params": {"function": "echo", "event": {"a": 1}}})
+        assert r == {"error": {"type": "Unhandled", "message": "boom"}}, r
+        st, r = call(base, "POST", "/_emu/steps", {"kind": "invoke", "params": {"function": "echo", "event": {"a": 1}}})
+        assert r == {"a": 1}, r
+        st, r = call(base, "POST", "/_emu/steps", {"kind": "teleport"})
+        assert st == 400 and "unknown step kind 'teleport'" in r["message"], r
+        st, r = call(base, "POST", "/_emu/faults", {"function": "echo"})
+        assert st == 400 and "fail: N" in r["message"], r
+        # Fixtures, then a check with a template from vars.
+        st, r = call(base, "POST", "/_emu/fixtures",
+                     "tables:\n  FoodEstablishment:\n    - {PK: 'EST#r-1', SK: 'META#r-1', name: Pho Place}\n")
+        assert st == 200 and r["written"] == 1, r
+        st, r = call(base, "POST", "/_emu/fixtures", {"tables": {"Nope": [{}]}})
+        assert st == 400 and "no such table" in r["message"], r
+        st, r = call(base, "POST", "/_emu/checks",
+                     {"expect": {"item": {"table": "FoodEstablishment", "key": {"PK": "EST#${id}", "SK": "META#${id}"},
+                                          "is": {"name": "Pho Place"}}}, "vars": {"id": "r-1"}})
+        assert st == 200 and r["passed"] is True, r
+        st, r = call(base, "POST", "/_emu/checks", {"expect": {"item": {"table": "FoodEstablishment",
+                                                                       "key": {"PK": "EST#r-2", "SK": "META#r-2"}}}})
+        assert r["passed"] is False and "no item" in r["checks"][0]["details"][0], r
+        # Reset: the stores go back to the definition, the clock and ids restart.
+        st, r = call(base, "POST", "/_emu/reset", {"seed": 7, "clock": "2024-12-01T00:00:00Z"})
+        assert st == 200 and r["now"] == "2024-12-01T00:00:00.000Z", r
+        st, r = call(base, "POST", "/_emu/checks", {"expect": {"item": {"table": "FoodEstablishment",
+                                                                       "key": {"PK": "EST#r-1", "SK": "META#r-1"}}}})
+        assert r["passed"] is False, r
+        first = call(base, "POST", "/_emu/ids")[1]["uuid"]
+        call(base, "POST", "/_emu/reset", {"seed": 7})
+        assert call(base, "POST", "/_emu/ids")[1]["uuid"] == first
+    finally:
+        stop_serve(proc)
+
+
+def test_fixtures_and_init():
+    with tempfile.TemporaryDirectory() as d:
+        fx = os.path.join(d, "fx.yaml")
+        with open(fx, "w") as f:
+            f.write("tables:\n  FoodEstablishment:\n    - {PK: 'EST#r-9', SK: 'META#r-9', name: Start}\n")
+        init = os.path.join(d, "init.yaml")
+        with open(init, "w") as f:
+            f.write("scenario: init\nsteps:\n  - aws: {service: dynamodb, action: PutItem, params: {TableName: "
+                    "FoodEstablishment, Item: {PK: {S: 'EST#r-8'}, SK: {S: 'META#r-8'}}}}\n")
+        proc, base = start_serve(EMU, "--fixtures", fx, "--init", init)
+        try:
+            subprocess.run([EMU, "wait", "--endpoint", base], check=True, timeout=30)
+            for rid in ("r-8", "r-9"):
+                st, r = call(base, "POST", "/_emu/checks", {"expect": {"item": {
+                    "table": "FoodEstablishment", "key": {"PK": "EST#" + rid, "SK": "META#" + rid}}}})
+                assert r["passed"] is True, (rid, r)
+            # A reset keeps the start fixtures (not what init wrote).
+            call(base, "POST", "/_emu/reset", {})
+            st, r = call(base, "POST", "/_emu/checks", {"expect": {"item": {
+                "table": "FoodEstablishment", "key": {"PK": "EST#r-9", "SK": "META#r-9"}}}})
+            assert r["passed"] is True, r
+        finally:
+            stop_serve(proc)
+        # A failing init stops serve with exit 4 and says why.
+        with open(init, "w") as f:
+            f.write("scenario: init\nsteps:\n  - invoke: {function: echo, event: {a: 1}}\n    expect: {a: 2}\n")
+        p = subprocess.run([EMU, "serve", "--port", "0", "--init", init], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 4 and "expected number 2, got number 1" in p.stderr, (p.returncode, p.stderr)
+    # Reset never erases stores on disk.
+    with tempfile.TemporaryDirectory() as d:
+        proc, base = start_serve(EMU, "--data-dir", d)
+        try:
+            st, r = call(base, "POST", "/_emu/reset", {})
+            assert st == 400 and "--data-dir" in r["message"], r
+        finally:
+            stop_serve(proc)
+
+
+def test_target_runs_shipped_scenarios():
+    proc, base = start_serve(EMU)
+    try:
+        rc, out = run("--target", base, "scenarios")
+        assert rc == 0 and "0 failed, 0 errors" in out, out
+        # A changed expectation fails, as in process: exit 4.
+        rc, out = run("--target", base, "tests/failing/mismatch.yaml")
+        assert rc == 4 and 'expected string "Pho Palace"' in out, out
+        rc, out = run("--target", base, "--jobs", "2", "scenarios")
+        assert rc == 1 and "one scenario at a time" in out, out
+    finally:
+        stop_serve(proc)
+    # Nothing listening: exit 3, naming the URL.
+    rc, out = run("--target", "http://127.0.0.1:9", "scenarios/runner/echo.yaml")
+    assert rc == 3 and "http://127.0.0.1:9" in out, out
+
+
+class DeployedStage(http.server.BaseHTTPRequestHandler):
+    """A stand-in for a deployed API: no /_emu, one route."""
+
+    def do_GET(self):
+        status, body = (200, b'{"hello":"world"}') if self.path.startswith("/dev/hello") else (404, b'{}')
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_target_not_an_emulator():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DeployedStage)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d" % srv.server_address[1]
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            ok = os.path.join(d, "ok.yaml")
+            with open(ok, "w") as f:
+                f.write("scenario: outside\nsteps:\n  - http: {path: /hello, headers: {X-Api-Key: k}}\n"
+                        "    expect: {status: 200, body: {hello: world}}\n")
+            rc, out = run("--target", url, ok, cwd=d)
+            assert rc == 0, out
+            inside = os.path.join(d, "inside.yaml")
+            with open(inside, "w") as f:
+                f.write("scenario: inside\nsteps:\n  - http: {path: /hello}\n  - advance: 30s\n")
+            rc, out = run("--target", url, inside, ok, cwd=d)
+            assert rc == 2 and 'step 2 "advance" (advance) needs a bellyfed-emu target' in out, out
+    finally:
+        srv.shutdown()
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("test_") and callable(fn):
+            fn()
+            print("ok", name)
