@@ -32,8 +32,10 @@ def call(base, method, path, body=None):
         return e.code, json.loads(e.read() or b"{}")
 
 
-def run(*args, cwd=SRC):
-    p = subprocess.run([EMU, "run", "--no-color", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def run(*args, cwd=SRC, env=None):
+    env = dict(os.environ if env is None else env)
+    p = subprocess.run([EMU, "run", "--no-color", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+                       env=env)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -176,6 +178,23 @@ def test_target_not_an_emulator():
                 f.write("scenario: inside\nsteps:\n  - http: {path: /hello}\n  - advance: 30s\n")
             rc, out = run("--target", url, inside, ok, cwd=d)
             assert rc == 2 and 'step 2 "advance" (advance) needs a bellyfed-emu target' in out, out
+            # aws steps go to the AWS endpoint (AWS_ENDPOINT_URL here: an emulator standing in for
+            # AWS), signed with the environment's credentials; without them they are refused.
+            aws = os.path.join(d, "aws.yaml")
+            with open(aws, "w") as f:
+                f.write("scenario: aws\nsteps:\n  - aws: {service: dynamodb, action: DescribeTable, "
+                        "params: {TableName: FoodEstablishment}}\n    expect: {Table: {TableName: FoodEstablishment-dev}}\n")
+            bare = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            rc, out = run("--target", url, aws, cwd=d, env=bare)
+            assert rc == 2 and "AWS_ACCESS_KEY_ID" in out, out
+            proc, base = start_serve(EMU)
+            try:
+                env = dict(bare, AWS_ENDPOINT_URL=base, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="s",
+                           AWS_REGION="us-east-1")
+                rc, out = run("--target", url, aws, cwd=d, env=env)
+                assert rc == 0, out
+            finally:
+                stop_serve(proc)
     finally:
         srv.shutdown()
 

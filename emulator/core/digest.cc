@@ -76,7 +76,7 @@ std::string md5_hex(std::string_view data) {
   return hex(out, 16);
 }
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256(std::string_view data) {
   static const std::uint32_t k[64] = {
       0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
       0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -110,7 +110,20 @@ std::string sha256_hex(std::string_view data) {
   std::uint8_t out[32];
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 4; ++j) out[4 * i + j] = std::uint8_t(h[i] >> (24 - 8 * j));
-  return hex(out, 32);
+  return std::string(reinterpret_cast<const char*>(out), 32);
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::string raw = sha256(data);
+  return hex(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  std::string k = key.size() > 64 ? sha256(key) : std::string(key);
+  k.resize(64, '\0');
+  std::string inner(64, '\0'), outer(64, '\0');
+  for (int i = 0; i < 64; ++i) inner[i] = char(k[i] ^ 0x36), outer[i] = char(k[i] ^ 0x5c);
+  return sha256(outer + sha256(inner + std::string(data)));
 }
 
 }  // namespace emu

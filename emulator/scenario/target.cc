@@ -2,11 +2,15 @@
 
 #include <strings.h>
 
+#include <cstdlib>
+#include <map>
+
 #include <httplib.h>
 
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/scenario/sigv4.h"
 #include "emulator/scenario/steps.h"
 
 namespace emu::scenario {
@@ -42,10 +46,46 @@ std::string percent_encode(const std::string& s) {
   return out;
 }
 
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string region_of_environment() { return env_or("AWS_REGION", env_or("AWS_DEFAULT_REGION", "us-east-1")); }
+
+// Where a service's API is: the emulator itself, else AWS_ENDPOINT_URL_<SERVICE>,
+// AWS_ENDPOINT_URL or the service's regional endpoint (the SDKs' order).
+std::string aws_endpoint(const std::string& service) {
+  std::string upper = service;
+  for (auto& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  if (upper == "EVENTS") upper = "EVENTBRIDGE";
+  std::string url = env_or(("AWS_ENDPOINT_URL_" + upper).c_str(), env_or("AWS_ENDPOINT_URL", ""));
+  if (!url.empty()) return url;
+  return "https://" + service + "." + region_of_environment() + ".amazonaws.com";
+}
+
+std::string host_of(const std::string& url) {
+  auto start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  return url.substr(start, url.find('/', start) - start);
+}
+
 }  // namespace
 
 struct remote_target::impl {
   std::unique_ptr<httplib::Client> client;
+  std::map<std::string, std::unique_ptr<httplib::Client>> aws_clients;  // by endpoint (not an emulator)
+
+  httplib::Client& aws_client(const std::string& endpoint) {
+    auto& c = aws_clients[endpoint];
+    if (!c) {
+      c = std::make_unique<httplib::Client>(endpoint);
+      c->set_connection_timeout(10);
+      c->set_read_timeout(60);
+      c->set_tcp_nodelay(true);
+    }
+    return *c;
+  }
 
   // One admin call: the answer's JSON, or std::runtime_error with what the serve said.
   json admin(const std::string& method, const std::string& path, const std::string& body = "") {
@@ -83,6 +123,12 @@ void remote_target::probe() {
 
 std::string remote_target::refusal(const scenario& s) const {
   if (emulator_) return "";
+  bool signs = false;
+  for (const auto& st : s.steps) signs = signs || st.kind == "aws";
+  auto creds = aws_credentials::from_environment();
+  if (signs && (creds.access_key_id.empty() || creds.secret_access_key.empty()))
+    return s.file + ": aws steps against " + url_ +
+           " are signed with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), which are not set";
   if (!s.fixtures.empty())
     return s.file + ": fixtures need a bellyfed-emu target (" + url_ + " is not one: it runs only http and aws steps)";
   for (const auto& st : s.steps)
@@ -203,10 +249,22 @@ class remote_executor final : public executor {
     std::string service = p.value("service", ""), action = p.value("action", "");
     const wire_api* w = wire_api_of(service);
     if (!w) throw aws_error::validation("aws: unknown service " + service);
+    std::string endpoint = emulator_ ? base_ : aws_endpoint(service);
     json params = qualify_aws_params(sys_, stage_, service, p.value("params", json::object()),
-                                     [this](const std::string& q) { return base_ + "/000000000000/" + q; });
-    httplib::Headers headers = {{"X-Amz-Target", std::string(w->target_prefix) + "." + action}};
-    httplib::Result got = t_.client->Post("/", headers, params.dump(), w->content_type);
+                                     [&](const std::string& q) { return queue_url(endpoint, q); });
+    // Signed as an SDK signs (any credentials do for an emulator).
+    signed_request r;
+    r.host = host_of(endpoint);
+    r.headers = {{"Content-Type", w->content_type}, {"X-Amz-Target", std::string(w->target_prefix) + "." + action}};
+    r.body = params.dump();
+    aws_credentials creds = aws_credentials::from_environment();
+    if (creds.access_key_id.empty()) creds = {"test", "test", ""};
+    sigv4_sign(r, creds, region_of_environment(), service, instant(duration(wall_unix_ms())));
+    httplib::Headers headers;
+    for (const auto& [k, v] : r.headers)
+      if (k != "Content-Type") headers.emplace(k, v);
+    httplib::Client& client = emulator_ ? *t_.client : t_.aws_client(endpoint);
+    httplib::Result got = client.Post("/", headers, r.body, w->content_type);
     if (!got)
       throw std::runtime_error(service + " " + action + ": no answer (" + httplib::to_string(got.error()) + ")");
     json body = got->body.empty() ? json::object() : json::parse(got->body, nullptr, false);
@@ -220,6 +278,13 @@ class remote_executor final : public executor {
       throw aws_error(type, message, got->status);
     }
     return body;
+  }
+
+  // A bare queue name's URL: the emulator's own form, or AWS's (GetQueueUrl) elsewhere.
+  std::string queue_url(const std::string& endpoint, const std::string& name) {
+    if (emulator_) return endpoint + "/000000000000/" + name;
+    json r = aws({{"service", "sqs"}, {"action", "GetQueueUrl"}, {"params", {{"QueueName", name}}}});
+    return r.value("QueueUrl", name);
   }
 
   remote_target::impl& t_;
