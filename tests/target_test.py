@@ -25,6 +25,8 @@ EMU, SRC = os.path.abspath(sys.argv[1]), sys.argv[2]
 def call(base, method, path, body=None):
     data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
     req = urllib.request.Request(base + path, data=data, method=method)
+    if body is not None and not isinstance(body, str):
+        req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read() or b"{}")
@@ -197,6 +199,58 @@ def test_target_not_an_emulator():
                 stop_serve(proc)
     finally:
         srv.shutdown()
+
+
+def test_record_and_replay():
+    import boto3
+    from botocore.config import Config
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "session.yaml")
+        proc, base = start_serve(EMU, "--record", rec)
+        try:
+            st, r = call(base, "POST", "/_emu/dev/actions/createRestaurant",
+                         {"name": "Pho Place", "address": "1 Main St", "city": "Seattle", "cuisineType": "Vietnamese"})
+            assert st == 200 and "data" in r, r
+            rid = r["data"]["id"]
+            # Written as it goes: the step is in the file while serve runs.
+            assert "createRestaurant" in open(rec).read()
+            call(base, "POST", "/_emu/clock", {"advance": "5s"})  # the relay publishes, the consumer projects
+            req = urllib.request.Request(base + "/dev/restaurants/" + rid,
+                                         headers={"X-Api-Key": "bellyfed-dev-local-key-0001"})
+            with urllib.request.urlopen(req) as got:
+                assert json.loads(got.read())["name"] == "Pho Place"
+            # SQS through Debian's boto3 (the query protocol), then a DynamoDB read.
+            kw = dict(endpoint_url=base, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y",
+                      config=Config(retries={"total_max_attempts": 1}))
+            sqs = boto3.client("sqs", **kw)
+            sqs.send_message(QueueUrl=base + "/000000000000/restaurant-import-dev",
+                             MessageBody=json.dumps({"id": "r-100", "name": "Taco", "city": "Seattle",
+                                                     "cuisineType": "Mexican"}))
+            call(base, "POST", "/_emu/clock", {"advance": "5s"})
+            ddb = boto3.client("dynamodb", **kw)
+            item = ddb.get_item(TableName="FoodEstablishment-dev",
+                                Key={"PK": {"S": "EST#r-100"}, "SK": {"S": "META#r-100"}})["Item"]
+            assert item["name"]["S"] == "Taco"
+            try:
+                ddb.get_item(TableName="Nope", Key={"PK": {"S": "x"}})
+            except ddb.exceptions.ResourceNotFoundException:
+                pass
+        finally:
+            stop_serve(proc)
+        text = open(rec).read()
+        assert "${api_key}" in text and "${id_1}" in text and "bellyfed-dev-local-key-0001" not in text, text
+        assert "error: {type: ResourceNotFoundException}" in text.replace('"', ""), text
+        rc, out = run(rec, cwd=d)
+        assert rc == 0, out + text
+        # Change one recorded expectation: the replay fails.
+        with open(rec, "w") as f:
+            f.write(text.replace('"name": {"S": "Taco"}', '"name": {"S": "Burrito"}', 1))
+        rc, out = run(rec, cwd=d)
+        assert rc == 4 and "Burrito" in out, out
+    # A recording that cannot be written is refused at start.
+    p = subprocess.run([EMU, "serve", "--port", "0", "--record", "/nonexistent/dir/s.yaml"], capture_output=True,
+                       text=True, timeout=30)
+    assert p.returncode == 3 and "/nonexistent/dir/s.yaml" in p.stderr, p.stderr
 
 
 if __name__ == "__main__":

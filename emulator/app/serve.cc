@@ -25,6 +25,7 @@
 #include "emulator/edge/admin.h"
 #include "emulator/edge/server.h"
 #include "emulator/scenario/loader.h"
+#include "emulator/scenario/recorder.h"
 #include "emulator/system/definition.h"
 #include "emulator/system/instance.h"
 
@@ -72,6 +73,10 @@ options:
                        again by every POST /_emu/reset; repeatable
   --init FILE          a scenario whose fixtures and steps run once at start, before /_emu/health
                        answers ok (a failing step stops serve, exit 4)
+  --record FILE        write every request from outside (gateway, AWS APIs, Lambda Invoke, Server
+                       Actions, faults) as a scenario that `run FILE` replays in virtual time, with
+                       what was answered as expectations; written step by step, closed on
+                       SIGINT/SIGTERM
   --trace-capacity N   trace entries kept for /_emu/traces, the oldest dropped first (default
                        10000, at most 1000000; about 0.5 KB each)
   --log-level LEVEL    debug, info, warn, error or off (default info)
@@ -112,6 +117,7 @@ int serve_command(const std::vector<std::string>& argv) {
                           {"start", true},
                           {"fixtures", true},
                           {"init", true},
+                          {"record", true},
                           {"log-file", true}});
     if (!a.positional.empty()) throw std::invalid_argument("unexpected argument " + a.positional[0]);
   } catch (const std::invalid_argument& e) {
@@ -298,6 +304,35 @@ int serve_command(const std::vector<std::string>& argv) {
   add_system_routes(router, current, stages);
   system->add_routes(router);
   std::string notice = system::not_runnable_notice(sys);
+  // serve --record: every request from outside, as scenario steps (a file that cannot be
+  // written is exit 3 now, not a surprise later).
+  std::unique_ptr<scenario::recorder> recording;
+  if (a.has("record")) {
+    scenario::recorder_options ro;
+    ro.path = a.value("record");
+    ro.stage = stages.front();
+    ro.stages = stages;
+    ro.seed = std::uint64_t(seed);
+    ro.start = rt->clock().now();
+    ro.api_key = sys.gateway.key_for(stages.front());
+    ro.find_api = [&system](const std::string& name) -> const api* {
+      for (const auto& x : system->get().apis())
+        if (x.target_prefix == name || x.name == name) return &x;
+      return nullptr;
+    };
+    try {
+      recording = std::make_unique<scenario::recorder>(ro);
+    } catch (const std::exception& e) {
+      std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
+      return 3;
+    }
+    router.set_observer([&recording, &rt, file = ro.path](const edge::request& req, const edge::response& res) {
+      bool failed_before = !recording->failure().empty();
+      recording->record(req, res, rt->clock().now());
+      if (!failed_before && !recording->failure().empty())
+        rt->log().error("serve", "recording stopped", {{"file", file}, {"error", recording->failure()}});
+    });
+  }
   std::atomic<bool> ready{!init};
   edge::add_admin_endpoints(router, *rt,
                             {EMU_VERSION, stages, system::not_runnable(sys), [&ready] { return ready.load(); }});
@@ -361,6 +396,11 @@ int serve_command(const std::vector<std::string>& argv) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   driver.stop();
+  if (recording) {
+    std::size_t steps = recording->close();
+    rt->log().info("serve", "recording closed", {{"file", a.value("record")}, {"steps", steps}});
+    if (!recording->failure().empty()) std::cerr << "bellyfed-emu serve: " << recording->failure() << "\n";
+  }
   return status;
 }
 

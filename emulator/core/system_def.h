@@ -164,6 +164,13 @@ struct gateway_def {
   std::optional<int> waf_limit;  // requests per client IP per window
   duration waf_window = std::chrono::minutes(5);
   int max_body_bytes = 10 * 1024 * 1024;
+  // The first enabled key whose usage plan covers `stage` (a scenario's ${api_key}); "" if none.
+  std::string key_for(const std::string& stage) const {
+    for (const auto& k : api_keys)
+      for (const auto& u : usage_plans)
+        if (k.enabled && u.name == k.plan && u.covers(stage)) return k.value;
+    return "";
+  }
 };
 
 struct outbox_def {

@@ -84,6 +84,13 @@ void router::add_admin(const std::string& method, const std::string& path, path_
 }
 
 response router::handle(const request& req) const {
+  if (!observer_) return route(req);
+  response r = route(req);
+  if (!r.wait_until) observer_(req, r);
+  return r;
+}
+
+response router::route(const request& req) const {
   bool admin = req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0;
   // API Gateway: the first path segment is the stage, for requests without X-Amz-Target (before
   // Action=, which a form posted to a route may carry too).

@@ -53,9 +53,13 @@ class router {
   void set_access(access_policy p) { access_ = std::move(p); }
 
   response handle(const request& req) const;
+  // Called with every request and its final answer (not a long poll's interim ones), under the
+  // caller's lock: serve --record writes them down.
+  void set_observer(std::function<void(const request&, const response&)> f) { observer_ = std::move(f); }
   const std::vector<std::string>& stages() const { return stages_; }
 
  private:
+  response route(const request& req) const;
   response handle_json(const request& req, const std::string& target) const;
   static api_call call_of(const request& req);
   response handle_query(const request& req, const params& form) const;
@@ -69,6 +73,7 @@ class router {
   path_handler stage_handler_;
   std::vector<std::pair<std::string, path_handler>> rest_;
   std::map<std::pair<std::string, std::string>, path_handler> admin_;
+  std::function<void(const request&, const response&)> observer_;
 };
 
 // Splits "a=1&b=%20x" into decoded pairs ('+' is a space). Malformed escapes are kept verbatim.

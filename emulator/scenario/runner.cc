@@ -135,10 +135,8 @@ void run_steps(const scenario& s, const system_def& sys, const registry& reg, ex
       return std::string(v);
     }
     auto it = vars.find(name);
-    if (it == vars.end() && name == "api_key")  // the first enabled key whose usage plan covers the stage
-      for (const auto& k : sys.gateway.api_keys)
-        for (const auto& u : sys.gateway.usage_plans)
-          if (k.enabled && u.name == k.plan && u.covers(s.stage)) return k.value;
+    if (it == vars.end() && name == "api_key" && !sys.gateway.key_for(s.stage).empty())
+      return sys.gateway.key_for(s.stage);
     if (it == vars.end()) throw runtime_failure("${" + name + "} is not defined");
     // A var may itself use templates (`bus_arn: "arn:…/bellyfed-${stage}"`); a cycle stops here.
     if (it->is_string() && it->get_ref<const std::string&>().find("${") != std::string::npos) {
