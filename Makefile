@@ -109,6 +109,7 @@ bench: bench-deps
 	./$(BENCH)/tests/bench/gateway_flow_bench
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
 	/usr/bin/python3 tests/bench/functions_bench.py ./$(BENCH)/bellyfed-emu
+	/usr/bin/python3 tests/bench/record_bench.py ./$(BENCH)/bellyfed-emu
 
 SOAK_SECONDS ?= 30
 SOAK_ROUNDS ?= 6
