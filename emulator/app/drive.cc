@@ -47,10 +47,15 @@ void only_keys(const json& body, std::initializer_list<const char*> allowed, con
   }
 }
 
+// How far one request may move the clock: a year of virtual time runs every task due in it under
+// the world lock, so a typo (100000d) must not freeze serve.
+constexpr duration max_move = std::chrono::hours(24 * 366);
+
 duration need_duration(const json& v, const std::string& field) {
   auto d = v.is_string() ? parse_duration(v.get<std::string>()) : std::nullopt;
   if (!d || d->count() < 0)
     throw aws_error::validation(field + ": must be a duration such as 250ms, 30s, 5m or 1h, got " + v.dump());
+  if (*d > max_move) throw aws_error::validation(field + ": at most 366d at a time, got " + v.dump());
   return *d;
 }
 
@@ -199,6 +204,8 @@ json served_system::move_clock(const json& body) {
   if (to && *to < rt_.clock().now())
     throw aws_error::validation("set: " + iso8601_ms(*to) + " is before now (" + iso8601_ms(rt_.clock().now()) +
                                 "); time never goes back (POST /_emu/reset starts over)");
+  if (to && *to - rt_.clock().now() > max_move)
+    throw aws_error::validation("set: at most 366d ahead of now (" + iso8601_ms(rt_.clock().now()) + ")");
   if (virt) c->set_virtual(*virt);
   std::size_t ran = 0;
   if (by) to = rt_.clock().now() + *by;
@@ -258,6 +265,8 @@ void served_system::add_routes(edge::router& router) {
     } catch (const load_error& e) {
       throw aws_error::validation(e.what());
     }
+    if (kind == "advance") need_duration(p, "params");
+    if (kind == "settle" && p.is_object() && p.contains("max")) need_duration(p["max"], "params.max");
     auto w = view(stage);
     try {
       return k->run(*w, p);
@@ -299,6 +308,8 @@ void served_system::add_routes(edge::router& router) {
     } catch (const load_error& e) {
       throw aws_error::validation(e.what());
     }
+    for (const auto& c : checks)
+      if (c.within && *c.within > max_move) throw aws_error::validation("within: at most 366d");
     std::string stage = stage_of(req);
     auto w = view(stage);
     // Templates resolve as in the scenario: its names, then the built-ins.
