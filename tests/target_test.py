@@ -247,6 +247,17 @@ def test_record_and_replay():
             f.write(text.replace('"name": {"S": "Taco"}', '"name": {"S": "Burrito"}', 1))
         rc, out = run(rec, cwd=d)
         assert rc == 4 and "Burrito" in out, out
+    # kill -9 keeps what was recorded, and the file replays.
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "crash.yaml")
+        proc, base = start_serve(EMU, "--record", rec)
+        st, r = call(base, "POST", "/_emu/dev/actions/createRestaurant",
+                     {"name": "Crash Cafe", "address": "2 Main St", "city": "Boston", "cuisineType": "Diner"})
+        assert st == 200, r
+        proc.kill()
+        proc.wait()
+        rc, out = run(rec, cwd=d)
+        assert rc == 0 and "(3 steps" in out, out + open(rec).read()
     # A recording that cannot be written is refused at start.
     p = subprocess.run([EMU, "serve", "--port", "0", "--record", "/nonexistent/dir/s.yaml"], capture_output=True,
                        text=True, timeout=30)
