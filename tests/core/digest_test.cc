@@ -16,3 +16,19 @@ TEST_CASE("md5 and sha256 match the standard test vectors") {
   CHECK(emu::sha256_hex(million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   CHECK(emu::md5_hex(million) == "7707d6ae4e027c70eea2a935c2296f21");
 }
+
+// RFC 4231 test cases 1, 2 and 6 (a key longer than the block is hashed first).
+TEST_CASE("hmac_sha256 matches RFC 4231") {
+  auto hex = [](const std::string& raw) {
+    static const char d[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) out += d[c >> 4], out += d[c & 15];
+    return out;
+  };
+  CHECK(hex(emu::hmac_sha256(std::string(20, '\x0b'), "Hi There")) ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  CHECK(hex(emu::hmac_sha256("Jefe", "what do ya want for nothing?")) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(hex(emu::hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")) ==
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}

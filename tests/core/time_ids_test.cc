@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/logger.h"
 #include "emulator/core/time_format.h"
@@ -81,4 +82,30 @@ TEST_CASE("trace: entries are numbered, timed and bounded", "[core][trace]") {
   for (int i = 0; i < 50; ++i) t.record("x", "y", {});
   CHECK(t.since(0).size() <= 10);
   CHECK(t.last_seq() == 52);
+}
+
+// serve's clock: the wall clock until frozen; frozen, it moves only when told; never back,
+// except by a reset.
+TEST_CASE("serve_clock: real, virtual, set, reset") {
+  emu::serve_clock c;
+  CHECK_FALSE(c.is_virtual());
+  auto t = *emu::parse_iso8601("2030-01-01T00:00:00Z");
+  CHECK(c.set(t));
+  CHECK(c.now() >= t);
+  c.set_virtual(true);
+  CHECK(c.is_virtual());
+  auto frozen = c.now();
+  CHECK(c.now() == frozen);
+  c.advance(std::chrono::seconds(30));
+  CHECK(c.now() == frozen + std::chrono::seconds(30));
+  CHECK_FALSE(c.set(frozen));  // time never goes back
+  CHECK(c.now() == frozen + std::chrono::seconds(30));
+  c.jump(frozen + std::chrono::minutes(1));
+  CHECK(c.now() == frozen + std::chrono::minutes(1));
+  auto old = *emu::parse_iso8601("2024-12-01T00:00:00Z");
+  c.reset_to(old);
+  CHECK(c.now() == old);
+  c.set_virtual(false);  // on from where it stood
+  CHECK(c.now() >= old);
+  CHECK(c.now() < old + std::chrono::minutes(1));
 }

@@ -108,3 +108,18 @@ TEST_CASE("matcher: bad tags are load errors with file:line", "[scenario][matche
   CHECK_THAT(compile_error("!exact [1]"), Catch::Contains("!exact takes a map"));
   CHECK_THAT(compile_error("!unordered {a: 1}"), Catch::Contains("takes a list"));
 }
+
+// run --target sends a check's YAML to serve: tags and the quoting that makes '3' a string survive.
+TEST_CASE("yaml_text: tags and quoting survive a round trip", "[scenario][matcher]") {
+  YAML::Node n = emu::parse_yaml("a: !any\nb: !regex '^x'\nc: [!len 3, '3', 3]\nd: !pattern {x: [1]}\ne: ~\n", "t");
+  YAML::Node back = emu::parse_yaml(emu::yaml_text(n), "t");
+  CHECK(back["a"].Tag() == "!any");
+  CHECK(back["b"].Tag() == "!regex");
+  CHECK(back["b"].Scalar() == "^x");
+  CHECK(back["c"][0].Tag() == "!len");
+  CHECK(back["c"][1].Tag() == "!");  // quoted: a string
+  CHECK(back["c"][2].Tag() == "?");  // plain: a number
+  CHECK(back["d"].Tag() == "!pattern");
+  CHECK(back["d"]["x"][0].Scalar() == "1");
+  CHECK(emu::yaml_to_json(back["e"], "t", "e").is_null());
+}
