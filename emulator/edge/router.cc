@@ -119,8 +119,17 @@ response router::dispatch(const request& req, bool admin) const {
   for (const auto& [k, v] : p)
     if (k == "Action") return handle_query(req, p);
 
-  for (const auto& [prefix, h] : rest_)
-    if (req.path.starts_with(prefix)) return h(req);
+  for (const auto& [prefix, h] : rest_) {
+    if (!req.path.starts_with(prefix)) continue;
+    // The REST API renders its own errors; anything that still escapes is a 500, never a crash.
+    try {
+      return h(req);
+    } catch (const aws_error& e) {
+      return json_error(e.http_status(), e.type(), e.message());
+    } catch (const std::exception& e) {
+      return json_error(500, "ServiceException", std::string("internal error: ") + e.what());
+    }
+  }
 
   if (req.method == "POST" && req.path == "/")
     return json_error(400, "UnknownOperationException",

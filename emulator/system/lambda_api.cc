@@ -22,7 +22,7 @@ edge::response rest_json(int status, const json& body) {
   edge::response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = body.is_null() ? "" : body.dump();
+  r.body = body.is_null() ? "" : dump_lossy(body);  // messages may quote a path that is not UTF-8
   return r;
 }
 
