@@ -139,6 +139,16 @@ def test_target_runs_shipped_scenarios():
         # A changed expectation fails, as in process: exit 4.
         rc, out = run("--target", base, "tests/failing/mismatch.yaml")
         assert rc == 4 and 'expected string "Pho Palace"' in out, out
+        # A var that uses a template, read by a check that runs in the serve.
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "vars.yaml")
+            with open(f, "w") as out_file:
+                out_file.write('scenario: vars in checks\nvars: {bus: "bellyfed-${stage}"}\nsteps:\n'
+                               '  - invoke: {function: echo, event: {bus: "${bus}"}}\n'
+                               '  - expect: {invocations: {function: echo, match: {bus: ["${bus}"]}, count: 1}}\n')
+            for args in ([f], ["--target", base, f]):
+                rc, out = run(*args, cwd=d)
+                assert rc == 0, (args, out)
         rc, out = run("--target", base, "--jobs", "2", "scenarios")
         assert rc == 1 and "one scenario at a time" in out, out
     finally:

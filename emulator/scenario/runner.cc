@@ -158,7 +158,15 @@ void run_steps(const scenario& s, const system_def& sys, const registry& reg, ex
     so.ran = true;
     try {
       if (st.kind == "expect") {
-        for (const auto& c : st.checks) add_mismatches(so, ex.run_check(c, env, vars));
+        // A check that runs elsewhere (run --target) gets the names resolved: a var may use
+        // templates (`arn:…/bellyfed-${stage}`). Not ${uuid}: that would draw ids a local run does not.
+        json resolved = vars;
+        if (ex.remote())
+          for (auto& [k, v] : resolved.items())
+            if (v.is_string() && v.get_ref<const std::string&>().find("${") != std::string::npos &&
+                v.get_ref<const std::string&>().find("${uuid}") == std::string::npos)
+              v = lookup(k);
+        for (const auto& c : st.checks) add_mismatches(so, ex.run_check(c, env, resolved));
         if (!so.details.empty()) so.result = status::failed;
       } else {
         json params = expand_all(yaml_to_json(st.params, s.file, st.kind), lookup);

@@ -46,6 +46,7 @@ class executor {
   virtual json builtin(const std::string& name) = 0;
   virtual json trace() = 0;  // the scenario's trace entries
   virtual instant now() = 0;
+  virtual bool remote() const { return false; }  // checks run elsewhere and need the names resolved
 };
 
 // Runs the steps in `w` itself: a scenario's own world, or serve's (--init, the admin API).

@@ -145,6 +145,7 @@ class remote_executor final : public executor {
   remote_executor(remote_target::impl& t, bool emulator, const system_def& sys, std::string stage, std::string base)
       : t_(t), emulator_(emulator), sys_(sys), stage_(std::move(stage)), base_(std::move(base)) {}
   std::uint64_t trace_start = 0;
+  bool remote() const override { return true; }
 
   json run_step(const step& st, const json& params) override {
     if (st.kind == "http" && !params.contains("source_ip")) return http(params);
