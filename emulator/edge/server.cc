@@ -1,5 +1,8 @@
 #include "emulator/edge/server.h"
 
+#include <atomic>
+#include <thread>
+
 #include <httplib.h>
 
 #include <arpa/inet.h>
@@ -263,6 +266,10 @@ struct http_server::impl {
   connection_server server;
   int bound_port = -1;
   socket_t listen_fd = INVALID_SOCKET;
+  // cpp-httplib's stop() does nothing before listen begins: a stop asked for then would be lost
+  // and run() would listen for ever (a scenario's callback endpoint, stopped right after it was
+  // started, hung `run` so under load). These make a stop at any moment stick.
+  std::atomic<bool> started{false}, finished{false}, stop_requested{false};
 
   // `body` and `parts`: the request's body as read by with_body (or cpp-httplib, for methods
   // without one), multipart/form-data parts by name ("file:" before uploads' names).
@@ -424,11 +431,19 @@ void http_server::bind() {
 
 int http_server::port() const { return impl_->bound_port; }
 
-void http_server::run() { impl_->server.listen_after_bind(); }
+void http_server::run() {
+  impl_->started = true;
+  if (!impl_->stop_requested) impl_->server.listen_after_bind();
+  impl_->finished = true;
+}
 
 bool http_server::running() const { return impl_->server.is_running(); }
 
 void http_server::stop() {
+  impl_->stop_requested = true;
+  if (!impl_->started) return;  // run() will see the request and not listen
+  // run() has begun: it listens in a moment (or has seen the request and returned).
+  while (!impl_->server.is_running() && !impl_->finished) std::this_thread::yield();
   if (impl_->server.is_running()) impl_->server.stop();
 }
 

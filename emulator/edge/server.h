@@ -33,8 +33,10 @@ class http_server {
   int port() const;
   // Serves until stop() is called (from any thread).
   void run();
-  // True once run() listens (a stop() before then is lost).
+  // True while run() listens.
   bool running() const;
+  // Stops run(), or keeps a run() not yet listening from starting (safe from any thread, at any
+  // time after bind()).
   void stop();
 
  private:
