@@ -6,6 +6,7 @@
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
 #include "emulator/core/time_format.h"
+#include "emulator/observe/diagram.h"
 
 namespace emu::app {
 namespace {
@@ -126,6 +127,33 @@ void add_system_routes(edge::router& router, std::function<system::instance&()> 
                              {"queues", system.sqs().metrics()},
                              {"gateway", system.gateway().metrics()},
                              {"outbox", system.outbox_metrics()}});
+    return r;
+  });
+  // A trace as a sequence diagram: /_emu/traces/{trace_id}/diagram?format=mermaid|svg.
+  router.add_admin("GET", "/_emu/traces/*", [current, stages](const edge::request& req) {
+    const std::string prefix = "/_emu/traces/", suffix = "/diagram";
+    std::string rest = req.path.substr(prefix.size());
+    if (rest.size() <= suffix.size() || rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0)
+      throw aws_error::resource_not_found("no such admin resource: " + req.path +
+                                          " (a trace's diagram is /_emu/traces/{trace_id}/diagram)");
+    std::string trace_id = rest.substr(0, rest.size() - suffix.size());
+    std::string format = "mermaid";
+    for (const auto& [k, v] : req.query) {
+      if (k != "format") throw aws_error::validation("unknown query parameter '" + k + "' (known: format)");
+      format = v;
+    }
+    if (format != "mermaid" && format != "svg")
+      throw aws_error::validation("format must be mermaid or svg, got '" + format + "'");
+    system::instance& system = current();
+    json entries = json::array();
+    for (const auto& e : system.runtime_of().trace().related(trace_id)) entries.push_back(to_json(e));
+    observe::diagram d = observe::build_diagram(entries, trace_id, observe::names_for(system.definition(), stages));
+    if (entries.empty())
+      throw aws_error::resource_not_found("no trace entry has trace id '" + trace_id +
+                                          "' (the trace keeps the newest entries only; see --trace-capacity)");
+    edge::response r;
+    r.content_type = format == "svg" ? "image/svg+xml" : "text/plain; charset=utf-8";
+    r.body = format == "svg" ? observe::to_svg(d) : observe::to_mermaid(d);
     return r;
   });
   add_outbox_routes(router, current, stages);

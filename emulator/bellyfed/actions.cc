@@ -119,14 +119,22 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
   json data;
   new_event ev{rt.ids().uuid(), a.aggregate_type, "",
                a.event_type,    nullptr,          trace_id.empty() ? rt.ids().uuid() : trace_id};
+  // The seed's Figure 3, step by step: the request, the transaction's begin, business row,
+  // outbox row and commit, then the answer (`action`).
+  trace_scope scope(rt.trace(),
+                    {ev.trace_id, rt.trace().record("action.request", "outbox", {{"action", a.name}}, ev.trace_id)});
   try {
     auto write = [&](const std::function<void()>& business) {
       st.transaction([&] {
+        rt.trace().record("outbox.begin", "outbox", {{"action", a.name}});
         business();
+        rt.trace().record("outbox.write", "outbox", {{"table", a.table}, {"op", a.update ? "update" : "insert"}});
         if (fail_after_business_row)
           throw std::runtime_error("injected failure after the business row (fault outbox: fail-write)");
         st.insert_event(ev, now);
+        rt.trace().record("outbox.insert", "outbox", {{"event_id", ev.event_id}, {"event_type", ev.event_type}});
       });
+      rt.trace().record("outbox.commit", "outbox", {{"action", a.name}});
     };
     if (a.table == "restaurants" && !a.update) {
       fields f(input, {"id", "name", "address", "city", "cuisineType", "rating"});
@@ -220,10 +228,12 @@ json run_action(store& st, runtime& rt, const action_def& a, const json& input, 
       });
     }
   } catch (const invalid& e) {
+    rt.trace().record("action.error", "outbox", {{"action", a.name}, {"error", e.what()}});
     return {{"error", e.what()}};
   } catch (const std::exception& e) {
     rt.log().log(log_level::warn, "outbox", "server action failed", {{"action", a.name}, {"error", e.what()}},
                  ev.trace_id);
+    rt.trace().record("action.error", "outbox", {{"action", a.name}, {"error", e.what()}});
     return {{"error", std::string("The action failed and nothing was written: ") + e.what()}};
   }
   rt.trace().record(

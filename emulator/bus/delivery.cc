@@ -191,12 +191,18 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
       continue;
     any = true;
     ++r.matched;
-    auto seq = rt_.trace().record("rule.match", "bus", {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}},
-                                  trace_id, cause);
+    json targets = json::array();  // where it goes: a diagram draws the routing here, in the event's order
+    for (const auto& [target_id, t] : r.targets) targets.push_back(t.arn);
+    auto seq = rt_.trace().record(
+        "rule.match", "bus",
+        {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}, {"targets", std::move(targets)}}, trace_id, cause);
     for (const auto& [target_id, t] : r.targets)
       schedule_delivery(bus.name, name, target_id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
   }
   bus.matched_events += any;
+  if (!any)
+    rt_.trace().record("rule.no_match", "bus", {{"bus", bus.name}, {"id", envelope["id"]}, {"rules", bus.rules.size()}},
+                       trace_id, cause);
 }
 
 void service::schedule_delivery(const std::string& bus, const std::string& rule_name, const std::string& target_id,
@@ -220,6 +226,12 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
   ++rl.invocations;
   std::string code, message;
   bool retryable = true;
+  // Recorded before the hand-off, so that what the target does follows it in the trace and
+  // names it as its cause; a failed attempt adds a delivery.failed.
+  std::uint64_t seq = rt_.trace().record(
+      "delivery", "bus", {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
+      trace_id, cause);
+  trace_scope scope(rt_.trace(), {trace_id, seq});
   try {
     if (auto f = rl.fail_target.find(target_id); f != rl.fail_target.end() && f->second > 0) {
       --f->second;
@@ -233,7 +245,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
       auto tb = buses_.find(target_bus);
       if (tb == buses_.end())
         throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
-      accept(tb->second, envelope, trace_id, cause);
+      accept(tb->second, envelope, trace_id, seq);
     } else {
       auto d = delivery_.find(svc);
       if (d == delivery_.end())
@@ -241,9 +253,6 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
                              false);
       d->second(tg.arn, payload, json::object(), trace_id);
     }
-    rt_.trace().record("delivery", "bus",
-                       {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
-                       trace_id, cause);
     return;
   } catch (const delivery_error& e) {
     code = e.code(), message = e.what(), retryable = e.retryable();
@@ -261,14 +270,14 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
   rt_.trace().record(
       "delivery.failed", "bus",
       {{"rule", rule_name}, {"target", target_id}, {"attempt", attempts}, {"error_code", code}, {"error", message}},
-      trace_id, cause);
+      trace_id, seq);
   std::string exhausted;
   if (retryable && attempt >= tg.retry.maximum_retry_attempts) exhausted = "MaximumRetryAttempts";
   duration delay = rt_.ids().backoff(first_retry, max_retry, attempt);
   if (retryable && exhausted.empty() && rt_.clock().now() + delay - first > tg.retry.maximum_event_age)
     exhausted = "MaximumEventAgeInSeconds";
   if (!retryable || !exhausted.empty()) {
-    dead_letter(rl, tg, envelope, code, message, exhausted, attempts, trace_id, cause);
+    dead_letter(rl, tg, envelope, code, message, exhausted, attempts, trace_id, seq);
     return;
   }
   schedule_delivery(bus_name, rule_name, target_id, envelope, attempt + 1, first, trace_id, cause, delay);

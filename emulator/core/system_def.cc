@@ -265,11 +265,13 @@ rule_def read_rule(const YAML::Node& n, const std::string& file, const std::stri
 
 function_def read_function(const YAML::Node& n, const std::string& file, const std::string& path) {
   map_reader r(n, file, path,
-               {"name", "builtin", "runtime", "handler", "code", "exec", "http", "timeout", "memory",
+               {"name", "title", "builtin", "runtime", "handler", "code", "exec", "http", "timeout", "memory",
                 "reserved_concurrency", "async", "dead_letter_queue", "permissions", "environment", "description"});
   function_def f;
   f.line = r.line();
   f.name = r.required_str("name");
+  f.title = r.str("title", "");
+  if (f.title.size() > 64) r.fail("title", "must be at most 64 characters");
   // Paths in the definition are relative to its own directory (the built-in one: the current one).
   std::filesystem::path base =
       file.starts_with("<built-in>") ? std::filesystem::current_path() : std::filesystem::absolute(file).parent_path();
@@ -448,7 +450,7 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
   if (!root || root.IsNull()) throw load_error(file, 1, "the system definition is empty");
   map_reader r(root, file, "",
                {"version", "name", "account", "region", "stages", "tables", "queues", "buses", "rules", "functions",
-                "mappings", "gateway", "outbox", "actions"});
+                "mappings", "gateway", "outbox", "actions", "diagram"});
   system_def def;
   def.file = file;
   if (r.integer("version", 1, 0, 1000) != 1) r.fail("version", "only version 1 is understood");
@@ -456,6 +458,15 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
   def.account = r.str("account", def.account);
   def.region = r.str("region", def.region);
   def.stages = r.str_list("stages");
+  if (r.has("diagram")) {
+    map_reader dr(r.get("diagram"), file, r.path("diagram"), {"gateway_client", "queue_client", "action_client"});
+    for (auto [key, field] :
+         {std::pair{"gateway_client", &def.gateway_client}, std::pair{"queue_client", &def.queue_client},
+          std::pair{"action_client", &def.action_client}}) {
+      *field = dr.str(key, *field);
+      if (field->empty() || field->size() > 64) dr.fail(key, "must be 1 to 64 characters");
+    }
+  }
   r.each("tables", [&](const YAML::Node& n, const std::string& p) { def.tables.push_back(read_table(n, file, p)); });
   r.each("queues", [&](const YAML::Node& n, const std::string& p) { def.queues.push_back(read_queue(n, file, p)); });
   r.each("buses", [&](const YAML::Node& n, const std::string& p) {

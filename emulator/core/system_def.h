@@ -89,6 +89,7 @@ struct rule_def {
 
 struct function_def {
   std::string name;
+  std::string title;              // how diagrams name it ("DynamoDB Import"); empty: its name in words
   std::string builtin;            // exactly one of builtin, runtime, exec, http
   std::string runtime;            // nodejs or python: the shipped bootstraps run `handler` from `code`
   std::string handler;            // FILE.EXPORT (nodejs) or MODULE.FUNCTION (python)
@@ -210,6 +211,9 @@ struct system_def {
   gateway_def gateway;
   outbox_def outbox;
   std::vector<action_def> actions;
+  // Who diagrams show calling from outside (`diagram:`): the API's clients, the queues'
+  // senders, the Server Actions' callers.
+  std::string gateway_client = "Client", queue_client = "Client", action_client = "Client";
 
   const function_def* find_function(const std::string& name) const;
 };

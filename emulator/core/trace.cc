@@ -1,6 +1,7 @@
 #include "emulator/core/trace.h"
 
 #include <algorithm>
+#include <set>
 
 #include "emulator/core/time_format.h"
 
@@ -17,6 +18,8 @@ json to_json(const trace_entry& e) {
 std::uint64_t trace_recorder::record(std::string kind, std::string component, json data, std::string trace_id,
                                      std::uint64_t cause) {
   std::lock_guard lock(mu_);
+  if (trace_id.empty()) trace_id = current_.trace_id;
+  if (cause == 0) cause = current_.cause;
   trace_entry e{next_seq_++,         clock_.now(), std::move(kind), std::move(component),
                 std::move(trace_id), cause,        std::move(data)};
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
@@ -24,6 +27,16 @@ std::uint64_t trace_recorder::record(std::string kind, std::string component, js
   if (entries_.size() >= capacity_) entries_.pop_front();
   entries_.push_back(std::move(e));
   return entries_.back().seq;
+}
+
+trace_context trace_recorder::current() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void trace_recorder::set_current(trace_context c) {
+  std::lock_guard lock(mu_);
+  current_ = std::move(c);
 }
 
 std::vector<trace_entry> trace_recorder::since(std::uint64_t after) const {
@@ -47,6 +60,27 @@ void trace_recorder::visit(std::uint64_t after, bool newest_first,
     for (auto it = first; it != entries_.end(); ++it)
       if (!fn(*it)) return;
   }
+}
+
+std::vector<trace_entry> trace_recorder::related(const std::string& trace_id) const {
+  std::lock_guard lock(mu_);
+  std::vector<trace_entry> out;
+  if (entries_.empty() || trace_id.empty()) return out;
+  const std::uint64_t first = entries_.front().seq;  // seqs are contiguous in the ring
+  auto at = [&](std::uint64_t seq) -> const trace_entry* {
+    return seq >= first && seq - first < entries_.size() ? &entries_[seq - first] : nullptr;
+  };
+  std::set<std::uint64_t> in;
+  for (const auto& e : entries_) {
+    if (e.trace_id != trace_id) continue;
+    in.insert(e.seq);
+    for (const trace_entry* c = at(e.cause); c && in.insert(c->seq).second;) c = at(c->cause);
+  }
+  if (in.empty()) return out;
+  for (auto it = entries_.begin() + std::ptrdiff_t(*in.begin() - first); it != entries_.end(); ++it)
+    if (it->trace_id.empty() && in.count(it->cause)) in.insert(it->seq);
+  for (std::uint64_t seq : in) out.push_back(*at(seq));
+  return out;
 }
 
 std::uint64_t trace_recorder::dropped() const {

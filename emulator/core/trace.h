@@ -28,17 +28,34 @@ struct trace_entry {
 
 json to_json(const trace_entry& e);
 
+// What the work being done now belongs to: its trace id and the entry that caused it. An entry
+// recorded without its own trace id or cause takes them from here, so a DynamoDB write made by a
+// handler names the invocation that made it without the handler passing anything along.
+struct trace_context {
+  std::string trace_id;
+  std::uint64_t cause = 0;
+};
+
 class trace_recorder {
  public:
   explicit trace_recorder(const clock& c, std::size_t capacity = 100'000) : clock_(c), capacity_(capacity) {}
   // Records an entry at the clock's current time and returns its seq.
+  // An empty trace_id or a zero cause is taken from the current context.
   std::uint64_t record(std::string kind, std::string component, json data, std::string trace_id = {},
                        std::uint64_t cause = 0);
+  // The context of the work being done now. The world lock orders the work, so there is one
+  // current context; code that releases the world lock (user code) saves it and puts it back.
+  trace_context current() const;
+  void set_current(trace_context c);
   // Entries with seq > after, oldest first. The recorder keeps the newest `capacity` entries.
   std::vector<trace_entry> since(std::uint64_t after = 0) const;
   // Calls fn for the entries with seq > after, oldest first (newest first when asked), under
   // the recorder's lock and without copying them, until fn returns false.
   void visit(std::uint64_t after, bool newest_first, const std::function<bool(const trace_entry&)>& fn) const;
+  // The entries of one trace, oldest first: those with the trace id, what caused them (following
+  // causes back as far as the ring keeps them), and the entries without a trace id that those
+  // caused. Copies only these.
+  std::vector<trace_entry> related(const std::string& trace_id) const;
   std::uint64_t last_seq() const;
   std::size_t capacity() const { return capacity_; }
   // Entries dropped from the front to keep at most `capacity`.
@@ -50,6 +67,20 @@ class trace_recorder {
   mutable std::mutex mu_;
   std::deque<trace_entry> entries_;
   std::uint64_t next_seq_ = 1;
+  trace_context current_;
+};
+
+// Makes `c` the current context for the scope's life, then puts back the one before.
+class trace_scope {
+ public:
+  trace_scope(trace_recorder& r, trace_context c) : r_(r), saved_(r.current()) { r_.set_current(std::move(c)); }
+  ~trace_scope() { r_.set_current(std::move(saved_)); }
+  trace_scope(const trace_scope&) = delete;
+  trace_scope& operator=(const trace_scope&) = delete;
+
+ private:
+  trace_recorder& r_;
+  trace_context saved_;
 };
 
 }  // namespace emu

@@ -357,7 +357,10 @@ std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& p
   e.scope.check_all_used();
   t = &table(name);
   encoded_key k = exact_key(*t, req["Key"]);
-  return store_.get(t->id, k.pk, k.sk);
+  auto text = store_.get(t->id, k.pk, k.sk);
+  rt_.trace().record("dynamodb.get", "dynamodb",
+                     {{"table", name}, {"key", item_to_plain(req["Key"])}, {"found", text.has_value()}});
+  return text;
 }
 
 json service::get_item(json req) {

@@ -399,6 +399,7 @@ service::page service::query_page(json& req, bool raw) {
     store_.query_index(t.id, ix->id, pk, sk_range, forward, after_ix, take);
   else
     store_.query(t.id, pk, sk_range, forward, after_sk, take);
+  trace_read("dynamodb.query", pg, ix);
   return pg;
 }
 
@@ -463,7 +464,16 @@ service::page service::scan_page(json& req, bool raw) {
     store_.scan_index(t.id, ix->id, after_ix, take);
   else
     store_.scan(t.id, after, take);
+  trace_read("dynamodb.scan", pg, ix);
   return pg;
+}
+
+void service::trace_read(const char* kind, const page& pg, const index_info* ix) {
+  json data = {{"table", pg.table}};
+  if (ix) data["index"] = ix->name;
+  data["count"] = pg.count;
+  data["scanned"] = pg.scanned;
+  rt_.trace().record(kind, "dynamodb", std::move(data));
 }
 
 const std::map<std::string, operation>& operations() {

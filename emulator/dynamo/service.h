@@ -113,6 +113,8 @@ class service {
   struct write_plan;
   // One page of a Query or Scan (read.cc).
   struct page;
+  // Records a Query or Scan page in the trace (after the page is read).
+  void trace_read(const char* kind, const page& pg, const index_info* ix);
 
  private:
   table_info& table(const std::string& name);

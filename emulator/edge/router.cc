@@ -1,5 +1,8 @@
 #include "emulator/edge/router.h"
 
+#include <charconv>
+#include <optional>
+
 #include "emulator/core/error.h"
 #include "emulator/core/text.h"
 
@@ -106,8 +109,36 @@ response router::route(const request& req) const {
   return r;
 }
 
+namespace {
+
+// The trace context a call names in X-Amzn-Trace-Id ("Root=…;Parent=…"): user code's SDKs send
+// the _X_AMZN_TRACE_ID of its invocation, whose Parent is the invocation's trace entry, so its
+// calls join the invocation's trace. A Parent the trace has not reached yet is ignored.
+trace_context context_of(const std::string& header, std::uint64_t last_seq) {
+  trace_context c;
+  std::size_t at = 0;
+  while (at < header.size()) {
+    std::size_t end = std::min(header.find(';', at), header.size());
+    std::string_view field(header.data() + at, end - at);
+    at = end + 1;
+    if (field.starts_with("Root=") && field.size() <= 5 + 128) {
+      c.trace_id = std::string(field.substr(5));
+    } else if (field.starts_with("Parent=") && field.size() == 7 + 16) {
+      std::uint64_t seq = 0;
+      auto [p, ec] = std::from_chars(field.data() + 7, field.data() + field.size(), seq, 16);
+      if (ec == std::errc() && p == field.data() + field.size() && seq <= last_seq) c.cause = seq;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
 response router::dispatch(const request& req, bool admin) const {
   if (admin) return handle_admin(req);
+  std::optional<trace_scope> scope;
+  if (std::string h = req.header("x-amzn-trace-id"); !h.empty())
+    scope.emplace(rt_.trace(), context_of(h, rt_.trace().last_seq()));
 
   std::string target = req.header("x-amz-target");
   if (!target.empty()) return handle_json(req, target);

@@ -13,6 +13,7 @@ namespace emu::functions {
 
 struct registry::async_job {
   std::string name, request_id, trace_id;
+  std::uint64_t cause = 0;  // the entry that queued (or last re-queued) it
   json event;
   instant queued;
   int attempts = 0;   // invocations made (throttles do not count)
@@ -36,10 +37,11 @@ std::string registry::invoke_async(const std::string& name, const json& event, c
   auto job = std::make_shared<async_job>();
   job->name = name;
   job->request_id = rt_.ids().uuid();
-  job->trace_id = trace_id;
+  job->trace_id = trace_id.empty() ? rt_.trace().current().trace_id : trace_id;
   job->event = event;
   job->queued = rt_.clock().now();
-  rt_.trace().record("invoke.queued", "functions", {{"function", name}, {"request_id", job->request_id}}, trace_id);
+  job->cause = rt_.trace().record("invoke.queued", "functions", {{"function", name}, {"request_id", job->request_id}},
+                                  job->trace_id);
   rt_.sched().at(job->queued, "lambda async " + name, [this, job] { run_async(job); });
   return job->request_id;
 }
@@ -68,6 +70,7 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
   auto it = functions_.find(job->name);
   if (it == functions_.end()) return;
   const async_config cfg = it->second.async;
+  trace_scope scope(rt_.trace(), {job->trace_id, job->cause});
   json result, error_doc;
   std::optional<std::string> error;
   bool throttled = false;
@@ -92,12 +95,12 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
         std::min<duration>(std::chrono::seconds(1) * (1LL << std::min(job->throttles, 9)), std::chrono::minutes(5));
     ++job->throttles;
     if (age + delay > cfg.max_event_age) return async_failed(*job, "EventAgeExceeded", error_doc);
-    rt_.trace().record("invoke.retry", "functions",
-                       {{"function", job->name},
-                        {"request_id", job->request_id},
-                        {"reason", "throttled"},
-                        {"delay_ms", delay.count()}},
-                       job->trace_id);
+    job->cause = rt_.trace().record("invoke.retry", "functions",
+                                    {{"function", job->name},
+                                     {"request_id", job->request_id},
+                                     {"reason", "throttled"},
+                                     {"delay_ms", delay.count()}},
+                                    job->trace_id);
     rt_.sched().after(delay, "lambda async " + job->name, [this, job] { run_async(job); });
     return;
   }
@@ -115,12 +118,12 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
   if (job->attempts > cfg.max_retries) return async_failed(*job, "RetriesExhausted", error_doc);
   duration delay = job->attempts == 1 ? std::chrono::minutes(1) : std::chrono::minutes(2);
   if (age + delay > cfg.max_event_age) return async_failed(*job, "EventAgeExceeded", error_doc);
-  rt_.trace().record("invoke.retry", "functions",
-                     {{"function", job->name},
-                      {"request_id", job->request_id},
-                      {"attempt", job->attempts + 1},
-                      {"delay_ms", delay.count()}},
-                     job->trace_id);
+  job->cause = rt_.trace().record("invoke.retry", "functions",
+                                  {{"function", job->name},
+                                   {"request_id", job->request_id},
+                                   {"attempt", job->attempts + 1},
+                                   {"delay_ms", delay.count()}},
+                                  job->trace_id);
   rt_.sched().after(delay, "lambda async " + job->name, [this, job] { run_async(job); });
 }
 

@@ -58,10 +58,17 @@ std::vector<std::string> registry::user_functions() const {
 }
 
 void registry::outside_lock(const std::function<void()>& f) {
-  if (unlocker_)
+  if (!unlocker_) return f();
+  // Others do their work (with their own trace contexts) while the lock is released.
+  trace_context mine = rt_.trace().current();
+  rt_.trace().set_current({});
+  try {
     unlocker_(f);
-  else
-    f();
+  } catch (...) {
+    rt_.trace().set_current(std::move(mine));
+    throw;
+  }
+  rt_.trace().set_current(std::move(mine));
 }
 
 std::uint64_t registry::completions() const {
@@ -93,7 +100,11 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
   req.request_id = rid;
   req.payload = event.dump();
   req.function_arn = fn.user->spec().arn;
-  if (!ctx.trace_id.empty()) req.trace_header = "Root=" + ctx.trace_id + ";Sampled=0";
+  // Parent is this invocation's trace entry: the code's own calls (its SDK sends the header)
+  // name it as their cause.
+  char parent[17];
+  std::snprintf(parent, sizeof parent, "%016llx", (unsigned long long)cause);
+  req.trace_header = (ctx.trace_id.empty() ? "" : "Root=" + ctx.trace_id + ";") + "Parent=" + parent + ";Sampled=0";
   req.timeout = fn.timeout;
   invocation_outcome out;
   std::optional<aws_error> refused;
@@ -190,8 +201,9 @@ void registry::inject_failures(const std::string& name, int count, const std::st
 
 std::string registry::arn_of(const std::string& name) const { return arn_prefix_ + name; }
 
-json registry::invoke(const std::string& name, const json& event, const std::string& trace_id,
+json registry::invoke(const std::string& name, const json& event, const std::string& trace_id_in,
                       const std::string& request_id) {
+  const std::string trace_id = trace_id_in.empty() ? rt_.trace().current().trace_id : trace_id_in;
   auto it = functions_.find(name);
   if (it == functions_.end()) throw aws_error::resource_not_found("Function not found: " + arn_of(name));
   entry& fn = it->second;
@@ -201,6 +213,7 @@ json registry::invoke(const std::string& name, const json& event, const std::str
   ctx.log = [this, &fn, rid](const std::string& line) { append_log(fn, rid, line); };
   auto cause = rt_.trace().record("invoke", "functions",
                                   {{"function", name}, {"request_id", ctx.request_id}, {"event", event}}, trace_id);
+  trace_scope scope(rt_.trace(), {trace_id, cause});  // what the handler does, it does for this invocation
   append_log(fn, rid, "START RequestId: " + rid + " Version: $LATEST");
   auto finish = [&](const char* status) {
     append_log(fn, rid, "END RequestId: " + rid);

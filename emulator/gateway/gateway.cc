@@ -388,6 +388,18 @@ http_response service::handle(const http_request& req) {
   http_response res;
   std::vector<std::string> methods;
   bool preflight = false;
+  // gateway.request opens the request's trace (before its integration runs, for a request that
+  // reaches one); gateway.response closes it, caused by the entry whose result answered.
+  std::uint64_t received = 0, answered_by = 0;
+  auto record_request = [&](const std::string& trace) {
+    return rt_.trace().record("gateway.request", "gateway",
+                              {{"stage", st.name},
+                               {"method", req.method},
+                               {"path", rel_path},
+                               {"resource", resource_path},
+                               {"request_id", request_id}},
+                              trace);
+  };
 
   // The gateway's own answers (API Gateway's "gateway responses").
   auto refuse = [&](int status, const std::string& message, const std::string& response_type,
@@ -460,8 +472,10 @@ http_response service::handle(const http_request& req) {
     }
     json event = proxy_event(req, st, *rt, rel_path, params, key, request_id, trace_id, now);
     std::string function = resource_name(rt->def->function, st.name);
+    received = record_request(trace_id);
+    trace_scope scope(rt_.trace(), {trace_id, received});
     try {
-      res = from_proxy_response(run_(function, event, trace_id));
+      res = from_proxy_response(run_(function, event, trace_id, answered_by));
       st.counts[std::to_string(res.status / 100) + "XX"]++;
     } catch (const no_reply& e) {
       rt_.log().log(log_level::warn, "gateway", "integration timed out",
@@ -488,14 +502,14 @@ http_response service::handle(const http_request& req) {
   st.log.push_back({now, line});
   if (st.log.size() > max_access_log) st.log.pop_front();
   st.counts["requests"]++;
-  rt_.trace().record("gateway.request", "gateway",
+  if (!received) received = record_request(trace_id);
+  rt_.trace().record("gateway.response", "gateway",
                      {{"stage", st.name},
-                      {"method", req.method},
-                      {"path", rel_path},
                       {"resource", resource_path},
                       {"status", res.status},
-                      {"request_id", request_id}},
-                     trace_id);
+                      {"request_id", request_id},
+                      {"request", received}},
+                     trace_id, answered_by ? answered_by : received);
   return res;
 }
 

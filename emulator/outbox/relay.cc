@@ -56,8 +56,10 @@ int relay::poll_once() {
   std::vector<event_row> rows = st_.claim(cfg_.batch_size, owner_, now, cfg_.lease);
   if (rows.empty()) return 0;
   for (const auto& r : rows) reclaimed_ += r.attempts > 1;
-  rt_.trace().record("outbox.claim", "outbox",
-                     {{"relay", owner_}, {"rows", rows.size()}, {"first_id", rows.front().id}});
+  // The claim (poll, pending rows, marked processing in one statement) causes what follows.
+  std::uint64_t claim = rt_.trace().record("outbox.claim", "outbox",
+                                           {{"relay", owner_}, {"rows", rows.size()}, {"first_id", rows.front().id}});
+  trace_scope scope(rt_.trace(), {"", claim});
   std::vector<std::int64_t> done;
   int published = 0;
   for (std::size_t i = 0; i < rows.size(); i += 10) {

@@ -94,6 +94,12 @@ void mapping::poll() {
   for (const message* m : batch) ids.push_back(m->id);
   std::set<std::string> failed;
   bool whole_batch_failed = false;
+  // The batch's receive, caused by its first message's send; the invocation follows from it.
+  std::uint64_t received = rt_.trace().record(
+      "sqs.receive", "sqs",
+      {{"queue", cfg_.queue}, {"function", cfg_.function}, {"count", ids.size()}, {"message_ids", ids}},
+      trace_root(batch.front()->trace_header), batch.front()->sent_seq);
+  trace_scope scope(rt_.trace(), {trace_root(batch.front()->trace_header), received});
   try {
     json result = invoke_(event);
     if (cfg_.report_batch_item_failures) {

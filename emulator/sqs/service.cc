@@ -21,6 +21,13 @@ constexpr std::int64_t reuse_delay_ms = 60 * 1000;
 
 }  // namespace
 
+std::string trace_root(const std::string& header) {
+  auto at = header.find("Root=");
+  if (at == std::string::npos) return header;
+  at += 5;
+  return header.substr(at, header.find(';', at) - at);
+}
+
 std::string md5_of_attributes(const message_attributes& attrs) {
   if (attrs.empty()) return "";
   std::string buf;
@@ -252,7 +259,8 @@ std::string service::send(const std::string& queue_name, const std::string& body
   m.order = next_order_++;
   q.messages.push_back(std::move(m));
   save(q, q.messages.back());
-  rt_.trace().record("sqs.send", "sqs", {{"queue", q.name}, {"message_id", id}});
+  q.messages.back().sent_seq =
+      rt_.trace().record("sqs.send", "sqs", {{"queue", q.name}, {"message_id", id}}, trace_root(trace_header));
   if (delay > 0)
     schedule_visible(q, now_ms() + delay * 1000);
   else
@@ -416,7 +424,12 @@ json service::receive_message(const json& req, const call& c) {
   }
   json msgs = json::array();
   for (message* m : got) msgs.push_back(message_json(*m, req));
-  if (!got.empty()) rt_.trace().record("sqs.receive", "sqs", {{"queue", q.name}, {"count", got.size()}});
+  if (!got.empty()) {
+    json ids = json::array();
+    for (message* m : got) ids.push_back(m->id);
+    rt_.trace().record("sqs.receive", "sqs", {{"queue", q.name}, {"count", got.size()}, {"message_ids", ids}},
+                       trace_root(got.front()->trace_header), got.front()->sent_seq);
+  }
   json out = json::object();
   if (!msgs.empty()) out["Messages"] = msgs;
   return out;

@@ -46,8 +46,12 @@ struct message {
   int receive_count = 0;
   std::string receipt;  // the latest receipt handle ("" before any receive)
   std::string group_id, dedup_id, sequence_number, trace_header, dlq_source_arn;
-  std::uint64_t order = 0;  // position in the service's send order (the durable store's key)
+  std::uint64_t order = 0;     // position in the service's send order (the durable store's key)
+  std::uint64_t sent_seq = 0;  // the trace entry of its send: what a receive names as its cause
 };
+
+// The trace id in an AWSTraceHeader ("Root=…;Parent=…"), or the header itself without a Root.
+std::string trace_root(const std::string& header);
 
 struct queue {
   std::string name;

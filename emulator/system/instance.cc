@@ -74,6 +74,7 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
       [this](const std::string&, const std::string& trace_id, const json* result, const std::string* error) {
         auto it = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
         if (it == awaiting_.end() || it->second.result || it->second.error) return;
+        it->second.seq = rt_.trace().last_seq();  // told right after the outcome's entry, under the world lock
         if (result)
           it->second.result = *result;
         else
@@ -99,8 +100,9 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
     state_->commit();
   }
   gateway_ = std::make_unique<gateway::service>(
-      rt_, def_, stages, [this](const std::string& fn, const json& event, const std::string& trace_id) {
-        return request_reply(fn, event, trace_id);
+      rt_, def_, stages,
+      [this](const std::string& fn, const json& event, const std::string& trace_id, std::uint64_t& answered_by) {
+        return request_reply(fn, event, trace_id, answered_by);
       });
   apis_ = describe_apis();
 }
@@ -208,7 +210,8 @@ json instance::outbox_metrics() {
   return out;
 }
 
-json instance::request_reply(const std::string& function, const json& event, const std::string& trace_id) {
+json instance::request_reply(const std::string& function, const json& event, const std::string& trace_id,
+                             std::uint64_t& answered_by) {
   awaiting_[trace_id] = {};
   struct forget {
     std::map<std::string, reply>& m;
@@ -216,7 +219,10 @@ json instance::request_reply(const std::string& function, const json& event, con
     ~forget() { m.erase(id); }
   } cleanup{awaiting_, trace_id};
   json ack = functions_.invoke(function, event, trace_id);
-  if (!ack.is_object() || ack.value("statusCode", json()) != 202) return ack;  // the function answered itself
+  if (!ack.is_object() || ack.value("statusCode", json()) != 202) {  // the function answered itself
+    answered_by = rt_.trace().last_seq();
+    return ack;
+  }
   // Deliveries are due now; a task that throws is logged (as the real-time driver does) and the
   // rest still run.
   // With user code, a delivery may be running on another thread (the lock is released while
@@ -236,6 +242,7 @@ json instance::request_reply(const std::string& function, const json& event, con
     functions_.wait_completion(seen);
   }
   const reply& r = awaiting_[trace_id];
+  answered_by = r.seq;
   if (r.error) throw std::runtime_error(*r.error);
   if (r.result) return *r.result;
   throw gateway::no_reply("no function answered the request (trace " + trace_id +

@@ -79,6 +79,7 @@ class instance {
   // Per stage: row counts per status, the oldest pending event and each relay's counters.
   json outbox_metrics();
   const system_def& definition() const { return def_; }
+  emu::runtime& runtime_of() { return rt_; }
   // Writes the SQS and EventBridge changes made since the last call (under --data-dir) in one
   // transaction. `serve` calls it at the end of every request and task, before answering;
   // throws std::runtime_error if the disk refuses.
@@ -118,10 +119,12 @@ class instance {
   // The gateway's integration (ARCHITECTURE.md, "Synchronous request/reply"): invokes the
   // route's function; a 202 from it means "published to the bus", so the work due now runs and
   // the first function result delivered with the request's trace id is the reply.
-  json request_reply(const std::string& function, const json& event, const std::string& trace_id);
+  json request_reply(const std::string& function, const json& event, const std::string& trace_id,
+                     std::uint64_t& answered_by);
   struct reply {
     std::optional<json> result;
     std::optional<std::string> error;
+    std::uint64_t seq = 0;  // the trace entry of the outcome
   };
 
   runtime& rt_;

@@ -99,7 +99,7 @@ TEST_CASE("system: a function has exactly one kind, and its keys go with it", "[
 TEST_CASE("system: errors name file, line and the offending key", "[system]") {
   CHECK(load(base + "tabels: []\n") ==
         "sys.yaml:3:1: tabels: unknown key 'tabels' (expected one of: version, name, account, region, stages, tables, "
-        "queues, buses, rules, functions, mappings, gateway, outbox, actions)");
+        "queues, buses, rules, functions, mappings, gateway, outbox, actions, diagram)");
   CHECK_THAT(load(base + "queues:\n  - name: q\n    visibility_timeout: forever\n"),
              Catch::StartsWith("sys.yaml:5:25: queues[0].visibility_timeout: 'forever' is not a duration"));
   CHECK_THAT(load(base + "buses: [{name: b}]\nrules:\n  - name: r\n    bus: b\n    pattern: {source: [x]}\n    "
