@@ -80,7 +80,9 @@ class builder {
   std::string actor_of(const json& e) const {
     const std::string& kind = e["kind"].get_ref<const std::string&>();
     const json& data = e["data"];
-    if (kind == "invoke") return function_title(str(data, "function"));
+    // Lambda's asynchronous machinery (queue, retries, destinations) acts for its function.
+    if (kind == "invoke" || kind == "invoke.queued" || kind == "invoke.retry" || kind == "invoke.failed")
+      return function_title(str(data, "function"));
     if (kind == "action.request") return server_action;
     if (kind == "gateway.request") return api_gateway;
     if (kind.rfind("outbox.", 0) == 0 && data.contains("relay")) return outbox_processor;
@@ -241,8 +243,11 @@ void merge_runs(diagram& d) {
     out.push_back(std::move(m));
     count.push_back(1);
   }
+  // A transaction's items are one call.
   for (std::size_t i = 0; i < out.size(); ++i)
-    if (count[i] > 1) out[i].text += " ×" + std::to_string(count[i]);
+    if (count[i] > 1)
+      out[i].text += out[i].text == "TransactWriteItems" ? " (" + std::to_string(count[i]) + " items)"
+                                                         : " ×" + std::to_string(count[i]);
   d.messages = std::move(out);
 }
 
@@ -290,7 +295,10 @@ std::string title_of(const std::string& name) {
     char c = name[i];
     bool upper = std::isupper(static_cast<unsigned char>(c));
     bool after_lower = i > 0 && std::islower(static_cast<unsigned char>(name[i - 1]));
-    if (upper && after_lower) out += ' ';
+    // The last capital of a run that starts a word: "DBImport" → "DB Import".
+    bool ends_run = i > 0 && std::isupper(static_cast<unsigned char>(name[i - 1])) && i + 1 < name.size() &&
+                    std::islower(static_cast<unsigned char>(name[i + 1]));
+    if (upper && (after_lower || ends_run)) out += ' ';
     out += c;
   }
   return out;

@@ -48,8 +48,8 @@ diagram build_diagram(const json& entries, const std::string& trace_id, const di
 std::string to_mermaid(const diagram& d);
 std::string to_svg(const diagram& d);
 
-// The words of a CamelCase name ("QueryHandler" → "Query Handler"; runs of capitals stay
-// together: "DynamoDBImport" → "DynamoDB Import" is what a `title:` is for).
+// The words of a CamelCase name ("QueryHandler" → "Query Handler", "SQSReader" → "SQS Reader";
+// "DynamoDBImport" becomes "Dynamo DB Import": a product name is what a `title:` is for).
 std::string title_of(const std::string& name);
 
 }  // namespace emu::observe

@@ -14,6 +14,7 @@
 
 #include "emulator/core/args.h"
 #include "emulator/core/yaml_json.h"
+#include "emulator/scenario/flow_report.h"
 #include "emulator/scenario/loader.h"
 #include "emulator/scenario/report.h"
 #include "emulator/scenario/target.h"
@@ -36,15 +37,19 @@ options:
   --shard I/N          run only the I-th of N stable slices (by file path), for CI fan-out
   --junit FILE         write a JUnit XML report
   --json FILE          write a JSON report (byte-identical for identical runs)
+  --html FILE          write an HTML report: one self-contained page with every scenario, step
+                       and failure, and a sequence diagram (SVG) of each trace
+  --markdown FILE      write a Markdown report with the diagrams as ```mermaid blocks (GitHub
+                       renders them in job summaries, pull request comments and files)
   --golden DIR         compare each scenario's normalised trace with DIR/<file>.trace.json
   --update-golden      write the golden traces instead of comparing them
   --postgres URL       keep the outbox store in this PostgreSQL (postgresql://user@127.0.0.1:5432/db)
+                       instead of SQLite; each scenario gets a schema of its own, dropped after it
   --target URL         run against a running serve at URL instead of in-process: each scenario
                        resets it (POST /_emu/reset: its seed, clock and stage, virtual time) and
                        loads its fixtures; http and aws steps go over the wire, the others through
                        its admin API. A URL that is not a bellyfed-emu runs only http and aws steps
                        (other steps are refused before anything runs). One scenario at a time
-                       instead of SQLite; each scenario gets a schema of its own, dropped after it
   --fail-fast          stop after the first scenario that does not pass
   --verbose            list every step, passing or not
   --quiet              print only failures and the summary
@@ -169,6 +174,8 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
                           {"shard", true},
                           {"junit", true},
                           {"json", true},
+                          {"html", true},
+                          {"markdown", true},
                           {"golden", true},
                           {"update-golden", false},
                           {"postgres", true},
@@ -322,6 +329,11 @@ int run_command(const std::vector<std::string>& argv, std::ostream& out, std::os
   bool ok = true;
   if (a.has("json")) ok &= write_file(a.value("json"), json_report(finished).dump(2) + "\n", err);
   if (a.has("junit")) ok &= write_file(a.value("junit"), junit_report(finished), err);
+  if (a.has("html") || a.has("markdown")) {
+    auto names = observe::names_for(sys, sys.stages);
+    if (a.has("html")) ok &= write_file(a.value("html"), html_report(finished, names), err);
+    if (a.has("markdown")) ok &= write_file(a.value("markdown"), markdown_report(finished, names), err);
+  }
   if (!ok) return exit_runtime;
   int code = exit_ok;
   for (const auto& o : finished) {

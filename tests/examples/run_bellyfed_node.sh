@@ -17,4 +17,14 @@ if [ ! -d "$work/node_modules/@aws-sdk" ] || [ "$example/package-lock.json" -nt 
     --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=20000)
 fi
 cd "$src"
-exec "$emu" run --no-color --system "$work/system.yaml" scenarios/import scenarios/gateway scenarios/outbox
+"$emu" run --no-color --system "$work/system.yaml" scenarios/import scenarios/gateway scenarios/outbox \
+  --markdown "$work/report.md"
+# The code's own SDK calls join their invocation's trace (X-Amzn-Trace-Id): the report draws
+# the seed's flows with the JavaScript handlers' DynamoDB and EventBridge calls in them.
+for arrow in "ImportScript->>SQS: SendMessage restaurant-import-dev" "SQS->>EventProcessor: 3 messages" \
+  "EventProcessor->>EventBridge: RESTAURANT_IMPORT event" "DynamoDBImport->>DynamoDB: TransactWriteItems" \
+  "APIGateway->>EventProcessor: proxy event" "QueryHandler->>DynamoDB: Query FoodEstablishment-dev" \
+  "QueryHandler->>Frontend: HTTP 200" "OutboxProcessor->>EventBridge: RESTAURANT_CREATED event" \
+  "EventBridge->>EventConsumer: rule outbox-events"; do
+  grep -qF "$arrow" "$work/report.md" || { echo "report.md draws no \"$arrow\"" >&2; exit 1; }
+done

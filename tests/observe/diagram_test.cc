@@ -139,6 +139,8 @@ TEST_CASE("diagram: the seed's three flows are drawn as Figures 1, 2 and 3", "[o
 TEST_CASE("diagram: names, escaping and causes", "[observe][diagram]") {
   CHECK(emu::observe::title_of("QueryHandler") == "Query Handler");
   CHECK(emu::observe::title_of("EventProcessor-dev") == "Event Processor-dev");
+  CHECK(emu::observe::title_of("SQSReader") == "SQS Reader");
+  CHECK(emu::observe::title_of("DynamoDBImport") == "Dynamo DB Import");
   CHECK(emu::observe::names_for(sys(), {"dev"}).functions.at("DynamoDBImport-dev") == "DynamoDB Import");
 
   // Text that would end a Mermaid statement or open an entity is written as entities; SVG text
