@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "emulator/app/prometheus_page.h"
 #include "emulator/core/error.h"
 #include "emulator/core/event.h"
 #include "emulator/core/time_format.h"
@@ -157,6 +158,7 @@ void add_system_routes(edge::router& router, std::function<system::instance&()> 
     return r;
   });
   add_outbox_routes(router, current, stages);
+  add_prometheus_route(router, current);
 }
 
 }  // namespace emu::app

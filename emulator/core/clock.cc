@@ -15,6 +15,19 @@ void clock::jump(instant) { throw std::logic_error("only a virtual clock can be 
 // The one place the product reads the wall clock.
 instant system_clock::now() const { return std::chrono::time_point_cast<duration>(std::chrono::system_clock::now()); }
 
+namespace {
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+std::int64_t system_clock::ticks_ns() const { return steady_ns(); }
+
+std::int64_t serve_clock::ticks_ns() const {
+  return frozen_.load() ? std::int64_t(frozen_ms_.load()) * 1'000'000 : steady_ns();
+}
+
 instant serve_clock::now() const {
   if (frozen_.load()) return instant(duration(frozen_ms_.load()));
   return instant(duration(wall_unix_ms() + offset_ms_.load()));

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 
 namespace emu {
 
@@ -23,7 +24,14 @@ class clock {
   // A virtual clock: moves it forward to `t` (an earlier `t` leaves it where it is). The
   // scheduler calls it as it runs work due in virtual time; a real clock throws logic_error.
   virtual void jump(instant t);
+  // A monotonic reading in nanoseconds for measuring how long work took (metrics): the steady
+  // clock when time is real, the virtual time when it is not (work then takes no time, and
+  // runs give identical figures).
+  virtual std::int64_t ticks_ns() const { return std::int64_t(now().time_since_epoch().count()) * 1'000'000; }
 };
+
+// Seconds between two ticks_ns() readings.
+inline double seconds_between(std::int64_t from_ns, std::int64_t to_ns) { return double(to_ns - from_ns) / 1e9; }
 
 // A virtual clock. Time never moves by itself and never goes backwards.
 class manual_clock final : public clock {
@@ -48,6 +56,7 @@ class serve_clock final : public clock {
   instant now() const override;
   bool is_virtual() const override { return frozen_.load(); }
   void jump(instant t) override { set(t); }
+  std::int64_t ticks_ns() const override;
   // Moves to `t`; false if `t` is earlier than now (time never goes back, except by reset_to).
   bool set(instant t);
   void advance(duration d) { set(now() + d); }
@@ -67,6 +76,7 @@ class system_clock final : public clock {
  public:
   instant now() const override;
   bool is_virtual() const override { return false; }
+  std::int64_t ticks_ns() const override;
 };
 
 // Real elapsed time, for what lies outside the emulated world: how long user code ran (REPORT

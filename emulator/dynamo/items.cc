@@ -11,6 +11,22 @@
 
 namespace emu::dynamo {
 
+service::op_timer::op_timer(service& s, const char* op_name, const json& req)
+    : s_(s),
+      stats_(s.op_stats_[{req.is_object() && req.contains("TableName") && req["TableName"].is_string() &&
+                                  s.has_table(req["TableName"].get_ref<const std::string&>())
+                              ? req["TableName"].get<std::string>()
+                              : "-",
+                          op_name}]),
+      started_(s.rt_.clock().ticks_ns()),
+      uncaught_(std::uncaught_exceptions()) {}
+
+service::op_timer::~op_timer() {
+  ++stats_.calls;
+  if (std::uncaught_exceptions() > uncaught_) ++stats_.errors;
+  stats_.duration.observe(seconds_between(started_, s_.rt_.clock().ticks_ns()));
+}
+
 using namespace detail;
 
 namespace {
@@ -302,6 +318,7 @@ void service::run_single(write_plan& p, const std::string& table, const char* tr
 }
 
 json service::put_item(json req) {
+  op_timer timed(*this, "PutItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
@@ -315,6 +332,7 @@ json service::put_item(json req) {
 }
 
 json service::update_item(json req) {
+  op_timer timed(*this, "UpdateItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
   table_info& t = table(name);
@@ -336,6 +354,7 @@ json service::update_item(json req) {
 }
 
 json service::delete_item(json req) {
+  op_timer timed(*this, "DeleteItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
@@ -364,6 +383,7 @@ std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& p
 }
 
 json service::get_item(json req) {
+  op_timer timed(*this, "GetItem", req);
   std::vector<doc_path> proj;
   const table_info* t = nullptr;
   auto text = get_text(req, proj, t);
@@ -382,6 +402,7 @@ json service::get_item(json req) {
 std::string service::get_item_wire(json req) {
   std::string mode = req.is_object() ? req.value("ReturnConsumedCapacity", "NONE") : "NONE";
   if (mode == "TOTAL" || mode == "INDEXES") return get_item(std::move(req)).dump();
+  op_timer timed(*this, "GetItem", req);
   std::vector<doc_path> proj;
   const table_info* t = nullptr;
   auto text = get_text(req, proj, t);
@@ -391,6 +412,7 @@ std::string service::get_item_wire(json req) {
 }
 
 json service::batch_get_item(json req) {
+  op_timer timed(*this, "BatchGetItem", req);
   json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, spec] : items.items()) {
@@ -427,6 +449,7 @@ json service::batch_get_item(json req) {
 }
 
 json service::batch_write_item(json req) {
+  op_timer timed(*this, "BatchWriteItem", req);
   json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, list] : items.items()) {
@@ -492,6 +515,7 @@ json service::batch_write_item(json req) {
 }
 
 json service::transact_write_items(json req) {
+  op_timer timed(*this, "TransactWriteItems", req);
   const json* ti = &transact_items(req);
   auto token = optional_string(req, "ClientRequestToken");
   std::string fingerprint = token ? ti->dump() : std::string();  // only tokens need it
@@ -586,6 +610,7 @@ json service::transact_write_items(json req) {
 }
 
 json service::transact_get_items(json req) {
+  op_timer timed(*this, "TransactGetItems", req);
   const json* ti = &transact_items(req);
   json items = *ti;
   json responses = json::array();

@@ -260,21 +260,25 @@ std::string page_text(service::page& pg) {
 }  // namespace
 
 json service::query(json req) {
+  op_timer timed(*this, "Query", req);
   page pg = query_page(req, false);
   return page_json(pg);
 }
 
 std::string service::query_wire(json req) {
+  op_timer timed(*this, "Query", req);
   page pg = query_page(req, true);
   return page_text(pg);
 }
 
 json service::scan(json req) {
+  op_timer timed(*this, "Scan", req);
   page pg = scan_page(req, false);
   return page_json(pg);
 }
 
 std::string service::scan_wire(json req) {
+  op_timer timed(*this, "Scan", req);
   page pg = scan_page(req, true);
   return page_text(pg);
 }

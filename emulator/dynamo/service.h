@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/core/error.h"
+#include "emulator/core/histogram.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/dynamo/expr.h"
@@ -103,6 +104,23 @@ class service {
 
   // ---- for scenarios, fixtures, functions and /_emu ----
   bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
+  // What /metrics says of each (table, operation): calls, errors, durations. The table is "-"
+  // for an operation on several tables or on none that exists.
+  const std::map<std::pair<std::string, std::string>, call_stats>& operation_metrics() const { return op_stats_; }
+  // Counts an operation from construction to destruction (an error if it ends by throwing).
+  class op_timer {
+   public:
+    op_timer(service& s, const char* op_name, const json& req);
+    ~op_timer();
+    op_timer(const op_timer&) = delete;
+    op_timer& operator=(const op_timer&) = delete;
+
+   private:
+    service& s_;
+    call_stats& stats_;
+    std::int64_t started_;
+    int uncaught_;
+  };
   std::vector<std::string> table_names() const;
   // Deletes expired TTL items now; returns how many. A sweep is scheduled for the moment the
   // next item expires, so expiry happens on time in virtual time and costs nothing otherwise.
@@ -139,6 +157,7 @@ class service {
   std::string account_, region_;
   store store_;
   std::map<std::string, table_info> tables_;
+  std::map<std::pair<std::string, std::string>, call_stats> op_stats_;
   write_hook hook_;
   std::optional<std::pair<std::int64_t, std::uint64_t>> ttl_task_;  // (due ms, scheduler task id)
   // ClientRequestToken → (request fingerprint, expiry ms, response) for idempotent transactions.

@@ -94,7 +94,8 @@ response router::handle(const request& req) const {
 }
 
 response router::route(const request& req) const {
-  bool admin = req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0;
+  // /metrics is where Prometheus looks by default; it is serve's too.
+  bool admin = req.path == "/_emu" || req.path.rfind("/_emu/", 0) == 0 || req.path == "/metrics";
   // API Gateway: the first path segment is the stage, for requests without X-Amz-Target (before
   // Action=, which a form posted to a route may carry too).
   std::string first =

@@ -94,7 +94,7 @@ std::string two_decimals(double v) {
 }  // namespace
 
 json registry::invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
-                           std::uint64_t cause) {
+                           std::uint64_t cause, double& seconds) {
   const std::string& rid = ctx.request_id;
   invocation_request req;
   req.request_id = rid;
@@ -128,6 +128,7 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
                        cause);
     throw *refused;
   }
+  seconds = out.duration_ms / 1000.0;
   for (auto& line : out.output) append_log(fn, rid, std::move(line));
   if (!out.ok && (out.timed_out || out.error_type.starts_with("Runtime.") || out.error_type.starts_with("Function.")))
     append_log(fn, rid, out.error_message + "\n" + out.error_type);
@@ -214,6 +215,25 @@ json registry::invoke(const std::string& name, const json& event, const std::str
   auto cause = rt_.trace().record("invoke", "functions",
                                   {{"function", name}, {"request_id", ctx.request_id}, {"event", event}}, trace_id);
   trace_scope scope(rt_.trace(), {trace_id, cause});  // what the handler does, it does for this invocation
+  // Counted when the invocation ends: an error if it throws, a throttle (not an invocation) if
+  // user code had no execution environment free.
+  struct tally {
+    function_stats& s;
+    runtime& rt;
+    std::int64_t started;
+    int uncaught = std::uncaught_exceptions();
+    double seconds = -1;  // user code's own duration; else the clock's
+    bool throttled = false;
+    ~tally() {
+      if (throttled) {
+        ++s.throttles;
+        return;
+      }
+      ++s.invocations.calls;
+      if (std::uncaught_exceptions() > uncaught) ++s.invocations.errors;
+      s.invocations.duration.observe(seconds >= 0 ? seconds : seconds_between(started, rt.clock().ticks_ns()));
+    }
+  } counted{fn.stats, rt_, rt_.clock().ticks_ns()};
   append_log(fn, rid, "START RequestId: " + rid + " Version: $LATEST");
   auto finish = [&](const char* status) {
     append_log(fn, rid, "END RequestId: " + rid);
@@ -238,7 +258,12 @@ json registry::invoke(const std::string& name, const json& event, const std::str
       --fn.failures_left;
       throw std::runtime_error(fn.failure_message);
     }
-    if (fn.user) return invoke_user(name, fn, event, ctx, cause);
+    if (fn.user) try {
+        return invoke_user(name, fn, event, ctx, cause, counted.seconds);
+      } catch (const aws_error& e) {
+        counted.throttled = e.type() == "TooManyRequestsException";
+        throw;
+      }
     json result = fn.fn(event, ctx);
     finish("ok");
     rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, trace_id, cause);

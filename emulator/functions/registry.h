@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/histogram.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/functions/user_code.h"
@@ -74,6 +75,13 @@ using async_sender = std::function<void(const std::string& arn, const json& payl
 using async_observer = std::function<void(const std::string& function, const std::string& trace_id, const json* result,
                                           const std::string* error)>;
 
+// What /metrics says of a function: its invocations (errors among them, with durations) and the
+// invocations refused for its reserved concurrency.
+struct function_stats {
+  call_stats invocations;
+  std::uint64_t throttles = 0;
+};
+
 class registry {
  public:
   // Has the generic built-in `echo` (returns its event); a system adds its own handlers.
@@ -105,6 +113,10 @@ class registry {
   std::uint64_t completions() const;
   void wait_completion(std::uint64_t seen);
   bool has(const std::string& name) const { return functions_.count(name) > 0; }
+  // Calls fn(name, stats) for each function, by name.
+  void visit_stats(const std::function<void(const std::string&, const function_stats&)>& fn) const {
+    for (const auto& [n, e] : functions_) fn(n, e.stats);
+  }
 
   // Invokes `name`. Returns the handler's result. Throws aws_error ResourceNotFoundException for
   // an unknown function; a failing handler's error propagates after being traced.
@@ -147,12 +159,15 @@ class registry {
     int timeouts_left = 0;
     std::vector<log_line> log;
     async_config async;
+    function_stats stats;
   };
   struct async_job;
   void run_async(const std::shared_ptr<async_job>& job);
   void async_failed(const async_job& job, const char* condition, const json& response);
   void append_log(entry& e, const std::string& request_id, std::string message);
-  json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx, std::uint64_t cause);
+  // `seconds`: set to the code's own duration, as its REPORT line gives it.
+  json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx, std::uint64_t cause,
+                   double& seconds);
   void outside_lock(const std::function<void()>& f);
   runtime& rt_;
   std::map<std::string, entry> functions_;

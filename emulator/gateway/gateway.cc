@@ -380,6 +380,7 @@ http_response service::from_proxy_response(const json& r) const {
 
 http_response service::handle(const http_request& req) {
   instant now = rt_.clock().now();
+  const std::int64_t started_ns = rt_.clock().ticks_ns();
   std::size_t slash = req.path.find('/', 1);
   stage_state& st = stages_.at(req.path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1));
   std::string rel_path = slash == std::string::npos ? "/" : req.path.substr(slash);
@@ -502,6 +503,9 @@ http_response service::handle(const http_request& req) {
   st.log.push_back({now, line});
   if (st.log.size() > max_access_log) st.log.pop_front();
   st.counts["requests"]++;
+  route_stats& rs = route_stats_[{st.name, req.method, resource_path}];
+  ++rs.statuses[res.status];
+  rs.duration.observe(seconds_between(started_ns, rt_.clock().ticks_ns()));
   if (!received) received = record_request(trace_id);
   rt_.trace().record("gateway.response", "gateway",
                      {{"stage", st.name},

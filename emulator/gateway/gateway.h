@@ -21,9 +21,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "emulator/core/histogram.h"
 #include "emulator/core/json.h"
 #include "emulator/core/runtime.h"
 #include "emulator/core/system_def.h"
@@ -79,10 +81,19 @@ class service {
   static constexpr std::size_t max_access_log = 10'000;
   // Per stage: requests and answers by status class and by gateway response type.
   json metrics() const;
+  // What /metrics says of a route (stage, method, resource path; "-" for requests that matched
+  // none): its answers by status and how long they took.
+  struct route_stats {
+    std::map<int, std::uint64_t> statuses;
+    histogram duration;
+  };
+  using route_key = std::tuple<std::string, std::string, std::string>;
+  const std::map<route_key, route_stats>& route_metrics() const { return route_stats_; }
   // The API id of a stage's REST API (deterministic: derived from the system and stage names).
   std::string api_id(const std::string& stage) const;
 
  private:
+  std::map<route_key, route_stats> route_stats_;
   struct route {
     const route_def* def;
     std::vector<std::string> segments;  // "restaurants", "{id}", "{proxy+}"
