@@ -5,7 +5,8 @@
 #   make test    check formatting, build everything, run ctest (unit, scenario, CLI and wire
 #                tests), then all of it again under AddressSanitizer + UndefinedBehaviorSanitizer
 #                (built by clang), then each fuzz target briefly
-#   make bench   build optimised and print benchmark figures (name: value unit)
+#   make bench   build optimised and print benchmark figures (name: value unit); set
+#                TRACE_COST_REFERENCE=path/to/another/bellyfed-emu to compare the flows' cost with it
 #   make soak    wrk on GetItem and the gateway flow for minutes with RSS sampled (SOAK_SECONDS per
 #                round, SOAK_ROUNDS rounds): errors, p99 and RSS growth
 #   make fuzz    build the libFuzzer targets (in the sanitizer build) and fuzz each for FUZZ_SECONDS
@@ -111,6 +112,7 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
 	/usr/bin/python3 tests/bench/functions_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/record_bench.py ./$(BENCH)/bellyfed-emu
+	/usr/bin/python3 tests/bench/trace_cost_bench.py ./$(BENCH)/bellyfed-emu $(TRACE_COST_REFERENCE)
 
 SOAK_SECONDS ?= 30
 SOAK_ROUNDS ?= 6

@@ -2,7 +2,8 @@
 the outbox, gateway queries, an import through SQS), the page is valid Prometheus text
 exposition (Debian's `promtool check metrics`, when installed; in CI it must be) and counts
 what happened: per function, rule, queue, DynamoDB table and operation, gateway route and
-status, outbox status."""
+status, outbox status. And `--log-level debug` tells each routing decision, delivery, retry
+and invocation, with the trace id."""
 import json
 import os
 import re
@@ -44,6 +45,32 @@ def value(s, name, **labels):
     key = (name, frozenset(labels.items()))
     assert key in s, "no sample %s %s" % (name, labels)
     return s[key]
+
+
+def check_debug_log(emu, src):
+    proc, base = start_serve(emu, "--log-level", "debug", cwd=src)
+    try:
+        status, _, _ = fetch(base + "/dev/restaurants?city=Seattle", headers={"X-Api-Key": KEY})
+        assert status == 200
+        status, _, _ = fetch(base + "/_emu/faults", b'{"target": "restaurant-import/dynamodb-import", "fail": 1}',
+                             {"Content-Type": "application/json"})
+        assert status == 200, status
+        subprocess.run([emu, "import", "fixtures/import/three_restaurants.jsonl", "--endpoint", base], cwd=src,
+                       check=True, capture_output=True, timeout=60)
+    except BaseException:
+        stop_serve(proc, check=False)
+        raise
+    lines = [json.loads(line) for line in stop_serve(proc).splitlines() if line.startswith("{")]
+    debug = [x for x in lines if x["level"] == "debug"]
+    routed = [x for x in debug if x["msg"] == "event routed" and x["detail-type"] == "GET_RESTAURANTS"]
+    assert routed and routed[0]["matched"] == ["api-requests"] and routed[0]["rules_tried"] == 3, routed
+    assert routed[0]["trace_id"].startswith("1-"), routed
+    assert any(x["msg"] == "delivering" and x["rule"] == "api-requests" and x["target"] == "query-handler"
+               for x in debug), debug
+    assert any(x["msg"] == "invoking" and x["function"] == "QueryHandler-dev" for x in debug), debug
+    retry = [x for x in debug if x["msg"] == "delivery failed, retrying"]
+    assert retry and retry[0]["rule"] == "restaurant-import" and retry[0]["error_code"] == "INJECTED_FAULT", debug
+    assert retry[0]["retry_in_ms"] > 0, retry
 
 
 def main():
@@ -124,6 +151,7 @@ def main():
                     assert name in families or base in families, "%s: no metric %s" % (panel["title"], name)
     finally:
         stop_serve(proc)
+    check_debug_log(emu, src)
     print("metrics_test: ok")
 
 

@@ -23,7 +23,7 @@ def start_serve(emu, *args, cwd=None):
 def stop_serve(proc, check=True):
     """Stops `serve` with SIGTERM. With `check` (the default) it must exit 0 and its stderr must
     hold no sanitizer report (a leak or undefined behaviour found at exit); the stderr is shown
-    when not. `check=False` only for a test's cleanup after it already failed."""
+    when not. `check=False` only for a test's cleanup after it already failed. Returns the stderr."""
     if proc.poll() is None:
         proc.terminate()
     rc = proc.wait(timeout=30)
@@ -31,6 +31,7 @@ def stop_serve(proc, check=True):
     if check:
         bad = rc != 0 or "Sanitizer" in err or "runtime error:" in err
         assert not bad, "serve exited %d; its stderr ends:\n%s" % (rc, err[-4000:])
+    return err
 
 
 def client(service, base):

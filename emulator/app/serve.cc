@@ -79,7 +79,8 @@ options:
                        SIGINT/SIGTERM
   --trace-capacity N   trace entries kept for /_emu/traces, the oldest dropped first (default
                        10000, at most 1000000; about 0.5 KB each)
-  --log-level LEVEL    debug, info, warn, error or off (default info)
+  --log-level LEVEL    debug, info, warn, error or off (default info); debug adds routing
+                       decisions, deliveries, retries and invocations
   --log-file FILE      append JSON log lines to FILE instead of stderr
   -h, --help           this text
 )";

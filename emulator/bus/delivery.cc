@@ -200,6 +200,18 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
       schedule_delivery(bus.name, name, target_id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
   }
   bus.matched_events += any;
+  if (rt_.log().enabled(log_level::debug)) {
+    json matched = json::array();
+    for (auto id : ids) matched.push_back(bus.rule_names.at(id));
+    rt_.log().log(log_level::debug, "bus", any ? "event routed" : "event matched no rule",
+                  {{"bus", bus.name},
+                   {"id", envelope["id"]},
+                   {"source", envelope["source"]},
+                   {"detail-type", envelope["detail-type"]},
+                   {"rules_tried", bus.rules.size()},
+                   {"matched", matched}},
+                  trace_id);
+  }
   if (!any)
     rt_.trace().record("rule.no_match", "bus", {{"bus", bus.name}, {"id", envelope["id"]}, {"rules", bus.rules.size()}},
                        trace_id, cause);
@@ -232,6 +244,9 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
       "delivery", "bus", {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
       trace_id, cause);
   trace_scope scope(rt_.trace(), {trace_id, seq});
+  if (rt_.log().enabled(log_level::debug))
+    rt_.log().log(log_level::debug, "bus", "delivering",
+                  {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}}, trace_id);
   try {
     if (auto f = rl.fail_target.find(target_id); f != rl.fail_target.end() && f->second > 0) {
       --f->second;
@@ -280,6 +295,15 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
     dead_letter(rl, tg, envelope, code, message, exhausted, attempts, trace_id, seq);
     return;
   }
+  if (rt_.log().enabled(log_level::debug))
+    rt_.log().log(log_level::debug, "bus", "delivery failed, retrying",
+                  {{"rule", rule_name},
+                   {"target", target_id},
+                   {"attempt", attempts},
+                   {"retry_in_ms", delay.count()},
+                   {"error_code", code},
+                   {"error", message}},
+                  trace_id);
   schedule_delivery(bus_name, rule_name, target_id, envelope, attempt + 1, first, trace_id, cause, delay);
 }
 

@@ -101,6 +101,10 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
                                      {"reason", "throttled"},
                                      {"delay_ms", delay.count()}},
                                     job->trace_id);
+    if (rt_.log().enabled(log_level::debug))
+      rt_.log().log(log_level::debug, "functions", "asynchronous invocation throttled, retrying",
+                    {{"function", job->name}, {"request_id", job->request_id}, {"retry_in_ms", delay.count()}},
+                    job->trace_id);
     rt_.sched().after(delay, "lambda async " + job->name, [this, job] { run_async(job); });
     return;
   }
@@ -124,6 +128,14 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
                                    {"attempt", job->attempts + 1},
                                    {"delay_ms", delay.count()}},
                                   job->trace_id);
+  if (rt_.log().enabled(log_level::debug))
+    rt_.log().log(log_level::debug, "functions", "asynchronous invocation failed, retrying",
+                  {{"function", job->name},
+                   {"request_id", job->request_id},
+                   {"attempt", job->attempts + 1},
+                   {"retry_in_ms", delay.count()},
+                   {"error", *error}},
+                  job->trace_id);
   rt_.sched().after(delay, "lambda async " + job->name, [this, job] { run_async(job); });
 }
 

@@ -234,6 +234,9 @@ json registry::invoke(const std::string& name, const json& event, const std::str
       s.invocations.duration.observe(seconds >= 0 ? seconds : seconds_between(started, rt.clock().ticks_ns()));
     }
   } counted{fn.stats, rt_, rt_.clock().ticks_ns()};
+  if (rt_.log().enabled(log_level::debug))
+    rt_.log().log(log_level::debug, "functions", "invoking",
+                  {{"function", name}, {"request_id", rid}, {"kind", fn.user ? "user code" : "built-in"}}, trace_id);
   append_log(fn, rid, "START RequestId: " + rid + " Version: $LATEST");
   auto finish = [&](const char* status) {
     append_log(fn, rid, "END RequestId: " + rid);

@@ -126,6 +126,13 @@ void mapping::poll() {
                       {"records", ids.size()},
                       {"deleted", deleted},
                       {"failed", whole_batch_failed ? ids.size() : failed.size()}});
+  if (rt_.log().enabled(log_level::debug))
+    rt_.log().log(log_level::debug, "sqs", "mapping batch done",
+                  {{"queue", cfg_.queue},
+                   {"function", cfg_.function},
+                   {"records", ids.size()},
+                   {"deleted", deleted},
+                   {"failed", whole_batch_failed ? ids.size() : failed.size()}});
   // More may be waiting: keep polling while messages are visible.
   if (queue* qq = sqs_.find(cfg_.queue); qq && sqs_.count(*qq).visible > 0) wake();
 }
