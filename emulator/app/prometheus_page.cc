@@ -84,16 +84,18 @@ void queue_section(exposition& x, const json& queues) {
 
 void dynamodb_section(exposition& x, const dynamo::service& db) {
   const auto& ops = db.operation_metrics();
+  auto each = [&](const std::function<void(const observe::labels&, const call_stats&)>& f) {
+    for (const auto& [table, by_op] : ops)
+      for (const auto& [op, s] : by_op) f({{"table", table}, {"operation", op}}, s);
+  };
   x.family("bellyfed_emu_dynamodb_operations_total", "counter", "DynamoDB operations by table and operation");
-  for (const auto& [k, s] : ops)
-    x.sample("bellyfed_emu_dynamodb_operations_total", {{"table", k.first}, {"operation", k.second}}, double(s.calls));
+  each([&](const auto& l, const auto& s) { x.sample("bellyfed_emu_dynamodb_operations_total", l, double(s.calls)); });
   x.family("bellyfed_emu_dynamodb_errors_total", "counter", "DynamoDB operations that answered an error");
-  for (const auto& [k, s] : ops)
-    x.sample("bellyfed_emu_dynamodb_errors_total", {{"table", k.first}, {"operation", k.second}}, double(s.errors));
+  each([&](const auto& l, const auto& s) { x.sample("bellyfed_emu_dynamodb_errors_total", l, double(s.errors)); });
   x.family("bellyfed_emu_dynamodb_operation_duration_seconds", "histogram", "DynamoDB operation latency");
-  for (const auto& [k, s] : ops)
-    x.histogram("bellyfed_emu_dynamodb_operation_duration_seconds", {{"table", k.first}, {"operation", k.second}},
-                s.duration);
+  each([&](const auto& l, const auto& s) {
+    x.histogram("bellyfed_emu_dynamodb_operation_duration_seconds", l, s.duration);
+  });
 }
 
 void gateway_section(exposition& x, const gateway::service& gw) {

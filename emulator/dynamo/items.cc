@@ -11,13 +11,23 @@
 
 namespace emu::dynamo {
 
+// Found without building a key: this runs on every item operation.
+call_stats& service::stats_for(const char* op_name, const json& req) {
+  std::string_view table = "-";
+  if (req.is_object())
+    if (auto it = req.find("TableName");
+        it != req.end() && it->is_string() && has_table(it->get_ref<const std::string&>()))
+      table = it->get_ref<const std::string&>();
+  auto t = op_stats_.find(table);
+  if (t == op_stats_.end()) t = op_stats_.emplace(std::string(table), operation_stats::mapped_type{}).first;
+  auto o = t->second.find(std::string_view(op_name));
+  if (o == t->second.end()) o = t->second.emplace(op_name, call_stats{}).first;
+  return o->second;
+}
+
 service::op_timer::op_timer(service& s, const char* op_name, const json& req)
     : s_(s),
-      stats_(s.op_stats_[{req.is_object() && req.contains("TableName") && req["TableName"].is_string() &&
-                                  s.has_table(req["TableName"].get_ref<const std::string&>())
-                              ? req["TableName"].get<std::string>()
-                              : "-",
-                          op_name}]),
+      stats_(s.stats_for(op_name, req)),
       started_(s.rt_.clock().ticks_ns()),
       uncaught_(std::uncaught_exceptions()) {}
 

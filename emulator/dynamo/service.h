@@ -106,7 +106,8 @@ class service {
   bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
   // What /metrics says of each (table, operation): calls, errors, durations. The table is "-"
   // for an operation on several tables or on none that exists.
-  const std::map<std::pair<std::string, std::string>, call_stats>& operation_metrics() const { return op_stats_; }
+  using operation_stats = std::map<std::string, std::map<std::string, call_stats, std::less<>>, std::less<>>;
+  const operation_stats& operation_metrics() const { return op_stats_; }  // table → operation → stats
   // Counts an operation from construction to destruction (an error if it ends by throwing).
   class op_timer {
    public:
@@ -157,7 +158,8 @@ class service {
   std::string account_, region_;
   store store_;
   std::map<std::string, table_info> tables_;
-  std::map<std::pair<std::string, std::string>, call_stats> op_stats_;
+  operation_stats op_stats_;
+  call_stats& stats_for(const char* op_name, const json& req);
   write_hook hook_;
   std::optional<std::pair<std::int64_t, std::uint64_t>> ttl_task_;  // (due ms, scheduler task id)
   // ClientRequestToken → (request fingerprint, expiry ms, response) for idempotent transactions.

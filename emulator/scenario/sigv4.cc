@@ -18,19 +18,6 @@ std::string hex(const std::string& raw) {
   return out;
 }
 
-// RFC 3986 unreserved characters stay; everything else is %XX (upper-case), as SigV4 wants.
-std::string uri_encode(const std::string& s, bool keep_slash) {
-  static const char digits[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
-      out += char(c);
-    else
-      out += '%', out += digits[c >> 4], out += digits[c & 15];
-  }
-  return out;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   return s;
@@ -53,6 +40,18 @@ std::string trim_value(const std::string& v) {
 }
 
 }  // namespace
+
+std::string uri_encode(const std::string& s, bool keep_slash) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/'))
+      out += char(c);
+    else
+      out += '%', out += digits[c >> 4], out += digits[c & 15];
+  }
+  return out;
+}
 
 aws_credentials aws_credentials::from_environment() {
   aws_credentials c;

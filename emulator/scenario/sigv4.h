@@ -30,6 +30,10 @@ struct signed_request {
 
 // Adds X-Amz-Date, X-Amz-Security-Token (temporary credentials) and Authorization to
 // `r.headers`, signing every header there and Host (not User-Agent, Expect or X-Amzn-Trace-Id).
+// RFC 3986 unreserved characters stay; everything else is %XX (upper-case), as SigV4 wants
+// (and as a query string may always be written). `keep_slash`: '/' stays too (paths).
+std::string uri_encode(const std::string& s, bool keep_slash);
+
 void sigv4_sign(signed_request& r, const aws_credentials& creds, const std::string& region, const std::string& service,
                 instant at);
 

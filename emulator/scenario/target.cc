@@ -34,18 +34,6 @@ const wire_api* wire_api_of(const std::string& service) {
   return nullptr;
 }
 
-std::string percent_encode(const std::string& s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
-      out += char(c);
-    else
-      out += '%', out += hex[c >> 4], out += hex[c & 15];
-  }
-  return out;
-}
-
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
@@ -212,7 +200,8 @@ class remote_executor final : public executor {
     }
     std::string path = req.path;
     for (std::size_t i = 0; i < req.query.size(); ++i)
-      path += (i == 0 ? "?" : "&") + percent_encode(req.query[i].first) + "=" + percent_encode(req.query[i].second);
+      path +=
+          (i == 0 ? "?" : "&") + uri_encode(req.query[i].first, false) + "=" + uri_encode(req.query[i].second, false);
     int repeat = params.value("repeat", 1);
     json statuses = json::object();
     gateway::http_response res;
