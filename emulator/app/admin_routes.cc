@@ -148,10 +148,10 @@ void add_system_routes(edge::router& router, std::function<system::instance&()> 
     system::instance& system = current();
     json entries = json::array();
     for (const auto& e : system.runtime_of().trace().related(trace_id)) entries.push_back(to_json(e));
-    observe::diagram d = observe::build_diagram(entries, trace_id, observe::names_for(system.definition(), stages));
     if (entries.empty())
       throw aws_error::resource_not_found("no trace entry has trace id '" + trace_id +
                                           "' (the trace keeps the newest entries only; see --trace-capacity)");
+    observe::diagram d = observe::build_diagram(entries, trace_id, observe::names_for(system.definition(), stages));
     edge::response r;
     r.content_type = format == "svg" ? "image/svg+xml" : "text/plain; charset=utf-8";
     r.body = format == "svg" ? observe::to_svg(d) : observe::to_mermaid(d);

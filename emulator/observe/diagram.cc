@@ -365,17 +365,13 @@ std::string to_svg(const diagram& d) {
     for (int k = a; k < b; ++k) have += gap[k];
     if (have < need) gap[b - 1] += need - have;
   }
+  // The first lifeline leaves room for its box and for notes over it; each next one is a gap on.
   std::vector<int> x(n);
-  int left = margin + (n ? std::max(box_w[0] / 2, 0) : 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    x[i] = i == 0 ? left : x[i - 1] + gap[i - 1];
-    if (i == 0)
-      for (const auto& m : d.messages)
-        if (m.kind == diagram_message::style::note && col[m.from] == 0)
-          x[0] = std::max(x[0], margin + text_width(m.text) / 2 + 12);
-    if (i > 0 && x[i] < x[i - 1] + gap[i - 1]) x[i] = x[i - 1] + gap[i - 1];
-  }
-  for (std::size_t i = 1; i < n; ++i) x[i] = std::max(x[i], x[i - 1] + gap[i - 1]);
+  if (n) x[0] = margin + box_w[0] / 2;
+  for (const auto& m : d.messages)
+    if (n && m.kind == diagram_message::style::note && col[m.from] == 0)
+      x[0] = std::max(x[0], margin + text_width(m.text) / 2 + 12);
+  for (std::size_t i = 1; i < n; ++i) x[i] = x[i - 1] + gap[i - 1];
   int width = n ? x[n - 1] + box_w[n - 1] / 2 + margin : 2 * margin;
   for (const auto& m : d.messages)
     if (m.kind == diagram_message::style::note) width = std::max(width, x[col[m.from]] + text_width(m.text) / 2 + 24);

@@ -44,3 +44,23 @@ def restaurants(work, n, seed=11):
         subprocess.run([sys.executable, os.path.join(SRC, "fixtures/generate_restaurants.py"), str(n), str(seed)],
                        stdout=f, check=True)
     return path
+
+
+def seattle_fixture(work, n=200):
+    """Writes WORK/seattle.yaml: `n` FoodEstablishment items in Seattle (the gateway query flow's
+    data, GSI1 keys included); returns its path."""
+    path = os.path.join(work, "seattle.yaml")
+    with open(path, "w") as f:
+        f.write("tables:\n  FoodEstablishment:\n")
+        for i in range(n):
+            f.write("    - {PK: 'EST#r-%03d', SK: 'META#r-%03d', name: 'R %03d', city: Seattle, "
+                    "GSI1PK: 'LOC#Seattle', GSI1SK: 'EST#R %03d#r-%03d'}\n" % (i, i, i, i, i))
+    return path
+
+
+def api_key_script(work, key):
+    """Writes WORK/get.lua, a wrk script that sends the API key; returns its path."""
+    path = os.path.join(work, "get.lua")
+    with open(path, "w") as f:
+        f.write('wrk.headers["X-Api-Key"] = "%s"\n' % key)
+    return path

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SRC, unthrottled_system  # noqa: E402
+from common import SRC, api_key_script, seattle_fixture, unthrottled_system  # noqa: E402
 
 emu = os.path.abspath(sys.argv[1])
 KEY = "bellyfed-dev-local-key-0001"
@@ -39,15 +39,8 @@ def stop(proc):
 
 try:
     system = unthrottled_system(work)
-    fixture = os.path.join(work, "seattle.yaml")
-    with open(fixture, "w") as f:
-        f.write("tables:\n  FoodEstablishment:\n")
-        for i in range(200):
-            f.write("    - {PK: 'EST#r-%03d', SK: 'META#r-%03d', name: 'R %03d', city: Seattle, "
-                    "GSI1PK: 'LOC#Seattle', GSI1SK: 'EST#R %03d#r-%03d'}\n" % (i, i, i, i, i))
-    script = os.path.join(work, "get.lua")
-    with open(script, "w") as f:
-        f.write('wrk.headers["X-Api-Key"] = "%s"\n' % KEY)
+    fixture = seattle_fixture(work)
+    script = api_key_script(work, KEY)
 
     def wrk(record):
         args = ["--system", system, "--fixtures", fixture]

@@ -15,7 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import SRC, restaurants, unthrottled_system  # noqa: E402
+from common import SRC, api_key_script, restaurants, seattle_fixture, unthrottled_system  # noqa: E402
 
 emus = {"this": os.path.abspath(sys.argv[1])}
 if len(sys.argv) > 2:
@@ -30,15 +30,8 @@ with open(system) as f:
     text = "".join(line for line in f if not line.startswith("diagram:") and not line.startswith("    title:"))
 with open(system, "w") as f:
     f.write(text)
-fixture = os.path.join(work, "seattle.yaml")
-with open(fixture, "w") as f:
-    f.write("tables:\n  FoodEstablishment:\n")
-    for i in range(200):
-        f.write("    - {PK: 'EST#r-%03d', SK: 'META#r-%03d', name: 'R %03d', city: Seattle, "
-                "GSI1PK: 'LOC#Seattle', GSI1SK: 'EST#R %03d#r-%03d'}\n" % (i, i, i, i, i))
-script = os.path.join(work, "get.lua")
-with open(script, "w") as f:
-    f.write('wrk.headers["X-Api-Key"] = "%s"\n' % KEY)
+fixture = seattle_fixture(work)
+script = api_key_script(work, KEY)
 records = restaurants(work, IMPORTS)
 
 
