@@ -24,10 +24,10 @@ CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 # What building and testing need on Debian 12. awscli and python3-boto3 are the real AWS
 # clients the wire tests use (Debian's, at /usr/bin); prometheus brings promtool, which checks
-# serve's /metrics.
+# serve's /metrics; chromium is the headless browser the dashboard's test drives.
 DEB_PACKAGES := g++ cmake make pkg-config libcpp-httplib-dev libsqlite3-dev nlohmann-json3-dev \
                 libyaml-cpp-dev catch2 libpq-dev postgresql python3 awscli python3-boto3 \
-                clang-format clang libclang-rt-14-dev curl prometheus
+                clang-format clang libclang-rt-14-dev curl prometheus chromium
 
 # Benchmarks only: wrk drives the HTTP benchmarks, Java 17 runs DynamoDB Local (a peer).
 BENCH_PACKAGES := wrk openjdk-17-jre-headless

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "emulator/app/admin_routes.h"
+#include "emulator/app/dashboard.h"
 #include "emulator/app/drive.h"
 #include "emulator/core/args.h"
 #include "emulator/core/error.h"
@@ -303,6 +304,7 @@ int serve_command(const std::vector<std::string>& argv) {
     return r;
   });
   add_system_routes(router, current, stages);
+  add_dashboard_routes(router, current);
   system->add_routes(router);
   std::string notice = system::not_runnable_notice(sys);
   // serve --record: every request from outside, as scenario steps (a file that cannot be

@@ -141,6 +141,11 @@ void realtime_driver::wait_for_change(std::uint64_t seen, instant until) {
   change_cv_.wait_for(lock, std::min<duration>(wait, std::chrono::seconds(1)), [&] { return generation_ != seen; });
 }
 
+void realtime_driver::wait_for_change(std::uint64_t seen, std::chrono::milliseconds real) {
+  std::unique_lock lock(change_mu_);
+  change_cv_.wait_for(lock, real, [&] { return generation_ != seen; });
+}
+
 void realtime_driver::loop() {
   for (;;) {
     try {

@@ -135,6 +135,9 @@ class realtime_driver {
   // a wait — without the world lock — until that number moves past `seen` or `until` passes.
   std::uint64_t generation() const;
   void wait_for_change(std::uint64_t seen, instant until);
+  // The same for at most `real` of the wall clock, whatever the emulated clock does (an event
+  // stream's wait in virtual time).
+  void wait_for_change(std::uint64_t seen, std::chrono::milliseconds real);
 
  private:
   void loop();

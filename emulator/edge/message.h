@@ -1,6 +1,7 @@
 // A request as the edge sees it and the answer it gives, independent of any HTTP library.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +41,10 @@ struct response {
   std::string body;
   // The operation has nothing yet and may wait until this instant (emu::poll_later).
   std::optional<instant> wait_until;
+  // A server-sent event stream (text/event-stream) instead of a body: the server calls this
+  // under the world lock when the stream opens and again whenever the world has changed, and
+  // sends what it returns ("" for nothing new) until the client goes or the server stops.
+  std::function<std::string()> stream;
 };
 
 }  // namespace emu::edge

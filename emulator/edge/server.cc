@@ -256,6 +256,14 @@ class connection_server : public httplib::Server {
 // Answers at least this large are streamed and their memory returned to the system after.
 constexpr std::size_t large_answer_bytes = 1 << 20;
 
+// Server-sent event streams: each holds a connection and its thread for as long as the client
+// keeps it, so only this many are open at once (503 past it). Frames go out at most this often
+// (a busy import changes the world thousands of times a second; a page needs a few updates), and
+// an idle stream sends a comment now and then, which is also how a departed client is noticed.
+constexpr int max_event_streams = 16;
+constexpr auto event_stream_pace = std::chrono::milliseconds(250);
+constexpr auto event_stream_keep_alive = std::chrono::seconds(15);
+
 }  // namespace
 
 struct http_server::impl {
@@ -270,6 +278,60 @@ struct http_server::impl {
   // and run() would listen for ever (a scenario's callback endpoint, stopped right after it was
   // started, hung `run` so under load). These make a stop at any moment stick.
   std::atomic<bool> started{false}, finished{false}, stop_requested{false};
+  std::atomic<int> open_streams{0};
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;  // wakes event streams' pacing when the server stops
+
+  // Waits `d`, or less if the server stops.
+  void pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(stop_mu);
+    stop_cv.wait_for(lock, d, [this] { return stop_requested.load(); });
+  }
+
+  // An event stream: frames from `next` (under the world lock) whenever the world changes, paced,
+  // with keep-alive comments, until the client goes (a write fails) or the server stops.
+  void serve_stream(std::function<std::string()> next, httplib::Response& hres) {
+    if (++open_streams > max_event_streams) {
+      --open_streams;
+      hres.status = 503;
+      hres.set_header("Retry-After", "5");
+      hres.set_content(dump_lossy(json{{"message", "Too many open event streams (at most " +
+                                                       std::to_string(max_event_streams) + ")"}}),
+                       "application/json");
+      return;
+    }
+    hres.set_header("Cache-Control", "no-store");
+    auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+    hres.set_chunked_content_provider(
+        "text/event-stream",
+        [this, next = std::move(next), last_write](std::size_t, httplib::DataSink& sink) {
+          if (stop_requested) {
+            sink.done();
+            return true;
+          }
+          std::uint64_t seen = driver.generation();
+          std::string frames;
+          try {
+            frames = driver.exclusive_quiet(next);
+          } catch (const std::exception& e) {
+            frames = "event: error\ndata: " + dump_lossy(json{{"message", e.what()}}) + "\n\n";
+            sink.write(frames.data(), frames.size());
+            sink.done();
+            return true;
+          }
+          auto now = std::chrono::steady_clock::now();
+          if (frames.empty() && now - *last_write >= event_stream_keep_alive) frames = ": keep-alive\n\n";
+          if (frames.empty()) {
+            driver.wait_for_change(seen, std::chrono::milliseconds(1000));
+            return true;
+          }
+          *last_write = now;
+          if (!sink.write(frames.data(), frames.size())) return false;
+          pause(event_stream_pace);
+          return true;
+        },
+        [this](bool) { --open_streams; });
+  }
 
   // `body` and `parts`: the request's body as read by with_body (or cpp-httplib, for methods
   // without one), multipart/form-data parts by name ("file:" before uploads' names).
@@ -291,6 +353,11 @@ struct http_server::impl {
     req.form_parts = std::move(parts);
     req.remote_addr = hreq.remote_addr;
     response res = driver.exclusive([&] { return rt.handle(req); });
+    if (res.stream) {
+      serve_stream(std::move(res.stream), hres);
+      log_request(req, hres.status, 0);
+      return;
+    }
     // A long poll with nothing to answer yet: wait outside the world lock until something
     // changes, then ask again; past the deadline the operation answers what it has.
     std::uint64_t seen = driver.generation();
@@ -323,8 +390,12 @@ struct http_server::impl {
             ::malloc_trim(0);
           });
     }
+    log_request(req, res.status, bytes_out);
+  }
+
+  void log_request(const request& req, int status, std::size_t bytes_out) {
     if (!log.enabled(log_level::info)) return;  // building the line costs more than the request
-    json fields = {{"method", req.method},        {"path", req.path},       {"status", res.status},
+    json fields = {{"method", req.method},        {"path", req.path},       {"status", status},
                    {"bytes_in", req.body.size()}, {"bytes_out", bytes_out}, {"remote", req.remote_addr}};
     if (auto t = req.header("x-amz-target"); !t.empty()) fields["target"] = t;
     log.info("edge", "request", fields);
@@ -332,7 +403,7 @@ struct http_server::impl {
 };
 
 http_server::http_server(router& r, realtime_driver& driver, logger& log, server_options opts)
-    : impl_(new impl{r, driver, log, std::move(opts), {}, -1}) {
+    : impl_(new impl{r, driver, log, std::move(opts), {}, -1, INVALID_SOCKET, {false}, {false}, {false}, {0}, {}, {}}) {
   auto& s = impl_->server;
   s.set_payload_max_length(impl_->opts.max_body_bytes);
   // Small request/response exchanges: without TCP_NODELAY, Nagle's algorithm and delayed ACKs
@@ -440,7 +511,11 @@ void http_server::run() {
 bool http_server::running() const { return impl_->server.is_running(); }
 
 void http_server::stop() {
-  impl_->stop_requested = true;
+  {
+    std::lock_guard lock(impl_->stop_mu);
+    impl_->stop_requested = true;
+  }
+  impl_->stop_cv.notify_all();
   if (!impl_->started) return;  // run() will see the request and not listen
   // run() has begun: it listens in a moment (or has seen the request and returned).
   while (!impl_->server.is_running() && !impl_->finished) std::this_thread::yield();

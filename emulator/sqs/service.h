@@ -121,6 +121,11 @@ class service {
   };
   counts count(queue& q);
   json metrics();
+  // For the dashboard (GET /_emu/queues): every queue with its counts, the age of its oldest
+  // message and its dead-letter queue; and the first `limit` messages of one, in send order, as
+  // they are — nothing is received or changed (bodies past 4 KiB are cut). inspect.cc.
+  json inspect();
+  json peek(const std::string& name, std::size_t limit);
   std::size_t max_message_bytes = 262'144;  // `serve --sqs-max-message-bytes`
 
   // `serve --data-dir`: loads the queues, messages (with their receipt state) and FIFO
