@@ -30,8 +30,9 @@ const browser = await puppeteer.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
 });
 const problems = [];
+let page;
 try {
-  const page = await browser.newPage();
+  page = await browser.newPage();
   await page.setViewport({ width: 1400, height: 900 });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
@@ -137,6 +138,14 @@ try {
 
   assert.deepEqual(problems, []);
   console.log(`dashboard: OK (screenshots in ${artifacts})`);
+} catch (err) {
+  // What the page showed and what went wrong in it, for whoever reads the failure.
+  console.error(`problems seen in the page: ${JSON.stringify(problems, null, 1)}`);
+  if (page) {
+    await page.screenshot({ path: path.join(artifacts, "dashboard-failure.png"), fullPage: true }).catch(() => {});
+    console.error(`the page's text: ${await page.evaluate(() => document.body.innerText).catch(() => "?")}`);
+  }
+  throw err;
 } finally {
   await browser.close();
   await stopServe(server);
