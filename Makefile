@@ -113,6 +113,7 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/functions_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/record_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/trace_cost_bench.py ./$(BENCH)/bellyfed-emu $(TRACE_COST_REFERENCE)
+	/usr/bin/python3 tests/bench/dashboard_cost_bench.py ./$(BENCH)/bellyfed-emu
 
 SOAK_SECONDS ?= 30
 SOAK_ROUNDS ?= 6
