@@ -132,6 +132,35 @@ def main():
                    if k[0] == "bellyfed_emu_gateway_request_duration_seconds_bucket"
                    and dict(k[1]).get("resource") == "/restaurants" and dict(k[1])["le"] != "+Inf")
         assert all(x[1] <= y[1] for x, y in zip(b, b[1:])) and b[-1][1] <= 3, b
+        # Capacity units by DynamoDB's rules: each gateway query read its city's three small items
+        # (one 4 KB unit, halved: eventually consistent); a restaurant's import transaction writes
+        # its establishment, menu items and review at 2 units each (each under 1 KB).
+        assert value(s, "bellyfed_emu_dynamodb_consumed_capacity_units_total", table="FoodEstablishment-dev",
+                     operation="Query") == 1.5
+        assert value(s, "bellyfed_emu_dynamodb_consumed_capacity_units_total", table="FoodEstablishment-dev",
+                     operation="TransactWriteItems") == 6
+        def call(op, body):
+            status, _, out = fetch(base + "/", json.dumps(body).encode(),
+                                   {"X-Amz-Target": "DynamoDB_20120810." + op,
+                                    "Content-Type": "application/x-amz-json-1.0"})
+            assert status == 200, (op, status, out)
+            return json.loads(out)
+        call("CreateTable", {"TableName": "Units", "BillingMode": "PAY_PER_REQUEST",
+                             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]})
+        big = {"id": {"S": "a"}, "blob": {"S": "x" * 5000}}  # 5,006 bytes: 5 write units, 2 read units
+        out = call("PutItem", {"TableName": "Units", "Item": big, "ReturnConsumedCapacity": "TOTAL"})
+        assert out["ConsumedCapacity"]["CapacityUnits"] == 5, out
+        call("GetItem", {"TableName": "Units", "Key": {"id": {"S": "a"}}, "ConsistentRead": True})
+        call("GetItem", {"TableName": "Units", "Key": {"id": {"S": "a"}}})  # eventually consistent: half
+        call("GetItem", {"TableName": "Units", "Key": {"id": {"S": "missing"}}})  # the minimum, 0.5
+        call("TransactGetItems", {"TransactItems": [{"Get": {"TableName": "Units", "Key": {"id": {"S": "a"}}}}]})
+        call("BatchWriteItem", {"RequestItems": {"Units": [{"PutRequest": {"Item": {"id": {"S": "b"}}}},
+                                                           {"DeleteRequest": {"Key": {"id": {"S": "a"}}}}]}})
+        _, _, text = fetch(base + "/metrics")
+        units = {op: value(samples(text), "bellyfed_emu_dynamodb_consumed_capacity_units_total", table="Units",
+                           operation=op) for op in ("PutItem", "GetItem", "TransactGetItems", "BatchWriteItem")}
+        assert units == {"PutItem": 5, "GetItem": 2 + 1 + 0.5, "TransactGetItems": 4, "BatchWriteItem": 1 + 5}, units
         # A DynamoDB call on a table that does not exist is counted without its name.
         status, _, _ = fetch(base + "/", b'{"TableName": "nope' + b'x' * 50 + b'", "Key": {"id": {"S": "1"}}}',
                              {"X-Amz-Target": "DynamoDB_20120810.GetItem",

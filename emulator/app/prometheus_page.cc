@@ -96,6 +96,11 @@ void dynamodb_section(exposition& x, const dynamo::service& db) {
   each([&](const auto& l, const auto& s) {
     x.histogram("bellyfed_emu_dynamodb_operation_duration_seconds", l, s.duration);
   });
+  x.family("bellyfed_emu_dynamodb_consumed_capacity_units_total", "counter",
+           "DynamoDB read and write capacity units consumed, by table and operation");
+  for (const auto& [table, by_op] : db.capacity_metrics())
+    for (const auto& [op, units] : by_op)
+      x.sample("bellyfed_emu_dynamodb_consumed_capacity_units_total", {{"table", table}, {"operation", op}}, units);
 }
 
 void gateway_section(exposition& x, const gateway::service& gw) {

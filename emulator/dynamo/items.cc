@@ -37,6 +37,14 @@ service::op_timer::~op_timer() {
   stats_.duration.observe(seconds_between(started_, s_.rt_.clock().ticks_ns()));
 }
 
+void service::consume(const std::string& table, std::string_view op_name, double units) {
+  auto t = capacity_.find(table);
+  if (t == capacity_.end()) t = capacity_.emplace(table, std::map<std::string, double, std::less<>>()).first;
+  auto o = t->second.find(op_name);
+  if (o == t->second.end()) o = t->second.emplace(std::string(op_name), 0.0).first;
+  o->second += units;
+}
+
 using namespace detail;
 
 namespace {
@@ -116,6 +124,11 @@ json consumed(const table_info& t, const json& req, double units) {
 double write_units(const json* a, const json* b) {
   std::size_t sz = std::max(a ? item_size(*a) : 0, b ? item_size(*b) : 0);
   return std::max(1.0, std::ceil(double(sz) / 1024.0));
+}
+
+// An item read of `size` bytes (0: not found, which still costs the minimum).
+double read_units(std::size_t size, bool consistent) {
+  return std::ceil(double(std::max<std::size_t>(1, size)) / 4096.0) * (consistent ? 1.0 : 0.5);
 }
 
 // Rejects update paths that touch a key attribute.
@@ -336,8 +349,9 @@ json service::put_item(json req) {
   run_single(*p, name, "dynamodb.put");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null())
-    out["ConsumedCapacity"] = c;
+  double units = write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  consume(name, "PutItem", units);
+  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -358,8 +372,9 @@ json service::update_item(json req) {
   if (rv == "UPDATED_OLD" && p->old_item) attrs = project(*p->old_item, changed);
   if (rv == "UPDATED_NEW") attrs = project(*p->new_item, changed);
   if (attrs.is_object() && !attrs.empty()) out["Attributes"] = attrs;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item)); !c.is_null())
-    out["ConsumedCapacity"] = c;
+  double units = write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  consume(name, "UpdateItem", units);
+  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -372,12 +387,14 @@ json service::delete_item(json req) {
   run_single(*p, name, "dynamodb.delete");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  if (json c = consumed(t, req, write_units(p->old_item ? &*p->old_item : nullptr, nullptr)); !c.is_null())
-    out["ConsumedCapacity"] = c;
+  double units = write_units(p->old_item ? &*p->old_item : nullptr, nullptr);
+  consume(name, "DeleteItem", units);
+  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
-std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& proj, const table_info*& t) {
+std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& proj, const table_info*& t,
+                                             std::size_t* size) {
   std::string name = table_name(req);
   exprs e(req);
   proj = projection(req, e);
@@ -386,7 +403,10 @@ std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& p
   e.scope.check_all_used();
   t = &table(name);
   encoded_key k = exact_key(*t, req["Key"]);
-  auto text = store_.get(t->id, k.pk, k.sk);
+  std::size_t bytes = 0;
+  auto text = store_.get(t->id, k.pk, k.sk, &bytes);
+  consume(name, "GetItem", read_units(bytes, req.value("ConsistentRead", false)));
+  if (size) *size = bytes;
   rt_.trace().record("dynamodb.get", "dynamodb",
                      {{"table", name}, {"key", item_to_plain(req["Key"])}, {"found", text.has_value()}});
   return text;
@@ -396,16 +416,15 @@ json service::get_item(json req) {
   op_timer timed(*this, "GetItem", req);
   std::vector<doc_path> proj;
   const table_info* t = nullptr;
-  auto text = get_text(req, proj, t);
+  std::size_t size = 0;
+  auto text = get_text(req, proj, t, &size);
   json out = json::object();
-  double units = 0.5;
   if (text) {
     json item = json::parse(*text);
-    units = std::ceil(double(std::max<std::size_t>(1, item_size(item))) / 4096.0) *
-            (req.value("ConsistentRead", false) ? 1.0 : 0.5);
     out["Item"] = proj.empty() ? std::move(item) : project(item, proj);
   }
-  if (json c = consumed(*t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json c = consumed(*t, req, read_units(size, req.value("ConsistentRead", false))); !c.is_null())
+    out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -448,8 +467,12 @@ json service::batch_get_item(json req) {
       if (!seen.insert(keys.back()).second)
         throw aws_error::validation("Provided list of item keys contains duplicates");
     }
+    bool consistent = spec.value("ConsistentRead", false);
     for (const encoded_key& k : keys) {
-      if (auto text = store_.get(t.id, k.pk, k.sk)) {
+      std::size_t size = 0;
+      auto text = store_.get(t.id, k.pk, k.sk, &size);
+      consume(name, "BatchGetItem", read_units(size, consistent));
+      if (text) {
         json item = json::parse(*text);
         out.push_back(proj.empty() ? std::move(item) : project(item, proj));
       }
@@ -510,6 +533,7 @@ json service::batch_write_item(json req) {
     store_txn tx(store_);
     for (auto& w : writes) {
       std::optional<json> old = load(*w.t, w.key.pk, w.key.sk);
+      consume(w.t->name, "BatchWriteItem", write_units(old ? &*old : nullptr, w.item ? &*w.item : nullptr));
       if (!w.item && !old) continue;
       write(*w.t, w.key.pk, w.key.sk, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
       changes.push_back({w.t->name, {std::move(old), w.item}});
@@ -599,6 +623,9 @@ json service::transact_write_items(json req) {
   {
     store_txn tx(store_);
     for (auto& p : plans) {
+      // Transactional writes cost twice a plain write; a condition check is charged as one.
+      consume(p->t->name, "TransactWriteItems",
+              2 * write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr));
       if (p->op == write_op::check) continue;
       if (!p->new_item && !p->old_item) continue;
       write(*p->t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
@@ -637,7 +664,9 @@ json service::transact_get_items(json req) {
     gets.emplace_back(&t, exact_key(t, g["Key"]), std::move(proj));
   }
   for (auto& [t, k, proj] : gets) {
-    auto text = store_.get(t->id, k.pk, k.sk);
+    std::size_t size = 0;
+    auto text = store_.get(t->id, k.pk, k.sk, &size);
+    consume(t->name, "TransactGetItems", 2 * read_units(size, true));
     if (!text) {
       responses.push_back(json::object());
       continue;

@@ -221,11 +221,15 @@ bool take_row(service::page& pg, const table_info& t, const index_info* ix, cons
   return !stop;
 }
 
+// A page costs the bytes it read (matched or not) in 4 KB units, halved when eventually consistent.
+double page_units(const service::page& pg) {
+  return std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (pg.consistent ? 1.0 : 0.5);
+}
+
 json capacity_of(const service::page& pg) {
   std::string mode = pg.capacity_mode.is_string() ? pg.capacity_mode.get<std::string>() : "NONE";
   if (mode != "TOTAL" && mode != "INDEXES") return nullptr;
-  return {{"TableName", pg.table},
-          {"CapacityUnits", std::max(1.0, std::ceil(double(pg.bytes) / 4096.0)) * (pg.consistent ? 1.0 : 0.5)}};
+  return {{"TableName", pg.table}, {"CapacityUnits", page_units(pg)}};
 }
 
 json page_json(service::page& pg) {
@@ -473,6 +477,7 @@ service::page service::scan_page(json& req, bool raw) {
 }
 
 void service::trace_read(const char* kind, const page& pg, const index_info* ix) {
+  consume(pg.table, std::string_view(kind) == "dynamodb.query" ? "Query" : "Scan", page_units(pg));
   json data = {{"table", pg.table}};
   if (ix) data["index"] = ix->name;
   data["count"] = pg.count;

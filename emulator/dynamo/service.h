@@ -108,6 +108,11 @@ class service {
   // for an operation on several tables or on none that exists.
   using operation_stats = std::map<std::string, std::map<std::string, call_stats, std::less<>>, std::less<>>;
   const operation_stats& operation_metrics() const { return op_stats_; }  // table → operation → stats
+  // Capacity units consumed, table → operation → units, by DynamoDB's rules: reads in 4 KB units
+  // (halved when eventually consistent), writes in 1 KB units, transactions twice that; a batch
+  // is charged to each of its tables. Counted whether or not ReturnConsumedCapacity asked.
+  using capacity_stats = std::map<std::string, std::map<std::string, double, std::less<>>, std::less<>>;
+  const capacity_stats& capacity_metrics() const { return capacity_; }
   // Counts an operation from construction to destruction (an error if it ends by throwing).
   class op_timer {
    public:
@@ -151,7 +156,9 @@ class service {
   void run_single(write_plan& p, const std::string& table, const char* trace_kind);
   page query_page(json& req, bool raw);
   // GetItem's validation and lookup: the stored text, the projection, the table.
-  std::optional<std::string> get_text(json& req, std::vector<doc_path>& proj, const table_info*& t);
+  std::optional<std::string> get_text(json& req, std::vector<doc_path>& proj, const table_info*& t,
+                                      std::size_t* size = nullptr);
+  void consume(const std::string& table, std::string_view op_name, double units);
   page scan_page(json& req, bool raw);
 
   runtime& rt_;
@@ -159,6 +166,7 @@ class service {
   store store_;
   std::map<std::string, table_info> tables_;
   operation_stats op_stats_;
+  capacity_stats capacity_;
   call_stats& stats_for(const char* op_name, const json& req);
   write_hook hook_;
   std::optional<std::pair<std::int64_t, std::uint64_t>> ttl_task_;  // (due ms, scheduler task id)

@@ -146,12 +146,13 @@ void store::drop_index(int table_id, int index_id) {
   exec("DROP TABLE IF EXISTS " + idx(table_id, index_id));
 }
 
-std::optional<std::string> store::get(int table_id, std::string_view pk, std::string_view sk) {
-  sqlite3_stmt* s = prepare("SELECT item FROM " + tbl(table_id) + " WHERE pk = ?1 AND sk = ?2");
+std::optional<std::string> store::get(int table_id, std::string_view pk, std::string_view sk, std::size_t* size) {
+  sqlite3_stmt* s = prepare("SELECT item, size FROM " + tbl(table_id) + " WHERE pk = ?1 AND sk = ?2");
   stmt_use u{s};
   bind_bytes(s, 1, pk);
   bind_bytes(s, 2, sk);
   if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
+  if (size) *size = std::size_t(sqlite3_column_int64(s, 1));
   return std::string(column(s, 0));
 }
 

@@ -64,7 +64,8 @@ class store {
   void drop_index(int table_id, int index_id);
 
   // --- items ---
-  std::optional<std::string> get(int table_id, std::string_view pk, std::string_view sk);
+  // The item's text; its size (DynamoDB's accounting) in `size` when given.
+  std::optional<std::string> get(int table_id, std::string_view pk, std::string_view sk, std::size_t* size = nullptr);
   // Writes the item and replaces its index rows (old ones are those of `old_rows`).
   void put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
            const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows);

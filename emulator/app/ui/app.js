@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 const flows = new Map(); // trace_id → flow, as the event stream last told it
 let selected = null; // the trace id shown; null follows the newest
 let shown = null; // trace id and last_seq of the diagram on screen
+let drawings = 0; // diagrams asked for: only the latest is put on screen
 let stages = [];
 let tableState = null; // {name, key, sort, start}
 
@@ -109,13 +110,19 @@ async function showFlow(f) {
     const r = await fetch(`${base}/diagram?format=svg`, { cache: "no-store" });
     if (!r.ok) throw new Error((await r.json().catch(() => ({}))).message || `HTTP ${r.status}`);
     const svg = await r.blob();
-    if (!shown || shown.trace !== f.trace_id) return; // another flow was picked meanwhile
+    // Drawn off screen and swapped in once decoded, unless a newer drawing came first: an image
+    // taken off the page while it loads would be cancelled, and the old one would flicker.
+    const drawing = ++drawings;
     const img = el("img");
     img.alt = `sequence diagram of ${f.summary}`;
     img.dataset.trace = f.trace_id;
     img.src = URL.createObjectURL(svg);
-    img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
-    $("diagram").replaceChildren(img);
+    try {
+      await img.decode();
+    } finally {
+      URL.revokeObjectURL(img.src);
+    }
+    if (drawing === drawings) $("diagram").replaceChildren(img);
   } catch (err) {
     showError($("diagram"), err);
   }
