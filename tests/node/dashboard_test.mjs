@@ -22,6 +22,17 @@ if (!fs.existsSync(chromium)) {
 }
 fs.mkdirSync(artifacts, { recursive: true });
 
+// Clicks the button of the row whose first cell is `name`, in one step in the page: the views
+// redraw their tables as the system changes, so a row found in one call may be gone in the next.
+async function clickRowButton(page, table, name) {
+  const clicked = await page.evaluate((t, n) => {
+    const row = [...document.querySelectorAll(`${t} tr`)].find((r) => r.cells[0]?.textContent === n);
+    row?.querySelector("button")?.click();
+    return Boolean(row);
+  }, table, name);
+  assert.ok(clicked, `no row ${name} in ${table}`);
+}
+
 const { server, base } = await startServe(emu);
 const browser = await puppeteer.launch({
   executablePath: chromium,
@@ -87,8 +98,11 @@ try {
   await page.screenshot({ path: path.join(artifacts, "dashboard-flows.png"), fullPage: true });
 
   // Picking an older flow pins it; "follow the newest" lets go.
-  const oldest = await page.$eval("#flow-list li:last-child", (li) => li.dataset.trace);
-  await page.click("#flow-list li:last-child");
+  const oldest = await page.evaluate(() => {
+    const li = document.querySelector("#flow-list li:last-child");
+    li.click();
+    return li.dataset.trace;
+  });
   await page.waitForFunction((t) => document.querySelector("#diagram img")?.dataset.trace === t, {}, oldest);
   assert.match(await page.$eval("#flow-meta", (e) => e.textContent), /pinned/);
 
@@ -110,11 +124,7 @@ try {
     rows.map((r) => [...r.cells].map((c) => c.textContent)).find((c) => c[0] === "restaurant-import-dlq-dev"));
   assert.equal(dlqRow[1], "1", "one visible message in the dead-letter queue");
   assert.equal(dlqRow[6], "restaurant-import-dev", "the DLQ names its source queue");
-  const rows = await page.$$("#queues tr");
-  for (const row of rows) {
-    const name = await row.$eval("td", (c) => c.textContent).catch(() => "");
-    if (name === "restaurant-import-dlq-dev") await (await row.$("button")).click();
-  }
+  await clickRowButton(page, "#queues", "restaurant-import-dlq-dev");
   await page.waitForFunction(() => document.querySelector("#peek")?.textContent.includes("Poison <b>Pill</b>"));
   assert.equal(await page.$$eval("#peek b", (b) => b.length), 0, "a body is shown as text, never as markup");
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["All"] }));
@@ -125,10 +135,7 @@ try {
   // ---- tables: browse, then query by key ----
   await page.click('nav a[data-view="tables"]');
   await page.waitForFunction(() => document.querySelector("#tables")?.textContent.includes("FoodEstablishment-dev"));
-  for (const row of await page.$$("#tables tr")) {
-    const name = await row.$eval("td", (c) => c.textContent).catch(() => "");
-    if (name === "FoodEstablishment-dev") await (await row.$("button")).click();
-  }
+  await clickRowButton(page, "#tables", "FoodEstablishment-dev");
   await page.waitForFunction(() => /^Scan: \d+ items?/.test(document.querySelector("#q-status")?.textContent));
   await page.type("#q-key", "EST#r-101");
   await page.click('#table-query button[type="submit"]');
