@@ -151,6 +151,26 @@ def tables_and_items(db, base):
     again = db.get_item(TableName="Orders", Key={"pk": {"S": "cust#1"}, "sk": {"N": "0"}})
     assert again["Item"]["visits"] == {"N": "1"}, again
 
+    # An update that only removes does not create a missing item; an empty update does.
+    missing = {"pk": {"S": "ghost"}, "sk": {"N": "1"}}
+    db.update_item(TableName="Orders", Key=missing, UpdateExpression="REMOVE note")
+    db.update_item(TableName="Orders", Key=missing, UpdateExpression="DELETE tags :t",
+                   ExpressionAttributeValues={":t": {"SS": ["a"]}})
+    out = db.update_item(TableName="Orders", Key=missing, AttributeUpdates={"note": {"Action": "DELETE"}},
+                         ReturnValues="ALL_NEW")
+    assert "Attributes" not in out, out
+    assert "Item" not in db.get_item(TableName="Orders", Key=missing, ConsistentRead=True)
+    db.update_item(TableName="Orders", Key=missing)
+    assert db.get_item(TableName="Orders", Key=missing)["Item"] == missing
+    db.delete_item(TableName="Orders", Key=missing)
+    # Index keys have the table's key limits.
+    expect_error("ValidationException", db.put_item, TableName="Orders",
+                 Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "status": {"S": "s" * 2049}},
+                 contains="Size limit exceeded for Index Key status Actual Size: 2049 bytes Max Size: 2048 bytes "
+                          "IndexName: ByStatus")
+    db.put_item(TableName="Orders", Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "status": {"S": "s" * 2048}})
+    db.delete_item(TableName="Orders", Key={"pk": {"S": "big"}, "sk": {"N": "1"}})
+
     # TTL, tags, UpdateTable.
     db.update_time_to_live(TableName="Orders", TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True})
     assert db.describe_time_to_live(TableName="Orders")["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"

@@ -152,6 +152,12 @@ void check_index_keys(const table_info& t, const json& item) {
             "One or more parameter values are not valid. A value specified for a secondary index key "
             "is not supported. The AttributeValue for a key attribute cannot contain an empty " +
             std::string(ty == "S" ? "string" : "binary") + " value. IndexName: " + ix.name + ", IndexKey: " + k->name);
+      // An index key has the table's key limits: 2,048 bytes for its partition key, 1,024 for its sort key.
+      std::size_t size = value_size(*it), max = k == &ix.hash ? 2048 : 1024;
+      if (size > max)
+        throw aws_error::validation("One or more parameter values were invalid: Size limit exceeded for Index Key " +
+                                    k->name + " Actual Size: " + std::to_string(size) +
+                                    " bytes Max Size: " + std::to_string(max) + " bytes IndexName: " + ix.name);
     }
   }
 }

@@ -287,6 +287,18 @@ std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
 
 namespace {
 
+bool removes_only(const service::write_plan& p) {
+  if (p.legacy_updates.is_object()) {
+    if (p.legacy_updates.empty()) return false;
+    for (const auto& [name, u] : p.legacy_updates.items())
+      if (!u.is_object() || u.value("Action", "PUT") != "DELETE") return false;
+    return true;
+  }
+  return !p.actions.empty() && std::all_of(p.actions.begin(), p.actions.end(), [](const update_action& a) {
+    return a.k == update_action::kind::remove || a.k == update_action::kind::del;
+  });
+}
+
 // Evaluates a plan against the stored item: fills old_item/new_item, returns false when the
 // condition fails. Throws ValidationException for update operand errors.
 bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
@@ -310,7 +322,12 @@ bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
       normalise_item(next);
       check_index_keys(*p.t, next);
       check_item_size(next);
-      p.new_item = std::move(next);
+      // An update that only removes (REMOVE, DELETE from a set, AttributeUpdates' DELETE) does
+      // not create a missing item, as DynamoDB does; an empty update does create it.
+      if (stored || !removes_only(p))
+        p.new_item = std::move(next);
+      else
+        p.new_item.reset();
       break;
     }
   }
@@ -368,11 +385,11 @@ json service::update_item(json req) {
     for (const auto& [n, u] : p->legacy_updates.items()) changed.push_back({{n, -1}});
   json attrs;
   if (rv == "ALL_OLD" && p->old_item) attrs = *p->old_item;
-  if (rv == "ALL_NEW") attrs = *p->new_item;
+  if (rv == "ALL_NEW" && p->new_item) attrs = *p->new_item;
   if (rv == "UPDATED_OLD" && p->old_item) attrs = project(*p->old_item, changed);
-  if (rv == "UPDATED_NEW") attrs = project(*p->new_item, changed);
+  if (rv == "UPDATED_NEW" && p->new_item) attrs = project(*p->new_item, changed);
   if (attrs.is_object() && !attrs.empty()) out["Attributes"] = attrs;
-  double units = write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  double units = write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
   consume(name, "UpdateItem", units);
   if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
