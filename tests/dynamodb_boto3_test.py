@@ -171,6 +171,34 @@ def tables_and_items(db, base):
     db.put_item(TableName="Orders", Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "status": {"S": "s" * 2048}})
     db.delete_item(TableName="Orders", Key={"pk": {"S": "big"}, "sk": {"N": "1"}})
 
+    # Requests DynamoDB refuses before reading anything, in its words.
+    key = {"pk": {"S": "cust#1"}, "sk": {"N": "1"}}
+    expect_error("ValidationException", db.get_item, TableName="Orders", Key=key, AttributesToGet=["note", "note"],
+                 contains="One or more parameter values were invalid: Duplicate value in attribute name: note")
+    expect_error("ValidationException", db.get_item, TableName="Orders", Key=key, ProjectionExpression="note, note",
+                 contains="Invalid ProjectionExpression: Two document paths overlap with each other; must remove or "
+                          "rewrite one of these paths; path one: [note], path two: [note]")
+    expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
+                 ExpressionAttributeValues={":p": {"S": "cust#1"}}, Select="SPECIFIC_ATTRIBUTES",
+                 contains="1 validation error detected: Must specify the AttributesToGet or ProjectionExpression when "
+                          "choosing to get SPECIFIC_ATTRIBUTES")
+    expect_error("ValidationException", db.query, TableName="Orders", IndexName="ByStatus",
+                 KeyConditionExpression="#s = :s", ExpressionAttributeNames={"#s": "status"},
+                 ExpressionAttributeValues={":s": {"S": "open"}}, Select="ALL_ATTRIBUTES",
+                 contains="Select type ALL_ATTRIBUTES is not supported for global secondary index ByStatus because "
+                          "its projection type is not ALL")
+    expect_error("ValidationException", db.scan, TableName="Orders", FilterExpression="begins_with(note, :n)",
+                 ExpressionAttributeValues={":n": {"N": "1"}},
+                 contains="Invalid FilterExpression: Incorrect operand type for operator or function; operator or "
+                          "function: begins_with, operand type: N")
+    expect_error("ValidationException", db.scan, TableName="Orders", FilterExpression="amount BETWEEN :a AND :b",
+                 ExpressionAttributeValues={":a": {"N": "5"}, ":b": {"S": "z"}},
+                 contains="Invalid FilterExpression: The BETWEEN operator requires same data type for lower and upper "
+                          "bounds; lower bound operand: AttributeValue: {N:5}, upper bound operand: AttributeValue: {S:z}")
+    expect_error("ValidationException", db.scan, TableName="Orders", FilterExpression="amount BETWEEN :a AND :b",
+                 ExpressionAttributeValues={":a": {"N": "10"}, ":b": {"N": "9"}},
+                 contains="The BETWEEN operator requires upper bound to be greater than or equal to lower bound")
+
     # TTL, tags, UpdateTable.
     db.update_time_to_live(TableName="Orders", TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True})
     assert db.describe_time_to_live(TableName="Orders")["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"

@@ -55,6 +55,7 @@ class parser {
     do out.push_back(path());
     while (punct(","));
     expect_end();
+    check_overlaps(out);
     return out;
   }
 
@@ -85,7 +86,9 @@ class parser {
         out.push_back(std::move(a));
       } while (punct(","));
     }
-    check_overlaps(out);
+    std::vector<doc_path> paths;
+    for (const auto& a : out) paths.push_back(a.path);
+    check_overlaps(paths);
     return out;
   }
 
@@ -285,6 +288,20 @@ class parser {
            ", number of operands: " + std::to_string(args.size()));
   }
 
+  // BETWEEN's bounds given as values must be of one type and in order (DynamoDB's wording).
+  void check_bounds(const expr_node& lo, const expr_node& hi) const {
+    if (lo.k != expr_node::kind::value || hi.k != expr_node::kind::value || !lo.value || !hi.value) return;
+    auto shown = [](const json& v) {
+      const json& x = v.begin().value();
+      return "AttributeValue: {" + type_of(v) + ":" + (x.is_string() ? x.get<std::string>() : x.dump()) + "}";
+    };
+    std::string both = "; lower bound operand: " + shown(*lo.value) + ", upper bound operand: " + shown(*hi.value);
+    if (type_of(*lo.value) != type_of(*hi.value))
+      fail("The BETWEEN operator requires same data type for lower and upper bounds" + both);
+    if (auto c = compare(*lo.value, *hi.value); c && *c > 0)
+      fail("The BETWEEN operator requires upper bound to be greater than or equal to lower bound" + both);
+  }
+
   void want_path(std::string_view fname, const expr_node& arg) const {
     if (arg.k != expr_node::kind::path)
       fail("Operator or function requires a document path; operator or function: " + std::string(fname));
@@ -301,6 +318,15 @@ class parser {
             call(fname, k, false,
                  k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
         if (k != expr_node::kind::contains && k != expr_node::kind::begins_with) want_path(fname, n.kids[0]);
+        // A prefix is a string or binary: another type given as a value is refused before any item is read.
+        if (k == expr_node::kind::begins_with)
+          for (const expr_node& arg : n.kids)
+            if (arg.k == expr_node::kind::value && arg.value && type_of(*arg.value) != "S" &&
+                type_of(*arg.value) != "B")
+              fail(
+                  "Incorrect operand type for operator or function; operator or function: begins_with, operand "
+                  "type: " +
+                  type_of(*arg.value));
         if (k == expr_node::kind::attribute_type) {
           const json* t = n.kids[1].value;
           static const std::set<std::string> types = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"};
@@ -330,6 +356,7 @@ class parser {
       n.kids.push_back(operand());
       if (!keyword("AND")) syntax(peek());
       n.kids.push_back(operand());
+      check_bounds(n.kids[1], n.kids[2]);
       return n;
     }
     if (keyword("IN")) {
@@ -448,18 +475,26 @@ class parser {
     return s + "]";
   }
 
-  void check_overlaps(const std::vector<update_action>& acts) const {
-    for (std::size_t i = 0; i < acts.size(); ++i)
-      for (std::size_t j = i + 1; j < acts.size(); ++j) {
-        const doc_path& a = acts[i].path;
-        const doc_path& b = acts[j].path;
-        std::size_t n = std::min(a.size(), b.size());
-        bool prefix = true;
-        for (std::size_t k = 0; k < n && prefix; ++k) prefix = a[k].name == b[k].name && a[k].index == b[k].index;
-        if (!prefix) continue;
-        fail(std::string(a.size() == b.size() ? "Two document paths conflict with each other"
-                                              : "Two document paths overlap with each other") +
-             "; must remove or rewrite one of these paths; path one: " + listed(a) + ", path two: " + listed(b));
+  // Two paths of one expression may not name the same place or one inside the other ("overlap":
+  // [a] and [a, b], or [a] twice), nor take a map key and a list index at the same step
+  // ("conflict": [a, b] and [a, [0]]). DynamoDB's wording.
+  void check_overlaps(const std::vector<doc_path>& paths) const {
+    for (std::size_t i = 0; i < paths.size(); ++i)
+      for (std::size_t j = i + 1; j < paths.size(); ++j) {
+        const doc_path& a = paths[i];
+        const doc_path& b = paths[j];
+        const char* problem = "Two document paths overlap with each other";
+        bool apart = false;
+        for (std::size_t k = 0; k < std::min(a.size(), b.size()) && !apart; ++k) {
+          if ((a[k].index >= 0) != (b[k].index >= 0)) {
+            problem = "Two document paths conflict with each other";
+            break;
+          }
+          apart = a[k].name != b[k].name || a[k].index != b[k].index;
+        }
+        if (apart) continue;
+        fail(std::string(problem) + "; must remove or rewrite one of these paths; path one: " + listed(a) +
+             ", path two: " + listed(b));
       }
   }
 

@@ -1,5 +1,7 @@
 #include "emulator/dynamo/internal.h"
 
+#include <set>
+
 #include "emulator/dynamo/value.h"
 
 namespace emu::dynamo::detail {
@@ -348,9 +350,17 @@ std::vector<doc_path> projection(json& req, exprs& e) {
   if (const json* a = member(req, "AttributesToGet")) {
     if (!a->is_array())
       throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must be a list");
+    if (a->empty())
+      throw aws_error::validation(
+          "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have "
+          "length greater than or equal to 1");
+    std::set<std::string> seen;
     for (const auto& n : *a) {
       if (!n.is_string())
         throw aws_error::serialization("Unexpected value type in payload: AttributesToGet must hold strings");
+      if (!seen.insert(n.get<std::string>()).second)
+        throw aws_error::validation("One or more parameter values were invalid: Duplicate value in attribute name: " +
+                                    n.get<std::string>());
       out.push_back({{n.get<std::string>(), -1}});
     }
   }

@@ -126,16 +126,31 @@ range sort_range(const key_cond& c, const key_def& k) {
   return r;
 }
 
-std::string select_member(const json& req, bool has_projection, bool on_index) {
+// `query`: Query wraps one of its messages as a validation error list, Scan does not (AWS's wording).
+std::string select_member(const json& req, bool has_projection, bool on_index, bool query) {
   std::string s = enum_member(req, "Select", "select",
                               {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"}, "");
   if (s.empty())
     return has_projection ? "SPECIFIC_ATTRIBUTES" : on_index ? "ALL_PROJECTED_ATTRIBUTES" : "ALL_ATTRIBUTES";
+  if (s == "SPECIFIC_ATTRIBUTES" && !has_projection)
+    throw aws_error::validation(
+        std::string(query ? "1 validation error detected: " : "") +
+        "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
   if (s == "ALL_PROJECTED_ATTRIBUTES" && !on_index)
     throw aws_error::validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   if (has_projection && s != "SPECIFIC_ATTRIBUTES")
     throw aws_error::validation("Cannot specify the AttributesToGet when choosing to get " + s);
   return s;
+}
+
+// A global secondary index holds only what it projects: whole items come from an index that
+// projects them all (a local one reads the table for the rest).
+void check_select_on_index(const std::string& select, const index_info* ix) {
+  if (select == "ALL_ATTRIBUTES" && ix && ix->global && ix->projection != "ALL")
+    throw aws_error::validation(
+        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary "
+        "index " +
+        ix->name + " because its projection type is not ALL");
 }
 
 int limit_member(const json& req) {
@@ -346,7 +361,7 @@ service::page service::query_page(json& req, bool raw) {
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
   std::optional<expr_node> filter = filter_of(req, e, "QueryFilter", "queryFilter");
   std::vector<doc_path> proj = projection(req, e);
-  std::string select = select_member(req, !proj.empty(), index_name.has_value());
+  std::string select = select_member(req, !proj.empty(), index_name.has_value(), true);
   int limit = limit_member(req);
   bool forward = optional_bool(req, "ScanIndexForward").value_or(true);
   bool consistent = optional_bool(req, "ConsistentRead").value_or(false);
@@ -354,6 +369,7 @@ service::page service::query_page(json& req, bool raw) {
 
   table_info& t = table(name);
   const index_info* ix = index_of(t, index_name, consistent);
+  check_select_on_index(select, ix);
   const key_def& hk = ix ? ix->hash : t.hash;
   const std::optional<key_def>& rk = ix ? ix->range : t.range;
 
@@ -417,7 +433,7 @@ service::page service::scan_page(json& req, bool raw) {
   auto index_name = optional_string(req, "IndexName");
   std::optional<expr_node> filter = filter_of(req, e, "ScanFilter", "scanFilter");
   std::vector<doc_path> proj = projection(req, e);
-  std::string select = select_member(req, !proj.empty(), index_name.has_value());
+  std::string select = select_member(req, !proj.empty(), index_name.has_value(), false);
   int limit = limit_member(req);
   bool consistent = optional_bool(req, "ConsistentRead").value_or(false);
   const json* seg = member(req, "Segment");
@@ -450,6 +466,7 @@ service::page service::scan_page(json& req, bool raw) {
 
   table_info& t = table(name);
   const index_info* ix = index_of(t, index_name, consistent);
+  check_select_on_index(select, ix);
   std::optional<std::pair<std::string, std::string>> after;
   std::optional<std::vector<std::string>> after_ix;
   if (json* start = start_key(req)) {

@@ -161,9 +161,23 @@ TEST_CASE("update errors: overlapping paths, operand types, missing parents") {
   CHECK(err("SET a = :v, a.b = :v", json::object(), {{":v", 1}}) ==
         "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these "
         "paths; path one: [a], path two: [a, b]");
+  // DynamoDB's words for these (quoted in ScyllaDB Alternator's test_update_expression.py).
   CHECK(err("SET a = :v REMOVE a", json::object(), {{":v", 1}}) ==
-        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these "
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these "
         "paths; path one: [a], path two: [a]");
+  CHECK(err("SET a.b = :v, a[0] = :v", json::object(), {{":v", 1}}) ==
+        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these "
+        "paths; path one: [a, b], path two: [a, [0]]");
+  {
+    ctx c(json::object(), json::object());
+    CHECK(error_of([&] { parse_projection("a, a", c.scope); }) ==
+          "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of "
+          "these paths; path one: [a], path two: [a]");
+    CHECK(error_of([&] { parse_projection("a[0].b, a", c.scope); }) ==
+          "Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of "
+          "these paths; path one: [a, [0], b], path two: [a]");
+    CHECK(parse_projection("a.b, a.c, b[0], b[1]", c.scope).size() == 4);
+  }
   CHECK(err("SET a = :v SET b = :v", json::object(), {{":v", 1}}) ==
         "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;");
   CHECK(err("SET a = s + :v", {{"s", "x"}}, {{":v", 1}}) ==
