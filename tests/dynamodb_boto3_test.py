@@ -199,6 +199,23 @@ def tables_and_items(db, base):
                  ExpressionAttributeValues={":a": {"N": "10"}, ":b": {"N": "9"}},
                  contains="The BETWEEN operator requires upper bound to be greater than or equal to lower bound")
 
+    # ExclusiveStartKey: exactly the keys read, and in the segment scanned.
+    expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
+                 ExpressionAttributeValues={":p": {"S": "cust#1"}},
+                 ExclusiveStartKey={"pk": {"S": "cust#1"}, "sk": {"N": "1"}, "note": {"S": "x"}},
+                 contains="The provided starting key is invalid")
+    expect_error("ValidationException", db.scan, TableName="Orders", ExclusiveStartKey={"pk": {"S": "cust#1"}},
+                 contains="The provided starting key is invalid: The provided key element does not match the schema")
+    segment_of = {}
+    for seg in (0, 1):
+        for i in db.scan(TableName="Orders", Segment=seg, TotalSegments=2)["Items"]:
+            segment_of[i["pk"]["S"]] = (seg, {"pk": i["pk"], "sk": i["sk"]})
+    seg, start = segment_of["cust#1"]
+    db.scan(TableName="Orders", Segment=seg, TotalSegments=2, ExclusiveStartKey=start)
+    expect_error("ValidationException", db.scan, TableName="Orders", Segment=1 - seg, TotalSegments=2,
+                 ExclusiveStartKey=start,
+                 contains="The provided Exclusive start key does not map to the provided Segment and TotalSegments")
+
     # TTL, tags, UpdateTable.
     db.update_time_to_live(TableName="Orders", TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True})
     assert db.describe_time_to_live(TableName="Orders")["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"

@@ -1,6 +1,7 @@
 // Query and Scan: key conditions to key ranges, paging (Limit, ExclusiveStartKey, the 1 MB
 // rule), filters, projections, Select and parallel scan segments.
 #include <cmath>
+#include <set>
 
 #include "emulator/dynamo/internal.h"
 #include "emulator/dynamo/service.h"
@@ -183,6 +184,17 @@ std::uint32_t fnv1a(std::string_view s) {
 }
 
 // The encoded form of a start key member; ValidationException when it does not fit.
+// An ExclusiveStartKey holds exactly the key attributes of the table and of the index read.
+void check_start_key_size(const json& esk, const table_info& t, const index_info* ix, const char* message) {
+  std::set<std::string> names = {t.hash.name};
+  if (t.range) names.insert(t.range->name);
+  if (ix) {
+    names.insert(ix->hash.name);
+    if (ix->range) names.insert(ix->range->name);
+  }
+  if (esk.size() != names.size()) throw aws_error::validation(message);
+}
+
 std::string start_part(json& esk, const key_def& k) {
   auto it = esk.find(k.name);
   if (it == esk.end() || type_of(*it) != k.type)
@@ -401,6 +413,7 @@ service::page service::query_page(json& req, bool raw) {
   std::optional<store::index_pos> after_ix;
   if (json* start = start_key(req)) {
     json& esk = *start;
+    check_start_key_size(esk, t, ix, "The provided starting key is invalid");
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
     if (ix) {
       if (start_part(esk, ix->hash) != pk)
@@ -471,7 +484,14 @@ service::page service::scan_page(json& req, bool raw) {
   std::optional<std::vector<std::string>> after_ix;
   if (json* start = start_key(req)) {
     json& esk = *start;
+    check_start_key_size(
+        esk, t, ix,
+        ix ? "The provided starting key is invalid"
+           : "The provided starting key is invalid: The provided key element does not match the schema");
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
+    if (segments > 1 && fnv1a(tpk) % std::uint32_t(segments) != std::uint32_t(segment))
+      throw aws_error::validation(
+          "The provided Exclusive start key does not map to the provided Segment and TotalSegments values.");
     if (ix)
       after_ix =
           std::vector<std::string>{start_part(esk, ix->hash), ix->range ? start_part(esk, *ix->range) : "", tpk, tsk};
