@@ -199,6 +199,16 @@ def tables_and_items(db, base):
                  ExpressionAttributeValues={":a": {"N": "10"}, ":b": {"N": "9"}},
                  contains="The BETWEEN operator requires upper bound to be greater than or equal to lower bound")
 
+    expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p AND note = :n",
+                 ExpressionAttributeValues={":p": {"S": "cust#1"}, ":n": {"S": "x"}},
+                 contains="Query key condition not supported")
+    expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk.a = :p",
+                 ExpressionAttributeValues={":p": {"S": "cust#1"}},
+                 contains="KeyConditionExpressions cannot have conditions on nested attributes")
+    expect_error("ValidationException", db.create_table, TableName="Twice", BillingMode="PAY_PER_REQUEST",
+                 AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                       {"AttributeName": "pk", "AttributeType": "N"}],
+                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], contains="Attribute Name is duplicated: pk")
     # ExclusiveStartKey: exactly the keys read, and in the segment scanned.
     expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
                  ExpressionAttributeValues={":p": {"S": "cust#1"}},

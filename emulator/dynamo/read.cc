@@ -39,7 +39,7 @@ key_cond leaf(const expr_node& n) {
   auto attr_of = [&](const expr_node& x) -> std::string {
     if (x.k != expr_node::kind::path) return "";
     if (x.path.size() != 1 || x.path[0].index >= 0)
-      kce("Key condition expressions must only contain top-level attributes");
+      kce("KeyConditionExpressions cannot have conditions on nested attributes");
     return x.path[0].name;
   };
   auto val_of = [](const expr_node& x) -> const json* { return x.k == expr_node::kind::value ? x.value : nullptr; };
@@ -399,7 +399,7 @@ service::page service::query_page(json& req, bool raw) {
       if (range_c) kce("KeyConditionExpressions must only contain one condition per key");
       range_c = c;
     } else {
-      kce("Query condition missed key schema element: " + (rk ? rk->name : hk.name));
+      kce("Query key condition not supported");  // an attribute that is not a key of the table or index read
     }
   }
   if (!hash_c) kce("Query condition missed key schema element: " + hk.name);

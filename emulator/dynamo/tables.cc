@@ -286,7 +286,8 @@ json service::create_table(json req) {
     std::string n = required_string(d, "AttributeName", "attributeDefinitions.member.attributeName");
     std::string ty = enum_member(d, "AttributeType", "attributeDefinitions.member.attributeType", {"B", "N", "S"}, "");
     if (ty.empty()) missing("attributeDefinitions.member.attributeType");
-    if (!defs.emplace(n, ty).second) throw aws_error::validation("Cannot have two attributes with the same name");
+    // DynamoDB's words (DynamoDB Local says "Cannot have two attributes with the same name").
+    if (!defs.emplace(n, ty).second) throw aws_error::validation("Attribute Name is duplicated: " + n);
   }
   table_info t;
   t.name = name;
