@@ -209,6 +209,25 @@ def tables_and_items(db, base):
                  AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                        {"AttributeName": "pk", "AttributeType": "N"}],
                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], contains="Attribute Name is duplicated: pk")
+    # Tags are bounded at CreateTable as at TagResource (checked server-side: boto3's own check is off here).
+    from botocore.config import Config
+    raw = boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test", config=Config(parameter_validation=False))
+    tagged = dict(TableName="Tagged", BillingMode="PAY_PER_REQUEST",
+                  AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    expect_error("ValidationException", raw.create_table, **tagged,
+                 Tags=[{"Key": "team", "Value": "x"}, {"Key": "k" * 129, "Value": "v"}],
+                 contains="1 validation error detected: Value '" + "k" * 129 + "' at 'tags.2.member.key' failed to "
+                          "satisfy constraint: Member must have length less than or equal to 128")
+    expect_error("ValidationException", raw.tag_resource, ResourceArn=d["TableArn"],
+                 Tags=[{"Key": "k", "Value": "é" * 257}],
+                 contains="at 'tags.1.member.value' failed to satisfy constraint: Member must have length less than "
+                          "or equal to 256")
+    raw.create_table(**tagged, Tags=[{"Key": "k" * 128, "Value": "é" * 256}])
+    arn = raw.describe_table(TableName="Tagged")["Table"]["TableArn"]
+    assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "k" * 128, "Value": "é" * 256}]
+    raw.delete_table(TableName="Tagged")
     # ExclusiveStartKey: exactly the keys read, and in the segment scanned.
     expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
                  ExpressionAttributeValues={":p": {"S": "cust#1"}},

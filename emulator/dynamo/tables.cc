@@ -275,6 +275,32 @@ json service::describe(const table_info& t) {
   return d;
 }
 
+namespace {
+
+// Tags as the API model bounds them: a key of 1 to 128 characters, a value of at most 256, in
+// the model validator's words ("tags.N.member.key", numbered from 1).
+void check_tags(const json& tags) {
+  std::size_t n = 0;
+  for (const auto& tag : tags) {
+    ++n;
+    std::string at = "tags." + std::to_string(n) + ".member.";
+    std::string k = required_string(tag, "Key", (at + "key").c_str());
+    std::string v = required_string(tag, "Value", (at + "value").c_str());
+    auto length = [](const std::string& x) {  // characters, not bytes
+      return std::size_t(std::count_if(x.begin(), x.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+    };
+    auto bad = [&](const std::string& value, const std::string& where, const char* constraint) {
+      throw aws_error::validation("1 validation error detected: Value '" + value + "' at '" + at + where +
+                                  "' failed to satisfy constraint: Member must have length " + constraint);
+    };
+    if (k.empty()) bad(k, "key", "greater than or equal to 1");
+    if (length(k) > 128) bad(k, "key", "less than or equal to 128");
+    if (length(v) > 256) bad(v, "value", "less than or equal to 256");
+  }
+}
+
+}  // namespace
+
 json service::create_table(json req) {
   std::string name = table_name(req);
   const json* ad = member(req, "AttributeDefinitions");
@@ -340,7 +366,11 @@ json service::create_table(json req) {
         "number of attributes defined in AttributeDefinitions");
   if (const json* s = member(req, "StreamSpecification")) t.stream = *s;
   t.deletion_protection = optional_bool(req, "DeletionProtectionEnabled").value_or(false);
-  if (const json* tags = member(req, "Tags")) t.tags = *tags;
+  if (const json* tags = member(req, "Tags")) {
+    if (!tags->is_array()) throw aws_error::serialization("Unexpected value type in payload: Tags must be a list");
+    check_tags(*tags);
+    for (const auto& tag : *tags) t.tags.push_back({{"Key", tag["Key"]}, {"Value", tag["Value"]}});
+  }
   if (tables_.count(name)) throw aws_error::resource_in_use("Table already exists: " + name);
 
   t.created = double(epoch_ms(rt_.clock().now())) / 1000.0;
@@ -540,14 +570,9 @@ json service::tag_resource(json req) {
   if (!tags->is_array()) throw aws_error::serialization("Unexpected value type in payload: Tags must be a list");
   table_info& t = table(table_for_arn(arn).name);
   json next = t.tags;
+  check_tags(*tags);
   for (const auto& tag : *tags) {
-    std::string k = required_string(tag, "Key", "tags.member.key");
-    std::string v = required_string(tag, "Value", "tags.member.value");
-    if (k.empty() || k.size() > 128)
-      throw aws_error::validation(
-          "One or more parameter values were invalid: Tag key length must be between 1 and 128");
-    if (v.size() > 256)
-      throw aws_error::validation("One or more parameter values were invalid: Tag value length must be at most 256");
+    std::string k = tag["Key"], v = tag["Value"];
     bool replaced = false;
     for (auto& e : next)
       if (e["Key"] == k) e["Value"] = v, replaced = true;
