@@ -228,6 +228,26 @@ def tables_and_items(db, base):
     arn = raw.describe_table(TableName="Tagged")["Table"]["TableArn"]
     assert raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "k" * 128, "Value": "é" * 256}]
     raw.delete_table(TableName="Tagged")
+    # Expected's members go together only as DynamoDB allows.
+    item = {"pk": {"S": "exp"}, "sk": {"N": "1"}}
+    for expected, message in [
+            ({"a": {"Exists": True, "ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}},
+             "Exists and ComparisonOperator cannot be used together for Attribute: a"),
+            ({"a": {"Value": {"S": "x"}, "ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}},
+             "Value and AttributeValueList cannot be used together for Attribute: a"),
+            ({"a": {"AttributeValueList": [{"S": "x"}]}},
+             "AttributeValueList can only be used with a ComparisonOperator for Attribute: a"),
+            ({"a": {"ComparisonOperator": "LT"}},
+             "Value or AttributeValueList must be used with ComparisonOperator: LT for Attribute: a"),
+            ({"a": {"Value": {"S": "x"}, "ComparisonOperator": "NULL"}},
+             "Invalid number of argument(s) for the NULL ComparisonOperator")]:
+        expect_error("ValidationException", raw.put_item, TableName="Orders", Item=item, Expected=expected,
+                     contains="One or more parameter values were invalid: " + message)
+    raw.put_item(TableName="Orders", Item=item, Expected={})  # empty: no condition
+    raw.put_item(TableName="Orders", Item=item, Expected={"pk": {"Value": {"S": "exp"}, "ComparisonOperator": "EQ"}})
+    expect_error("ConditionalCheckFailedException", raw.put_item, TableName="Orders", Item=item,
+                 Expected={"pk": {"Value": {"S": "other"}, "ComparisonOperator": "EQ"}})
+    raw.delete_item(TableName="Orders", Key=item)
     # ExclusiveStartKey: exactly the keys read, and in the segment scanned.
     expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
                  ExpressionAttributeValues={":p": {"S": "cust#1"}},

@@ -256,6 +256,23 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
     }
     if (c.contains("Value")) normalise_value(c["Value"], 1);
     std::string op = c.value("ComparisonOperator", "");
+    // Which members go together, checked in DynamoDB's order and words.
+    auto invalid = [&](const std::string& what) {
+      throw aws_error::validation("One or more parameter values were invalid: " + what + " for Attribute: " + attr);
+    };
+    bool has_value = c.contains("Value") && !c["Value"].is_null();
+    if (list && has_value) invalid("Value and AttributeValueList cannot be used together");
+    if (op.empty() && list) invalid("AttributeValueList can only be used with a ComparisonOperator");
+    if (!op.empty() && c.contains("Exists") && !c["Exists"].is_null())
+      invalid("Exists and ComparisonOperator cannot be used together");
+    if (!op.empty() && !list && !has_value && op != "NULL" && op != "NOT_NULL")
+      invalid("Value or AttributeValueList must be used with ComparisonOperator: " + op);
+    // With a ComparisonOperator, Value is its one argument. (Kept in the request: the condition
+    // built below points into it.)
+    if (!op.empty() && has_value) {
+      c["AttributeValueList"] = json::array({c["Value"]});
+      list = &c["AttributeValueList"];
+    }
     if (op.empty()) {
       // Expected's older form: {Value} or {Exists: false}.
       bool exists = c.value("Exists", true);
