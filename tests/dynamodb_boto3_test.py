@@ -248,6 +248,28 @@ def tables_and_items(db, base):
     expect_error("ConditionalCheckFailedException", raw.put_item, TableName="Orders", Item=item,
                  Expected={"pk": {"Value": {"S": "other"}, "ComparisonOperator": "EQ"}})
     raw.delete_item(TableName="Orders", Key=item)
+    # ReturnConsumedCapacity: DynamoDB's units, per table for batches and transactions.
+    small = {"pk": {"S": "cap"}, "sk": {"N": "1"}}
+    out = db.batch_write_item(RequestItems={"Orders": [{"PutRequest": {"Item": small}},
+                                                       {"PutRequest": {"Item": {**small, "sk": {"N": "2"}}}}]},
+                              ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == [{"TableName": "Orders", "CapacityUnits": 2.0}], out
+    out = db.batch_get_item(RequestItems={"Orders": {"Keys": [small, {**small, "sk": {"N": "3"}}],
+                                                     "ConsistentRead": True}}, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == [{"TableName": "Orders", "CapacityUnits": 2.0,
+                                        "Table": {"CapacityUnits": 2.0}}], out
+    out = db.transact_write_items(TransactItems=[{"Put": {"TableName": "Orders", "Item": small}}],
+                                  ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == [{"TableName": "Orders", "CapacityUnits": 2.0}], out
+    out = db.get_item(TableName="Orders", Key={**small, "sk": {"N": "9"}}, ConsistentRead=True,
+                      ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 1.0, out  # a missing item, strongly consistent
+    expect_error("ValidationException", raw.put_item, TableName="Orders", Item={**small, "sk": {"N": "4"}},
+                 ReturnConsumedCapacity="DUMMY",
+                 contains="Value 'DUMMY' at 'returnConsumedCapacity' failed to satisfy constraint")
+    assert "Item" not in db.get_item(TableName="Orders", Key={**small, "sk": {"N": "4"}}), "refused before writing"
+    for k in ("1", "2"):
+        db.delete_item(TableName="Orders", Key={**small, "sk": {"N": k}})
     # ExclusiveStartKey: exactly the keys read, and in the segment scanned.
     expect_error("ValidationException", db.query, TableName="Orders", KeyConditionExpression="pk = :p",
                  ExpressionAttributeValues={":p": {"S": "cust#1"}},

@@ -2,6 +2,8 @@
 // prefixed as DynamoDB prefixes them, `x-amz-crc32` on every answer.
 #include "emulator/dynamo/api.h"
 
+#include "emulator/dynamo/internal.h"
+
 namespace emu::dynamo {
 
 api describe_api(service& db) {
@@ -17,7 +19,11 @@ api describe_api(service& db) {
   a.crc32_header = true;
   for (const auto& [name, op] : operations())
     a.operations[name] = [&db, op = op](json in, const api_call&) {
-      return serialization_guard([&] { return (db.*op)(std::move(in)); });
+      return serialization_guard([&] {
+        // Checked before the operation runs: a bad value must not follow a write.
+        if (in.is_object()) detail::capacity_mode(in);
+        return (db.*op)(std::move(in));
+      });
     };
   // Reads answer text so stored items go out verbatim (no parse and re-serialise per item).
   using wire_op = std::string (service::*)(json);
@@ -25,7 +31,10 @@ api describe_api(service& db) {
                           {"Query", &service::query_wire},
                           {"Scan", &service::scan_wire}})
     a.text_operations[name] = [&db, op = op](json in, const api_call&) {
-      return serialization_guard([&] { return (db.*op)(std::move(in)); });
+      return serialization_guard([&] {
+        if (in.is_object()) detail::capacity_mode(in);
+        return (db.*op)(std::move(in));
+      });
     };
   return a;
 }

@@ -54,6 +54,10 @@ std::string enum_member(const json& req, const char* name, const char* wire_name
                               "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
 }
 
+std::string capacity_mode(const json& req) {
+  return enum_member(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"INDEXES", "TOTAL", "NONE"}, "NONE");
+}
+
 std::string table_name(const json& req, const char* name, const char* wire_name) {
   std::string n = required_string(req, name, wire_name);
   auto fail = [&](const std::string& constraint) {

@@ -23,6 +23,8 @@ std::optional<bool> optional_bool(const json& req, const char* name);
 // Checks one of the listed values; AWS's enum message otherwise.
 std::string enum_member(const json& req, const char* name, const char* wire_name,
                         std::initializer_list<const char*> allowed, const char* fallback);
+// ReturnConsumedCapacity: INDEXES, TOTAL or NONE (the default); anything else is refused.
+std::string capacity_mode(const json& req);
 // TableName: 3–255 characters of [a-zA-Z0-9_.-].
 std::string table_name(const json& req, const char* name = "TableName", const char* wire_name = "tableName");
 

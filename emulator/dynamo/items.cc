@@ -114,11 +114,24 @@ void check_item_size(const json& item) {
 }
 
 json consumed(const table_info& t, const json& req, double units) {
-  std::string mode = req.value("ReturnConsumedCapacity", "NONE");
-  if (mode != "TOTAL" && mode != "INDEXES") return nullptr;
+  std::string mode = capacity_mode(req);
+  if (mode == "NONE") return nullptr;
   json c = {{"TableName", t.name}, {"CapacityUnits", units}};
   if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
   return c;
+}
+
+// The ConsumedCapacity of an operation on several tables: one entry per table (batches, transactions).
+json consumed_per_table(const json& req, const std::map<std::string, double>& by_table) {
+  std::string mode = capacity_mode(req);
+  if (mode == "NONE") return nullptr;
+  json out = json::array();
+  for (const auto& [name, units] : by_table) {
+    json c = {{"TableName", name}, {"CapacityUnits", units}};
+    if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 double write_units(const json* a, const json* b) {
@@ -446,8 +459,7 @@ json service::get_item(json req) {
 }
 
 std::string service::get_item_wire(json req) {
-  std::string mode = req.is_object() ? req.value("ReturnConsumedCapacity", "NONE") : "NONE";
-  if (mode == "TOTAL" || mode == "INDEXES") return get_item(std::move(req)).dump();
+  if (req.is_object() && capacity_mode(req) != "NONE") return get_item(std::move(req)).dump();
   op_timer timed(*this, "GetItem", req);
   std::vector<doc_path> proj;
   const table_info* t = nullptr;
@@ -471,6 +483,7 @@ json service::batch_get_item(json req) {
   }
   if (total > max_batch_get) throw aws_error::validation("Too many items requested for the BatchGetItem call");
   json responses = json::object();
+  std::map<std::string, double> by_table;  // capacity units per table
   for (auto& [name, spec] : items.items()) {
     table_info& t = table(name);
     exprs e(spec);
@@ -488,14 +501,18 @@ json service::batch_get_item(json req) {
     for (const encoded_key& k : keys) {
       std::size_t size = 0;
       auto text = store_.get(t.id, k.pk, k.sk, &size);
-      consume(name, "BatchGetItem", read_units(size, consistent));
+      double units = read_units(size, consistent);
+      consume(name, "BatchGetItem", units);
+      by_table[name] += units;
       if (text) {
         json item = json::parse(*text);
         out.push_back(proj.empty() ? std::move(item) : project(item, proj));
       }
     }
   }
-  return {{"Responses", responses}, {"UnprocessedKeys", json::object()}};
+  json out = {{"Responses", responses}, {"UnprocessedKeys", json::object()}};
+  if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
 }
 
 json service::batch_write_item(json req) {
@@ -546,11 +563,14 @@ json service::batch_write_item(json req) {
     }
   }
   std::vector<std::pair<std::string, std::pair<std::optional<json>, std::optional<json>>>> changes;
+  std::map<std::string, double> by_table;  // capacity units per table
   {
     store_txn tx(store_);
     for (auto& w : writes) {
       std::optional<json> old = load(*w.t, w.key.pk, w.key.sk);
-      consume(w.t->name, "BatchWriteItem", write_units(old ? &*old : nullptr, w.item ? &*w.item : nullptr));
+      double units = write_units(old ? &*old : nullptr, w.item ? &*w.item : nullptr);
+      consume(w.t->name, "BatchWriteItem", units);
+      by_table[w.t->name] += units;
       if (!w.item && !old) continue;
       write(*w.t, w.key.pk, w.key.sk, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
       changes.push_back({w.t->name, {std::move(old), w.item}});
@@ -562,7 +582,9 @@ json service::batch_write_item(json req) {
                        {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
   if (hook_)
     for (auto& [name, c] : changes) hook_(name, c.first ? &*c.first : nullptr, c.second ? &*c.second : nullptr);
-  return {{"UnprocessedItems", json::object()}};
+  json out = {{"UnprocessedItems", json::object()}};
+  if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
 }
 
 json service::transact_write_items(json req) {
@@ -608,6 +630,7 @@ json service::transact_write_items(json req) {
       throw aws_error::validation("Transaction request cannot include multiple operations on one item");
     plans.push_back(std::move(p));
   }
+  std::map<std::string, double> by_table;  // capacity units per table
   // Evaluate every condition against the current items; nothing is written unless all hold.
   json reasons = json::array();
   bool cancelled = false;
@@ -641,8 +664,9 @@ json service::transact_write_items(json req) {
     store_txn tx(store_);
     for (auto& p : plans) {
       // Transactional writes cost twice a plain write; a condition check is charged as one.
-      consume(p->t->name, "TransactWriteItems",
-              2 * write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr));
+      double units = 2 * write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
+      consume(p->t->name, "TransactWriteItems", units);
+      by_table[p->t->name] += units;
       if (p->op == write_op::check) continue;
       if (!p->new_item && !p->old_item) continue;
       write(*p->t, p->key.pk, p->key.sk, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
@@ -659,6 +683,7 @@ json service::transact_write_items(json req) {
       hook_(p->t->name, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
   }
   json out = json::object();
+  if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
   if (token) tokens_[*token] = {fingerprint, now + token_lifetime_ms, out};
   return out;
 }
@@ -668,6 +693,7 @@ json service::transact_get_items(json req) {
   const json* ti = &transact_items(req);
   json items = *ti;
   json responses = json::array();
+  std::map<std::string, double> by_table;  // capacity units per table
   std::vector<std::tuple<table_info*, encoded_key, std::vector<doc_path>>> gets;
   std::vector<std::unique_ptr<exprs>> keep;
   for (auto& entry : items) {
@@ -683,7 +709,9 @@ json service::transact_get_items(json req) {
   for (auto& [t, k, proj] : gets) {
     std::size_t size = 0;
     auto text = store_.get(t->id, k.pk, k.sk, &size);
-    consume(t->name, "TransactGetItems", 2 * read_units(size, true));
+    double units = 2 * read_units(size, true);
+    consume(t->name, "TransactGetItems", units);
+    by_table[t->name] += units;
     if (!text) {
       responses.push_back(json::object());
       continue;
@@ -691,7 +719,9 @@ json service::transact_get_items(json req) {
     json item = json::parse(*text);
     responses.push_back({{"Item", proj.empty() ? std::move(item) : project(item, proj)}});
   }
-  return {{"Responses", responses}};
+  json out = {{"Responses", responses}};
+  if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
+  return out;
 }
 
 std::size_t service::sweep_ttl() {

@@ -216,7 +216,7 @@ struct service::page {
   std::size_t count = 0, scanned = 0, bytes = 0;
   json last_key;
   std::string table;
-  json capacity_mode;
+  std::string capacity_mode = "NONE";
 };
 
 namespace {
@@ -254,8 +254,8 @@ double page_units(const service::page& pg) {
 }
 
 json capacity_of(const service::page& pg) {
-  std::string mode = pg.capacity_mode.is_string() ? pg.capacity_mode.get<std::string>() : "NONE";
-  if (mode != "TOTAL" && mode != "INDEXES") return nullptr;
+  const std::string& mode = pg.capacity_mode;
+  if (mode == "NONE") return nullptr;
   return {{"TableName", pg.table}, {"CapacityUnits", page_units(pg)}};
 }
 
@@ -351,7 +351,7 @@ service::page new_page(bool raw, std::string select, bool consistent, const tabl
   pg.select = std::move(select);
   pg.consistent = consistent;
   pg.table = t.name;
-  pg.capacity_mode = req.value("ReturnConsumedCapacity", json());
+  pg.capacity_mode = capacity_mode(req);
   return pg;
 }
 
