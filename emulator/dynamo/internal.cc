@@ -261,8 +261,9 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
     if (c.contains("Value")) normalise_value(c["Value"], 1);
     std::string op = c.value("ComparisonOperator", "");
     // Which members go together, checked in DynamoDB's order and words.
+    const std::string& name = attr;  // clang 14 cannot capture a structured binding
     auto invalid = [&](const std::string& what) {
-      throw aws_error::validation("One or more parameter values were invalid: " + what + " for Attribute: " + attr);
+      throw aws_error::validation("One or more parameter values were invalid: " + what + " for Attribute: " + name);
     };
     bool has_value = c.contains("Value") && !c["Value"].is_null();
     if (list && has_value) invalid("Value and AttributeValueList cannot be used together");
