@@ -25,8 +25,6 @@ json service::inspect() {
   json out = json::array();
   for (auto& [n, q] : queues_) {
     counts c = count(*q);
-    std::int64_t oldest = 0;
-    for (const auto& m : q->messages) oldest = oldest ? std::min(oldest, m.sent_ms) : m.sent_ms;
     json dead_letter_sources = json::array();
     for (const auto& [other, oq] : queues_)
       if (dead_letter_queue(*oq) == n) dead_letter_sources.push_back(other);
@@ -35,7 +33,7 @@ json service::inspect() {
                    {"visible", c.visible},
                    {"in_flight", c.in_flight},
                    {"delayed", c.delayed},
-                   {"oldest_age_ms", oldest ? std::max<std::int64_t>(0, now_ms() - oldest) : 0},
+                   {"oldest_age_ms", oldest_age_ms(*q)},
                    {"dead_letter_queue", dead_letter_queue(*q)},
                    {"dead_letter_sources", dead_letter_sources}});
   }

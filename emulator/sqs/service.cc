@@ -615,17 +615,20 @@ json service::list_dead_letter_source_queues(const json& req, const call& c) {
   return {{"queueUrls", urls}};
 }
 
+std::int64_t service::oldest_age_ms(const queue& q) const {
+  std::int64_t oldest = 0;
+  for (const auto& m : q.messages) oldest = oldest ? std::min(oldest, m.sent_ms) : m.sent_ms;
+  return oldest ? std::max<std::int64_t>(0, now_ms() - oldest) : 0;
+}
+
 json service::metrics() {
   json out = json::object();
   for (auto& [n, q] : queues_) {
     counts c = count(*q);
-    // The age of the oldest message not deleted (CloudWatch's ApproximateAgeOfOldestMessage).
-    std::int64_t oldest = 0;
-    for (const auto& m : q->messages) oldest = oldest ? std::min(oldest, m.sent_ms) : m.sent_ms;
     out[n] = {{"visible", c.visible},
               {"in_flight", c.in_flight},
               {"delayed", c.delayed},
-              {"oldest_age_ms", oldest ? std::max<std::int64_t>(0, now_ms() - oldest) : 0}};
+              {"oldest_age_ms", oldest_age_ms(*q)}};
   }
   return out;
 }

@@ -141,6 +141,8 @@ class service {
   void notify(queue& q);
   json message_json(const message& m, const json& req) const;
   std::int64_t now_ms() const;
+  // The age of the oldest message not deleted (CloudWatch's ApproximateAgeOfOldestMessage); 0 when empty.
+  std::int64_t oldest_age_ms(const queue& q) const;
   // Staging in the durable store (no-ops without one); persist.cc.
   void save_queue(const queue& q);
   void save(const queue& q, const message& m);

@@ -147,14 +147,19 @@ function connect() {
   source.addEventListener("tick", () => scheduleRefresh());
 }
 
-let flowsTimer = null;
-function scheduleFlows() {
-  if (flowsTimer) return;
-  flowsTimer = setTimeout(() => {
-    flowsTimer = null;
-    renderFlows();
-  }, 100);
+// `fn` at most once per `ms`, however often the returned function is called meanwhile.
+function coalesce(fn, ms) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, ms);
+  };
 }
+
+const scheduleFlows = coalesce(() => renderFlows(), 100);
 
 // ---- buses and rules ----
 
@@ -349,14 +354,7 @@ async function refresh() {
   await loaders[activeView()]();
 }
 
-let refreshTimer = null;
-function scheduleRefresh() {
-  if (refreshTimer) return;
-  refreshTimer = setTimeout(() => {
-    refreshTimer = null;
-    refresh();
-  }, 1000);
-}
+const scheduleRefresh = coalesce(() => refresh(), 1000);
 
 async function start() {
   try {
