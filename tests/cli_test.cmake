@@ -84,7 +84,7 @@ foreach(kind json html md)
 endforeach()
 # The HTML and Markdown reports draw each trace: the import flow as the seed's Figure 1.
 file(READ ${WORK}/a.md md)
-expect_contains("${md}" "**22 scenarios: 22 passed, 0 failed, 0 errors**")
+expect_contains("${md}" "**23 scenarios: 23 passed, 0 failed, 0 errors**")
 expect_contains("${md}" "```mermaid\nsequenceDiagram\n    participant ImportScript as Import Script\n    participant SQS as SQS\n    participant EventProcessor as Event Processor\n")
 file(READ ${WORK}/a.html html)
 expect_contains("${html}" "<svg xmlns=\"http://www.w3.org/2000/svg\"")

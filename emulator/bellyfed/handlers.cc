@@ -273,6 +273,7 @@ const std::vector<builtin_info>& builtins() {
       {"dynamodb-import", "writes imported restaurants, menus and reviews to DynamoDB"},
       {"query-handler", "answers the gateway's queries (GET_RESTAURANTS, …) from DynamoDB"},
       {"event-consumer", "projects outbox events into DynamoDB and the import queue"},
+      {"review-stats", "keeps restaurants' review counts and average ratings from the Review table's stream"},
   };
   return list;
 }
@@ -282,6 +283,7 @@ functions::handler make_builtin(const std::string& builtin, function_env& env) {
   if (builtin == "dynamodb-import") return dynamodb_import(env);
   if (builtin == "query-handler") return query_handler(env);
   if (builtin == "event-consumer") return event_consumer(env);
+  if (builtin == "review-stats") return review_stats(env);
   return {};
 }
 

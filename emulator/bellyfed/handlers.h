@@ -69,6 +69,10 @@ functions::handler query_handler(function_env& env);
 // queue, idempotently (event_consumer.cc).
 functions::handler event_consumer(function_env& env);
 
+// Review Stats: the Review table's stream records to each restaurant's review count and
+// average rating on its FoodEstablishment item (review_stats.cc).
+functions::handler review_stats(function_env& env);
+
 // The standard event an EventBridge delivery carries in `detail` (seed: "EventBridge rules
 // enforce event validation"): one that does not satisfy the schema is logged with the reason and
 // fails the invocation (`who` names the handler in the error).

@@ -51,10 +51,12 @@ json decode_token(std::string s) {
 }
 
 // The API's view of a stored item, as JSON text: its attributes without the key and index
-// attributes. Read from the stored text directly (a document per item cost ~9 µs).
+// attributes and the handlers' bookkeeping (Review Stats' running sum and last record). Read
+// from the stored text directly (a document per item cost ~9 µs).
 void append_public_item(std::string& out, std::string_view av_item) {
   dynamo::append_plain_item(out, av_item,
-                            {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id", "lastEventId"});
+                            {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "trace_id", "lastEventId", "ratingSum",
+                             "lastReviewSequence"});
 }
 
 // {"items":[…],"count":n[,"nextToken":"…"]}, then `extra` (`,"restaurantId":"r-1"`).

@@ -52,6 +52,18 @@ void permissions::check(const std::string& service, const std::string& action, c
   if (!input.is_object()) return;
   auto last_segment = [](const std::string& s) { return s.substr(s.find_last_of("/:") + 1); };
   if (service == "dynamodb") return check_tables(action, input);
+  if (service == "dynamodbstreams") {
+    // A stream is its table's: the table named in the stream ARN (or the iterator, which begins
+    // with it), or ListStreams' TableName.
+    for (const char* m : {"StreamArn", "ShardIterator"})
+      if (auto v = input.find(m); v != input.end() && v->is_string()) {
+        const std::string& arn = v->get_ref<const std::string&>();
+        std::size_t from = arn.find(":table/"), to = arn.find("/stream/");
+        if (from != std::string::npos && to != std::string::npos && to > from + 7)
+          return check_tables(action, {{"TableName", arn.substr(from + 7, to - from - 7)}});
+      }
+    return check_tables(action, input);
+  }
   if (service == "sqs") {
     if (auto u = input.find("QueueUrl"); u != input.end() && u->is_string())
       check_queue("sqs:" + action, last_segment(u->get<std::string>()));

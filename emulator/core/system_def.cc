@@ -141,13 +141,17 @@ key_attr read_key_attr(const map_reader& r, const char* key, bool required) {
 }
 
 table_def read_table(const YAML::Node& n, const std::string& file, const std::string& path) {
-  map_reader r(n, file, path, {"name", "hash_key", "range_key", "indexes", "ttl_attribute"});
+  map_reader r(n, file, path, {"name", "hash_key", "range_key", "indexes", "ttl_attribute", "stream"});
   table_def t;
   t.line = r.line();
   t.name = r.required_str("name");
   t.hash = read_key_attr(r, "hash_key", true);
   if (r.has("range_key")) t.range = read_key_attr(r, "range_key", true);
   t.ttl_attribute = r.opt_str("ttl_attribute");
+  t.stream = r.opt_str("stream");
+  if (t.stream && *t.stream != "KEYS_ONLY" && *t.stream != "NEW_IMAGE" && *t.stream != "OLD_IMAGE" &&
+      *t.stream != "NEW_AND_OLD_IMAGES")
+    r.fail("stream", "must be KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES, got '" + *t.stream + "'");
   r.each("indexes", [&](const YAML::Node& in, const std::string& ip) {
     map_reader ir(in, file, ip, {"name", "type", "hash_key", "range_key", "projection", "non_key_attributes"});
     index_def x;
@@ -477,19 +481,46 @@ system_def load_system_def(const std::string& yaml_text, const std::string& file
   r.each("functions",
          [&](const YAML::Node& n, const std::string& p) { def.functions.push_back(read_function(n, file, p)); });
   r.each("mappings", [&](const YAML::Node& n, const std::string& p) {
-    map_reader mr(n, file, p,
-                  {"queue", "function", "batch_size", "batching_window", "report_batch_item_failures", "enabled"});
+    map_reader mr(
+        n, file, p,
+        {"queue", "table", "function", "batch_size", "batching_window", "report_batch_item_failures", "enabled",
+         "starting_position", "filter", "bisect_on_error", "max_retries", "max_record_age", "on_failure"});
     mapping_def m;
     m.line = mr.line();
-    m.queue = mr.required_str("queue");
+    if (mr.has("queue") == mr.has("table")) mr.fail("queue", "a mapping reads exactly one of queue or table");
     m.function = mr.required_str("function");
-    m.batch_size = int(mr.integer("batch_size", 10, 1, 10'000));
     m.batching_window = mr.dur("batching_window", m.batching_window);
     if (m.batching_window > std::chrono::minutes(5)) mr.fail("batching_window", "must be at most 5m");
-    if (m.batch_size > 10 && m.batching_window.count() == 0)
-      mr.fail("batch_size", "more than 10 needs a batching_window of at least 1s (as in Lambda)");
     m.report_batch_item_failures = mr.boolean("report_batch_item_failures", false);
     m.enabled = mr.boolean("enabled", true);
+    if (mr.has("queue")) {
+      m.queue = mr.required_str("queue");
+      for (const char* k :
+           {"starting_position", "filter", "bisect_on_error", "max_retries", "max_record_age", "on_failure"})
+        if (mr.has(k)) mr.fail(k, "only for a table's stream");
+      m.batch_size = int(mr.integer("batch_size", 10, 1, 10'000));
+      if (m.batch_size > 10 && m.batching_window.count() == 0)
+        mr.fail("batch_size", "more than 10 needs a batching_window of at least 1s (as in Lambda)");
+    } else {
+      // Lambda's DynamoDB Streams poller: its ranges and defaults.
+      m.table = mr.required_str("table");
+      m.batch_size = int(mr.integer("batch_size", 100, 1, 10'000));
+      m.starting_position = mr.required_str("starting_position");
+      if (m.starting_position != "TRIM_HORIZON" && m.starting_position != "LATEST")
+        mr.fail("starting_position", "must be TRIM_HORIZON or LATEST, got '" + m.starting_position + "'");
+      if (mr.has("filter")) m.filter = mr.as_json("filter");
+      m.bisect_on_error = mr.boolean("bisect_on_error", false);
+      m.max_retries = int(mr.integer("max_retries", -1, -1, 10'000));
+      if (mr.has("max_record_age")) {
+        m.max_record_age = mr.dur("max_record_age", duration(0));
+        if (*m.max_record_age < std::chrono::seconds(60) || *m.max_record_age > std::chrono::hours(24 * 7))
+          mr.fail("max_record_age", "must be between 60s and 7d (leave it out: until the records expire)");
+      }
+      if (mr.has("on_failure")) {
+        map_reader fr(n["on_failure"], file, p + ".on_failure", {"queue"});
+        m.on_failure = fr.required_str("queue");
+      }
+    }
     def.mappings.push_back(std::move(m));
   });
   if (r.has("gateway")) read_gateway(r, def);

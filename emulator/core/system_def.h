@@ -38,6 +38,8 @@ struct table_def {
   std::optional<key_attr> range;
   std::vector<index_def> indexes;
   std::optional<std::string> ttl_attribute;
+  std::optional<std::string>
+      stream;  // DynamoDB Streams' view type: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES
   int line = 0;
 };
 
@@ -115,13 +117,22 @@ struct function_def {
   int line = 0;
 };
 
+// An event source mapping: a queue's messages or a table's stream records to a function.
 struct mapping_def {
-  std::string queue;
+  std::string queue;  // exactly one of queue and table
+  std::string table;
   std::string function;
-  int batch_size = 10;
+  int batch_size = 10;  // 100 for a stream
   duration batching_window = duration(0);
   bool report_batch_item_failures = false;
   bool enabled = true;
+  // A stream's only (Lambda's DynamoDB poller):
+  std::string starting_position;           // TRIM_HORIZON or LATEST
+  std::optional<json> filter;              // an event pattern over each record
+  bool bisect_on_error = false;            // split a failing batch in two before retrying
+  int max_retries = -1;                    // -1: until the records expire
+  std::optional<duration> max_record_age;  // none: until the records expire (24 h)
+  std::optional<std::string> on_failure;   // a queue for the failed batches' descriptions
   int line = 0;
 };
 

@@ -190,7 +190,17 @@ void validate_system_def(const system_def& def) {
   for (std::size_t i = 0; i < def.mappings.size(); ++i) {
     const auto& m = def.mappings[i];
     std::string p = "mappings[" + std::to_string(i) + "]";
-    if (!queues.count(m.queue)) c.fail(m.line, p + ".queue", "unknown queue '" + m.queue + "'");
+    if (!m.queue.empty() && !queues.count(m.queue)) c.fail(m.line, p + ".queue", "unknown queue '" + m.queue + "'");
+    if (!m.table.empty()) {
+      auto t =
+          std::find_if(def.tables.begin(), def.tables.end(), [&](const table_def& x) { return x.name == m.table; });
+      if (t == def.tables.end())
+        c.fail(m.line, p + ".table", "unknown table '" + m.table + "'");
+      else if (!t->stream)
+        c.fail(m.line, p + ".table", "table '" + m.table + "' has no stream (give it `stream: NEW_AND_OLD_IMAGES`)");
+      if (m.on_failure && !queues.count(*m.on_failure))
+        c.fail(m.line, p + ".on_failure.queue", "unknown queue '" + *m.on_failure + "'");
+    }
     if (!functions.count(m.function)) c.fail(m.line, p + ".function", "unknown function '" + m.function + "'");
     for (const auto& q : def.queues)
       if (q.name == m.queue && q.fifo && m.batching_window.count() > 0)

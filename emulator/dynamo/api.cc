@@ -5,17 +5,26 @@
 #include "emulator/dynamo/internal.h"
 
 namespace emu::dynamo {
+namespace {
 
-api describe_api(service& db) {
+// DynamoDB and DynamoDB Streams share the protocol and the error prefixes.
+api base(const char* name, const char* target_prefix) {
   api a;
-  a.name = "dynamodb";
-  a.target_prefix = "DynamoDB_20120810";
+  a.name = name;
+  a.target_prefix = target_prefix;
   a.protocol = json_protocol::v1_0;
   a.error_type_prefix = "com.amazonaws.dynamodb.v20120810#";
   a.error_type_prefixes = {{"ValidationException", "com.amazon.coral.validate#"},
                            {"SerializationException", "com.amazon.coral.service#"},
                            {"UnknownOperationException", "com.amazon.coral.service#"},
                            {"InternalServerError", "com.amazon.coral.service#"}};
+  return a;
+}
+
+}  // namespace
+
+api describe_api(service& db) {
+  api a = base("dynamodb", "DynamoDB_20120810");
   a.crc32_header = true;
   for (const auto& [name, op] : operations())
     a.operations[name] = [&db, op = op](json in, const api_call&) {
@@ -35,6 +44,19 @@ api describe_api(service& db) {
         if (in.is_object()) detail::capacity_mode(in);
         return (db.*op)(std::move(in));
       });
+    };
+  return a;
+}
+
+api describe_streams_api(service& db) {
+  api a = base("dynamodbstreams", "DynamoDBStreams_20120810");
+  using op = json (stream_log::*)(json);
+  for (auto [name, fn] : {std::pair<const char*, op>{"ListStreams", &stream_log::list_streams},
+                          {"DescribeStream", &stream_log::describe_stream},
+                          {"GetShardIterator", &stream_log::get_shard_iterator},
+                          {"GetRecords", &stream_log::get_records}})
+    a.operations[name] = [&db, fn = fn](json in, const api_call&) {
+      return serialization_guard([&] { return (db.streams().*fn)(std::move(in)); });
     };
   return a;
 }

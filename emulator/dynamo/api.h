@@ -7,5 +7,7 @@
 namespace emu::dynamo {
 
 api describe_api(service& db);
+// DynamoDB Streams' (DynamoDBStreams_20120810, the same JSON 1.0 and error prefixes).
+api describe_streams_api(service& db);
 
 }  // namespace emu::dynamo

@@ -97,7 +97,7 @@ std::optional<json> service::load(const table_info& t, const std::string& pk, co
 }
 
 void service::write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item,
-                    const json* new_item) {
+                    const json* new_item, bool ttl) {
   std::vector<index_row> old_rows = old_item ? index_rows(t, *old_item) : std::vector<index_row>{};
   if (new_item)
     store_.put(t.id, pk, sk, new_item->dump(), item_size(*new_item), old_rows, index_rows(t, *new_item));
@@ -105,6 +105,8 @@ void service::write(const table_info& t, const std::string& pk, const std::strin
     store_.erase(t.id, pk, sk, old_rows);
   if (new_item && t.ttl)
     if (auto e = expiry_ms(t, *new_item)) expire_at(*e);
+  if (t.stream.is_object())
+    streams_.append(t.stream_id, key_of(t, new_item ? *new_item : *old_item), old_item, new_item, ttl);
 }
 
 namespace {
@@ -356,7 +358,7 @@ aws_error condition_failed(const service::write_plan& p) {
 }  // namespace
 
 // One conditional write of PutItem, UpdateItem or DeleteItem: evaluated and written in one
-// store transaction, then traced and handed to the write hook (nothing when nothing changed).
+// store transaction (with its stream record), then traced (nothing when nothing changed).
 void service::run_single(write_plan& p, const std::string& table, const char* trace_kind) {
   const table_info& t = *p.t;
   store_txn tx(store_);
@@ -367,7 +369,6 @@ void service::run_single(write_plan& p, const std::string& table, const char* tr
   tx.commit();
   if (!old_item && !new_item) return;
   rt_.trace().record(trace_kind, "dynamodb", {{"table", table}, {"key", item_to_plain(p.key_json)}});
-  if (hook_) hook_(table, old_item, new_item);
 }
 
 json service::put_item(json req) {
@@ -562,7 +563,6 @@ json service::batch_write_item(json req) {
       writes.push_back(std::move(o));
     }
   }
-  std::vector<std::pair<std::string, std::pair<std::optional<json>, std::optional<json>>>> changes;
   std::map<std::string, double> by_table;  // capacity units per table
   {
     store_txn tx(store_);
@@ -573,15 +573,12 @@ json service::batch_write_item(json req) {
       by_table[w.t->name] += units;
       if (!w.item && !old) continue;
       write(*w.t, w.key.pk, w.key.sk, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
-      changes.push_back({w.t->name, {std::move(old), w.item}});
     }
     tx.commit();
   }
   for (auto& w : writes)
     rt_.trace().record(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb",
                        {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
-  if (hook_)
-    for (auto& [name, c] : changes) hook_(name, c.first ? &*c.first : nullptr, c.second ? &*c.second : nullptr);
   json out = {{"UnprocessedItems", json::object()}};
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
@@ -679,8 +676,6 @@ json service::transact_write_items(json req) {
                        : p->op == write_op::put ? "dynamodb.put"
                                                 : "dynamodb.update",
                        "dynamodb", {{"table", p->t->name}, {"key", item_to_plain(p->key_json)}, {"transaction", true}});
-    if (hook_ && (p->old_item || p->new_item))
-      hook_(p->t->name, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
   }
   json out = json::object();
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
@@ -746,12 +741,11 @@ std::size_t service::sweep_ttl() {
     if (expired.empty()) continue;
     {
       store_txn tx(store_);
-      for (auto& [pk, sk, item] : expired) write(t, pk, sk, &item, nullptr);
+      for (auto& [pk, sk, item] : expired) write(t, pk, sk, &item, nullptr, true);
       tx.commit();
     }
     for (auto& [pk, sk, item] : expired) {
       rt_.trace().record("dynamodb.ttl_delete", "dynamodb", {{"table", name}, {"key", item_to_plain(key_of(t, item))}});
-      if (hook_) hook_(name, &item, nullptr);
     }
     deleted += expired.size();
   }

@@ -20,6 +20,7 @@
 #include "emulator/core/runtime.h"
 #include "emulator/dynamo/expr.h"
 #include "emulator/dynamo/store.h"
+#include "emulator/dynamo/streams.h"
 
 namespace emu::dynamo {
 
@@ -52,7 +53,8 @@ struct table_info {
   std::string table_id;            // TableId (a UUID)
   std::optional<std::string> ttl;  // TTL attribute when enabled
   json tags = json::array();       // [{Key, Value}]
-  json stream;                     // StreamSpecification as given, or null
+  json stream;                     // StreamSpecification {StreamEnabled, StreamViewType} while enabled, or null
+  int stream_id = 0;               // the latest stream (stream_log), 0 if it never had one
   bool deletion_protection = false;
   int next_index_id = 1;
 
@@ -61,17 +63,11 @@ struct table_info {
   static table_info from_meta(int id, const std::string& name, const json& meta);
 };
 
-// Called after every committed item write: the old and new item (null when absent). The one
-// place DynamoDB Streams would attach.
-using write_hook = std::function<void(const std::string& table, const json* old_item, const json* new_item)>;
-
 class service {
  public:
   // `data_dir` empty: in memory; otherwise `<data_dir>/dynamodb.sqlite3`.
   service(runtime& rt, std::string account, std::string region, const std::string& data_dir = "");
   ~service();
-
-  void set_write_hook(write_hook h) { hook_ = std::move(h); }
 
   // ---- DynamoDB API ----
   json create_table(json req);
@@ -104,6 +100,10 @@ class service {
 
   // ---- for scenarios, fixtures, functions and /_emu ----
   bool has_table(const std::string& name) const { return tables_.count(name) > 0; }
+  // DynamoDB Streams: the tables' change records and the Streams API (streams.h).
+  stream_log& streams() { return streams_; }
+  // The ARN of the table's enabled stream, or "" when it has none.
+  std::string stream_arn(const std::string& table) const;
   // What /metrics says of each (table, operation): calls, errors, durations. The table is "-"
   // for an operation on several tables or on none that exists.
   using operation_stats = std::map<std::string, std::map<std::string, call_stats, std::less<>>, std::less<>>;
@@ -146,8 +146,10 @@ class service {
   void save_meta(const table_info& t);
   std::vector<index_row> index_rows(const table_info& t, const json& item) const;
   std::optional<json> load(const table_info& t, const std::string& pk, const std::string& sk);
+  // Writes (or deletes, when `new_item` is null) and appends the stream record; `ttl`: a
+  // deletion by Time to Live.
   void write(const table_info& t, const std::string& pk, const std::string& sk, const json* old_item,
-             const json* new_item);
+             const json* new_item, bool ttl = false);
   // When `item` expires under the table's TTL, in epoch ms; nullopt if it never does.
   std::optional<std::int64_t> expiry_ms(const table_info& t, const json& item) const;
   void expire_at(std::int64_t ms);  // a sweep no later than `ms`
@@ -164,11 +166,11 @@ class service {
   runtime& rt_;
   std::string account_, region_;
   store store_;
+  stream_log streams_;
   std::map<std::string, table_info> tables_;
   operation_stats op_stats_;
   capacity_stats capacity_;
   call_stats& stats_for(const char* op_name, const json& req);
-  write_hook hook_;
   std::optional<std::pair<std::int64_t, std::uint64_t>> ttl_task_;  // (due ms, scheduler task id)
   // ClientRequestToken → (request fingerprint, expiry ms, response) for idempotent transactions.
   struct token_entry {

@@ -59,6 +59,15 @@ store::store(const std::string& path) {
   exec(
       "CREATE TABLE IF NOT EXISTS catalog(id INTEGER PRIMARY KEY AUTOINCREMENT, "
       "name TEXT NOT NULL UNIQUE COLLATE BINARY, meta TEXT NOT NULL)");
+  exec("CREATE TABLE IF NOT EXISTS streams(id INTEGER PRIMARY KEY AUTOINCREMENT, meta TEXT NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS stream_records(stream INTEGER NOT NULL, seq INTEGER NOT NULL, created INTEGER NOT "
+      "NULL, trace TEXT NOT NULL, cause INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY(stream, seq)) WITHOUT "
+      "ROWID");
+  exec("CREATE TABLE IF NOT EXISTS stream_checkpoints(name TEXT PRIMARY KEY, seq INTEGER NOT NULL)");
+  // The highest sequence number ever given survives its records' trimming.
+  exec("CREATE TABLE IF NOT EXISTS stream_sequence(id INTEGER PRIMARY KEY CHECK(id = 1), seq INTEGER NOT NULL)");
+  exec("INSERT OR IGNORE INTO stream_sequence(id, seq) VALUES(1, 0)");
 }
 
 store::~store() {
@@ -275,6 +284,121 @@ void store::rollback() {
   char* err = nullptr;
   sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &err);  // never throws: called from destructors
   sqlite3_free(err);
+}
+
+// ---- streams ----
+
+std::vector<store::stream_entry> store::streams() {
+  std::vector<stream_entry> out;
+  sqlite3_stmt* s = prepare("SELECT id, meta FROM streams ORDER BY id");
+  stmt_use u{s};
+  while (sqlite3_step(s) == SQLITE_ROW) out.push_back({sqlite3_column_int(s, 0), std::string(column(s, 1))});
+  return out;
+}
+
+int store::create_stream(const std::string& meta) {
+  sqlite3_stmt* s = prepare("INSERT INTO streams(meta) VALUES(?1)");
+  stmt_use u{s};
+  sqlite3_bind_text(s, 1, meta.data(), int(meta.size()), SQLITE_TRANSIENT);
+  step_done(db_, s);
+  return int(sqlite3_last_insert_rowid(db_));
+}
+
+void store::set_stream_meta(int stream_id, const std::string& meta) {
+  sqlite3_stmt* s = prepare("UPDATE streams SET meta = ?2 WHERE id = ?1");
+  stmt_use u{s};
+  sqlite3_bind_int(s, 1, stream_id);
+  sqlite3_bind_text(s, 2, meta.data(), int(meta.size()), SQLITE_TRANSIENT);
+  step_done(db_, s);
+}
+
+void store::drop_stream(int stream_id) {
+  for (const char* sql : {"DELETE FROM stream_records WHERE stream = ?1", "DELETE FROM streams WHERE id = ?1"}) {
+    sqlite3_stmt* s = prepare(sql);
+    stmt_use u{s};
+    sqlite3_bind_int(s, 1, stream_id);
+    step_done(db_, s);
+  }
+}
+
+void store::append_record(int stream_id, std::int64_t seq, std::int64_t created_ms, const std::string& trace_id,
+                          std::uint64_t cause, const std::string& record) {
+  {
+    sqlite3_stmt* s = prepare(
+        "INSERT INTO stream_records(stream, seq, created, trace, cause, record) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+    stmt_use u{s};
+    sqlite3_bind_int(s, 1, stream_id);
+    sqlite3_bind_int64(s, 2, seq);
+    sqlite3_bind_int64(s, 3, created_ms);
+    sqlite3_bind_text(s, 4, trace_id.data(), int(trace_id.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 5, std::int64_t(cause));
+    sqlite3_bind_text(s, 6, record.data(), int(record.size()), SQLITE_TRANSIENT);
+    step_done(db_, s);
+  }
+  sqlite3_stmt* s = prepare("UPDATE stream_sequence SET seq = max(seq, ?1) WHERE id = 1");
+  stmt_use u{s};
+  sqlite3_bind_int64(s, 1, seq);
+  step_done(db_, s);
+}
+
+void store::records(int stream_id, std::int64_t from, const record_fn& fn) {
+  sqlite3_stmt* s = prepare(
+      "SELECT seq, created, trace, cause, record FROM stream_records WHERE stream = ?1 AND seq >= ?2 ORDER BY seq");
+  stmt_use u{s};
+  sqlite3_bind_int(s, 1, stream_id);
+  sqlite3_bind_int64(s, 2, from);
+  while (sqlite3_step(s) == SQLITE_ROW)
+    if (!fn(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), column(s, 2),
+            std::uint64_t(sqlite3_column_int64(s, 3)), column(s, 4)))
+      break;
+}
+
+std::int64_t store::trim_records(int stream_id, std::int64_t before_ms) {
+  {
+    // Most calls find nothing old: the oldest record answers that without a scan.
+    sqlite3_stmt* s = prepare("SELECT created FROM stream_records WHERE stream = ?1 ORDER BY seq LIMIT 1");
+    stmt_use u{s};
+    sqlite3_bind_int(s, 1, stream_id);
+    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int64(s, 0) >= before_ms) return 0;
+  }
+  std::int64_t last = 0;
+  {
+    sqlite3_stmt* s = prepare("SELECT max(seq) FROM stream_records WHERE stream = ?1 AND created < ?2");
+    stmt_use u{s};
+    sqlite3_bind_int(s, 1, stream_id);
+    sqlite3_bind_int64(s, 2, before_ms);
+    if (sqlite3_step(s) == SQLITE_ROW) last = sqlite3_column_int64(s, 0);
+  }
+  if (last == 0) return 0;
+  sqlite3_stmt* s = prepare("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2");
+  stmt_use u{s};
+  sqlite3_bind_int(s, 1, stream_id);
+  sqlite3_bind_int64(s, 2, last);
+  step_done(db_, s);
+  return last;
+}
+
+std::int64_t store::last_sequence() {
+  sqlite3_stmt* s = prepare("SELECT seq FROM stream_sequence WHERE id = 1");
+  stmt_use u{s};
+  return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+}
+
+std::optional<std::int64_t> store::checkpoint(const std::string& name) {
+  sqlite3_stmt* s = prepare("SELECT seq FROM stream_checkpoints WHERE name = ?1");
+  stmt_use u{s};
+  sqlite3_bind_text(s, 1, name.data(), int(name.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
+  return sqlite3_column_int64(s, 0);
+}
+
+void store::set_checkpoint(const std::string& name, std::int64_t next_seq) {
+  sqlite3_stmt* s =
+      prepare("INSERT INTO stream_checkpoints(name, seq) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET seq = ?2");
+  stmt_use u{s};
+  sqlite3_bind_text(s, 1, name.data(), int(name.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, next_seq);
+  step_done(db_, s);
 }
 
 }  // namespace emu::dynamo

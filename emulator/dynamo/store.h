@@ -14,6 +14,7 @@
 // survives a crash. The store knows nothing of DynamoDB's API; it is rows and ranges.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -87,6 +88,30 @@ class store {
   void scan(int table_id, const std::optional<std::pair<std::string, std::string>>& after, const row_fn& fn);
   // Every index row in (ipk, isk, pk, sk) order, resuming past `after` = (ipk, isk, pk, sk).
   void scan_index(int table_id, int index_id, const std::optional<std::vector<std::string>>& after, const row_fn& fn);
+
+  // --- streams (DynamoDB Streams: one shard per stream, records in sequence order) ---
+  // A stream's description is JSON the store does not read; records are numbered by `seq`,
+  // one sequence for the whole store, and carry the trace id and cause of the write that made them.
+  struct stream_entry {
+    int id;
+    std::string meta;
+  };
+  std::vector<stream_entry> streams();
+  int create_stream(const std::string& meta);
+  void set_stream_meta(int stream_id, const std::string& meta);
+  void drop_stream(int stream_id);
+  void append_record(int stream_id, std::int64_t seq, std::int64_t created_ms, const std::string& trace_id,
+                     std::uint64_t cause, const std::string& record);
+  // Records with seq >= from, in order; the callback returns false to stop.
+  using record_fn = std::function<bool(std::int64_t seq, std::int64_t created_ms, std::string_view trace_id,
+                                       std::uint64_t cause, std::string_view record)>;
+  void records(int stream_id, std::int64_t from, const record_fn& fn);
+  // Deletes the records made before `before_ms`; returns the highest seq deleted (0: none).
+  std::int64_t trim_records(int stream_id, std::int64_t before_ms);
+  std::int64_t last_sequence();  // the highest seq ever appended (0: none)
+  // Where each event source mapping has read up to (the next seq it will read), by its name.
+  std::optional<std::int64_t> checkpoint(const std::string& name);
+  void set_checkpoint(const std::string& name, std::int64_t next_seq);
 
   // A transaction around several writes; nested use is a programming error.
   void begin();

@@ -156,6 +156,7 @@ json table_info::to_meta() const {
           {"ttl", ttl ? json(*ttl) : json()},
           {"tags", tags},
           {"stream", stream},
+          {"stream_id", stream_id},
           {"deletion_protection", deletion_protection},
           {"next_index_id", next_index_id}};
 }
@@ -186,6 +187,8 @@ table_info table_info::from_meta(int id, const std::string& name, const json& m)
   if (!m["ttl"].is_null()) t.ttl = m["ttl"].get<std::string>();
   t.tags = m["tags"];
   t.stream = m["stream"];
+  t.stream_id = m.value("stream_id", 0);
+  if (t.stream_id == 0) t.stream = nullptr;  // written before streams were recorded
   t.deletion_protection = m["deletion_protection"];
   t.next_index_id = m["next_index_id"];
   return t;
@@ -195,7 +198,8 @@ service::service(runtime& rt, std::string account, std::string region, const std
     : rt_(rt),
       account_(std::move(account)),
       region_(std::move(region)),
-      store_(data_dir.empty() ? std::string() : data_dir + "/dynamodb.sqlite3") {
+      store_(data_dir.empty() ? std::string() : data_dir + "/dynamodb.sqlite3"),
+      streams_(rt_, store_, region_) {
   for (const auto& e : store_.tables())
     tables_.emplace(e.name, table_info::from_meta(e.id, e.name, json::parse(e.meta)));
   schedule_next_expiry();
@@ -266,16 +270,45 @@ json service::describe(const table_info& t) {
   }
   if (!gsis.empty()) d["GlobalSecondaryIndexes"] = gsis;
   if (!lsis.empty()) d["LocalSecondaryIndexes"] = lsis;
-  if (t.stream.is_object() && t.stream.value("StreamEnabled", false)) {
-    d["StreamSpecification"] = t.stream;
-    d["LatestStreamLabel"] = iso8601_ms(instant(std::chrono::milliseconds(std::int64_t(t.created * 1000))));
-    d["LatestStreamArn"] = table_arn(t.name) + "/stream/" + d["LatestStreamLabel"].get<std::string>();
+  if (t.stream.is_object()) d["StreamSpecification"] = t.stream;
+  if (const stream_info* s = streams_.find(t.stream_id)) {
+    d["LatestStreamLabel"] = s->label;
+    d["LatestStreamArn"] = s->arn;
   }
   d["DeletionProtectionEnabled"] = t.deletion_protection;
   return d;
 }
 
+std::string service::stream_arn(const std::string& table) const {
+  auto it = tables_.find(table);
+  if (it == tables_.end() || !it->second.stream.is_object()) return "";
+  const stream_info* s = streams_.find(it->second.stream_id);
+  return s ? s->arn : "";
+}
+
 namespace {
+
+// StreamSpecification: whether it enables a stream, and the view type when it does.
+// `creating`: CreateTable's wording for a view type given with the stream disabled.
+std::pair<bool, std::string> read_stream_spec(const json& spec, bool creating) {
+  if (!spec.is_object())
+    throw aws_error::serialization("Unexpected value type in payload: StreamSpecification must be a structure");
+  auto enabled = optional_bool(spec, "StreamEnabled");
+  if (!enabled) missing("streamSpecification.streamEnabled");
+  std::string view = enum_member(spec, "StreamViewType", "streamSpecification.streamViewType",
+                                 {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"}, "");
+  if (*enabled && view.empty())
+    throw aws_error::validation(
+        "One or more parameter values were invalid: You must specify a StreamViewType when enabling a stream");
+  if (!*enabled && !view.empty())
+    throw aws_error::validation(creating ? "One or more parameter values were invalid: Table is being created with a "
+                                           "stream disabled, UpdateViewType should not be specified"
+                                         : "One or more parameter values were invalid: If stream is being disabled, "
+                                           "then UpdateViewType must not be specified");
+  return {*enabled, view};
+}
+
+json stream_spec(const std::string& view) { return {{"StreamEnabled", true}, {"StreamViewType", view}}; }
 
 // Tags as the API model bounds them: a key of 1 to 128 characters, a value of at most 256, in
 // the model validator's words ("tags.N.member.key", numbered from 1).
@@ -364,7 +397,9 @@ json service::create_table(json req) {
     throw aws_error::validation(
         "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
         "number of attributes defined in AttributeDefinitions");
-  if (const json* s = member(req, "StreamSpecification")) t.stream = *s;
+  std::string stream_view;
+  if (const json* s = member(req, "StreamSpecification"))
+    if (auto [on, view] = read_stream_spec(*s, true); on) stream_view = view;
   t.deletion_protection = optional_bool(req, "DeletionProtectionEnabled").value_or(false);
   if (const json* tags = member(req, "Tags")) {
     if (!tags->is_array()) throw aws_error::serialization("Unexpected value type in payload: Tags must be a list");
@@ -378,6 +413,10 @@ json service::create_table(json req) {
   for (auto& ix : t.indexes) ix.id = t.next_index_id++;
   {
     store_txn tx(store_);
+    if (!stream_view.empty()) {
+      t.stream = stream_spec(stream_view);
+      t.stream_id = streams_.create(name, table_arn(name), stream_view, key_schema_json(t.hash, t.range)).id;
+    }
     t.id = store_.create_table(name, t.to_meta().dump());
     for (const auto& ix : t.indexes) store_.create_index(t.id, ix.id);
     tx.commit();
@@ -431,6 +470,8 @@ json service::delete_table(json req) {
   {
     store_txn tx(store_);
     store_.drop_table(it->second.id, ids);
+    // The stream outlives its table by 24 hours, closed.
+    if (it->second.stream.is_object()) streams_.disable(it->second.stream_id);
     tx.commit();
   }
   tables_.erase(it);
@@ -461,7 +502,18 @@ json service::update_table(json req) {
     check_throughput(pt, next.billing_mode, "provisionedThroughput");
     next.throughput = *pt;
   }
-  if (const json* s = member(req, "StreamSpecification")) next.stream = *s;
+  std::optional<std::string> enable_stream;  // the view type of a stream to enable
+  bool disable_stream = false;
+  if (const json* s = member(req, "StreamSpecification")) {
+    auto [on, view] = read_stream_spec(*s, false);
+    if (on && t.stream.is_object())
+      throw aws_error::validation("Table already has an enabled stream: TableName: " + name);
+    if (!on && !t.stream.is_object()) throw aws_error::validation("Table has no stream to disable: TableName: " + name);
+    if (on)
+      enable_stream = view;
+    else
+      disable_stream = true;
+  }
   if (auto dp = optional_bool(req, "DeletionProtectionEnabled")) next.deletion_protection = *dp;
   std::vector<index_info> created;
   std::vector<int> dropped;
@@ -523,6 +575,14 @@ json service::update_table(json req) {
       only.indexes = {ix};
       for (const auto& [pk, sk, item] : rows)
         store_.put(t.id, pk, sk, item.dump(), item_size(item), {}, index_rows(only, item));
+    }
+    if (disable_stream) {
+      streams_.disable(t.stream_id);
+      next.stream = nullptr;
+    }
+    if (enable_stream) {
+      next.stream = stream_spec(*enable_stream);
+      next.stream_id = streams_.create(name, table_arn(name), *enable_stream, key_schema_json(t.hash, t.range)).id;
     }
     store_.set_meta(t.id, next.to_meta().dump());
     tx.commit();

@@ -152,7 +152,9 @@ class builder {
       note(d, api_gateway, "integration failed: " + str(data, "error"), seq);
     } else if (kind == "invoke") {
       // Drawn by what led to it: the queue's batch, the rule's routing, the queued invocation.
-      if (cause_kind == "sqs.receive" || cause_kind == "invoke.queued" || cause_kind == "invoke.retry") return;
+      if (cause_kind == "sqs.receive" || cause_kind == "dynamodb.stream.receive" || cause_kind == "invoke.queued" ||
+          cause_kind == "invoke.retry")
+        return;
       add(d, doer(e), function_title(str(data, "function")), cause_kind == "gateway.request" ? "proxy event" : "Invoke",
           seq);
     } else if (kind == "invoke.queued") {
@@ -194,6 +196,15 @@ class builder {
       add(d, eventbridge, sqs, "dead-letter " + str(data, "target"), seq, style::failure);
     } else if (kind == "delivery.dropped") {
       note(d, eventbridge, "dropped: " + str(data, "reason"), seq);
+    } else if (kind == "dynamodb.stream.receive") {
+      add(d, dynamodb, function_title(str(data, "function")),
+          str(data, "count") + (data.value("count", 0) == 1 ? " stream record" : " stream records"), seq);
+    } else if (kind == "dynamodb.stream.batch") {
+      if (data.value("failed", 0) > 0) note(d, function_title(str(data, "function")), "batch failed: retry", seq);
+    } else if (kind == "dynamodb.stream.filtered") {
+      note(d, dynamodb, str(data, "records") + " stream records filtered out", seq);
+    } else if (kind == "dynamodb.stream.discarded") {
+      note(d, dynamodb, "stream batch given up: " + str(data, "condition"), seq);
     } else if (kind.rfind("dynamodb.", 0) == 0 && kind != "dynamodb.create_table" && kind != "dynamodb.delete_table") {
       add(d, doer(e), dynamodb, dynamodb_operation(kind, data), seq);
     } else if (kind == "action.request") {

@@ -30,6 +30,8 @@ std::string summary_of(const trace_entry& first) {
     return "event " + (type.empty() ? std::string("?") : type) + " from " + text(d, "source");
   }
   if (first.kind == "invoke") return "invoke " + text(d, "function");
+  if (first.kind == "dynamodb.stream.receive")
+    return "stream records of " + text(d, "table") + " to " + text(d, "function");
   return first.kind;
 }
 

@@ -1,5 +1,6 @@
 // Scenario steps and expectations of the EventBridge component: `events.put`,
-// `expect: {events}`, `expect: {invocations}`, and the `!pattern` matcher tag.
+// `expect: {events}`, `expect: {invocations}`, and the `!pattern` matcher tag — and
+// `expect: {stream}`, which counts a table's stream records with the same patterns.
 #include "emulator/bus/pattern.h"
 #include "emulator/core/error.h"
 #include "emulator/core/yaml_json.h"
@@ -197,6 +198,30 @@ void add_bus_steps(registry& reg) {
                     }
                     if (!w.bus().has_bus(bus)) return std::vector<mismatch>{{"$", "there is no event bus " + bus}};
                     return verdict(c.counts, seen, hits, "matching event(s) on " + bus);
+                  }});
+
+  reg.add_expect({"stream",
+                  "a table's DynamoDB stream records (Lambda's record shape): {table, match, count | min | max}",
+                  [](const YAML::Node& spec, const std::string& file, const std::string& path) {
+                    return read_counted(spec, file, path, "table");
+                  },
+                  [](world& w, const void* compiled, const match_env& env) {
+                    const auto& c = *static_cast<const counted_check*>(compiled);
+                    auto pattern = c.match ? c.match->get(env) : std::nullopt;
+                    std::string table = w.qualified(c.subject);
+                    auto& log = w.system->dynamo().streams();
+                    const dynamo::stream_info* s = log.find_arn(w.system->dynamo().stream_arn(table));
+                    if (!s) return std::vector<mismatch>{{"$", "table " + table + " has no stream"}};
+                    std::vector<json> records;
+                    for (const auto& r : log.read(s->id, 0, SIZE_MAX))
+                      records.push_back(dynamo::stream_log::lambda_record(r, s->arn));
+                    std::vector<const json*> seen;
+                    std::size_t hits = 0;
+                    for (const auto& r : records) {
+                      seen.push_back(&r);
+                      hits += !pattern || pattern->matches(r);
+                    }
+                    return verdict(c.counts, seen, hits, "matching record(s) in the stream of " + table);
                   }});
 
   reg.add_expect({"invocations", "function invocations and their events: {function, match, count | min | max}",

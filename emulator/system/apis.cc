@@ -11,6 +11,7 @@ std::vector<api> instance::describe_apis() {
   std::vector<api> apis = {
       bus::describe_api(bus_),
       dynamo::describe_api(dynamo_),
+      dynamo::describe_streams_api(dynamo_),
       sqs::describe_api(sqs_, rt_),
   };
   // Calls signed with a user-code function's credentials are held to its permissions; any

@@ -4,6 +4,7 @@
 
 #include "emulator/bellyfed/business.h"
 #include "emulator/bellyfed/handlers.h"
+#include "emulator/bus/pattern.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/error.h"
 #include "emulator/core/time_format.h"
@@ -304,6 +305,7 @@ json create_table_request(const table_def& t, const std::string& name) {
   req["AttributeDefinitions"] = defs;
   if (!gsis.empty()) req["GlobalSecondaryIndexes"] = gsis;
   if (!lsis.empty()) req["LocalSecondaryIndexes"] = lsis;
+  if (t.stream) req["StreamSpecification"] = {{"StreamEnabled", true}, {"StreamViewType", *t.stream}};
   return req;
 }
 
@@ -336,7 +338,12 @@ void instance::create_stage(const std::string& stage) {
   }
   for (const auto& t : def_.tables) {
     std::string name = resource_name(t.name, stage);
-    if (dynamo_.has_table(name)) continue;  // persisted from an earlier run (--data-dir)
+    if (dynamo_.has_table(name)) {  // persisted from an earlier run (--data-dir)
+      if (t.stream && dynamo_.stream_arn(name).empty())
+        dynamo_.update_table(
+            {{"TableName", name}, {"StreamSpecification", {{"StreamEnabled", true}, {"StreamViewType", *t.stream}}}});
+      continue;
+    }
     try {
       dynamo_.create_table(create_table_request(t, name));
       if (t.ttl_attribute)
@@ -461,11 +468,53 @@ void instance::create_stage(const std::string& stage) {
   }
   for (const auto& m : def_.mappings) {
     std::string fn = resource_name(m.function, stage);
+    auto invoke = [this, fn](const json& event) { return functions_.invoke(fn, event); };
+    if (!m.table.empty()) {
+      add_stream_mapping(m, stage);
+      continue;
+    }
     sqs::mapping_config cfg{resource_name(m.queue, stage), fn,       m.batch_size, m.batching_window,
                             m.report_batch_item_failures,  m.enabled};
-    mappings_.push_back(std::make_unique<sqs::mapping>(
-        rt_, sqs_, cfg, [this, fn](const json& event) { return functions_.invoke(fn, event); }));
+    mappings_.push_back(std::make_unique<sqs::mapping>(rt_, sqs_, cfg, invoke));
   }
+}
+
+void instance::add_stream_mapping(const mapping_def& m, const std::string& stage) {
+  std::string fn = resource_name(m.function, stage);
+  dynamo::stream_mapping_config cfg;
+  cfg.table = resource_name(m.table, stage);
+  cfg.function = fn;
+  cfg.function_arn = function_arn(fn);
+  cfg.batch_size = m.batch_size;
+  cfg.batching_window = m.batching_window;
+  cfg.starting_position = m.starting_position;
+  cfg.bisect_on_error = m.bisect_on_error;
+  cfg.report_batch_item_failures = m.report_batch_item_failures;
+  cfg.enabled = m.enabled;
+  cfg.max_retries = m.max_retries;
+  cfg.max_record_age = m.max_record_age;
+  dynamo::stream_mapping::filter_fn filter;
+  if (m.filter) {
+    // Lambda's filter criteria are event patterns over each record, as EventBridge reads them.
+    std::shared_ptr<bus::pattern> p;
+    try {
+      p = std::make_shared<bus::pattern>(bus::pattern::compile(*m.filter));
+    } catch (const std::exception& e) {
+      throw aws_error("InvalidParameterValueException",
+                      def_.file + ":" + std::to_string(m.line) + ": mappings.filter: " + e.what());
+    }
+    filter = [p](const json& record) { return p->matches(record); };
+  }
+  dynamo::stream_mapping::failure_fn failed;
+  if (m.on_failure) {
+    std::string arn = queue_arn(resource_name(*m.on_failure, stage));
+    failed = [this, arn](const json& record) {
+      send_to_queue(arn, record, json::object(), rt_.trace().current().trace_id);
+    };
+  }
+  stream_mappings_.push_back(std::make_unique<dynamo::stream_mapping>(
+      rt_, dynamo_, std::move(cfg), [this, fn](const json& event) { return functions_.invoke(fn, event); },
+      std::move(filter), std::move(failed)));
 }
 
 }  // namespace emu::system

@@ -21,6 +21,7 @@
 #include "emulator/core/system_def.h"
 #include "emulator/durable/store.h"
 #include "emulator/dynamo/service.h"
+#include "emulator/dynamo/stream_mapping.h"
 #include "emulator/edge/message.h"
 #include "emulator/edge/router.h"
 #include "emulator/functions/registry.h"
@@ -107,6 +108,7 @@ class instance {
 
  private:
   void create_stage(const std::string& stage);
+  void add_stream_mapping(const mapping_def& m, const std::string& stage);
   json function_configuration(const std::string& name) const;  // GetFunctionConfiguration
   json event_invoke_config(const std::string& name) const;
   edge::response lambda_invoke(const std::string& name, const edge::request& req);
@@ -136,6 +138,7 @@ class instance {
   sqs::service sqs_;
   std::vector<std::unique_ptr<bellyfed::function_env>> envs_;
   std::vector<std::unique_ptr<sqs::mapping>> mappings_;
+  std::vector<std::unique_ptr<dynamo::stream_mapping>> stream_mappings_;
   std::map<std::string, reply> awaiting_;  // trace id → the reply of a request in flight
   // A user-code function's access key → what it may touch (its calls back through the APIs).
   std::map<std::string, permissions> callers_;

@@ -76,7 +76,7 @@ TEST_CASE("loader: errors name file, line, column and key", "[scenario][loader]"
              Catch::Contains("unknown dynamodb action 'PutThing' (known: BatchGetItem"));
   CHECK_THAT(load("scenario: x\nsteps:\n  - expect: {bogus: 1}\n"),
              Catch::Contains("unknown expectation 'bogus' (known: events, invocations, item, logs, metrics, outbox, "
-                             "query, queue, rows, trace)"));
+                             "query, queue, rows, stream, trace)"));
   CHECK_THAT(load("scenario: x\nstage: moon\nsteps: [{advance: 1s}]\n"),
              Catch::Contains("unknown stage 'moon' (the system defines: dev, qa, staging, prod)"));
   CHECK_THAT(load("scenario: x\nclock: noon\nsteps: [{advance: 1s}]\n"),
