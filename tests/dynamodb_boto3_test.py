@@ -341,10 +341,68 @@ def persistence():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def capacity_by_index(db):
+    """ReturnConsumedCapacity INDEXES: the table's share and each index's, adding up to the total
+    (the cases of ScyllaDB Alternator's test_returnconsumedcapacity.py, written against DynamoDB)."""
+    db.create_table(TableName="Caps", BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("p", "c", "x")],
+                    KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}],
+                    GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                                             "Projection": {"ProjectionType": "ALL"}}],
+                    LocalSecondaryIndexes=[{"IndexName": "lsi",
+                                            "KeySchema": [{"AttributeName": "p", "KeyType": "HASH"},
+                                                          {"AttributeName": "x", "KeyType": "RANGE"}],
+                                            "Projection": {"ProjectionType": "ALL"}}])
+    key = {"p": {"S": "p1"}, "c": {"S": "c1"}}
+    x = {"x": {"S": "x1"}}
+
+    def check(c, indexes, only=None):
+        assert c["TableName"] == "Caps", c
+        table = c.get("Table", {}).get("CapacityUnits", 0)
+        gsi = c.get("GlobalSecondaryIndexes", {}).get("gsi", {}).get("CapacityUnits", 0)
+        lsi = c.get("LocalSecondaryIndexes", {}).get("lsi", {}).get("CapacityUnits", 0)
+        assert c["CapacityUnits"] == table + gsi + lsi, c
+        assert ("Table" in c) == (only is None), c
+        assert (gsi > 0) == (indexes and only != "lsi") and (lsi > 0) == (indexes and only != "gsi"), c
+
+    check(db.get_item(TableName="Caps", Key=key, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], False)
+    out = db.put_item(TableName="Caps", Item={**key, **x}, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    check(out, True)
+    assert out == {"TableName": "Caps", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+                   "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}},
+                   "LocalSecondaryIndexes": {"lsi": {"CapacityUnits": 1.0}}}, out
+    # TOTAL counts the indexes' writes too.
+    assert db.update_item(TableName="Caps", Key=key, UpdateExpression="SET a = :v",
+                          ExpressionAttributeValues={":v": {"S": "hi"}},
+                          ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"] == {"TableName": "Caps",
+                                                                                  "CapacityUnits": 3.0}
+    check(db.query(TableName="Caps", KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": key["p"]},
+                   ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], False)
+    check(db.scan(TableName="Caps", ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], False)
+    check(db.query(TableName="Caps", IndexName="gsi", KeyConditionExpression="x = :x",
+                   ExpressionAttributeValues={":x": x["x"]}, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"],
+          True, only="gsi")
+    check(db.query(TableName="Caps", IndexName="lsi", KeyConditionExpression="p = :p AND x = :x",
+                   ExpressionAttributeValues={":p": key["p"], ":x": x["x"]},
+                   ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], True, only="lsi")
+    out = db.batch_write_item(RequestItems={"Caps": [{"PutRequest": {"Item": {**key, **x, "b": {"S": "z"}}}}]},
+                              ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert len(out) == 1
+    check(out[0], True)
+    # Out of the indexes: the old item is deleted from them (index writes); then, neither the old
+    # item nor the new one in them, no index writes at all.
+    check(db.put_item(TableName="Caps", Item=key, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], True)
+    check(db.put_item(TableName="Caps", Item={**key, "animal": {"S": "dog"}},
+                      ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], False)
+    check(db.delete_item(TableName="Caps", Key=key, ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"], False)
+    db.delete_table(TableName="Caps")
+
+
 def main():
     proc, base = start()
     try:
         tables_and_items(client(base), base)
+        capacity_by_index(client(base))
         cli_ran = aws_cli(base) is not False
     finally:
         stop_serve(proc)

@@ -134,11 +134,12 @@ def main():
         assert all(x[1] <= y[1] for x, y in zip(b, b[1:])) and b[-1][1] <= 3, b
         # Capacity units by DynamoDB's rules: each gateway query read its city's three small items
         # (one 4 KB unit, halved: eventually consistent); a restaurant's import transaction writes
-        # its establishment, menu items and review at 2 units each (each under 1 KB).
+        # its establishment at 2 units (under 1 KB, transactional) and the same again into each of
+        # the two indexes that project it (GSI1, GSI2): 6 per restaurant.
         assert value(s, "bellyfed_emu_dynamodb_consumed_capacity_units_total", table="FoodEstablishment-dev",
                      operation="Query") == 1.5
         assert value(s, "bellyfed_emu_dynamodb_consumed_capacity_units_total", table="FoodEstablishment-dev",
-                     operation="TransactWriteItems") == 6
+                     operation="TransactWriteItems") == 18
         def call(op, body):
             status, _, out = fetch(base + "/", json.dumps(body).encode(),
                                    {"X-Amz-Target": "DynamoDB_20120810." + op,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "emulator/dynamo/capacity.h"
 #include "emulator/dynamo/internal.h"
 #include "emulator/dynamo/number.h"
 #include "emulator/dynamo/service.h"
@@ -113,37 +114,6 @@ namespace {
 
 void check_item_size(const json& item) {
   if (item_size(item) > max_item_bytes) throw aws_error::validation("Item size has exceeded the maximum allowed size");
-}
-
-json consumed(const table_info& t, const json& req, double units) {
-  std::string mode = capacity_mode(req);
-  if (mode == "NONE") return nullptr;
-  json c = {{"TableName", t.name}, {"CapacityUnits", units}};
-  if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
-  return c;
-}
-
-// The ConsumedCapacity of an operation on several tables: one entry per table (batches, transactions).
-json consumed_per_table(const json& req, const std::map<std::string, double>& by_table) {
-  std::string mode = capacity_mode(req);
-  if (mode == "NONE") return nullptr;
-  json out = json::array();
-  for (const auto& [name, units] : by_table) {
-    json c = {{"TableName", name}, {"CapacityUnits", units}};
-    if (mode == "INDEXES") c["Table"] = {{"CapacityUnits", units}};
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-double write_units(const json* a, const json* b) {
-  std::size_t sz = std::max(a ? item_size(*a) : 0, b ? item_size(*b) : 0);
-  return std::max(1.0, std::ceil(double(sz) / 1024.0));
-}
-
-// An item read of `size` bytes (0: not found, which still costs the minimum).
-double read_units(std::size_t size, bool consistent) {
-  return std::ceil(double(std::max<std::size_t>(1, size)) / 4096.0) * (consistent ? 1.0 : 0.5);
 }
 
 // Rejects update paths that touch a key attribute.
@@ -380,9 +350,9 @@ json service::put_item(json req) {
   run_single(*p, name, "dynamodb.put");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  double units = write_units(p->old_item ? &*p->old_item : nullptr, &*p->new_item);
-  consume(name, "PutItem", units);
-  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
+  consume(name, "PutItem", units.total());
+  if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -403,9 +373,9 @@ json service::update_item(json req) {
   if (rv == "UPDATED_OLD" && p->old_item) attrs = project(*p->old_item, changed);
   if (rv == "UPDATED_NEW" && p->new_item) attrs = project(*p->new_item, changed);
   if (attrs.is_object() && !attrs.empty()) out["Attributes"] = attrs;
-  double units = write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
-  consume(name, "UpdateItem", units);
-  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
+  consume(name, "UpdateItem", units.total());
+  if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -418,9 +388,9 @@ json service::delete_item(json req) {
   run_single(*p, name, "dynamodb.delete");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
-  double units = write_units(p->old_item ? &*p->old_item : nullptr, nullptr);
-  consume(name, "DeleteItem", units);
-  if (json c = consumed(t, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, nullptr);
+  consume(name, "DeleteItem", units.total());
+  if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
   return out;
 }
 
@@ -454,7 +424,8 @@ json service::get_item(json req) {
     json item = json::parse(*text);
     out["Item"] = proj.empty() ? std::move(item) : project(item, proj);
   }
-  if (json c = consumed(*t, req, read_units(size, req.value("ConsistentRead", false))); !c.is_null())
+  if (json c = consumed(t->name, req, read_capacity(nullptr, read_units(size, req.value("ConsistentRead", false))));
+      !c.is_null())
     out["ConsumedCapacity"] = c;
   return out;
 }
@@ -484,7 +455,7 @@ json service::batch_get_item(json req) {
   }
   if (total > max_batch_get) throw aws_error::validation("Too many items requested for the BatchGetItem call");
   json responses = json::object();
-  std::map<std::string, double> by_table;  // capacity units per table
+  std::map<std::string, capacity> by_table;
   for (auto& [name, spec] : items.items()) {
     table_info& t = table(name);
     exprs e(spec);
@@ -504,7 +475,7 @@ json service::batch_get_item(json req) {
       auto text = store_.get(t.id, k.pk, k.sk, &size);
       double units = read_units(size, consistent);
       consume(name, "BatchGetItem", units);
-      by_table[name] += units;
+      by_table[name].table += units;
       if (text) {
         json item = json::parse(*text);
         out.push_back(proj.empty() ? std::move(item) : project(item, proj));
@@ -563,13 +534,13 @@ json service::batch_write_item(json req) {
       writes.push_back(std::move(o));
     }
   }
-  std::map<std::string, double> by_table;  // capacity units per table
+  std::map<std::string, capacity> by_table;
   {
     store_txn tx(store_);
     for (auto& w : writes) {
       std::optional<json> old = load(*w.t, w.key.pk, w.key.sk);
-      double units = write_units(old ? &*old : nullptr, w.item ? &*w.item : nullptr);
-      consume(w.t->name, "BatchWriteItem", units);
+      capacity units = write_capacity(*w.t, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
+      consume(w.t->name, "BatchWriteItem", units.total());
       by_table[w.t->name] += units;
       if (!w.item && !old) continue;
       write(*w.t, w.key.pk, w.key.sk, old ? &*old : nullptr, w.item ? &*w.item : nullptr);
@@ -627,7 +598,7 @@ json service::transact_write_items(json req) {
       throw aws_error::validation("Transaction request cannot include multiple operations on one item");
     plans.push_back(std::move(p));
   }
-  std::map<std::string, double> by_table;  // capacity units per table
+  std::map<std::string, capacity> by_table;
   // Evaluate every condition against the current items; nothing is written unless all hold.
   json reasons = json::array();
   bool cancelled = false;
@@ -660,9 +631,13 @@ json service::transact_write_items(json req) {
   {
     store_txn tx(store_);
     for (auto& p : plans) {
-      // Transactional writes cost twice a plain write; a condition check is charged as one.
-      double units = 2 * write_units(p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
-      consume(p->t->name, "TransactWriteItems", units);
+      // Transactional writes cost twice a plain write; a condition check is charged as one
+      // (that changes no index).
+      const json* before = p->old_item ? &*p->old_item : nullptr;
+      const json* after = p->op == write_op::check ? before : p->new_item ? &*p->new_item : nullptr;
+      capacity units = write_capacity(*p->t, before, after);
+      units *= 2;
+      consume(p->t->name, "TransactWriteItems", units.total());
       by_table[p->t->name] += units;
       if (p->op == write_op::check) continue;
       if (!p->new_item && !p->old_item) continue;
@@ -688,7 +663,7 @@ json service::transact_get_items(json req) {
   const json* ti = &transact_items(req);
   json items = *ti;
   json responses = json::array();
-  std::map<std::string, double> by_table;  // capacity units per table
+  std::map<std::string, capacity> by_table;
   std::vector<std::tuple<table_info*, encoded_key, std::vector<doc_path>>> gets;
   std::vector<std::unique_ptr<exprs>> keep;
   for (auto& entry : items) {
@@ -706,7 +681,7 @@ json service::transact_get_items(json req) {
     auto text = store_.get(t->id, k.pk, k.sk, &size);
     double units = 2 * read_units(size, true);
     consume(t->name, "TransactGetItems", units);
-    by_table[t->name] += units;
+    by_table[t->name].table += units;
     if (!text) {
       responses.push_back(json::object());
       continue;

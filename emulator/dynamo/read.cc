@@ -3,6 +3,7 @@
 #include <cmath>
 #include <set>
 
+#include "emulator/dynamo/capacity.h"
 #include "emulator/dynamo/internal.h"
 #include "emulator/dynamo/service.h"
 #include "emulator/dynamo/value.h"
@@ -216,6 +217,7 @@ struct service::page {
   std::size_t count = 0, scanned = 0, bytes = 0;
   json last_key;
   std::string table;
+  const index_info* index = nullptr;  // the index read, if any (its capacity, not the table's)
   std::string capacity_mode = "NONE";
 };
 
@@ -254,9 +256,7 @@ double page_units(const service::page& pg) {
 }
 
 json capacity_of(const service::page& pg) {
-  const std::string& mode = pg.capacity_mode;
-  if (mode == "NONE") return nullptr;
-  return {{"TableName", pg.table}, {"CapacityUnits", page_units(pg)}};
+  return consumed(pg.table, pg.capacity_mode, read_capacity(pg.index, page_units(pg)));
 }
 
 json page_json(service::page& pg) {
@@ -345,8 +345,10 @@ json* start_key(json& req) {
   return &esk;
 }
 
-service::page new_page(bool raw, std::string select, bool consistent, const table_info& t, const json& req) {
+service::page new_page(bool raw, std::string select, bool consistent, const table_info& t, const index_info* ix,
+                       const json& req) {
   service::page pg;
+  pg.index = ix;
   pg.raw = raw;
   pg.select = std::move(select);
   pg.consistent = consistent;
@@ -428,7 +430,7 @@ service::page service::query_page(json& req, bool raw) {
     }
   }
 
-  page pg = new_page(raw, select, consistent, t, req);
+  page pg = new_page(raw, select, consistent, t, ix, req);
   auto take = [&](std::string_view, std::string_view, std::string_view text, std::size_t size) {
     return take_row(pg, t, ix, filter, proj, limit, text, size);
   };
@@ -499,7 +501,7 @@ service::page service::scan_page(json& req, bool raw) {
       after = std::make_pair(tpk, tsk);
   }
 
-  page pg = new_page(raw, select, consistent, t, req);
+  page pg = new_page(raw, select, consistent, t, ix, req);
   auto take = [&](std::string_view pk, std::string_view, std::string_view text, std::size_t size) {
     // Segments split the key space by a hash of the partition key, as DynamoDB does.
     if (segments > 1 && fnv1a(pk) % std::uint32_t(segments) != std::uint32_t(segment)) return true;
@@ -514,7 +516,8 @@ service::page service::scan_page(json& req, bool raw) {
 }
 
 void service::trace_read(const char* kind, const page& pg, const index_info* ix) {
-  consume(pg.table, std::string_view(kind) == "dynamodb.query" ? "Query" : "Scan", page_units(pg));
+  consume(pg.table, std::string_view(kind) == "dynamodb.query" ? "Query" : "Scan",
+          read_capacity(pg.index, page_units(pg)).total());
   json data = {{"table", pg.table}};
   if (ix) data["index"] = ix->name;
   data["count"] = pg.count;
