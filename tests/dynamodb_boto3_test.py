@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from wire import aws_cli as wire_cli, boto3, expect_error, start_serve, stop_serve  # noqa: E402  (Debian's boto3)
 from boto3.dynamodb.conditions import Attr, Key  # noqa: E402
+from botocore.config import Config  # noqa: E402
 
 EMU = sys.argv[1]
 
@@ -123,7 +124,9 @@ def tables_and_items(db, base):
     req = {"Orders": [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": str(i)}}}} for i in range(25)]}
     assert db.batch_write_item(RequestItems=req)["UnprocessedItems"] == {}
     req["Orders"].append({"DeleteRequest": {"Key": {"pk": {"S": "b"}, "sk": {"N": "99"}}}})
-    expect_error("ValidationException", db.batch_write_item, RequestItems=req, contains="Too many items requested for the BatchWriteItem call")
+    expect_error("ValidationException", db.batch_write_item, RequestItems=req,
+                 contains="Value at 'RequestItems.Orders.member' failed to satisfy constraint: Member must have length "
+                          "less than or equal to 25")
     got = db.batch_get_item(RequestItems={"Orders": {"Keys": [{"pk": {"S": "b"}, "sk": {"N": str(i)}} for i in range(5)]}})
     assert len(got["Responses"]["Orders"]) == 5 and got["UnprocessedKeys"] == {}, got
 
@@ -210,7 +213,6 @@ def tables_and_items(db, base):
                                        {"AttributeName": "pk", "AttributeType": "N"}],
                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], contains="Attribute Name is duplicated: pk")
     # Tags are bounded at CreateTable as at TagResource (checked server-side: boto3's own check is off here).
-    from botocore.config import Config
     raw = boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="test",
                        aws_secret_access_key="test", config=Config(parameter_validation=False))
     tagged = dict(TableName="Tagged", BillingMode="PAY_PER_REQUEST",
@@ -341,6 +343,57 @@ def persistence():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def messages(raw):
+    """Messages as real DynamoDB words them today (captured from AWS by the Parity Suite's
+    conformance tests), through boto3 with its own validation off."""
+    raw.create_table(TableName="Words", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    item = {"pk": {"S": "w"}}
+    put = lambda **kw: raw.put_item(TableName="Words", **kw)  # noqa: E731
+    bw = lambda items: raw.batch_write_item(RequestItems=items)  # noqa: E731
+    for fn, kw, text in [
+            (raw.put_item, {"TableName": "", "Item": item}, "Member must have length greater than or equal to 1"),
+            (put, {"Item": {**item, "b": {"BS": []}}}, "Binary sets should not be empty"),
+            (put, {"Item": {**item, "b": {"BS": [b"", b""]}}}, "]of type BS contains duplicates."),
+            (put, {"Item": {**item, "n": {"NS": [""]}}}, "The parameter cannot be converted to a numeric value"),
+            (put, {"Item": {**item, "n": {"N": "1x"}}}, "The parameter cannot be converted to a numeric value: 1x"),
+            (put, {"Item": item, "ExpressionAttributeValues": {":v": {"S": "x"}}},
+             "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions"),
+            (put, {"Item": item, "ExpressionAttributeNames": {"#a": "a"}},
+             "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions"),
+            (put, {"Item": item, "ConditionExpression": "((attribute_not_exists(pk)))"},
+             "Invalid ConditionExpression: The expression has redundant parentheses;"),
+            (put, {"Item": item, "ConditionExpression": "contains(#a, #a)", "ExpressionAttributeNames": {"#a": "data"}},
+             "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for this "
+             "operator or function; operator: contains, first operand: [data]"),
+            (raw.update_item, {"TableName": "Words", "Key": item, "UpdateExpression": "SET b = :w",
+                               "ConditionExpression": "a = :v", "ExpressionAttributeValues": {":w": {"S": "x"}}},
+             "1 validation error detected: Invalid ConditionExpression: An expression attribute value used in "
+             "expression is not defined; attribute value: :v"),
+            (bw, {"items": {}}, "The requestItems parameter is required for BatchWriteItem"),
+            (bw, {"items": {"Words": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]}},
+             "1 validation error detected: Value at 'RequestItems.Words.member' failed to satisfy constraint: "
+             "Member must have length less than or equal to 25"),
+            (bw, {"items": {"Words": []}},
+             "1 validation error detected: Value '{Words=[]}' at 'requestItems' failed to satisfy constraint: Map "
+             "value must satisfy constraint: [Member must have length less than or equal to 25, Member must have "
+             "length greater than or equal to 1]"),
+            (bw, {"items": {"Words": [{"PutRequest": {"Item": {"pk": {"N": "5"}}}}]}},
+             "The provided key element does not match the schema"),
+            (bw, {"items": {"Words": [{"PutRequest": {"Item": {"other": {"S": "x"}}}}]}},
+             "The provided key element does not match the schema"),
+            (bw, {"items": {"bad!name": [{"PutRequest": {"Item": {"pk": {"S": "x"}}}}]}},
+             "1 validation error detected: Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk=AttributeValue(S=x)}))]}' "
+             "at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have "
+             "length less than or equal to 255, Member must have length greater than or equal to 3, Member must "
+             "satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")]:
+        e = expect_error("ValidationException", fn, **kw)
+        assert text in e.response["Error"]["Message"], (text, e.response["Error"]["Message"])
+    assert "Item" not in raw.get_item(TableName="Words", Key=item), "nothing refused was written"
+    raw.delete_table(TableName="Words")
+
+
 def capacity_by_index(db):
     """ReturnConsumedCapacity INDEXES: the table's share and each index's, adding up to the total
     (the cases of ScyllaDB Alternator's test_returnconsumedcapacity.py, written against DynamoDB)."""
@@ -403,6 +456,8 @@ def main():
     try:
         tables_and_items(client(base), base)
         capacity_by_index(client(base))
+        messages(boto3.client("dynamodb", endpoint_url=base, region_name="us-east-1", aws_access_key_id="test",
+                              aws_secret_access_key="test", config=Config(parameter_validation=False)))
         cli_ran = aws_cli(base) is not False
     finally:
         stop_serve(proc)

@@ -221,9 +221,31 @@ class parser {
     if (punct("(")) {
       expr_node n = condition();
       if (!punct(")")) syntax(peek());
+      if (n.grouped) fail("The expression has redundant parentheses;");
+      n.grouped = true;
       return n;
     }
     return predicate();
+  }
+
+  // `a = a`, contains(#a, #a): DynamoDB refuses a first operand that is also another one.
+  void distinct_first(std::string_view op, const expr_node& n) const {
+    if (n.kids.empty() || n.kids[0].k != expr_node::kind::path) return;
+    for (std::size_t i = 1; i < n.kids.size(); ++i) {
+      const expr_node& o = n.kids[i];
+      if (o.k != expr_node::kind::path || o.path.size() != n.kids[0].path.size()) continue;
+      bool same = true;
+      for (std::size_t j = 0; j < o.path.size() && same; ++j)
+        same = o.path[j].name == n.kids[0].path[j].name && o.path[j].index == n.kids[0].path[j].index;
+      if (!same) continue;
+      std::string shown;
+      for (const auto& step : o.path)
+        shown += (shown.empty() ? "" : ", ") + (step.index >= 0 ? "[" + std::to_string(step.index) + "]" : step.name);
+      fail(
+          "The first operand must be distinct from the remaining operands for this operator or function; "
+          "operator: " +
+          std::string(op) + ", first operand: [" + shown + "]");
+    }
   }
 
   // Function names of the condition language and what they are.
@@ -318,6 +340,7 @@ class parser {
             call(fname, k, false,
                  k == expr_node::kind::attribute_exists || k == expr_node::kind::attribute_not_exists ? 1 : 2);
         if (k != expr_node::kind::contains && k != expr_node::kind::begins_with) want_path(fname, n.kids[0]);
+        if (k == expr_node::kind::contains || k == expr_node::kind::begins_with) distinct_first(fname, n);
         // A prefix is a string or binary: another type given as a value is refused before any item is read.
         if (k == expr_node::kind::begins_with)
           for (const expr_node& arg : n.kids)
@@ -346,6 +369,7 @@ class parser {
       count_operator();
       expr_node n = binary(expr_node::kind::compare, std::move(left), operand());
       n.op = std::string(t.text);
+      distinct_first(n.op, n);
       return n;
     }
     if (keyword("BETWEEN")) {
@@ -424,6 +448,12 @@ class parser {
       auto it = scope_.values->find(key);
       if (it != scope_.values->end()) v = &*it;
     }
+    // With values given but not this one, AWS words it inside its validation envelope.
+    if (!v && scope_.values)
+      throw aws_error::validation("1 validation error detected: Invalid " + std::string(which_) +
+                                  ": An expression attribute value used in expression is not defined; attribute "
+                                  "value: " +
+                                  key);
     if (!v) fail("An expression attribute value used in expression is not defined; attribute value: " + key);
     scope_.used_values.insert(key);
     expr_node n;

@@ -64,6 +64,7 @@ struct expr_node {
   doc_path path;                // for `path`
   const json* value = nullptr;  // for `value`: the resolved ExpressionAttributeValues entry
   std::vector<expr_node> kids;
+  bool grouped = false;  // written in parentheses (a second pair around it is redundant)
 };
 
 // Resolution state shared by all expressions of one request, so that unused names and values

@@ -64,6 +64,7 @@ std::string table_name(const json& req, const char* name, const char* wire_name)
     throw aws_error::validation("1 validation error detected: Value '" + n + "' at '" + wire_name +
                                 "' failed to satisfy constraint: " + constraint);
   };
+  if (n.empty()) fail("Member must have length greater than or equal to 1");
   if (n.size() < 3) fail("Member must have length greater than or equal to 3");
   if (n.size() > 255) fail("Member must have length less than or equal to 255");
   for (char c : n)
@@ -204,6 +205,17 @@ exprs::exprs(const json& req) {
     scope.values = &values;
   }
   if (names.is_object() && names.empty()) throw aws_error::validation("ExpressionAttributeNames must not be empty");
+  // Names and values with no expression at all to use them (rather than some left unused).
+  bool any = false;
+  for (const char* e : {"ConditionExpression", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
+                        "UpdateExpression"})
+    any = any || member(req, e);
+  if (!any && scope.values)
+    throw aws_error::validation(
+        "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions");
+  if (!any && scope.names)
+    throw aws_error::validation(
+        "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions");
 }
 
 void not_both(const json& req, const char* legacy, const char* expression) {

@@ -25,7 +25,8 @@ std::string enum_member(const json& req, const char* name, const char* wire_name
                         std::initializer_list<const char*> allowed, const char* fallback);
 // ReturnConsumedCapacity: INDEXES, TOTAL or NONE (the default); anything else is refused.
 std::string capacity_mode(const json& req);
-// TableName: 3–255 characters of [a-zA-Z0-9_.-].
+// TableName: 3–255 characters of [a-zA-Z0-9_.-]. An empty one is refused first for its
+// length of at least 1 (the item operations' model also takes a table ARN).
 std::string table_name(const json& req, const char* name = "TableName", const char* wire_name = "tableName");
 
 // The encoded primary key of an item (PutItem: "Missing the key …", type mismatches, empty

@@ -198,6 +198,51 @@ const json& transact_items(const json& req) {
   return *ti;
 }
 
+// The model's checks of one table's list of BatchWriteItem requests, in its words: 1 to 25
+// requests, and a table name of 3 to 255 characters of [a-zA-Z0-9_.-] (the request is echoed
+// as the service's Java model prints it).
+void check_batch_write_list(const std::string& name, const json& list) {
+  if (list.empty())
+    throw aws_error::validation("1 validation error detected: Value '{" + name +
+                                "=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy "
+                                "constraint: [Member must have length less than or equal to 25, Member must have "
+                                "length greater than or equal to 1]");
+  if (list.size() > max_batch_write)
+    throw aws_error::validation("1 validation error detected: Value at 'RequestItems." + name +
+                                ".member' failed to satisfy constraint: Member must have length less than or equal "
+                                "to 25");
+  bool valid = name.size() >= 3 && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+               });
+  if (valid) return;
+  auto values = [](const json& m) {
+    std::string out;
+    if (!m.is_object()) return out;
+    for (const auto& [k, v] : m.items()) {
+      std::string t = v.is_object() && !v.empty() ? v.begin().key() : "?";
+      const json& x = v.is_object() && !v.empty() ? v.begin().value() : v;
+      out += (out.empty() ? "" : ", ") + k + "=AttributeValue(" + t + "=" +
+             (x.is_string() ? x.get<std::string>() : x.dump()) + ")";
+    }
+    return out;
+  };
+  std::string echo;
+  for (const auto& w : list) {
+    echo += echo.empty() ? "" : ", ";
+    if (w.is_object() && w.contains("PutRequest"))
+      echo += "WriteRequest(putRequest=PutRequest(item={" + values(w["PutRequest"].value("Item", json())) + "}))";
+    else if (w.is_object() && w.contains("DeleteRequest"))
+      echo +=
+          "WriteRequest(deleteRequest=DeleteRequest(key={" + values(w["DeleteRequest"].value("Key", json())) + "}))";
+    else
+      echo += "WriteRequest()";
+  }
+  throw aws_error::validation("1 validation error detected: Value '{" + name + "=[" + echo +
+                              "]}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
+                              "[Member must have length less than or equal to 255, Member must have length greater "
+                              "than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]");
+}
+
 std::string reasons_list(const json& reasons) {
   std::string s;
   for (const auto& r : reasons) s += (s.empty() ? "" : ", ") + r["Code"].get<std::string>();
@@ -489,11 +534,14 @@ json service::batch_get_item(json req) {
 
 json service::batch_write_item(json req) {
   op_timer timed(*this, "BatchWriteItem", req);
+  if (const json* ri = member(req, "RequestItems"); ri && ri->is_object() && ri->empty())
+    throw aws_error::validation("The requestItems parameter is required for BatchWriteItem");
   json items = request_items(req);
   std::size_t total = 0;
   for (auto& [name, list] : items.items()) {
     if (!list.is_array())
       throw aws_error::serialization("Unexpected value type in payload: RequestItems values must be lists");
+    check_batch_write_list(name, list);
     total += list.size();
   }
   if (total > max_batch_write) throw aws_error::validation("Too many items requested for the BatchWriteItem call");
@@ -519,6 +567,10 @@ json service::batch_write_item(json req) {
         json& item = w["PutRequest"]["Item"];
         if (item.is_null()) missing("requestItems.member.putRequest.item");
         normalise_item(item);
+        // A batch words a missing or mistyped key as a Key parameter's mismatch, not as PutItem does.
+        for (const key_def* k : {&t.hash, t.range ? &*t.range : nullptr})
+          if (k && (!item.contains(k->name) || type_of(item[k->name]) != k->type))
+            throw aws_error::validation("The provided key element does not match the schema");
         o.key = item_key(t, item);
         check_index_keys(t, item);
         check_item_size(item);

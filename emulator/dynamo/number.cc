@@ -12,9 +12,9 @@ constexpr int max_exp = 126;   // 0.999… × 10^126 = 9.99…E+125
 constexpr int min_exp = -129;  // 0.1 × 10^-129 = 1E-130
 constexpr const char* too_many_digits = "Attempting to store more than 38 significant digits in a Number";
 
-[[noreturn]] void bad_syntax() {
-  // AWS's wording for numbers it cannot parse.
-  throw aws_error::validation("A value provided cannot be converted into a number");
+[[noreturn]] void bad_syntax(std::string_view text) {
+  // AWS's wording for numbers it cannot parse (2026: the value is echoed after the colon).
+  throw aws_error::validation("The parameter cannot be converted to a numeric value: " + std::string(text));
 }
 
 // |a| compared with |b|.
@@ -43,21 +43,21 @@ number number::parse(std::string_view s) {
       break;
     }
   }
-  if (all.empty() || i == start) bad_syntax();
+  if (all.empty() || i == start) bad_syntax(s);
   if (point < 0) point = int(all.size());
   long long e10 = 0;
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     bool eneg = false;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) eneg = s[i] == '-', ++i;
-    if (i == s.size()) bad_syntax();
+    if (i == s.size()) bad_syntax(s);
     for (; i < s.size(); ++i) {
-      if (s[i] < '0' || s[i] > '9') bad_syntax();
+      if (s[i] < '0' || s[i] > '9') bad_syntax(s);
       if (e10 < 100000) e10 = e10 * 10 + (s[i] - '0');
     }
     if (eneg) e10 = -e10;
   }
-  if (i != s.size()) bad_syntax();
+  if (i != s.size()) bad_syntax(s);
   // Strip leading zeros (moving the point) and trailing zeros.
   std::size_t lead = all.find_first_not_of('0');
   if (lead == std::string::npos) return number{};  // zero, whatever its sign

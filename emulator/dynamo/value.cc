@@ -76,7 +76,7 @@ void normalise_value(json& av, int depth) {
     for (auto& e : v) normalise_value(e, depth + 1);
   } else {  // SS, NS, BS
     if (!v.is_array()) throw aws_error::serialization("Unexpected value type in payload: " + t + " must be a list");
-    if (v.empty()) invalid("An " + set_name(t) + " may not be empty");
+    if (v.empty()) invalid(t == "BS" ? "Binary sets should not be empty" : "An " + set_name(t) + " may not be empty");
     std::set<std::string> seen;
     std::string listed;
     bool dup = false;
@@ -94,7 +94,8 @@ void normalise_value(json& av, int depth) {
       listed += (listed.empty() ? "" : ", ") + e.get<std::string>();
       dup |= !seen.insert(canon).second;
     }
-    if (dup) invalid("Input collection [" + listed + "] contains duplicates.");
+    // The binary form names its type, with no space before it (as AWS writes it).
+    if (dup) invalid("Input collection [" + listed + "]" + (t == "BS" ? "of type BS" : "") + " contains duplicates.");
   }
 }
 

@@ -62,7 +62,13 @@ TEST_CASE("conditions evaluate like DynamoDB's") {
   CHECK(holds("a > :v", item, {{":v", 4.99}}));
   CHECK_FALSE(holds("s > :v", item, {{":v", 1}}));  // different types never compare
   CHECK(holds("#k = :v", item, {{":v", 5}}, {{"#k", "a"}}));
-  CHECK(holds("a = a", item));
+  // A path compared with itself is refused, as DynamoDB does; so are redundant parentheses.
+  CHECK_THROWS_WITH(holds("a = a", item),
+                    "Invalid ConditionExpression: The first operand must be distinct from the remaining operands for "
+                    "this operator or function; operator: =, first operand: [a]");
+  CHECK_THROWS_WITH(holds("((a = :v))", item, {{":v", 5}}),
+                    "Invalid ConditionExpression: The expression has redundant parentheses;");
+  CHECK(holds("(a = :v) AND (NOT (s = :s))", item, {{":v", 5}, {":s", "x"}}));
   CHECK(holds("not a = :v and (s = :s or s = :t)", item, {{":v", 1}, {":s", "x"}, {":t", "hello"}}));
 }
 

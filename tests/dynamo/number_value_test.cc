@@ -40,7 +40,7 @@ TEST_CASE("invalid numbers, precision and range give AWS's messages") {
   for (const char* bad : {"", "-", "abc", "1e", "NaN", "Infinity", "+1", "0x10", "1.2.3", "1e+"})
     CHECK(error_of([&] {
             number::parse(bad);
-          }).rfind("ValidationException: A value provided cannot be converted into a number", 0) == 0);
+          }).rfind("ValidationException: The parameter cannot be converted to a numeric value", 0) == 0);
   CHECK(error_of([] { number::parse("123456789012345678901234567890123456789"); }) ==
         "ValidationException: Attempting to store more than 38 significant digits in a Number");
   CHECK(error_of([] { number::parse("1E126"); }).find("Number overflow") != std::string::npos);

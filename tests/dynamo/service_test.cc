@@ -226,7 +226,8 @@ TEST_CASE("batches: limits, duplicates, all-or-nothing validation") {
         {{"PutRequest", {{"Item", emu::dynamo::item_from_plain({{"PK", std::to_string(i)}, {"SK", "s"}})}}}});
   CHECK(f.error_of([&] {
     f.db.batch_write_item({{"RequestItems", {{"Tbl", writes}}}});
-  }) == "ValidationException: Too many items requested for the BatchWriteItem call");
+  }) == "ValidationException: 1 validation error detected: Value at 'RequestItems.Tbl.member' failed to satisfy "
+        "constraint: Member must have length less than or equal to 25");
   writes.erase(writes.end() - 1);
   writes[24]["PutRequest"]["Item"]["PK"] = {{"N", "1"}};  // one bad item: nothing is written
   CHECK_FALSE(f.error_of([&] { f.db.batch_write_item({{"RequestItems", {{"Tbl", writes}}}}); }).empty());
