@@ -390,7 +390,20 @@ def messages(raw):
              "satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")]:
         e = expect_error("ValidationException", fn, **kw)
         assert text in e.response["Error"]["Message"], (text, e.response["Error"]["Message"])
+    # A transaction's key of the wrong type cancels it with that item's reason; an empty one
+    # refuses the request.
+    for entry, why in [({"Put": {"TableName": "Words", "Item": {"pk": {"N": "5"}}}},
+                        "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"),
+                       ({"Delete": {"TableName": "Words", "Key": {"pk": {"L": [{"S": "x"}]}}}},
+                        "The provided key element does not match the schema")]:
+        e = expect_error("TransactionCanceledException", raw.transact_write_items,
+                         TransactItems=[{"Put": {"TableName": "Words", "Item": {"pk": {"S": "ok"}}}}, entry])
+        assert e.response["CancellationReasons"] == [{"Code": "None"}, {"Code": "ValidationError", "Message": why}], e.response
+    expect_error("ValidationException", raw.transact_write_items,
+                 TransactItems=[{"Delete": {"TableName": "Words", "Key": {"pk": {"S": ""}}}}],
+                 contains="The AttributeValue for a key attribute cannot contain an empty string value. Key: pk")
     assert "Item" not in raw.get_item(TableName="Words", Key=item), "nothing refused was written"
+    assert "Item" not in raw.get_item(TableName="Words", Key={"pk": {"S": "ok"}}), "a cancelled transaction writes nothing"
     raw.delete_table(TableName="Words")
 
 

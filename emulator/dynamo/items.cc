@@ -630,6 +630,7 @@ json service::transact_write_items(json req) {
   }
   json items = *ti;
   std::vector<std::unique_ptr<write_plan>> plans;
+  std::map<std::size_t, std::string> invalid;  // position → why its key cannot be used
   std::set<std::pair<std::string, encoded_key>> seen;
   for (auto& entry : items) {
     if (!entry.is_object() || entry.size() != 1)
@@ -645,7 +646,20 @@ json service::transact_write_items(json req) {
             : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
     std::string name = table_name(r);
     table_info& t = table(name);
-    auto p = plan::make(op, t, r);
+    std::unique_ptr<write_plan> p;
+    try {
+      p = plan::make(op, t, r);
+    } catch (const aws_error& e) {
+      // A key of the wrong type cancels the transaction with that item's reason (an empty key
+      // value, like any other invalid input, refuses the whole request).
+      const std::string& m = e.message();
+      if (m.rfind("One or more parameter values were invalid: Type mismatch for key", 0) != 0 &&
+          m != "The provided key element does not match the schema")
+        throw;
+      invalid[plans.size()] = m;
+      plans.push_back(nullptr);
+      continue;
+    }
     if (!seen.insert({name, p->key}).second)
       throw aws_error::validation("Transaction request cannot include multiple operations on one item");
     plans.push_back(std::move(p));
@@ -655,6 +669,11 @@ json service::transact_write_items(json req) {
   json reasons = json::array();
   bool cancelled = false;
   for (auto& p : plans) {
+    if (!p) {
+      cancelled = true;
+      reasons.push_back({{"Code", "ValidationError"}, {"Message", invalid[reasons.size()]}});
+      continue;
+    }
     try {
       if (evaluate_plan(*p, load(*p->t, p->key.pk, p->key.sk))) {
         reasons.push_back({{"Code", "None"}});
