@@ -60,18 +60,27 @@ json projected(const table_info& t, const index_info& ix, const json& item) {
 
 capacity write_capacity(const table_info& t, const json* old_item, const json* new_item) {
   capacity c;
-  c.table = write_units(std::max(old_item ? item_size(*old_item) : 0, new_item ? item_size(*new_item) : 0));
+  std::size_t old_size = old_item ? item_size(*old_item) : 0, new_size = new_item ? item_size(*new_item) : 0;
+  c.table = write_units(std::max(old_size, new_size));
   for (const auto& ix : t.indexes) {
     bool was = old_item && in_index(ix, *old_item), is = new_item && in_index(ix, *new_item);
     if (!was && !is) continue;
-    json before = was ? projected(t, ix, *old_item) : json(), after = is ? projected(t, ix, *new_item) : json();
+    // An index projecting everything holds the item itself: no copy to size or compare it.
+    bool all = ix.projection == "ALL";
+    auto size_in_index = [&](const json& item, std::size_t whole) {
+      return all ? whole : item_size(projected(t, ix, item));
+    };
     double u = 0;
-    if (was && is && key_of(t, *old_item, &ix) == key_of(t, *new_item, &ix)) {
-      if (before == after) continue;  // nothing the index holds changed: no index write
-      u = write_units(std::max(item_size(before), item_size(after)));
+    bool same_key = was && is && (*old_item)[ix.hash.name] == (*new_item)[ix.hash.name] &&
+                    (!ix.range || (*old_item)[ix.range->name] == (*new_item)[ix.range->name]);
+    if (same_key) {
+      bool unchanged = all ? *old_item == *new_item : projected(t, ix, *old_item) == projected(t, ix, *new_item);
+      if (unchanged) continue;  // nothing the index holds changed: no index write
+      u = write_units(std::max(size_in_index(*old_item, old_size), size_in_index(*new_item, new_size)));
     } else {
       // Out of the index, into it, or moved within it (a delete and a put).
-      u = (was ? write_units(item_size(before)) : 0) + (is ? write_units(item_size(after)) : 0);
+      u = (was ? write_units(size_in_index(*old_item, old_size)) : 0) +
+          (is ? write_units(size_in_index(*new_item, new_size)) : 0);
     }
     (ix.global ? c.global : c.local)[ix.name] += u;
   }

@@ -206,7 +206,7 @@ exprs::exprs(const json& req) {
   }
   if (names.is_object() && names.empty()) throw aws_error::validation("ExpressionAttributeNames must not be empty");
   // Names and values with no expression at all to use them (rather than some left unused).
-  bool any = false;
+  bool any = !scope.values && !scope.names;  // nothing to check
   for (const char* e : {"ConditionExpression", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
                         "UpdateExpression"})
     any = any || member(req, e);

@@ -256,6 +256,7 @@ double page_units(const service::page& pg) {
 }
 
 json capacity_of(const service::page& pg) {
+  if (pg.capacity_mode == "NONE") return nullptr;
   return consumed(pg.table, pg.capacity_mode, read_capacity(pg.index, page_units(pg)));
 }
 
@@ -516,8 +517,7 @@ service::page service::scan_page(json& req, bool raw) {
 }
 
 void service::trace_read(const char* kind, const page& pg, const index_info* ix) {
-  consume(pg.table, std::string_view(kind) == "dynamodb.query" ? "Query" : "Scan",
-          read_capacity(pg.index, page_units(pg)).total());
+  consume(pg.table, std::string_view(kind) == "dynamodb.query" ? "Query" : "Scan", page_units(pg));
   json data = {{"table", pg.table}};
   if (ix) data["index"] = ix->name;
   data["count"] = pg.count;
