@@ -372,6 +372,23 @@ def messages(raw):
              "1 validation error detected: Invalid ConditionExpression: An expression attribute value used in "
              "expression is not defined; attribute value: :v"),
             (bw, {"items": {}}, "The requestItems parameter is required for BatchWriteItem"),
+            (raw.batch_get_item, {"RequestItems": {}}, "1 validation error detected: Value at 'RequestItems' failed "
+             "to satisfy constraint: Member must have length greater than or equal to 1"),
+            (raw.batch_get_item, {"RequestItems": {"Words": {"Keys": [{"pk": {"S": str(i)}} for i in range(101)]}}},
+             "1 validation error detected: Value at 'RequestItems.Words.member.Keys' failed to satisfy constraint: "
+             "Member must have length less than or equal to 100"),
+            (raw.batch_get_item, {"RequestItems": {"Words": {"Keys": []}}},
+             "1 validation error detected: Value at 'RequestItems.Words.member.Keys' failed to satisfy constraint: "
+             "Member must have length greater than or equal to 1"),
+            (raw.batch_get_item, {"RequestItems": {"bad!name": {"Keys": [{"pk": {"S": "a"}}]}}},
+             "1 validation error detected: Value '{\"bad!name\":{\"Keys\":[{\"pk\":{\"S\":\"a\"}}]}}' at "
+             "'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length "
+             "less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy "
+             "regular expression pattern: [a-zA-Z0-9_.-]+]"),
+            (raw.batch_get_item, {"RequestItems": {"Words": {"Keys": [item], "ProjectionExpression": "pk"},
+                                                   "Orders": {"Keys": [{"pk": {"S": "x"}, "sk": {"N": "1"}}],
+                                                              "AttributesToGet": ["pk"]}}},
+             "Can not use both expression and non-expression parameters in the same request"),
             (bw, {"items": {"Words": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]}},
              "1 validation error detected: Value at 'RequestItems.Words.member' failed to satisfy constraint: "
              "Member must have length less than or equal to 25"),

@@ -198,6 +198,12 @@ const json& transact_items(const json& req) {
   return *ti;
 }
 
+bool valid_table_name(const std::string& name) {
+  return name.size() >= 3 && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
+         });
+}
+
 // The model's checks of one table's list of BatchWriteItem requests, in its words: 1 to 25
 // requests, and a table name of 3 to 255 characters of [a-zA-Z0-9_.-] (the request is echoed
 // as the service's Java model prints it).
@@ -211,10 +217,7 @@ void check_batch_write_list(const std::string& name, const json& list) {
     throw aws_error::validation("1 validation error detected: Value at 'RequestItems." + name +
                                 ".member' failed to satisfy constraint: Member must have length less than or equal "
                                 "to 25");
-  bool valid = name.size() >= 3 && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
-                 return std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
-               });
-  if (valid) return;
+  if (valid_table_name(name)) return;
   auto values = [](const json& m) {
     std::string out;
     if (!m.is_object()) return out;
@@ -488,17 +491,38 @@ std::string service::get_item_wire(json req) {
 
 json service::batch_get_item(json req) {
   op_timer timed(*this, "BatchGetItem", req);
+  if (const json* ri = member(req, "RequestItems"); ri && ri->is_object() && ri->empty())
+    throw aws_error::validation(
+        "1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1");
   json items = request_items(req);
   std::size_t total = 0;
+  bool expressions = false, legacy = false;  // projections of either kind, across the tables
   for (auto& [name, spec] : items.items()) {
-    if (!spec.contains("Keys") || !spec["Keys"].is_array()) missing(("requestItems." + name + ".member.keys").c_str());
+    if (!spec.is_object() || !spec.contains("Keys") || !spec["Keys"].is_array())
+      missing(("requestItems." + name + ".member.keys").c_str());
     total += spec["Keys"].size();
-    if (spec["Keys"].empty())
-      throw aws_error::validation(
-          "1 validation error detected: Value '[]' at 'requestItems." + name +
-          ".member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    std::string keys_at = "1 validation error detected: Value at 'RequestItems." + name +
+                          ".member.Keys' failed to satisfy constraint: Member must have length ";
+    if (spec["Keys"].empty()) throw aws_error::validation(keys_at + "greater than or equal to 1");
+    if (spec["Keys"].size() > max_batch_get) throw aws_error::validation(keys_at + "less than or equal to 100");
+    if (!valid_table_name(name))
+      throw aws_error::validation("1 validation error detected: Value '" + items.dump() +
+                                  "' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
+                                  "[Member must have length less than or equal to 255, Member must have length "
+                                  "greater than or equal to 3, Member must satisfy regular expression pattern: "
+                                  "[a-zA-Z0-9_.-]+]");
+    expressions = expressions || member(spec, "ProjectionExpression");
+    legacy = legacy || member(spec, "AttributesToGet");
   }
   if (total > max_batch_get) throw aws_error::validation("Too many items requested for the BatchGetItem call");
+  // One table's block may not mix them (its own message, below); neither may the request.
+  if (expressions && legacy && items.size() > 1)
+    for (auto& [name, spec] : items.items())
+      if (!member(spec, "ProjectionExpression") || !member(spec, "AttributesToGet"))
+        throw aws_error::validation(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression "
+            "parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}");
   json responses = json::object();
   std::map<std::string, capacity> by_table;
   for (auto& [name, spec] : items.items()) {
