@@ -144,6 +144,10 @@ json key_of(const table_info& t, const json& item, const index_info* ix) {
   return k;
 }
 
+void check_item_size(const json& item) {
+  if (item_size(item) > max_item_bytes) throw aws_error::validation("Item size has exceeded the maximum allowed size");
+}
+
 void check_index_keys(const table_info& t, const json& item) {
   for (const auto& ix : t.indexes) {
     for (const key_def* k : {&ix.hash, ix.range ? &*ix.range : nullptr}) {
