@@ -371,6 +371,12 @@ def messages(raw):
                                "ConditionExpression": "a = :v", "ExpressionAttributeValues": {":w": {"S": "x"}}},
              "1 validation error detected: Invalid ConditionExpression: An expression attribute value used in "
              "expression is not defined; attribute value: :v"),
+            (put, {"Item": item, "ReturnValues": "ALL_NEW"}, "ReturnValues can only be ALL_OLD or NONE"),
+            (raw.delete_item, {"TableName": "Words", "Key": item, "ReturnValues": "UPDATED_OLD"},
+             "ReturnValues can only be ALL_OLD or NONE"),
+            (raw.update_item, {"TableName": "Words", "Key": item, "ReturnValues": "GARBAGE"},
+             "1 validation error detected: Value 'GARBAGE' at 'returnValues' failed to satisfy constraint: Member "
+             "must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]"),
             (bw, {"items": {}}, "The requestItems parameter is required for BatchWriteItem"),
             (raw.batch_get_item, {"RequestItems": {}}, "1 validation error detected: Value at 'RequestItems' failed "
              "to satisfy constraint: Member must have length greater than or equal to 1"),

@@ -192,12 +192,14 @@ std::string reasons_list(const json& reasons) {
 
 namespace {
 
+// ReturnValues: a value outside the enum gets the model's message; one PutItem or DeleteItem
+// cannot return gets theirs.
 std::string return_values(const json& req, std::initializer_list<const char*> allowed) {
-  auto v = optional_string(req, "ReturnValues");
-  if (!v) return "NONE";
+  std::string v = enum_member(req, "ReturnValues", "returnValues",
+                              {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}, "NONE");
   for (const char* a : allowed)
-    if (*v == a) return *v;
-  throw aws_error::validation("Return values set to invalid value");
+    if (v == a) return v;
+  throw aws_error::validation("ReturnValues can only be ALL_OLD or NONE");
 }
 
 }  // namespace

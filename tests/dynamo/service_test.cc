@@ -88,7 +88,9 @@ TEST_CASE("conditional writes and every ReturnValues option") {
   CHECK(emu::dynamo::item_to_plain(update("UPDATED_NEW")["Attributes"]) == json{{"n", 4}});
   CHECK(emu::dynamo::item_to_plain(update("ALL_OLD")["Attributes"])["n"] == 4);
   CHECK(emu::dynamo::item_to_plain(update("ALL_NEW")["Attributes"])["s"] == "x");
-  CHECK(f.error_of([&] { update("EVERYTHING"); }) == "ValidationException: Return values set to invalid value");
+  CHECK(f.error_of([&] { update("EVERYTHING"); }) ==
+        "ValidationException: 1 validation error detected: Value 'EVERYTHING' at 'returnValues' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
   CHECK(f.error_of([&] {
     f.db.update_item({{"TableName", "Tbl"},
                       {"Key", key},
