@@ -384,6 +384,13 @@ std::int64_t store::last_sequence() {
   return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 }
 
+std::int64_t store::last_record(int stream_id) {
+  sqlite3_stmt* s = prepare("SELECT max(seq) FROM stream_records WHERE stream = ?1");
+  stmt_use u{s};
+  sqlite3_bind_int(s, 1, stream_id);
+  return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+}
+
 std::optional<std::int64_t> store::checkpoint(const std::string& name) {
   sqlite3_stmt* s = prepare("SELECT seq FROM stream_checkpoints WHERE name = ?1");
   stmt_use u{s};

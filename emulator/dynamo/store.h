@@ -108,7 +108,8 @@ class store {
   void records(int stream_id, std::int64_t from, const record_fn& fn);
   // Deletes the records made before `before_ms`; returns the highest seq deleted (0: none).
   std::int64_t trim_records(int stream_id, std::int64_t before_ms);
-  std::int64_t last_sequence();  // the highest seq ever appended (0: none)
+  std::int64_t last_sequence();             // the highest seq ever appended (0: none)
+  std::int64_t last_record(int stream_id);  // the stream's newest record's seq (0: none kept)
   // Where each event source mapping has read up to (the next seq it will read), by its name.
   std::optional<std::int64_t> checkpoint(const std::string& name);
   void set_checkpoint(const std::string& name, std::int64_t next_seq);

@@ -1,5 +1,6 @@
 #include "emulator/dynamo/streams.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -94,17 +95,10 @@ stream_info stream_info::from_meta(int id, const json& m) {
 stream_log::stream_log(runtime& rt, store& s, std::string region) : rt_(rt), store_(s), region_(std::move(region)) {
   for (const auto& e : store_.streams()) streams_.emplace(e.id, stream_info::from_meta(e.id, json::parse(e.meta)));
   seq_ = store_.last_sequence();
-  for (auto& entry : streams_) {
-    stream_info& st = entry.second;  // not a structured binding: clang 14 cannot capture those
-    if (st.enabled() && st.last_seq < seq_) {
-      // last_seq is saved when the shard closes; an open one finds its newest record.
-      store_.records(st.id, st.first_seq,
-                     [&](std::int64_t seq, std::int64_t, std::string_view, std::uint64_t, std::string_view) {
-                       st.last_seq = seq;
-                       return true;
-                     });
-    }
-  }
+  // last_seq is saved when the shard closes; an open one asks the store for its newest record
+  // (one indexed lookup, not a read of every record).
+  for (auto& [id, st] : streams_)
+    if (st.enabled()) st.last_seq = std::max(st.last_seq, store_.last_record(id));
 }
 
 std::string stream_log::sequence_text(std::int64_t seq) {
