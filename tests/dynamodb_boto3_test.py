@@ -413,6 +413,67 @@ def messages(raw):
              "satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")]:
         e = expect_error("ValidationException", fn, **kw)
         assert text in e.response["Error"]["Message"], (text, e.response["Error"]["Message"])
+    # PutItem, UpdateItem and DeleteItem word these request checks inside the envelope: the
+    # whole message, exactly.
+    env = "1 validation error detected: "
+    bad = "One or more parameter values were invalid: "
+    for op, kw in [(raw.put_item, {"Item": item}), (raw.update_item, {"Key": item}), (raw.delete_item, {"Key": item})]:
+        for extra, text in [
+                ({"ConditionExpression": "attribute_exists(a)", "ExpressionAttributeValues": {}},
+                 "ExpressionAttributeValues must not be empty"),
+                ({"ConditionExpression": "attribute_exists(a)", "ExpressionAttributeNames": {}},
+                 "ExpressionAttributeNames must not be empty"),
+                ({"ConditionExpression": ""}, "Invalid ConditionExpression: The expression can not be empty;"),
+                ({"Expected": {"a": {"Exists": True}}}, bad + "Value must be provided when Exists is true for Attribute: a"),
+                ({"Expected": {"a": {"Exists": False, "Value": {"S": "x"}}}},
+                 bad + "Value cannot be used when Exists is false for Attribute: a"),
+                ({"Expected": {"a": {"Value": {"S": "x"}, "ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}}},
+                 bad + "Value and AttributeValueList cannot be used together for Attribute: a"),
+                ({"Expected": {"a": {"ComparisonOperator": "EQ"}}},
+                 bad + "Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: a"),
+                ({"Expected": {"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "x"}]}}},
+                 bad + "Invalid number of argument(s) for the BETWEEN ComparisonOperator")] + (
+                [({"ReturnValues": "ALL_NEW"}, "ReturnValues can only be ALL_OLD or NONE")]
+                if op != raw.update_item else []):
+            e = expect_error("ValidationException", op, TableName="Words", **kw, **extra)
+            assert e.response["Error"]["Message"] == env + text, (op, extra, e.response["Error"]["Message"])
+    # DynamoDB's two value layers: the item writes word a bad value in the current layer inside
+    # the envelope, GetItem/BatchGetItem/Query bare, BatchWriteItem/transactions/Scan in the older
+    # layer (numbers read as Java's BigDecimal, duplicates listed as sent, values wrapped).
+    dupes = {"SS": ["b", "a", "b"]}
+    current = bad + 'Input collection ["a", "b", "b"] contains duplicates.'
+    older = bad + "Input collection [b, a, b] contains duplicates."
+    overflow = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    underflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+    numeric = "The parameter cannot be converted to a numeric value"
+    big = {"N": "1e2147483647"}
+    for fn, kw, text in [
+            (raw.put_item, {"TableName": "Words", "Item": {**item, "s": dupes}}, env + current),
+            (raw.delete_item, {"TableName": "Words", "Key": item, "ConditionExpression": "n = :v",
+                               "ExpressionAttributeValues": {":v": big}}, env + overflow),
+            (raw.update_item, {"TableName": "Words", "Key": {"pk": {"N": ""}}}, env + numeric + ": "),
+            (raw.get_item, {"TableName": "Words", "Key": {"pk": dupes}}, current),
+            (raw.query, {"TableName": "Words", "KeyConditionExpression": "pk = :p", "FilterExpression": "n = :v",
+                         "ExpressionAttributeValues": {":p": {"S": "x"}, ":v": {"NS": ["2", "1", "2"]}}},
+             bad + "Input collection contains duplicates."),
+            (raw.batch_write_item, {"RequestItems": {"Words": [{"PutRequest": {"Item": {**item, "n": big}}}]}},
+             underflow),
+            (raw.batch_write_item, {"RequestItems": {"Words": [{"PutRequest": {"Item": {**item, "s": dupes}}}]}},
+             older),
+            (raw.transact_get_items, {"TransactItems": [{"Get": {"TableName": "Words", "Key": {"pk": {"N": ""}}}}]},
+             numeric),
+            (raw.transact_write_items, {"TransactItems": [{"ConditionCheck": {
+                "TableName": "Words", "Key": item, "ConditionExpression": "s = :t",
+                "ExpressionAttributeValues": {":t": {"NS": ["2", "1", "2"]}}}}]},
+             "ExpressionAttributeValues contains invalid value: Input collection contains duplicates for key :t"),
+            (raw.scan, {"TableName": "Words", "FilterExpression": "s = :t", "ExpressionAttributeValues": {":t": dupes}},
+             "ExpressionAttributeValues contains invalid value: " + older + " for key :t")]:
+        e = expect_error("ValidationException", fn, **kw)
+        assert e.response["Error"]["Message"] == text, (kw, e.response["Error"]["Message"])
+    # Query still words them bare.
+    e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
+                     ExpressionAttributeValues={})
+    assert e.response["Error"]["Message"] == "ExpressionAttributeValues must not be empty", e.response
     # A transaction's key of the wrong type cancels it with that item's reason; an empty one
     # refuses the request.
     for entry, why in [({"Put": {"TableName": "Words", "Item": {"pk": {"N": "5"}}}},

@@ -113,14 +113,14 @@ json service::batch_get_item(json req) {
   std::map<std::string, capacity> by_table;
   for (auto& [name, spec] : items.items()) {
     table_info& t = table(name);
-    exprs e(spec);
+    exprs e(spec, dialect::current);
     std::vector<doc_path> proj = projection(spec, e);
     e.scope.check_all_used();
     std::set<encoded_key> seen;
     std::vector<encoded_key> keys;
     json& out = responses[name] = json::array();
     for (auto& key : spec["Keys"]) {
-      keys.push_back(exact_key(t, key));
+      keys.push_back(exact_key(t, key, dialect::current));
       if (!seen.insert(keys.back()).second)
         throw aws_error::validation("Provided list of item keys contains duplicates");
     }
@@ -176,7 +176,7 @@ json service::batch_write_item(json req) {
       if (put) {
         json& item = w["PutRequest"]["Item"];
         if (item.is_null()) missing("requestItems.member.putRequest.item");
-        normalise_item(item);
+        normalise_item(item, dialect::older);
         // A batch words a missing or mistyped key as a Key parameter's mismatch, not as PutItem does.
         for (const key_def* k : {&t.hash, t.range ? &*t.range : nullptr})
           if (k && (!item.contains(k->name) || type_of(item[k->name]) != k->type))
@@ -189,7 +189,7 @@ json service::batch_write_item(json req) {
       } else {
         json& key = w["DeleteRequest"]["Key"];
         if (key.is_null()) missing("requestItems.member.deleteRequest.key");
-        o.key = exact_key(t, key);
+        o.key = exact_key(t, key, dialect::older);
         o.key_json = key;
       }
       if (!seen.insert(o.key).second) throw aws_error::validation("Provided list of item keys contains duplicates");

@@ -116,15 +116,15 @@ encoded_key item_key(const table_info& t, const json& item) {
   return k;
 }
 
-encoded_key exact_key(const table_info& t, json& key) {
+encoded_key exact_key(const table_info& t, json& key, dialect d) {
   if (!key.is_object()) throw aws_error::serialization("Unexpected value type in payload: Key must be a map");
-  for (auto& [name, v] : key.items()) normalise_value(v, 1);
+  for (auto& [name, v] : key.items()) normalise_value(v, 1, d);
   std::size_t want = t.range ? 2 : 1;
   if (key.size() != want || !key.contains(t.hash.name) || (t.range && !key.contains(t.range->name)))
     throw aws_error::validation("The provided key element does not match the schema");
   for (const auto& [name, v] : key.items()) {
-    const key_def& d = name == t.hash.name ? t.hash : *t.range;
-    if (type_of(v) != d.type) throw aws_error::validation("The provided key element does not match the schema");
+    const key_def& def = name == t.hash.name ? t.hash : *t.range;
+    if (type_of(v) != def.type) throw aws_error::validation("The provided key element does not match the schema");
   }
   return item_key(t, key);
 }
@@ -173,7 +173,15 @@ void check_index_keys(const table_info& t, const json& item) {
   }
 }
 
-exprs::exprs(const json& req) {
+namespace {
+
+std::string worded(dialect d, const std::string& message) {
+  return d == dialect::enveloped ? "1 validation error detected: " + message : message;
+}
+
+}  // namespace
+
+exprs::exprs(const json& req, dialect d) {
   if (const json* n = member(req, "ExpressionAttributeNames")) {
     if (!n->is_object())
       throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeNames must be a map");
@@ -194,12 +202,17 @@ exprs::exprs(const json& req) {
     if (!v->is_object())
       throw aws_error::serialization("Unexpected value type in payload: ExpressionAttributeValues must be a map");
     values = *v;
-    if (values.empty()) throw aws_error::validation("ExpressionAttributeValues must not be empty");
+    if (values.empty()) throw aws_error::validation(worded(d, "ExpressionAttributeValues must not be empty"));
     for (auto& [k, av] : values.items()) {
       if (k.empty() || k[0] != ':')
         throw aws_error::validation("ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\"");
+      // Only the older layer wraps a bad value's message.
+      if (d != dialect::older) {
+        normalise_value(av, 1, d);
+        continue;
+      }
       try {
-        normalise_value(av, 1);
+        normalise_value(av, 1, d);
       } catch (const aws_error& e) {
         if (e.type() != "ValidationException") throw;
         throw aws_error::validation("ExpressionAttributeValues contains invalid value: " + e.message() + " for key " +
@@ -208,7 +221,8 @@ exprs::exprs(const json& req) {
     }
     scope.values = &values;
   }
-  if (names.is_object() && names.empty()) throw aws_error::validation("ExpressionAttributeNames must not be empty");
+  if (names.is_object() && names.empty())
+    throw aws_error::validation(worded(d, "ExpressionAttributeNames must not be empty"));
   // Names and values with no expression at all to use them (rather than some left unused).
   bool any = !scope.values && !scope.names;  // nothing to check
   for (const char* e : {"ConditionExpression", "ProjectionExpression", "FilterExpression", "KeyConditionExpression",
@@ -258,7 +272,7 @@ expr_node join(expr_node::kind k, std::optional<expr_node> a, expr_node b) {
 }  // namespace
 
 std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator,
-                                           const char* member_name) {
+                                           const char* member_name, dialect d) {
   if (!conds.is_object())
     throw aws_error::serialization(std::string("Unexpected value type in payload: ") + member_name + " must be a map");
   expr_node::kind joiner = conditional_operator == "OR" ? expr_node::kind::or_ : expr_node::kind::and_;
@@ -272,9 +286,9 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
     if (list) {
       if (!list->is_array())
         throw aws_error::serialization("Unexpected value type in payload: AttributeValueList must be a list");
-      for (auto& v : *list) normalise_value(v, 1);
+      for (auto& v : *list) normalise_value(v, 1, d);
     }
-    if (c.contains("Value")) normalise_value(c["Value"], 1);
+    if (c.contains("Value")) normalise_value(c["Value"], 1, d);
     std::string op = c.value("ComparisonOperator", "");
     // Which members go together, checked in DynamoDB's order and words.
     const std::string& name = attr;  // clang 14 cannot capture a structured binding
@@ -373,12 +387,23 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
   return out;
 }
 
-std::optional<expr_node> write_condition(json& req, exprs& e) {
+std::optional<expr_node> write_condition(json& req, exprs& e, dialect d) {
   not_both(req, "Expected", "ConditionExpression");
-  if (auto c = optional_string(req, "ConditionExpression")) return parse_condition(*c, "ConditionExpression", e.scope);
-  if (req.contains("Expected") && !req["Expected"].is_null())
-    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected");
-  return std::nullopt;
+  if (auto c = optional_string(req, "ConditionExpression")) {
+    if (d == dialect::enveloped && c->find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+      throw aws_error::validation(worded(d, "Invalid ConditionExpression: The expression can not be empty;"));
+    return parse_condition(*c, "ConditionExpression", e.scope);
+  }
+  if (!req.contains("Expected") || req["Expected"].is_null()) return std::nullopt;
+  if (d != dialect::enveloped)
+    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected", d);
+  try {
+    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected", d);
+  } catch (const aws_error& err) {
+    // Every malformed Expected condition ("One or more parameter values were invalid: …").
+    if (err.type() != "ValidationException" || err.message().rfind("1 validation error", 0) == 0) throw;
+    throw aws_error::validation(worded(d, err.message()));
+  }
 }
 
 std::vector<doc_path> projection(json& req, exprs& e) {

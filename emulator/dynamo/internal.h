@@ -10,6 +10,7 @@
 #include "emulator/core/json.h"
 #include "emulator/dynamo/expr.h"
 #include "emulator/dynamo/service.h"
+#include "emulator/dynamo/value.h"
 
 namespace emu::dynamo::detail {
 
@@ -39,7 +40,7 @@ struct encoded_key {
 encoded_key item_key(const table_info& t, const json& item);
 // A `Key` parameter: exactly the key attributes ("The provided key element does not match the
 // schema" otherwise). Normalises the key in place.
-encoded_key exact_key(const table_info& t, json& key);
+encoded_key exact_key(const table_info& t, json& key, dialect d);
 // Only the key attributes of an item (of the table, plus an index's when given).
 json key_of(const table_info& t, const json& item, const index_info* ix = nullptr);
 // "Item size has exceeded the maximum allowed size" (400 KB).
@@ -47,22 +48,25 @@ void check_item_size(const json& item);
 // Checks the index key attributes an item carries have the declared types.
 void check_index_keys(const table_info& t, const json& item);
 
-// Expressions and their placeholders, parsed once per request.
+// Expressions and their placeholders, parsed once per request. Values are checked and their
+// errors worded in the operation's dialect; the enveloped one also words the empty maps there.
 struct exprs {
   expr_scope scope;
   json names, values;  // copies the scope points into (values normalised)
-  explicit exprs(const json& req);
+  exprs(const json& req, dialect d);
   exprs(const exprs&) = delete;
 };
 
 // ConditionExpression or the legacy Expected (+ ConditionalOperator) of a write request.
-std::optional<expr_node> write_condition(json& req, exprs& e);
+// The enveloped dialect words an empty ConditionExpression and a malformed Expected condition in
+// the envelope.
+std::optional<expr_node> write_condition(json& req, exprs& e, dialect d);
 // ProjectionExpression or the legacy AttributesToGet, as paths (empty: everything).
 std::vector<doc_path> projection(json& req, exprs& e);
 // Legacy QueryFilter/ScanFilter/KeyConditions/Expected: {attr: {ComparisonOperator,
 // AttributeValueList}} joined by `conditional_operator` (AND/OR).
 std::optional<expr_node> legacy_conditions(json& conds, const std::string& conditional_operator,
-                                           const char* member_name);
+                                           const char* member_name, dialect d);
 
 // "Can not use both expression and non-expression parameters in the same request: …"
 void not_both(const json& req, const char* legacy, const char* expression);

@@ -124,7 +124,7 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
     check_no_key_update(t, {{{name, -1}}});
     std::string action = u.value("Action", "PUT");
     bool has_value = u.contains("Value") && !u["Value"].is_null();
-    if (has_value) normalise_value(u["Value"], 1);
+    if (has_value) normalise_value(u["Value"], 1, dialect::enveloped);  // only UpdateItem has them
     if (action == "PUT") {
       if (!has_value)
         throw aws_error::validation(
@@ -199,23 +199,24 @@ std::string return_values(const json& req, std::initializer_list<const char*> al
                               {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}, "NONE");
   for (const char* a : allowed)
     if (v == a) return v;
-  throw aws_error::validation("ReturnValues can only be ALL_OLD or NONE");
+  throw aws_error::validation("1 validation error detected: ReturnValues can only be ALL_OLD or NONE");
 }
 
 }  // namespace
 
 namespace plan {
 
-std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
+// `d`: a single item write is `enveloped`, a transaction's item `older`.
+std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r, dialect d) {
   auto p = std::make_unique<service::write_plan>();
   p->op = op;
   p->t = &t;
-  p->ex = std::make_unique<exprs>(r);
+  p->ex = std::make_unique<exprs>(r, d);
   if (op == write_op::put) {
     const json* item = member(r, "Item");
     if (!item) missing("item");
     p->item = *item;
-    normalise_item(p->item);
+    normalise_item(p->item, d);
     p->key = item_key(t, p->item);
     check_index_keys(t, p->item);
     check_item_size(p->item);
@@ -223,7 +224,7 @@ std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
   } else {
     json* key = r.contains("Key") && !r["Key"].is_null() ? &r["Key"] : nullptr;
     if (!key) missing("key");
-    p->key = exact_key(t, *key);
+    p->key = exact_key(t, *key, d);
     p->key_json = *key;
   }
   if (op == write_op::check) {
@@ -231,7 +232,7 @@ std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r) {
     if (!c) missing("conditionExpression");
     p->cond = parse_condition(*c, "ConditionExpression", p->ex->scope);
   } else {
-    p->cond = write_condition(r, *p->ex);
+    p->cond = write_condition(r, *p->ex, d);
   }
   if (op == write_op::update) {
     not_both(r, "AttributeUpdates", "UpdateExpression");
@@ -288,7 +289,7 @@ bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
       json base = stored ? *stored : p.key_json;
       json next = p.legacy_updates.is_object() ? apply_legacy_updates(*p.t, base, p.legacy_updates)
                                                : apply_update(base, p.actions);
-      normalise_item(next);
+      normalise_item(next, dialect::current);  // values checked already: this normalises
       check_index_keys(*p.t, next);
       check_item_size(next);
       // An update that only removes (REMOVE, DELETE from a set, AttributeUpdates' DELETE) does
@@ -330,7 +331,7 @@ json service::put_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
-  auto p = plan::make(write_op::put, t, req);
+  auto p = plan::make(write_op::put, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.put");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
@@ -345,7 +346,7 @@ json service::update_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
   table_info& t = table(name);
-  auto p = plan::make(write_op::update, t, req);
+  auto p = plan::make(write_op::update, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.update");
   json out = json::object();
   std::vector<doc_path> changed = action_paths(p->actions);
@@ -368,7 +369,7 @@ json service::delete_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   table_info& t = table(name);
-  auto p = plan::make(write_op::del, t, req);
+  auto p = plan::make(write_op::del, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.delete");
   json out = json::object();
   if (rv == "ALL_OLD" && p->old_item) out["Attributes"] = *p->old_item;
@@ -381,13 +382,13 @@ json service::delete_item(json req) {
 std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& proj, const table_info*& t,
                                              std::size_t* size) {
   std::string name = table_name(req);
-  exprs e(req);
+  exprs e(req, dialect::current);
   proj = projection(req, e);
   optional_bool(req, "ConsistentRead");
   if (!req.contains("Key") || req["Key"].is_null()) missing("key");
   e.scope.check_all_used();
   t = &table(name);
-  encoded_key k = exact_key(*t, req["Key"]);
+  encoded_key k = exact_key(*t, req["Key"], dialect::current);
   std::size_t bytes = 0;
   auto text = store_.get(t->id, k.pk, k.sk, &bytes);
   consume(name, "GetItem", read_units(bytes, req.value("ConsistentRead", false)));
@@ -466,7 +467,7 @@ json service::transact_write_items(json req) {
     table_info& t = table(name);
     std::unique_ptr<write_plan> p;
     try {
-      p = plan::make(op, t, r);
+      p = plan::make(op, t, r, dialect::older);
     } catch (const aws_error& e) {
       // A key of the wrong type cancels the transaction with that item's reason (an empty key
       // value, like any other invalid input, refuses the whole request).
@@ -559,11 +560,11 @@ json service::transact_get_items(json req) {
     if (!entry.contains("Get")) throw aws_error::validation("TransactItems can only contain Get");
     json& g = entry["Get"];
     table_info& t = table(table_name(g));
-    keep.push_back(std::make_unique<exprs>(g));
+    keep.push_back(std::make_unique<exprs>(g, dialect::older));
     std::vector<doc_path> proj = projection(g, *keep.back());
     keep.back()->scope.check_all_used();
     if (!g.contains("Key")) missing("transactItems.member.get.key");
-    gets.emplace_back(&t, exact_key(t, g["Key"]), std::move(proj));
+    gets.emplace_back(&t, exact_key(t, g["Key"], dialect::older), std::move(proj));
   }
   for (auto& [t, k, proj] : gets) {
     std::size_t size = 0;

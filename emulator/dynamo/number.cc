@@ -1,6 +1,7 @@
 #include "emulator/dynamo/number.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "emulator/core/error.h"
 
@@ -12,8 +13,11 @@ constexpr int max_exp = 126;   // 0.999… × 10^126 = 9.99…E+125
 constexpr int min_exp = -129;  // 0.1 × 10^-129 = 1E-130
 constexpr const char* too_many_digits = "Attempting to store more than 38 significant digits in a Number";
 
-[[noreturn]] void bad_syntax(std::string_view text) {
-  // AWS's wording for numbers it cannot parse (2026: the value is echoed after the colon).
+[[noreturn]] void bad_syntax(std::string_view text, number::reader r) {
+  // AWS's wording for numbers it cannot parse (2026: the value is echoed after the colon, but
+  // the older reader leaves off the colon for an empty one).
+  if (text.empty() && r == number::reader::older)
+    throw aws_error::validation("The parameter cannot be converted to a numeric value");
   throw aws_error::validation("The parameter cannot be converted to a numeric value: " + std::string(text));
 }
 
@@ -26,7 +30,7 @@ std::strong_ordering cmp_magnitude(const std::string& ad, int ae, const std::str
 
 }  // namespace
 
-number number::parse(std::string_view s) {
+number number::parse(std::string_view s, reader r) {
   number n;
   std::size_t i = 0;
   if (i < s.size() && s[i] == '-') n.negative_ = true, ++i;
@@ -43,21 +47,21 @@ number number::parse(std::string_view s) {
       break;
     }
   }
-  if (all.empty() || i == start) bad_syntax(s);
+  if (all.empty() || i == start) bad_syntax(s, r);
   if (point < 0) point = int(all.size());
   long long e10 = 0;
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     bool eneg = false;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) eneg = s[i] == '-', ++i;
-    if (i == s.size()) bad_syntax(s);
+    if (i == s.size()) bad_syntax(s, r);
     for (; i < s.size(); ++i) {
-      if (s[i] < '0' || s[i] > '9') bad_syntax(s);
-      if (e10 < 100000) e10 = e10 * 10 + (s[i] - '0');
+      if (s[i] < '0' || s[i] > '9') bad_syntax(s, r);
+      if (e10 < 100000000000LL) e10 = e10 * 10 + (s[i] - '0');
     }
     if (eneg) e10 = -e10;
   }
-  if (i != s.size()) bad_syntax(s);
+  if (i != s.size()) bad_syntax(s, r);
   // Strip leading zeros (moving the point) and trailing zeros.
   std::size_t lead = all.find_first_not_of('0');
   if (lead == std::string::npos) return number{};  // zero, whatever its sign
@@ -65,6 +69,9 @@ number number::parse(std::string_view s) {
   n.digits_ = all.substr(lead, trail - lead + 1);
   long long exp = (long long)point - (long long)lead + e10;
   if (n.digits_.size() > max_digits) throw aws_error::validation(too_many_digits);
+  // BigDecimal keeps the exponent as an int: one that fits but whose magnitude does not wraps
+  // negative.
+  if (r == reader::older && e10 <= INT32_MAX && e10 >= INT32_MIN && exp > INT32_MAX) exp = min_exp - 1;
   if (exp > max_exp + 1 || exp < min_exp - 1) exp = exp > 0 ? max_exp + 1 : min_exp - 1;
   n.exp_ = int(exp);
   n.check_range();

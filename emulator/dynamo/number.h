@@ -4,6 +4,7 @@
 #pragma once
 
 #include <compare>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,10 +14,15 @@ class number {
  public:
   number() = default;  // zero
 
+  // How DynamoDB's older value checker (BatchWriteItem, transactions, Scan) differs: it reads
+  // a number as Java's BigDecimal does, so an empty string is refused without echoing it and
+  // a magnitude past 2^31 - 1 wraps to an underflow (1e2147483647).
+  enum class reader : std::uint8_t { current, older };
+
   // Parses DynamoDB's number syntax: optional '-', digits with an optional '.', an optional
   // exponent. Throws aws_error ValidationException with AWS's wording for bad syntax, more than
   // 38 significant digits, overflow and underflow.
-  static number parse(std::string_view text);
+  static number parse(std::string_view text, reader r = reader::current);
 
   std::string to_string() const;
   bool is_zero() const { return digits_.empty(); }

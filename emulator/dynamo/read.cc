@@ -318,11 +318,11 @@ std::string service::scan_wire(json req) {
 namespace {
 
 // FilterExpression, or the legacy QueryFilter/ScanFilter (`legacy`, `legacy_wire` in messages).
-std::optional<expr_node> filter_of(json& req, exprs& e, const char* legacy, const char* legacy_wire) {
+std::optional<expr_node> filter_of(json& req, exprs& e, const char* legacy, const char* legacy_wire, dialect d) {
   not_both(req, legacy, "FilterExpression");
   if (auto f = optional_string(req, "FilterExpression")) return parse_condition(*f, "FilterExpression", e.scope);
   if (req.contains(legacy) && !req[legacy].is_null())
-    return legacy_conditions(req[legacy], req.value("ConditionalOperator", "AND"), legacy_wire);
+    return legacy_conditions(req[legacy], req.value("ConditionalOperator", "AND"), legacy_wire, d);
   return std::nullopt;
 }
 
@@ -337,12 +337,12 @@ const index_info* index_of(const table_info& t, const std::optional<std::string>
 }
 
 // ExclusiveStartKey, normalised, or null when absent.
-json* start_key(json& req) {
+json* start_key(json& req, dialect d) {
   if (!req.contains("ExclusiveStartKey") || req["ExclusiveStartKey"].is_null()) return nullptr;
   json& esk = req["ExclusiveStartKey"];
   if (!esk.is_object())
     throw aws_error::serialization("Unexpected value type in payload: ExclusiveStartKey must be a map");
-  for (auto& [k, v] : esk.items()) normalise_value(v, 1);
+  for (auto& [k, v] : esk.items()) normalise_value(v, 1, d);
   return &esk;
 }
 
@@ -362,7 +362,7 @@ service::page new_page(bool raw, std::string select, bool consistent, const tabl
 
 service::page service::query_page(json& req, bool raw) {
   std::string name = table_name(req);
-  exprs e(req);
+  exprs e(req, dialect::current);
   auto index_name = optional_string(req, "IndexName");
   not_both(req, "KeyConditions", "KeyConditionExpression");
   not_both(req, "QueryFilter", "FilterExpression");  // before the key condition's errors, as AWS checks
@@ -370,11 +370,11 @@ service::page service::query_page(json& req, bool raw) {
   if (auto k = optional_string(req, "KeyConditionExpression"))
     key_expr = parse_condition(*k, "KeyConditionExpression", e.scope);
   else if (req.contains("KeyConditions") && !req["KeyConditions"].is_null())
-    key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions");
+    key_expr = legacy_conditions(req["KeyConditions"], "AND", "keyConditions", dialect::current);
   if (!key_expr)
     throw aws_error::validation(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
-  std::optional<expr_node> filter = filter_of(req, e, "QueryFilter", "queryFilter");
+  std::optional<expr_node> filter = filter_of(req, e, "QueryFilter", "queryFilter", dialect::current);
   std::vector<doc_path> proj = projection(req, e);
   std::string select = select_member(req, !proj.empty(), index_name.has_value(), true);
   int limit = limit_member(req);
@@ -414,7 +414,7 @@ service::page service::query_page(json& req, bool raw) {
   // ExclusiveStartKey: the table key, plus the index key for index queries.
   std::optional<std::string> after_sk;
   std::optional<store::index_pos> after_ix;
-  if (json* start = start_key(req)) {
+  if (json* start = start_key(req, dialect::current)) {
     json& esk = *start;
     check_start_key_size(esk, t, ix, "The provided starting key is invalid");
     std::string tpk = start_part(esk, t.hash), tsk = t.range ? start_part(esk, *t.range) : "";
@@ -445,9 +445,9 @@ service::page service::query_page(json& req, bool raw) {
 
 service::page service::scan_page(json& req, bool raw) {
   std::string name = table_name(req);
-  exprs e(req);
+  exprs e(req, dialect::older);
   auto index_name = optional_string(req, "IndexName");
-  std::optional<expr_node> filter = filter_of(req, e, "ScanFilter", "scanFilter");
+  std::optional<expr_node> filter = filter_of(req, e, "ScanFilter", "scanFilter", dialect::older);
   std::vector<doc_path> proj = projection(req, e);
   std::string select = select_member(req, !proj.empty(), index_name.has_value(), false);
   int limit = limit_member(req);
@@ -485,7 +485,7 @@ service::page service::scan_page(json& req, bool raw) {
   check_select_on_index(select, ix);
   std::optional<std::pair<std::string, std::string>> after;
   std::optional<std::vector<std::string>> after_ix;
-  if (json* start = start_key(req)) {
+  if (json* start = start_key(req, dialect::older)) {
     json& esk = *start;
     check_start_key_size(
         esk, t, ix,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <vector>
 
 #include "emulator/core/error.h"
 #include "emulator/core/text.h"
@@ -43,7 +44,33 @@ const std::string& type_of(const json& av) {
   return none;
 }
 
-void normalise_value(json& av, int depth) {
+namespace {
+
+// The message of a duplicate set member, in the layer's words. The current layer sorts the
+// members in byte order until the first repeat, then lists the repeat and the rest as sent,
+// quoted (the binary form with no space after the comma); it names no members of a number set.
+[[noreturn]] void duplicates(const std::string& t, const json& v, std::size_t repeat,
+                             const std::vector<std::string>& canon, dialect d) {
+  const char* of_type = t == "BS" ? "of type BS" : "";  // no space before it, as AWS writes it
+  if (d == dialect::older) {
+    if (t == "NS") throw aws_error::validation("Input collection contains duplicates");
+    std::string listed;
+    for (const auto& e : v) listed += (listed.empty() ? "" : ", ") + e.get<std::string>();
+    invalid("Input collection [" + listed + "]" + of_type + " contains duplicates.");
+  }
+  if (t == "NS") invalid("Input collection contains duplicates.");
+  std::vector<std::size_t> order(repeat);
+  for (std::size_t i = 0; i < repeat; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return canon[a] < canon[b]; });
+  // (The first `repeat` members are distinct: the sorted set built until the repeat.)
+  for (std::size_t i = repeat; i < v.size(); ++i) order.push_back(i);
+  std::string listed;
+  for (std::size_t i : order)
+    listed += (listed.empty() ? "\"" : t == "BS" ? ",\"" : ", \"") + v[i].get<std::string>() + "\"";
+  invalid("Input collection [" + listed + "]" + of_type + " contains duplicates.");
+}
+
+void check_value(json& av, int depth, dialect d) {
   if (!av.is_object())
     throw aws_error::serialization("Unexpected value type in payload: an AttributeValue must be an object");
   if (av.empty())
@@ -56,11 +83,12 @@ void normalise_value(json& av, int depth) {
   const std::string& t = type_of(av);
   if (t.empty()) throw aws_error::serialization("Unknown AttributeValue type: " + av.begin().key());
   json& v = av.begin().value();
+  auto reader = d == dialect::older ? number::reader::older : number::reader::current;
   if (t == "S") {
     require_string(v, "S");
   } else if (t == "N") {
     require_string(v, "N");
-    v = number::parse(v.get_ref<const std::string&>()).to_string();
+    v = number::parse(v.get_ref<const std::string&>(), reader).to_string();
   } else if (t == "B") {
     decoded_blob(v);
   } else if (t == "BOOL") {
@@ -70,41 +98,51 @@ void normalise_value(json& av, int depth) {
     if (!v.get<bool>()) invalid("Null attribute value types must have the value of true");
   } else if (t == "M") {
     if (!v.is_object()) throw aws_error::serialization("Unexpected value type in payload: M must be an object");
-    for (auto& [k, e] : v.items()) normalise_value(e, depth + 1);
+    for (auto& [k, e] : v.items()) check_value(e, depth + 1, d);
   } else if (t == "L") {
     if (!v.is_array()) throw aws_error::serialization("Unexpected value type in payload: L must be a list");
-    for (auto& e : v) normalise_value(e, depth + 1);
+    for (auto& e : v) check_value(e, depth + 1, d);
   } else {  // SS, NS, BS
     if (!v.is_array()) throw aws_error::serialization("Unexpected value type in payload: " + t + " must be a list");
     if (v.empty()) invalid(t == "BS" ? "Binary sets should not be empty" : "An " + set_name(t) + " may not be empty");
+    std::vector<std::string> canon;
     std::set<std::string> seen;
-    std::string listed;
-    bool dup = false;
+    std::size_t repeat = v.size();
+    canon.reserve(v.size());
     for (auto& e : v) {
       require_string(e, t.c_str());
-      std::string canon;
       if (t == "NS") {
-        e = number::parse(e.get_ref<const std::string&>()).to_string();
-        canon = e.get<std::string>();
+        e = number::parse(e.get_ref<const std::string&>(), reader).to_string();
+        canon.push_back(e.get<std::string>());
       } else if (t == "BS") {
-        canon = decoded_blob(e);
+        canon.push_back(decoded_blob(e));
       } else {
-        canon = e.get<std::string>();
+        canon.push_back(e.get<std::string>());
       }
-      listed += (listed.empty() ? "" : ", ") + e.get<std::string>();
-      dup |= !seen.insert(canon).second;
+      if (!seen.insert(canon.back()).second && repeat == v.size()) repeat = canon.size() - 1;
     }
-    // The binary form names its type, with no space before it (as AWS writes it).
-    if (dup) invalid("Input collection [" + listed + "]" + (t == "BS" ? "of type BS" : "") + " contains duplicates.");
+    if (repeat != v.size()) duplicates(t, v, repeat, canon, d);
   }
 }
 
-void normalise_item(json& item) {
+}  // namespace
+
+void normalise_value(json& av, int depth, dialect d) {
+  if (d != dialect::enveloped) return check_value(av, depth, d);
+  try {
+    check_value(av, depth, d);
+  } catch (const aws_error& e) {
+    if (e.type() != "ValidationException") throw;
+    throw aws_error::validation("1 validation error detected: " + e.message());
+  }
+}
+
+void normalise_item(json& item, dialect d) {
   if (!item.is_object())
     throw aws_error::serialization("Unexpected value type in payload: an item must be a map of attribute values");
   for (auto& [k, v] : item.items()) {
     if (k.empty()) invalid("An AttributeValue may not contain an empty attribute name");
-    normalise_value(v, 1);
+    normalise_value(v, 1, d);
   }
 }
 

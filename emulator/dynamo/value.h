@@ -3,6 +3,7 @@
 // normalised, sets checked), so everything after that may assume well-formed values.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -20,11 +21,21 @@ inline constexpr std::size_t max_item_bytes = 400 * 1024;
 // The value's type tag: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
 const std::string& type_of(const json& av);
 
-// Validates one attribute value and normalises it in place (numbers, number sets). `what`
-// names the value in messages. Throws ValidationException / SerializationException.
-void normalise_value(json& av, int depth = 0);
+// DynamoDB checks request values in one of two layers, and the operation decides which, and so
+// how a bad value is worded (AWS captures of 2026-10-09):
+//   older      BatchWriteItem, TransactWriteItems, TransactGetItems, Scan: numbers read as
+//              Java's BigDecimal, duplicate set members listed as sent, an expression value's
+//              error wrapped in "ExpressionAttributeValues contains invalid value: … for key :k";
+//   current    GetItem, BatchGetItem, Query: duplicates listed quoted in byte order, no wrapper;
+//   enveloped  PutItem, UpdateItem, DeleteItem: the current layer inside the
+//              "1 validation error detected: " envelope, as are some request checks.
+enum class dialect : std::uint8_t { older, current, enveloped };
+
+// Validates one attribute value and normalises it in place (numbers, number sets). Throws
+// ValidationException / SerializationException, worded in `d`.
+void normalise_value(json& av, int depth, dialect d);
 // Every attribute of an item (a JSON object of attribute values).
-void normalise_item(json& item);
+void normalise_item(json& item, dialect d);
 
 // DynamoDB's size accounting (names + values), used for the 400 KB limit and 1 MB pages.
 std::size_t value_size(const json& av);

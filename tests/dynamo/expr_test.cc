@@ -15,7 +15,7 @@ struct ctx {
   json names = json::object(), values = json::object();
   expr_scope scope;
   ctx(json n, json v) : names(std::move(n)), values(std::move(v)) {
-    for (auto& [k, x] : values.items()) normalise_value(x);
+    for (auto& [k, x] : values.items()) normalise_value(x, 1, emu::dynamo::dialect::current);
     if (!names.empty()) scope.names = &names;
     if (!values.empty()) scope.values = &values;
   }

@@ -78,18 +78,40 @@ TEST_CASE("key bytes sort as the numbers do") {
 }
 
 TEST_CASE("attribute values are validated") {
-  auto bad = [](const char* text) {
+  using emu::dynamo::dialect;
+  auto bad = [](const char* text, dialect d = dialect::current) {
     json v = json::parse(text);
-    return error_of([&] { emu::dynamo::normalise_value(v); });
+    return error_of([&] { emu::dynamo::normalise_value(v, 0, d); });
   };
   CHECK(bad(R"({})").find("Supplied AttributeValue is empty") != std::string::npos);
   CHECK(bad(R"({"S": "a", "N": "1"})").find("more than one datatypes") != std::string::npos);
   CHECK(bad(R"({"N": 1})").rfind("SerializationException", 0) == 0);
   CHECK(bad(R"({"SS": []})") ==
         "ValidationException: One or more parameter values were invalid: An string set  may not be empty");
-  CHECK(bad(R"({"SS": ["a", "a"]})") ==
-        "ValidationException: One or more parameter values were invalid: Input collection [a, a] contains duplicates.");
-  CHECK(bad(R"({"NS": ["1", "1.0"]})").find("contains duplicates") != std::string::npos);
+  // Duplicate members, in each layer's words: the current one sorts until the first repeat and
+  // quotes; the older one lists as sent.
+  const std::string invalid = "ValidationException: One or more parameter values were invalid: ";
+  CHECK(bad(R"({"SS": ["b", "a", "b", "0"]})") ==
+        invalid + R"(Input collection ["a", "b", "b", "0"] contains duplicates.)");
+  CHECK(bad(R"({"BS": ["/w==", "AA==", "AA=="]})") ==
+        invalid + R"(Input collection ["AA==","/w==","AA=="]of type BS contains duplicates.)");
+  CHECK(bad(R"({"NS": ["1", "1.0"]})") == invalid + "Input collection contains duplicates.");
+  CHECK(bad(R"({"SS": ["b", "a", "b"]})", dialect::older) ==
+        invalid + "Input collection [b, a, b] contains duplicates.");
+  CHECK(bad(R"({"BS": ["/w==", "AA==", "AA=="]})", dialect::older) ==
+        invalid + "Input collection [/w==, AA==, AA==]of type BS contains duplicates.");
+  CHECK(bad(R"({"NS": ["2", "1", "2"]})", dialect::older) ==
+        "ValidationException: Input collection contains duplicates");
+  CHECK(bad(R"({"SS": ["a", "a"]})", dialect::enveloped) ==
+        "ValidationException: 1 validation error detected: One or more parameter values were invalid: Input collection "
+        "[\"a\", \"a\"] contains duplicates.");
+  // Numbers: the older layer reads as BigDecimal does.
+  const std::string nan = "ValidationException: The parameter cannot be converted to a numeric value";
+  CHECK(bad(R"({"N": ""})") == nan + ": ");
+  CHECK(bad(R"({"N": ""})", dialect::older) == nan);
+  CHECK(bad(R"({"N": "1e2147483647"})").find("Number overflow") != std::string::npos);
+  CHECK(bad(R"({"N": "1e2147483647"})", dialect::older).find("Number underflow") != std::string::npos);
+  CHECK(bad(R"({"N": "1e2147483648"})", dialect::older).find("Number overflow") != std::string::npos);
   CHECK(bad(R"({"NULL": false})").find("Null attribute value types must have the value of true") != std::string::npos);
   CHECK(bad(R"({"B": "***"})").rfind("SerializationException", 0) == 0);
   CHECK(bad(R"({"X": "1"})").rfind("SerializationException", 0) == 0);
@@ -97,7 +119,7 @@ TEST_CASE("attribute values are validated") {
   for (int i = 0; i < 40; ++i) deep = R"({"L": [)" + deep + "]}";
   CHECK(bad(deep.c_str()).find("Nesting Levels have exceeded supported limits") != std::string::npos);
   json ok = json::parse(R"({"M": {"n": {"N": "1.50"}, "s": {"NS": ["2.0", "1"]}}})");
-  emu::dynamo::normalise_value(ok);
+  emu::dynamo::normalise_value(ok, 0, dialect::current);
   CHECK(ok.dump() == R"({"M":{"n":{"N":"1.5"},"s":{"NS":["2","1"]}}})");
 }
 
