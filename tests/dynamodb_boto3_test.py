@@ -470,6 +470,30 @@ def messages(raw):
              "ExpressionAttributeValues contains invalid value: " + older + " for key :t")]:
         e = expect_error("ValidationException", fn, **kw)
         assert e.response["Error"]["Message"] == text, (kw, e.response["Error"]["Message"])
+    # Key condition operands: one no key type could satisfy is an expression error naming the
+    # operator as written; a key type that is not the attribute's fails the schema check.
+    operand = ("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
+               "function: %s, operand type: %s")
+    schema = "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    p = {":p": {"S": "q"}}
+    for kce, values, text in [
+            ("pk = :p AND begins_with(sk, :v)", {**p, ":v": {"N": "1"}}, operand % ("begins_with", "N")),
+            ("pk = :p AND sk < :v", {**p, ":v": {"BOOL": True}}, operand % ("<", "BOOL")),
+            ("pk = :p AND :v >= sk", {**p, ":v": {"BOOL": True}}, operand % (">=", "BOOL")),
+            ("pk = :p AND sk BETWEEN :a AND :b", {**p, ":a": {"BOOL": False}, ":b": {"BOOL": True}},
+             operand % ("BETWEEN", "BOOL")),
+            ("pk = :p AND sk = :v", {**p, ":v": {"BOOL": True}}, schema),
+            ("pk = :p AND sk > :a AND sk < :b", {**p, ":a": {"N": "1"}, ":b": {"N": "5"}},
+             "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"),
+            ("pk = :p AND sk > :a AND extra = :b", {**p, ":a": {"N": "1"}, ":b": {"N": "5"}},
+             "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)")]:
+        e = expect_error("ValidationException", raw.query, TableName="Orders", KeyConditionExpression=kce,
+                         ExpressionAttributeValues=values)
+        assert e.response["Error"]["Message"] == text, (kce, e.response["Error"]["Message"])
+    e = expect_error("ValidationException", raw.query, TableName="Absent", Select="BOGUS", ConditionalOperator="XOR",
+                     KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+                     QueryFilter={"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}})
+    assert e.response["Error"]["Message"] == "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
     # Query still words them bare.
     e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
                      ExpressionAttributeValues={})

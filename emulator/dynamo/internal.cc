@@ -236,6 +236,17 @@ exprs::exprs(const json& req, dialect d) {
         "1 validation error detected: ExpressionAttributeNames can only be specified when using expressions");
 }
 
+std::string conditional_operator(const json& req) {
+  const json* op = member(req, "ConditionalOperator");
+  if (!op) return "AND";
+  if (!op->is_string())
+    throw aws_error::serialization("Unexpected value type in payload: ConditionalOperator must be a string");
+  const std::string& v = op->get_ref<const std::string&>();
+  if (v != "AND" && v != "OR")
+    throw aws_error::validation("Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]");
+  return v;
+}
+
 void not_both(const json& req, const char* legacy, const char* expression) {
   if (member(req, legacy) && member(req, expression))
     throw aws_error::validation(
@@ -395,10 +406,9 @@ std::optional<expr_node> write_condition(json& req, exprs& e, dialect d) {
     return parse_condition(*c, "ConditionExpression", e.scope);
   }
   if (!req.contains("Expected") || req["Expected"].is_null()) return std::nullopt;
-  if (d != dialect::enveloped)
-    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected", d);
+  if (d != dialect::enveloped) return legacy_conditions(req["Expected"], conditional_operator(req), "expected", d);
   try {
-    return legacy_conditions(req["Expected"], req.value("ConditionalOperator", "AND"), "expected", d);
+    return legacy_conditions(req["Expected"], conditional_operator(req), "expected", d);
   } catch (const aws_error& err) {
     // Every malformed Expected condition ("One or more parameter values were invalid: …").
     if (err.type() != "ValidationException" || err.message().rfind("1 validation error", 0) == 0) throw;

@@ -70,6 +70,9 @@ std::optional<expr_node> legacy_conditions(json& conds, const std::string& condi
 
 // "Can not use both expression and non-expression parameters in the same request: …"
 void not_both(const json& req, const char* legacy, const char* expression);
+// ConditionalOperator: AND (the default) or OR. DynamoDB refuses anything else before it looks
+// at the table or the other members, in its own odd words.
+std::string conditional_operator(const json& req);
 
 inline std::int64_t epoch_ms(instant t) { return t.time_since_epoch().count(); }
 

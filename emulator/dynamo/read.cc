@@ -35,6 +35,16 @@ void flatten_and(const expr_node& n, std::vector<const expr_node*>& out) {
   }
 }
 
+// An ordering operand no key type could satisfy (a boolean, a list, …) is an expression error
+// naming the operator as written; one of a key type that is not the attribute's fails the
+// schema check later.
+void check_ordering_operand(const std::string& op, const json* v) {
+  const std::string& t = type_of(*v);
+  if (t != "S" && t != "N" && t != "B")
+    kce("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: " + op +
+        ", operand type: " + t);
+}
+
 key_cond leaf(const expr_node& n) {
   key_cond c;
   auto attr_of = [&](const expr_node& x) -> std::string {
@@ -60,12 +70,15 @@ key_cond leaf(const expr_node& n) {
       } else {
         kce("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition");
       }
+      if (n.op != "=") check_ordering_operand(n.op, c.a);
       return c;
     }
     case expr_node::kind::between: {
       std::string a = attr_of(n.kids[0]);
       if (a.empty() || !val_of(n.kids[1]) || !val_of(n.kids[2]))
         kce("Invalid KeyConditionExpression: Incorrect operand type for BETWEEN");
+      check_ordering_operand("BETWEEN", val_of(n.kids[1]));
+      check_ordering_operand("BETWEEN", val_of(n.kids[2]));
       return {a, "BETWEEN", val_of(n.kids[1]), val_of(n.kids[2])};
     }
     case expr_node::kind::begins_with: {
@@ -322,7 +335,7 @@ std::optional<expr_node> filter_of(json& req, exprs& e, const char* legacy, cons
   not_both(req, legacy, "FilterExpression");
   if (auto f = optional_string(req, "FilterExpression")) return parse_condition(*f, "FilterExpression", e.scope);
   if (req.contains(legacy) && !req[legacy].is_null())
-    return legacy_conditions(req[legacy], req.value("ConditionalOperator", "AND"), legacy_wire, d);
+    return legacy_conditions(req[legacy], conditional_operator(req), legacy_wire, d);
   return std::nullopt;
 }
 
@@ -362,6 +375,7 @@ service::page new_page(bool raw, std::string select, bool consistent, const tabl
 
 service::page service::query_page(json& req, bool raw) {
   std::string name = table_name(req);
+  conditional_operator(req);
   exprs e(req, dialect::current);
   auto index_name = optional_string(req, "IndexName");
   not_both(req, "KeyConditions", "KeyConditionExpression");
@@ -390,16 +404,22 @@ service::page service::query_page(json& req, bool raw) {
 
   std::vector<const expr_node*> leaves;
   flatten_and(*key_expr, leaves);
-  if (leaves.size() > 2) kce("Conditions can be of length 1 or 2 only");
-  std::optional<key_cond> hash_c, range_c;
+  std::vector<key_cond> conds;
+  std::set<std::string> named;
   for (const expr_node* n : leaves) {
-    key_cond c = leaf(*n);
+    conds.push_back(leaf(*n));
+    if (!named.insert(conds.back().attr).second)
+      kce("Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key");
+  }
+  if (conds.size() > 2)
+    kce("The number of query conditions (" + std::to_string(conds.size()) +
+        ") exceeds the number of key attributes defined in the schema (" + std::string(rk ? "2" : "1") + ")");
+  std::optional<key_cond> hash_c, range_c;
+  for (const key_cond& c : conds) {
     if (c.attr == hk.name) {
-      if (hash_c) kce("KeyConditionExpressions must only contain one condition per key");
       if (c.op != "=") kce("Query key condition not supported");
       hash_c = c;
     } else if (rk && c.attr == rk->name) {
-      if (range_c) kce("KeyConditionExpressions must only contain one condition per key");
       range_c = c;
     } else {
       kce("Query key condition not supported");  // an attribute that is not a key of the table or index read
@@ -445,6 +465,7 @@ service::page service::query_page(json& req, bool raw) {
 
 service::page service::scan_page(json& req, bool raw) {
   std::string name = table_name(req);
+  conditional_operator(req);
   exprs e(req, dialect::older);
   auto index_name = optional_string(req, "IndexName");
   std::optional<expr_node> filter = filter_of(req, e, "ScanFilter", "scanFilter", dialect::older);
