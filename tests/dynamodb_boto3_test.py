@@ -2,6 +2,7 @@
 """The DynamoDB API of `bellyfed-emu serve` through real clients: Debian's boto3 (1.26, which
 verifies x-amz-crc32) and AWS CLI (2.9). Every operation, its errors, pagination with the SDK's
 paginators, transactions, TTL, tags, and persistence across a restart with --data-dir."""
+import json
 import os
 import shutil
 import sys
@@ -494,6 +495,30 @@ def messages(raw):
                      KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
                      QueryFilter={"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}})
     assert e.response["Error"]["Message"] == "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
+    # Documents nest 32 levels (the attribute is the first): 31 wraps are stored, 32 refused in
+    # DynamoDB's words, in a PutItem and inside a transaction alike.
+    def deep(n):
+        v = {"S": "leaf"}
+        for _ in range(n):
+            v = {"M": {"n": v}}
+        return v
+    raw.put_item(TableName="Words", Item={"pk": {"S": "deep"}, "data": deep(31)})
+    got = raw.get_item(TableName="Words", Key={"pk": {"S": "deep"}})["Item"]["data"]
+    assert json.dumps(got) == json.dumps(deep(31))
+    for fn, kw in [(raw.put_item, {"TableName": "Words", "Item": {"pk": {"S": "deeper"}, "data": deep(32)}}),
+                   (raw.transact_write_items, {"TransactItems": [
+                       {"Put": {"TableName": "Words", "Item": {"pk": {"S": "deeper"}, "data": deep(32)}}}]})]:
+        e = expect_error("ValidationException", fn, **kw)
+        assert "Nesting Levels have exceeded supported limits" in e.response["Error"]["Message"], e.response
+    # Numbers: zero is range-checked by its written exponent, 1E125 comes back in full, and an
+    # update's finished item over 400 KB is worded as an update.
+    e = expect_error("ValidationException", raw.put_item, TableName="Words", Item={**item, "n": {"N": "0e126"}})
+    assert e.response["Error"]["Message"] == env + overflow, e.response
+    raw.put_item(TableName="Words", Item={"pk": {"S": "wide"}, "n": {"N": "1E125"}})
+    assert raw.get_item(TableName="Words", Key={"pk": {"S": "wide"}})["Item"]["n"] == {"N": "1" + "0" * 125}
+    e = expect_error("ValidationException", raw.update_item, TableName="Words", Key={"pk": {"S": "big"}},
+                     UpdateExpression="SET p = :p", ExpressionAttributeValues={":p": {"S": "x" * 409600}})
+    assert e.response["Error"]["Message"] == "Item size to update has exceeded the maximum allowed size", e.response
     # Query still words them bare.
     e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
                      ExpressionAttributeValues={})

@@ -144,8 +144,10 @@ json key_of(const table_info& t, const json& item, const index_info* ix) {
   return k;
 }
 
-void check_item_size(const json& item) {
-  if (item_size(item) > max_item_bytes) throw aws_error::validation("Item size has exceeded the maximum allowed size");
+void check_item_size(const json& item, bool updated) {
+  if (item_size(item) > max_item_bytes)
+    throw aws_error::validation(updated ? "Item size to update has exceeded the maximum allowed size"
+                                        : "Item size has exceeded the maximum allowed size");
 }
 
 void check_index_keys(const table_info& t, const json& item) {

@@ -43,8 +43,9 @@ encoded_key item_key(const table_info& t, const json& item);
 encoded_key exact_key(const table_info& t, json& key, dialect d);
 // Only the key attributes of an item (of the table, plus an index's when given).
 json key_of(const table_info& t, const json& item, const index_info* ix = nullptr);
-// "Item size has exceeded the maximum allowed size" (400 KB).
-void check_item_size(const json& item);
+// "Item size has exceeded the maximum allowed size" (400 KB); an update's finished item is
+// "Item size to update has exceeded …".
+void check_item_size(const json& item, bool updated = false);
 // Checks the index key attributes an item carries have the declared types.
 void check_index_keys(const table_info& t, const json& item);
 

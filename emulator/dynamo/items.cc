@@ -291,7 +291,7 @@ bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
                                                : apply_update(base, p.actions);
       normalise_item(next, dialect::current);  // values checked already: this normalises
       check_index_keys(*p.t, next);
-      check_item_size(next);
+      check_item_size(next, true);
       // An update that only removes (REMOVE, DELETE from a set, AttributeUpdates' DELETE) does
       // not create a missing item, as DynamoDB does; an empty update does create it.
       if (stored || !removes_only(p))

@@ -12,6 +12,10 @@ constexpr std::size_t max_digits = 38;
 constexpr int max_exp = 126;   // 0.999… × 10^126 = 9.99…E+125
 constexpr int min_exp = -129;  // 0.1 × 10^-129 = 1E-130
 constexpr const char* too_many_digits = "Attempting to store more than 38 significant digits in a Number";
+constexpr const char* overflow =
+    "Number overflow. Attempting to store a number with magnitude larger than supported range";
+constexpr const char* underflow =
+    "Number underflow. Attempting to store a number with magnitude smaller than supported range";
 
 [[noreturn]] void bad_syntax(std::string_view text, number::reader r) {
   // AWS's wording for numbers it cannot parse (2026: the value is echoed after the colon, but
@@ -55,16 +59,31 @@ number number::parse(std::string_view s, reader r) {
     bool eneg = false;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) eneg = s[i] == '-', ++i;
     if (i == s.size()) bad_syntax(s, r);
+    std::uint64_t full = 0;  // past a 64-bit integer DynamoDB cannot convert it at all
+    bool too_long = false;
     for (; i < s.size(); ++i) {
       if (s[i] < '0' || s[i] > '9') bad_syntax(s, r);
-      if (e10 < 100000000000LL) e10 = e10 * 10 + (s[i] - '0');
+      unsigned d = unsigned(s[i] - '0');
+      too_long = too_long || full > (std::uint64_t(INT64_MAX) - d) / 10;
+      if (!too_long) full = full * 10 + d;
+      // Past any magnitude that matters the exponent is kept at a bound, which still overflows
+      // or underflows.
+      if (e10 < 100000000000LL) e10 = e10 * 10 + d;
     }
+    if (too_long) bad_syntax(s, r);
     if (eneg) e10 = -e10;
   }
   if (i != s.size()) bad_syntax(s, r);
   // Strip leading zeros (moving the point) and trailing zeros.
   std::size_t lead = all.find_first_not_of('0');
-  if (lead == std::string::npos) return number{};  // zero, whatever its sign
+  if (lead == std::string::npos) {
+    // Zero, whatever its sign, range-checked by the exponent it is written with (BigDecimal's:
+    // 0.0e126 is 0E+125).
+    long long zexp = e10 - ((long long)all.size() - point);
+    if (zexp > max_exp - 1) throw aws_error::validation(overflow);
+    if (zexp < min_exp - 1) throw aws_error::validation(underflow);
+    return number{};
+  }
   std::size_t trail = all.find_last_not_of('0');
   n.digits_ = all.substr(lead, trail - lead + 1);
   long long exp = (long long)point - (long long)lead + e10;
@@ -78,39 +97,28 @@ number number::parse(std::string_view s, reader r) {
   return n;
 }
 
+std::size_t number::size_bytes() const {
+  std::size_t n = digits_.size();
+  std::size_t whole = exp_ <= 0 ? 0 : std::min(n, std::size_t(exp_));
+  return 1 + (whole + 1) / 2 + (n - whole + 1) / 2 + (negative_ ? 1 : 0);
+}
+
 void number::check_range() const {
   if (digits_.empty()) return;
-  if (exp_ > max_exp)
-    throw aws_error::validation(
-        "Number overflow. Attempting to store a number with magnitude larger than supported range");
-  if (exp_ < min_exp)
-    throw aws_error::validation(
-        "Number underflow. Attempting to store a number with magnitude smaller than supported range");
+  if (exp_ > max_exp) throw aws_error::validation(overflow);
+  if (exp_ < min_exp) throw aws_error::validation(underflow);
 }
 
 std::string number::to_string() const {
+  // Always the plain decimal, as DynamoDB answers: 1E125 comes back as 126 digits.
   if (digits_.empty()) return "0";
   std::string out = negative_ ? "-" : "";
   int n = int(digits_.size());
-  // Scientific notation only for extreme magnitudes: d.ddd E±x.
-  auto scientific = [&](const char* sign) {
-    out += digits_[0];
-    if (n > 1) {
-      out += '.';
-      out.append(digits_, 1, std::string::npos);
-    }
-    out += 'E';
-    out += sign;
-    out += std::to_string(exp_ - 1);
-    return out;
-  };
   if (exp_ <= 0) {
-    if (-exp_ + n > 60) return scientific("");
     out += "0.";  // 0.000ddd
     out.append(std::size_t(-exp_), '0');
     out += digits_;
   } else if (exp_ >= n) {
-    if (exp_ > 60) return scientific("+");
     out += digits_;
     out.append(std::size_t(exp_ - n), '0');
   } else {

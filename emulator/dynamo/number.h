@@ -36,8 +36,10 @@ class number {
 
   // Bytes whose memcmp order is the numeric order, for key columns.
   std::string key_bytes() const;
-  // DynamoDB's size accounting: about one byte per two significant digits, plus one.
-  std::size_t size_bytes() const { return (digits_.size() + 1) / 2 + 1; }
+  // DynamoDB's size accounting, as measured on AWS (the developer guide's "one byte per two
+  // significant digits plus one" is not it): one byte, plus half the significant digits before
+  // the point and half those after it, each rounded up, plus one for a minus sign.
+  std::size_t size_bytes() const;
 
  private:
   void check_range() const;

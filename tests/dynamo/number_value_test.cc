@@ -45,9 +45,23 @@ TEST_CASE("invalid numbers, precision and range give AWS's messages") {
         "ValidationException: Attempting to store more than 38 significant digits in a Number");
   CHECK(error_of([] { number::parse("1E126"); }).find("Number overflow") != std::string::npos);
   CHECK(error_of([] { number::parse("1E-131"); }).find("Number underflow") != std::string::npos);
-  // Extreme magnitudes come back in scientific notation, and parse back to the same number.
-  CHECK(norm("9.9999999999999999999999999999999999999E+125") == "9.9999999999999999999999999999999999999E+125");
-  CHECK(number::parse("1E-130").to_string() == "1E-130");
+  // Extreme magnitudes come back as plain decimals, and parse back to the same number.
+  CHECK(norm("1E125") == "1" + std::string(125, '0'));
+  CHECK(norm("9.9999999999999999999999999999999999999E+125") ==
+        "99999999999999999999999999999999999999" + std::string(88, '0'));
+  CHECK(norm(norm("9.9999999999999999999999999999999999999E+125").c_str()) ==
+        norm("9.9999999999999999999999999999999999999E+125"));
+  CHECK(number::parse("1E-130").to_string() == "0." + std::string(129, '0') + "1");
+  CHECK(number::parse(number::parse("1E-130").to_string()) == number::parse("1E-130"));
+  // Zero is range-checked by the exponent it is written with; an exponent past a 64-bit integer
+  // cannot be converted at all.
+  CHECK(norm("0e125") == "0");
+  CHECK(norm("0.0e126") == "0");
+  CHECK(error_of([] { number::parse("0e126"); }).find("Number overflow") != std::string::npos);
+  CHECK(error_of([] { number::parse("0e-131"); }).find("Number underflow") != std::string::npos);
+  CHECK(error_of([] { number::parse("1e9223372036854775807"); }).find("Number overflow") != std::string::npos);
+  CHECK(error_of([] { number::parse("1e9223372036854775808"); }) ==
+        "ValidationException: The parameter cannot be converted to a numeric value: 1e9223372036854775808");
   // Trailing zeros do not count as significant digits.
   CHECK(norm("1000000000000000000000000000000000000000000") == "1000000000000000000000000000000000000000000");
 }
@@ -133,7 +147,13 @@ TEST_CASE("equality, ordering and sizes follow DynamoDB") {
   CHECK(*compare(json{{"S", "z"}}, json{{"S", "é"}}) < 0);  // UTF-8 bytes compare unsigned
   CHECK_FALSE(compare(json{{"S", "1"}}, json{{"N", "1"}}).has_value());
   CHECK(emu::dynamo::item_size(json::parse(R"({"ab": {"S": "xyz"}})")) == 5);
+  // A number costs one byte plus half its significant digits on each side of the point, each
+  // rounded up, plus one if negative (AWS's measured figures).
   CHECK(emu::dynamo::value_size(json{{"N", "12345"}}) == 4);
+  CHECK(emu::dynamo::value_size(json{{"N", "123456"}}) == 4);
+  CHECK(emu::dynamo::value_size(json{{"N", "3.14159"}}) == 5);
+  CHECK(emu::dynamo::value_size(json{{"N", "1E125"}}) == 2);
+  CHECK(emu::dynamo::value_size(json{{"N", "-1"}}) == 3);
 }
 
 TEST_CASE("plain JSON converts to attribute values and back") {
