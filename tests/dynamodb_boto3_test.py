@@ -519,6 +519,41 @@ def messages(raw):
     e = expect_error("ValidationException", raw.update_item, TableName="Words", Key={"pk": {"S": "big"}},
                      UpdateExpression="SET p = :p", ExpressionAttributeValues={":p": {"S": "x" * 409600}})
     assert e.response["Error"]["Message"] == "Item size to update has exceeded the maximum allowed size", e.response
+    # Several member errors at once, joined in DynamoDB's member order: an UpdateItem with no Key,
+    # TransactWriteItems' token and enums (checked before any table is looked up).
+    rcc = ("Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum "
+           "value set: [INDEXES, TOTAL, NONE]")
+    no_key = "Value null at 'key' failed to satisfy constraint: Member must not be null"
+    e = expect_error("ValidationException", raw.update_item, TableName="", ReturnConsumedCapacity="BOGUS",
+                     UpdateExpression="SET a = :a", ExpressionAttributeValues={":a": {"S": "x"}})
+    assert e.response["Error"]["Message"] == (
+        "3 validation errors detected: " + rcc + "; Value '' at 'tableName' failed to satisfy constraint: Member "
+        "must have length greater than or equal to 1; " + no_key), e.response
+    e = expect_error("ValidationException", raw.update_item, TableName="Absent", ConditionalOperator="XOR",
+                     AttributeUpdates={"x": {"Action": "PUT", "Value": {"S": "1"}}},
+                     Expected={"a": {"Exists": False}, "b": {"Exists": False}})
+    assert e.response["Error"]["Message"] == (
+        "2 validation errors detected: Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member "
+        "must satisfy enum value set: [OR, AND]; " + no_key), e.response
+    put = {"Put": {"TableName": "Words", "Item": {"pk": {"S": "tx"}}}}
+    e = expect_error("ValidationException", raw.transact_write_items, TransactItems=[put], ClientRequestToken="x" * 37,
+                     ReturnConsumedCapacity="BOGUS", ReturnItemCollectionMetrics="NOPE")
+    assert e.response["Error"]["Message"] == (
+        "3 validation errors detected: Value '" + "x" * 37 + "' at 'clientRequestToken' failed to satisfy "
+        "constraint: Member must have length less than or equal to 36; " + rcc + "; Value 'NOPE' at "
+        "'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"
+    ), e.response
+    # Every action's values and expressions before any table: a later action's bad condition or
+    # unused value is reported ahead of an earlier action's missing table.
+    absent = {"Put": {"TableName": "Absent", "Item": {"pk": {"S": "a"}}}}
+    for later, text in [
+            ({"ConditionCheck": {"TableName": "Words", "Key": item, "ConditionExpression": "attribute_not_exists("}},
+             'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "("'),
+            ({"ConditionCheck": {"TableName": "Words", "Key": item, "ConditionExpression": "attribute_not_exists(pk)",
+                                 "ExpressionAttributeValues": {":v": {"S": "x"}}}},
+             "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}")]:
+        e = expect_error("ValidationException", raw.transact_write_items, TransactItems=[absent, later])
+        assert e.response["Error"]["Message"] == text, e.response
     # Query still words them bare.
     e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
                      ExpressionAttributeValues={})

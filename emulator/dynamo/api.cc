@@ -27,10 +27,10 @@ api describe_api(service& db) {
   api a = base("dynamodb", "DynamoDB_20120810");
   a.crc32_header = true;
   for (const auto& [name, op] : operations())
-    a.operations[name] = [&db, op = op](json in, const api_call&) {
+    a.operations[name] = [&db, op = op, name = std::string(name)](json in, const api_call&) {
       return serialization_guard([&] {
         // Checked before the operation runs: a bad value must not follow a write.
-        if (in.is_object()) detail::capacity_mode(in);
+        detail::check_model(name, in);
         return (db.*op)(std::move(in));
       });
     };

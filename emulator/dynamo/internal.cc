@@ -1,6 +1,8 @@
 #include "emulator/dynamo/internal.h"
 
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "emulator/dynamo/value.h"
 
@@ -41,35 +43,94 @@ std::optional<bool> optional_bool(const json& req, const char* name) {
   return v->get<bool>();
 }
 
-std::string enum_member(const json& req, const char* name, const char* wire_name,
-                        std::initializer_list<const char*> allowed, const char* fallback) {
+namespace {
+
+// "Value 'X' at 'wire' failed to satisfy constraint: Member must satisfy enum value set: […]",
+// or nothing when the member is absent or one of `allowed`.
+std::optional<std::string> enum_problem(const json& req, const char* name, const char* wire_name,
+                                        std::initializer_list<const char*> allowed) {
   auto v = optional_string(req, name);
-  if (!v) return fallback;
+  if (!v) return std::nullopt;
   std::string set;
   for (const char* a : allowed) {
-    if (*v == a) return *v;
+    if (*v == a) return std::nullopt;
     set += (set.empty() ? "" : ", ") + std::string(a);
   }
-  throw aws_error::validation("1 validation error detected: Value '" + *v + "' at '" + wire_name +
-                              "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]");
+  return "Value '" + *v + "' at '" + wire_name +
+         "' failed to satisfy constraint: Member must satisfy enum value set: [" + set + "]";
+}
+
+std::optional<std::string> table_name_problem(const std::string& n, const char* wire_name) {
+  auto fail = [&](const char* constraint) {
+    return "Value '" + n + "' at '" + wire_name + "' failed to satisfy constraint: " + constraint;
+  };
+  if (n.empty()) return fail("Member must have length greater than or equal to 1");
+  if (n.size() < 3) return fail("Member must have length greater than or equal to 3");
+  if (n.size() > 255) return fail("Member must have length less than or equal to 255");
+  for (char c : n)
+    if (!(std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-'))
+      return fail("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  return std::nullopt;
+}
+
+// DynamoDB's envelope around one or more model errors.
+[[noreturn]] void raise(const std::vector<std::string>& errors) {
+  std::string m = errors.size() == 1 ? "1 validation error detected: "
+                                     : std::to_string(errors.size()) + " validation errors detected: ";
+  for (std::size_t i = 0; i < errors.size(); ++i) m += (i ? "; " : "") + errors[i];
+  throw aws_error::validation(m);
+}
+
+const std::initializer_list<const char*> capacity_modes = {"INDEXES", "TOTAL", "NONE"};
+
+}  // namespace
+
+std::string enum_member(const json& req, const char* name, const char* wire_name,
+                        std::initializer_list<const char*> allowed, const char* fallback) {
+  if (auto problem = enum_problem(req, name, wire_name, allowed)) raise({*problem});
+  auto v = optional_string(req, name);
+  return v ? *v : fallback;
 }
 
 std::string capacity_mode(const json& req) {
-  return enum_member(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"INDEXES", "TOTAL", "NONE"}, "NONE");
+  return enum_member(req, "ReturnConsumedCapacity", "returnConsumedCapacity", capacity_modes, "NONE");
+}
+
+void check_model(std::string_view operation, const json& req) {
+  if (!req.is_object()) return;
+  if (operation == "UpdateItem" && !member(req, "Key")) {
+    std::vector<std::string> errors;
+    auto add = [&](std::optional<std::string> e) {
+      if (e) errors.push_back(std::move(*e));
+    };
+    add(enum_problem(req, "ReturnConsumedCapacity", "returnConsumedCapacity", capacity_modes));
+    if (auto n = optional_string(req, "TableName"))
+      add(table_name_problem(*n, "tableName"));
+    else
+      errors.push_back("Value null at 'tableName' failed to satisfy constraint: Member must not be null");
+    add(enum_problem(req, "ReturnValues", "returnValues",
+                     {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}));
+    add(enum_problem(req, "ConditionalOperator", "conditionalOperator", {"OR", "AND"}));
+    errors.push_back("Value null at 'key' failed to satisfy constraint: Member must not be null");
+    raise(errors);
+  }
+  if (operation == "TransactWriteItems") {
+    std::vector<std::string> errors;
+    if (auto token = optional_string(req, "ClientRequestToken"); token && (token->empty() || token->size() > 36))
+      errors.push_back(
+          "Value '" + *token + "' at 'clientRequestToken' failed to satisfy constraint: Member must " +
+          (token->empty() ? "have length greater than or equal to 1" : "have length less than or equal to 36"));
+    for (auto e : {enum_problem(req, "ReturnConsumedCapacity", "returnConsumedCapacity", capacity_modes),
+                   enum_problem(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"})})
+      if (e) errors.push_back(std::move(*e));
+    if (!errors.empty()) raise(errors);
+  }
+  capacity_mode(req);
 }
 
 std::string table_name(const json& req, const char* name, const char* wire_name) {
   std::string n = required_string(req, name, wire_name);
-  auto fail = [&](const std::string& constraint) {
-    throw aws_error::validation("1 validation error detected: Value '" + n + "' at '" + wire_name +
-                                "' failed to satisfy constraint: " + constraint);
-  };
-  if (n.empty()) fail("Member must have length greater than or equal to 1");
-  if (n.size() < 3) fail("Member must have length greater than or equal to 3");
-  if (n.size() > 255) fail("Member must have length less than or equal to 255");
-  for (char c : n)
-    if (!(std::isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-'))
-      fail("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  if (auto problem = table_name_problem(n, wire_name)) raise({*problem});
   return n;
 }
 

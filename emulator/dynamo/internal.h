@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "emulator/core/error.h"
 #include "emulator/core/json.h"
@@ -29,6 +30,12 @@ std::string capacity_mode(const json& req);
 // TableName: 3–255 characters of [a-zA-Z0-9_.-]. An empty one is refused first for its
 // length of at least 1 (the item operations' model also takes a table ARN).
 std::string table_name(const json& req, const char* name = "TableName", const char* wire_name = "tableName");
+
+// The model's checks of a request before the operation runs: ReturnConsumedCapacity, and where
+// DynamoDB reports every member error at once (an UpdateItem with no Key; TransactWriteItems'
+// token and enums), joined as it joins them ("4 validation errors detected: …; …"), in its
+// member order (AWS captures of 2026-10-09).
+void check_model(std::string_view operation, const json& req);
 
 // The encoded primary key of an item (PutItem: "Missing the key …", type mismatches, empty
 // strings, key size limits).

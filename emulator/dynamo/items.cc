@@ -432,11 +432,7 @@ json service::transact_write_items(json req) {
   auto token = optional_string(req, "ClientRequestToken");
   std::string fingerprint = token ? ti->dump() : std::string();  // only tokens need it
   std::int64_t now = epoch_ms(rt_.clock().now());
-  if (token) {
-    if (token->empty() || token->size() > 36)
-      throw aws_error::validation(
-          "1 validation error detected: Value '" + *token +
-          "' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36");
+  if (token) {  // its length is checked with the model (check_model)
     for (auto it = tokens_.begin(); it != tokens_.end();)
       it = it->second.expires_ms <= now ? tokens_.erase(it) : std::next(it);
     auto it = tokens_.find(*token);
@@ -448,21 +444,36 @@ json service::transact_write_items(json req) {
     }
   }
   json items = *ti;
+  auto kind_of = [](json& entry) {
+    if (!entry.is_object() || entry.size() != 1)
+      throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
+    const std::string& kind = entry.begin().key();
+    return kind == "Put"      ? write_op::put
+           : kind == "Update" ? write_op::update
+           : kind == "Delete" ? write_op::del
+           : kind == "ConditionCheck"
+               ? write_op::check
+               : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
+  };
+  // Every action's values and expressions are checked, in order, before any table is looked up
+  // or any target compared (DynamoDB's order).
+  for (auto& entry : items) {
+    write_op op = kind_of(entry);
+    json& r = entry.begin().value();
+    if (op == write_op::put && member(r, "Item")) normalise_item(r["Item"], dialect::older);
+    if (op != write_op::put && member(r, "Key") && r["Key"].is_object())
+      for (auto& [k, v] : r["Key"].items()) normalise_value(v, 1, dialect::older);
+    exprs e(r, dialect::older);
+    if (auto c = optional_string(r, "ConditionExpression")) parse_condition(*c, "ConditionExpression", e.scope);
+    if (auto u = optional_string(r, "UpdateExpression"); u && op == write_op::update) parse_update(*u, e.scope);
+    e.scope.check_all_used();
+  }
   std::vector<std::unique_ptr<write_plan>> plans;
   std::map<std::size_t, std::string> invalid;  // position → why its key cannot be used
   std::set<std::pair<std::string, encoded_key>> seen;
   for (auto& entry : items) {
-    if (!entry.is_object() || entry.size() != 1)
-      throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
-    std::string kind = entry.begin().key();
+    write_op op = kind_of(entry);
     json& r = entry.begin().value();
-    write_op op =
-        kind == "Put"      ? write_op::put
-        : kind == "Update" ? write_op::update
-        : kind == "Delete" ? write_op::del
-        : kind == "ConditionCheck"
-            ? write_op::check
-            : throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
     std::string name = table_name(r);
     table_info& t = table(name);
     std::unique_ptr<write_plan> p;

@@ -79,7 +79,10 @@ void check_value(json& av, int depth, dialect d) {
   if (av.size() > 1)
     throw aws_error::validation(
         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes");
-  if (depth > max_document_depth) throw aws_error::validation("Nesting Levels have exceeded supported limits");
+  if (depth > max_document_depth)
+    throw aws_error::validation(
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported "
+        "limit");
   const std::string& t = type_of(av);
   if (t.empty()) throw aws_error::serialization("Unknown AttributeValue type: " + av.begin().key());
   json& v = av.begin().value();
