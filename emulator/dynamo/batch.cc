@@ -93,11 +93,7 @@ json service::batch_get_item(json req) {
     if (spec["Keys"].empty()) throw aws_error::validation(keys_at + "greater than or equal to 1");
     if (spec["Keys"].size() > max_batch_get) throw aws_error::validation(keys_at + "less than or equal to 100");
     if (!valid_table_name(name))
-      throw aws_error::validation("1 validation error detected: Value '" + items.dump() +
-                                  "' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
-                                  "[Member must have length less than or equal to 255, Member must have length "
-                                  "greater than or equal to 3, Member must satisfy regular expression pattern: "
-                                  "[a-zA-Z0-9_.-]+]");
+      if (auto bad = batch_get_names_problem(req)) throw aws_error::validation("1 validation error detected: " + *bad);
     expressions = expressions || member(spec, "ProjectionExpression");
     legacy = legacy || member(spec, "AttributesToGet");
   }

@@ -35,7 +35,11 @@ class parser {
  public:
   parser(std::string_view src, const char* which, expr_scope& scope) : src_(src), which_(which), scope_(scope) {
     if (src.size() > max_expression_bytes)
-      fail("Expression size has exceeded the maximum allowed size; expression size: " + std::to_string(src.size()));
+      // AWS gives the size for every expression but an UpdateExpression.
+      fail(std::string_view(which) == "UpdateExpression"
+               ? std::string("Expression size has exceeded the maximum allowed size;")
+               : "Expression size has exceeded the maximum allowed size; expression size: " +
+                     std::to_string(src.size()));
     tokenize();
     if (toks_.size() == 1) fail("The expression can not be empty;");
   }

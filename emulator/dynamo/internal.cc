@@ -73,21 +73,20 @@ std::optional<std::string> table_name_problem(const std::string& n, const char* 
   return std::nullopt;
 }
 
-// DynamoDB's envelope around one or more model errors.
-[[noreturn]] void raise(const std::vector<std::string>& errors) {
+const std::initializer_list<const char*> capacity_modes = {"INDEXES", "TOTAL", "NONE"};
+
+}  // namespace
+
+void refuse(const std::vector<std::string>& errors) {
   std::string m = errors.size() == 1 ? "1 validation error detected: "
                                      : std::to_string(errors.size()) + " validation errors detected: ";
   for (std::size_t i = 0; i < errors.size(); ++i) m += (i ? "; " : "") + errors[i];
   throw aws_error::validation(m);
 }
 
-const std::initializer_list<const char*> capacity_modes = {"INDEXES", "TOTAL", "NONE"};
-
-}  // namespace
-
 std::string enum_member(const json& req, const char* name, const char* wire_name,
                         std::initializer_list<const char*> allowed, const char* fallback) {
-  if (auto problem = enum_problem(req, name, wire_name, allowed)) raise({*problem});
+  if (auto problem = enum_problem(req, name, wire_name, allowed)) refuse({*problem});
   auto v = optional_string(req, name);
   return v ? *v : fallback;
 }
@@ -112,25 +111,46 @@ void check_model(std::string_view operation, const json& req) {
                      {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"}));
     add(enum_problem(req, "ConditionalOperator", "conditionalOperator", {"OR", "AND"}));
     errors.push_back("Value null at 'key' failed to satisfy constraint: Member must not be null");
-    raise(errors);
+    refuse(errors);
   }
-  if (operation == "TransactWriteItems") {
+  if (operation == "BatchGetItem") {
+    // A malformed table name is a constraint of the RequestItems map, reported with the enum.
     std::vector<std::string> errors;
-    if (auto token = optional_string(req, "ClientRequestToken"); token && (token->empty() || token->size() > 36))
+    if (auto bad = batch_get_names_problem(req)) errors.push_back(std::move(*bad));
+    if (auto e = enum_problem(req, "ReturnConsumedCapacity", "returnConsumedCapacity", capacity_modes))
+      errors.push_back(std::move(*e));
+    if (!errors.empty()) refuse(errors);
+  }
+  if (operation == "BatchWriteItem" || operation == "TransactWriteItems") {
+    std::vector<std::string> errors;
+    auto token = operation == "TransactWriteItems" ? optional_string(req, "ClientRequestToken") : std::nullopt;
+    if (token && (token->empty() || token->size() > 36))
       errors.push_back(
           "Value '" + *token + "' at 'clientRequestToken' failed to satisfy constraint: Member must " +
           (token->empty() ? "have length greater than or equal to 1" : "have length less than or equal to 36"));
     for (auto e : {enum_problem(req, "ReturnConsumedCapacity", "returnConsumedCapacity", capacity_modes),
                    enum_problem(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"})})
       if (e) errors.push_back(std::move(*e));
-    if (!errors.empty()) raise(errors);
+    if (!errors.empty()) refuse(errors);
   }
   capacity_mode(req);
 }
 
+std::optional<std::string> batch_get_names_problem(const json& req) {
+  const json* items = member(req, "RequestItems");
+  if (!items || !items->is_object()) return std::nullopt;
+  for (const auto& [name, spec] : items->items())
+    if (table_name_problem(name, "requestItems"))
+      return "Value '" + items->dump() +
+             "' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have "
+             "length less than or equal to 255, Member must have length greater than or equal to 3, Member must "
+             "satisfy regular expression pattern: [a-zA-Z0-9_.-]+]";
+  return std::nullopt;
+}
+
 std::string table_name(const json& req, const char* name, const char* wire_name) {
   std::string n = required_string(req, name, wire_name);
-  if (auto problem = table_name_problem(n, wire_name)) raise({*problem});
+  if (auto problem = table_name_problem(n, wire_name)) refuse({*problem});
   return n;
 }
 

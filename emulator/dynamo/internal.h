@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/core/error.h"
 #include "emulator/core/json.h"
@@ -22,6 +23,9 @@ const json* member(const json& req, const char* name);
 std::string required_string(const json& req, const char* name, const char* wire_name);
 std::optional<std::string> optional_string(const json& req, const char* name);
 std::optional<bool> optional_bool(const json& req, const char* name);
+// One or more model constraint failures in DynamoDB's envelope: "1 validation error detected:
+// X" or "N validation errors detected: X; Y".
+[[noreturn]] void refuse(const std::vector<std::string>& errors);
 // Checks one of the listed values; AWS's enum message otherwise.
 std::string enum_member(const json& req, const char* name, const char* wire_name,
                         std::initializer_list<const char*> allowed, const char* fallback);
@@ -31,10 +35,13 @@ std::string capacity_mode(const json& req);
 // length of at least 1 (the item operations' model also takes a table ARN).
 std::string table_name(const json& req, const char* name = "TableName", const char* wire_name = "tableName");
 
+// A BatchGetItem RequestItems map with a malformed table name: the model's message, which echoes
+// the map as JSON.
+std::optional<std::string> batch_get_names_problem(const json& req);
 // The model's checks of a request before the operation runs: ReturnConsumedCapacity, and where
-// DynamoDB reports every member error at once (an UpdateItem with no Key; TransactWriteItems'
-// token and enums), joined as it joins them ("4 validation errors detected: …; …"), in its
-// member order (AWS captures of 2026-10-09).
+// DynamoDB reports every member error at once (an UpdateItem with no Key; the enums of the
+// batch and transaction writes, TransactWriteItems' token, BatchGetItem's table names), joined as it joins them ("4
+// validation errors detected: …; …"), in its member order (AWS captures of 2026-10-09).
 void check_model(std::string_view operation, const json& req);
 
 // The encoded primary key of an item (PutItem: "Missing the key …", type mismatches, empty

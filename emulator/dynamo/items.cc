@@ -330,6 +330,7 @@ json service::put_item(json req) {
   op_timer timed(*this, "PutItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
+  conditional_operator(req);  // before the table is looked up
   table_info& t = table(name);
   auto p = plan::make(write_op::put, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.put");
@@ -345,6 +346,7 @@ json service::update_item(json req) {
   op_timer timed(*this, "UpdateItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
+  conditional_operator(req);  // before the table is looked up
   table_info& t = table(name);
   auto p = plan::make(write_op::update, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.update");
@@ -368,6 +370,7 @@ json service::delete_item(json req) {
   op_timer timed(*this, "DeleteItem", req);
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
+  conditional_operator(req);  // before the table is looked up
   table_info& t = table(name);
   auto p = plan::make(write_op::del, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.delete");
@@ -458,15 +461,16 @@ json service::transact_write_items(json req) {
   // Every action's values and expressions are checked, in order, before any table is looked up
   // or any target compared (DynamoDB's order).
   for (auto& entry : items) {
+    // Within an action, its expressions before its item or key.
     write_op op = kind_of(entry);
     json& r = entry.begin().value();
-    if (op == write_op::put && member(r, "Item")) normalise_item(r["Item"], dialect::older);
-    if (op != write_op::put && member(r, "Key") && r["Key"].is_object())
-      for (auto& [k, v] : r["Key"].items()) normalise_value(v, 1, dialect::older);
     exprs e(r, dialect::older);
     if (auto c = optional_string(r, "ConditionExpression")) parse_condition(*c, "ConditionExpression", e.scope);
     if (auto u = optional_string(r, "UpdateExpression"); u && op == write_op::update) parse_update(*u, e.scope);
     e.scope.check_all_used();
+    if (op == write_op::put && member(r, "Item")) normalise_item(r["Item"], dialect::older);
+    if (op != write_op::put && member(r, "Key") && r["Key"].is_object())
+      for (auto& [k, v] : r["Key"].items()) normalise_value(v, 1, dialect::older);
   }
   std::vector<std::unique_ptr<write_plan>> plans;
   std::map<std::size_t, std::string> invalid;  // position → why its key cannot be used

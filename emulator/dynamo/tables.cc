@@ -32,6 +32,10 @@ void read_key_schema(const json* ks, const std::map<std::string, std::string>& d
     throw aws_error::validation("1 validation error detected: Value '" + ks->dump() + "' at '" + wire +
                                 "' failed to satisfy constraint: Member must have length " +
                                 (ks->empty() ? "greater than or equal to 1" : "less than or equal to 2"));
+  if (ks->size() == 2 && (*ks)[0].is_object() && (*ks)[1].is_object() && (*ks)[0].contains("AttributeName") &&
+      (*ks)[0]["AttributeName"] == (*ks)[1].value("AttributeName", json()))
+    throw aws_error::validation(
+        "Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name");
   std::vector<std::string> undefined;
   for (std::size_t i = 0; i < ks->size(); ++i) {
     const json& e = (*ks)[i];
@@ -332,10 +336,33 @@ void check_tags(const json& tags) {
   }
 }
 
+// Index names outside 3–255 characters: the model reports all of them at once, the global
+// indexes' first, each at its 1-based position.
+void check_index_names(const json& req) {
+  std::vector<std::string> errors;
+  for (const char* kind : {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"}) {
+    const json* list = member(req, kind);
+    if (!list || !list->is_array()) continue;
+    std::string wire =
+        kind == std::string("GlobalSecondaryIndexes") ? "globalSecondaryIndexes" : "localSecondaryIndexes";
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const json& ix = (*list)[i];
+      if (!ix.is_object() || !ix.contains("IndexName") || !ix["IndexName"].is_string()) continue;
+      const std::string& n = ix["IndexName"].get_ref<const std::string&>();
+      if (n.size() >= 3 && n.size() <= 255) continue;
+      errors.push_back("Value '" + n + "' at '" + wire + "." + std::to_string(i + 1) +
+                       ".member.indexName' failed to satisfy constraint: Member must have length " +
+                       (n.size() < 3 ? "greater than or equal to 3" : "less than or equal to 255"));
+    }
+  }
+  if (!errors.empty()) refuse(errors);
+}
+
 }  // namespace
 
 json service::create_table(json req) {
   std::string name = table_name(req);
+  check_index_names(req);
   const json* ad = member(req, "AttributeDefinitions");
   if (!ad) missing("attributeDefinitions");
   if (!ad->is_array())

@@ -144,7 +144,10 @@ void normalise_item(json& item, dialect d) {
   if (!item.is_object())
     throw aws_error::serialization("Unexpected value type in payload: an item must be a map of attribute values");
   for (auto& [k, v] : item.items()) {
-    if (k.empty()) invalid("An AttributeValue may not contain an empty attribute name");
+    if (k.empty()) {
+      if (d == dialect::older) throw aws_error::validation("Empty attribute name");
+      invalid("An AttributeValue may not contain an empty attribute name");
+    }
     normalise_value(v, 1, d);
   }
 }

@@ -30,9 +30,9 @@ using path_handler = std::function<response(const request& req)>;
 // Request bodies are capped at this size unless `serve --max-body` says otherwise.
 inline constexpr std::size_t default_max_body_bytes = 16 * 1024 * 1024;
 // JSON request bodies nest at most this deep. A DynamoDB document nests 32 levels, each two JSON
-// levels deep ({"M": {…}}), inside the request around it; DynamoDB refuses the 33rd level in its
-// own words, which needs it parsed.
-inline constexpr int max_json_depth = 128;
+// levels deep ({"M": {…}}), inside the request around it; DynamoDB refuses deeper documents (it
+// reads 100 levels and more) in its own words, which needs them parsed.
+inline constexpr int max_json_depth = 256;
 
 class router {
  public:
