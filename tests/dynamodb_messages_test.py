@@ -262,6 +262,18 @@ def messages(raw):
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "RANGE"}])
     assert e.response["Error"]["Message"] == (
         "Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    # Attribute names up to 65,535 bytes; a transaction's items up to 4 MB together.
+    raw.put_item(TableName="Words", Item={"pk": {"S": "long"}, "a" * 65535: {"S": "x"}})
+    e = expect_error("ValidationException", raw.put_item, TableName="Words",
+                     Item={"pk": {"S": "longer"}, "a" * 65536: {"S": "x"}})
+    assert e.response["Error"]["Message"] == (
+        env + bad + "Attribute name is too large, must be less than 65536 bytes"), e.response
+    puts = [{"Put": {"TableName": "Words", "Item": {"pk": {"S": "b%d" % i}, "p": {"S": "x" * 390000}}}}
+            for i in range(11)]
+    e = expect_error("ValidationException", raw.transact_write_items, TransactItems=puts)
+    assert "cannot be larger than 4 MB" in e.response["Error"]["Message"], e.response
+    assert "Item" not in raw.get_item(TableName="Words", Key={"pk": {"S": "b0"}})
+    raw.transact_write_items(TransactItems=puts[:10])
     # Query still words them bare.
     e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
                      ExpressionAttributeValues={})

@@ -472,6 +472,16 @@ json service::transact_write_items(json req) {
     if (op != write_op::put && member(r, "Key") && r["Key"].is_object())
       for (auto& [k, v] : r["Key"].items()) normalise_value(v, 1, dialect::older);
   }
+  // The aggregate size of the items a transaction names: whole items for Put, keys otherwise.
+  std::size_t aggregate = 0;
+  for (auto& entry : items) {
+    const json& r = entry.begin().value();
+    const json* what = member(r, entry.begin().key() == "Put" ? "Item" : "Key");
+    if (what && what->is_object()) aggregate += item_size(*what);
+  }
+  if (aggregate > max_transaction_bytes)
+    throw aws_error::validation("Transaction request cannot be larger than 4 MB: the aggregate size of its items is " +
+                                std::to_string(aggregate) + " bytes");
   std::vector<std::unique_ptr<write_plan>> plans;
   std::map<std::size_t, std::string> invalid;  // position → why its key cannot be used
   std::set<std::pair<std::string, encoded_key>> seen;

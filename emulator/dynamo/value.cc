@@ -144,10 +144,16 @@ void normalise_item(json& item, dialect d) {
   if (!item.is_object())
     throw aws_error::serialization("Unexpected value type in payload: an item must be a map of attribute values");
   for (auto& [k, v] : item.items()) {
-    if (k.empty()) {
-      if (d == dialect::older) throw aws_error::validation("Empty attribute name");
-      invalid("An AttributeValue may not contain an empty attribute name");
-    }
+    // The older layer words a bad name bare; the current one as an invalid parameter value.
+    auto refuse_name = [d](const char* older, const char* current) {
+      if (d == dialect::older) throw aws_error::validation(older);
+      throw aws_error::validation(std::string(d == dialect::enveloped ? "1 validation error detected: " : "") +
+                                  "One or more parameter values were invalid: " + current);
+    };
+    if (k.empty()) refuse_name("Empty attribute name", "An AttributeValue may not contain an empty attribute name");
+    if (k.size() > max_attribute_name_bytes)
+      refuse_name("Attribute name is too large, must be less than 65536 bytes",
+                  "Attribute name is too large, must be less than 65536 bytes");
     normalise_value(v, 1, d);
   }
 }

@@ -17,6 +17,8 @@ namespace emu::dynamo {
 // Documents nest at most this deep (AWS: 32 levels).
 inline constexpr int max_document_depth = 32;
 inline constexpr std::size_t max_item_bytes = 400 * 1024;
+inline constexpr std::size_t max_attribute_name_bytes = 65535;
+inline constexpr std::size_t max_transaction_bytes = 4 * 1024 * 1024;  // a transaction's items together
 
 // The value's type tag: "S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS".
 const std::string& type_of(const json& av);
