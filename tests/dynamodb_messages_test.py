@@ -274,6 +274,18 @@ def messages(raw):
     assert "cannot be larger than 4 MB" in e.response["Error"]["Message"], e.response
     assert "Item" not in raw.get_item(TableName="Words", Key={"pk": {"S": "b0"}})
     raw.transact_write_items(TransactItems=puts[:10])
+    # ADD/DELETE of an operand of another type than the attribute; the legacy AttributeUpdates'
+    # "mismatch".
+    raw.put_item(TableName="Words", Item={"pk": {"S": "sets"}, "ss": {"SS": ["a"]}})
+    for action in ("ADD", "DELETE"):
+        e = expect_error("ValidationException", raw.update_item, TableName="Words", Key={"pk": {"S": "sets"}},
+                         UpdateExpression=action + " ss :v", ExpressionAttributeValues={":v": {"NS": ["1"]}})
+        assert e.response["Error"]["Message"] == (
+            "Invalid UpdateExpression: An operand in the update expression has an incorrect data type"), e.response
+        e = expect_error("ValidationException", raw.update_item, TableName="Words", Key={"pk": {"S": "sets"}},
+                         AttributeUpdates={"ss": {"Action": action, "Value": {"NS": ["1"]}}})
+        assert e.response["Error"]["Message"] == (
+            "One or more parameter values were invalid: Type mismatch for attribute to update"), e.response
     # Query still words them bare.
     e = expect_error("ValidationException", raw.query, TableName="Words", KeyConditionExpression="pk = :v",
                      ExpressionAttributeValues={})

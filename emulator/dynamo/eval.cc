@@ -351,8 +351,10 @@ json apply_update(const json& item, const std::vector<update_action>& actions) {
       if (a.k == update_action::kind::add) assign(out, a.path, v);
       continue;
     }
-    const std::string& ct = type_of(*cur);
-    if (ct != vt) bad_operand(op, ct);
+    // The operand is of a type ADD/DELETE takes, but not the attribute's (AWS's documented words).
+    if (type_of(*cur) != vt)
+      throw aws_error::validation(
+          "Invalid UpdateExpression: An operand in the update expression has an incorrect data type");
     json next = *cur;
     if (vt == "N") {
       next["N"] =

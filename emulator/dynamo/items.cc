@@ -118,6 +118,13 @@ void check_no_key_update(const table_info& t, const std::vector<doc_path>& paths
                                   ". This attribute is part of the key");
 }
 
+// AttributeUpdates' ADD and DELETE: a value of another type than the attribute it changes.
+void check_update_type(const json& item, const std::string& name, const json& value) {
+  auto it = item.find(name);
+  if (it != item.end() && type_of(*it) != type_of(value))
+    throw aws_error::validation("One or more parameter values were invalid: Type mismatch for attribute to update");
+}
+
 // UpdateItem's legacy AttributeUpdates applied to `item`.
 json apply_legacy_updates(const table_info& t, json item, json& updates) {
   for (auto& [name, u] : updates.items()) {
@@ -136,6 +143,7 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
         item.erase(name);
         continue;
       }
+      check_update_type(item, name, u["Value"]);
       std::vector<update_action> a(1);
       a[0].k = update_action::kind::del;
       a[0].path = {{name, -1}};
@@ -147,6 +155,7 @@ json apply_legacy_updates(const table_info& t, json item, json& updates) {
         throw aws_error::validation(
             "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is "
             "specified");
+      check_update_type(item, name, u["Value"]);
       std::vector<update_action> a(1);
       a[0].k = update_action::kind::add;
       a[0].path = {{name, -1}};

@@ -193,7 +193,10 @@ TEST_CASE("update errors: overlapping paths, operand types, missing parents") {
         "The provided expression refers to an attribute that does not exist in the item");
   CHECK(err("SET a.b = :v", json::object(), {{":v", 1}}) ==
         "The document path provided in the update expression is invalid for update");
-  CHECK(err("ADD s :v", {{"s", "x"}}, {{":v", 1}}).find("Incorrect operand type") != std::string::npos);
+  // An operand ADD does not take at all; one it takes, of another type than the attribute.
+  CHECK(err("ADD n :v", {{"n", 1}}, {{":v", "x"}}).find("Incorrect operand type") != std::string::npos);
+  CHECK(err("ADD s :v", {{"s", "x"}}, {{":v", 1}}) ==
+        "Invalid UpdateExpression: An operand in the update expression has an incorrect data type");
   CHECK(err("SET a = size(b)", json::object()) ==
         "Invalid UpdateExpression: The function is not allowed in an update expression; function: size");
 }
