@@ -343,6 +343,35 @@ def persistence():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def item_collection_metrics(db):
+    """ReturnItemCollectionMetrics SIZE: the written item's collection (its partition on a table
+    with a local secondary index) and its size as a range of whole gigabytes."""
+    db.create_table(TableName="Collections", BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "lsk")],
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    LocalSecondaryIndexes=[{"IndexName": "ByL", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [
+                        {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lsk", "KeyType": "RANGE"}]}])
+    key = {"pk": {"S": "c1"}, "sk": {"S": "a"}}
+    one = {"ItemCollectionKey": {"pk": {"S": "c1"}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+    got = db.put_item(TableName="Collections", Item={**key, "lsk": {"S": "l"}}, ReturnItemCollectionMetrics="SIZE")
+    assert got["ItemCollectionMetrics"] == one, got
+    got = db.update_item(TableName="Collections", Key=key, UpdateExpression="SET d = :v",
+                         ExpressionAttributeValues={":v": {"S": "x"}}, ReturnItemCollectionMetrics="SIZE")
+    assert got["ItemCollectionMetrics"] == one, got
+    assert "ItemCollectionMetrics" not in db.delete_item(TableName="Collections", Key=key)
+    got = db.batch_write_item(RequestItems={"Collections": [{"PutRequest": {"Item": key}}]},
+                              ReturnItemCollectionMetrics="SIZE")
+    assert got["ItemCollectionMetrics"] == {"Collections": [one]}, got
+    got = db.transact_write_items(TransactItems=[{"Delete": {"TableName": "Collections", "Key": key}}],
+                                  ReturnItemCollectionMetrics="SIZE")
+    assert got["ItemCollectionMetrics"] == {"Collections": [one]}, got
+    # A table without a local secondary index has no item collections.
+    got = db.put_item(TableName="Orders", Item={"pk": {"S": "c1"}, "sk": {"N": "1"}}, ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in got, got
+    expect_error("ValidationException", db.put_item, TableName="Collections", Item=key,
+                 ReturnItemCollectionMetrics="ALL", contains="[SIZE, NONE]")
+
+
 def capacity_by_index(db):
     """ReturnConsumedCapacity INDEXES: the table's share and each index's, adding up to the total
     (the cases of ScyllaDB Alternator's test_returnconsumedcapacity.py, written against DynamoDB)."""
@@ -405,6 +434,7 @@ def main():
     try:
         tables_and_items(client(base), base)
         capacity_by_index(client(base))
+        item_collection_metrics(client(base))
         cli_ran = aws_cli(base) is not False
     finally:
         stop_serve(proc)

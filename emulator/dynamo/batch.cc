@@ -210,6 +210,10 @@ json service::batch_write_item(json req) {
                        {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
   json out = {{"UnprocessedItems", json::object()}};
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
+  json metrics = json::object();  // per table with item collections, one entry per write
+  for (auto& w : writes)
+    if (json m = collection_metrics(*w.t, req, w.key_json, w.key.pk); !m.is_null()) metrics[w.t->name].push_back(m);
+  if (!metrics.empty()) out["ItemCollectionMetrics"] = metrics;
   return out;
 }
 

@@ -213,6 +213,11 @@ std::string return_values(const json& req, std::initializer_list<const char*> al
 
 }  // namespace
 
+// ReturnItemCollectionMetrics: SIZE or NONE (the default).
+static std::string collection_metrics_mode(const json& req) {
+  return enum_member(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"}, "NONE");
+}
+
 namespace plan {
 
 // `d`: a single item write is `enveloped`, a transaction's item `older`.
@@ -340,6 +345,7 @@ json service::put_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   conditional_operator(req);  // before the table is looked up
+  collection_metrics_mode(req);
   table_info& t = table(name);
   auto p = plan::make(write_op::put, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.put");
@@ -348,6 +354,7 @@ json service::put_item(json req) {
   capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, &*p->new_item);
   consume(name, "PutItem", units.total());
   if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json m = collection_metrics(t, req, p->key_json, p->key.pk); !m.is_null()) out["ItemCollectionMetrics"] = m;
   return out;
 }
 
@@ -356,6 +363,7 @@ json service::update_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"});
   conditional_operator(req);  // before the table is looked up
+  collection_metrics_mode(req);
   table_info& t = table(name);
   auto p = plan::make(write_op::update, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.update");
@@ -372,6 +380,7 @@ json service::update_item(json req) {
   capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, p->new_item ? &*p->new_item : nullptr);
   consume(name, "UpdateItem", units.total());
   if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json m = collection_metrics(t, req, p->key_json, p->key.pk); !m.is_null()) out["ItemCollectionMetrics"] = m;
   return out;
 }
 
@@ -380,6 +389,7 @@ json service::delete_item(json req) {
   std::string name = table_name(req);
   std::string rv = return_values(req, {"NONE", "ALL_OLD"});
   conditional_operator(req);  // before the table is looked up
+  collection_metrics_mode(req);
   table_info& t = table(name);
   auto p = plan::make(write_op::del, t, req, dialect::enveloped);
   run_single(*p, name, "dynamodb.delete");
@@ -388,7 +398,19 @@ json service::delete_item(json req) {
   capacity units = write_capacity(t, p->old_item ? &*p->old_item : nullptr, nullptr);
   consume(name, "DeleteItem", units.total());
   if (json c = consumed(name, req, units); !c.is_null()) out["ConsumedCapacity"] = c;
+  if (json m = collection_metrics(t, req, p->key_json, p->key.pk); !m.is_null()) out["ItemCollectionMetrics"] = m;
   return out;
+}
+
+json service::collection_metrics(const table_info& t, const json& req, const json& key, const std::string& pk) {
+  bool collections = std::any_of(t.indexes.begin(), t.indexes.end(), [](const index_info& ix) { return !ix.global; });
+  if (!collections || collection_metrics_mode(req) != "SIZE") return nullptr;
+  // The collection's size as a range of whole gigabytes it falls in: [0, 1] for one under 1 GB.
+  constexpr double gigabyte = 1024.0 * 1024.0 * 1024.0;
+  double low = std::floor(double(store_.partition_bytes(t.id, pk)) / gigabyte);
+  json collection_key = json::object();
+  if (auto h = key.find(t.hash.name); h != key.end()) collection_key[t.hash.name] = *h;
+  return {{"ItemCollectionKey", collection_key}, {"SizeEstimateRangeGB", json::array({low, low + 1})}};
 }
 
 std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& proj, const table_info*& t,
@@ -578,6 +600,12 @@ json service::transact_write_items(json req) {
   }
   json out = json::object();
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
+  json metrics = json::object();  // per table with item collections, one entry per write
+  for (auto& p : plans)
+    if (p->op != write_op::check)
+      if (json m = collection_metrics(*p->t, req, p->key_json, p->key.pk); !m.is_null())
+        metrics[p->t->name].push_back(m);
+  if (!metrics.empty()) out["ItemCollectionMetrics"] = metrics;
   if (token) tokens_[*token] = {fingerprint, now + token_lifetime_ms, out};
   return out;
 }

@@ -156,6 +156,9 @@ class service {
   void schedule_next_expiry();      // finds the earliest expiry of all TTL tables
   json describe(const table_info& t);
   void run_single(write_plan& p, const std::string& table, const char* trace_kind);
+  // ItemCollectionMetrics for a write to `key` (its table key attributes), when the request asks
+  // for SIZE and the table has item collections (a local secondary index); null otherwise.
+  json collection_metrics(const table_info& t, const json& req, const json& key, const std::string& pk);
   page query_page(json& req, bool raw);
   // GetItem's validation and lookup: the stored text, the projection, the table.
   std::optional<std::string> get_text(json& req, std::vector<doc_path>& proj, const table_info*& t,

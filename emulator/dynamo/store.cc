@@ -217,6 +217,13 @@ std::int64_t store::count(int table_id) {
   return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 }
 
+std::int64_t store::partition_bytes(int table_id, std::string_view pk) {
+  sqlite3_stmt* s = prepare("SELECT total(size) FROM " + tbl(table_id) + " WHERE pk = ?1");
+  stmt_use u{s};
+  bind_bytes(s, 1, pk);
+  return sqlite3_step(s) == SQLITE_ROW ? std::int64_t(sqlite3_column_double(s, 0)) : 0;
+}
+
 void store::query(int table_id, std::string_view pk, const range& sk, bool forward,
                   const std::optional<std::string>& after_sk, const row_fn& fn) {
   std::vector<std::string> args{std::string(pk)};

@@ -72,6 +72,8 @@ class store {
            const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows);
   void erase(int table_id, std::string_view pk, std::string_view sk, const std::vector<index_row>& old_rows);
   std::int64_t count(int table_id);
+  // The bytes of one partition's items (an item collection's size, less its index entries).
+  std::int64_t partition_bytes(int table_id, std::string_view pk);
 
   // Rows of one partition in sort-key order; `after` (sk) resumes past a previous page. The
   // callback returns false to stop.
