@@ -85,28 +85,27 @@ json api_request(function_env& env, const json& event, const functions::context&
     ctx.log("no gateway route " + method + " " + resource + " in the system definition");
     return proxy_response(404, json{{"message", "No route " + method + " " + resource}}.dump());
   }
-  auto object_at = [&](const char* k) {
-    auto it = event.find(k);
-    return it != event.end() && it->is_object() ? *it : json::object();
+  static const json none = json::object();
+  auto object_at = [&](const json& in, const char* k) -> const json& {  // read in place: no copies
+    auto it = in.find(k);
+    return it != in.end() && it->is_object() ? *it : none;
   };
   // The gateway invokes with its request's trace id (the X-Amzn-Trace-Id it answers with);
   // invoked otherwise, the event's own header counts.
   std::string trace_id = ctx.trace_id;
-  json headers = object_at("headers");
   if (trace_id.empty())
-    for (const auto& [k, v] : headers.items())
+    for (const auto& [k, v] : object_at(event, "headers").items())
       if (strcasecmp(k.c_str(), "x-amzn-trace-id") == 0 && v.is_string())
         if (std::string root = trace_root(v.get<std::string>()); !root.empty()) trace_id = root;
   if (trace_id.empty()) trace_id = env.rt().ids().uuid();
-  json rc = object_at("requestContext");
-  json payload = {
-      {"request_id", rc.value("requestId", "")},
-      {"method", method},
-      {"resource", resource},
-      {"path", event.value("path", "")},
-      {"path_parameters", object_at("pathParameters")},
-      {"query", object_at("queryStringParameters")},
-      {"source_ip", rc.contains("identity") && rc["identity"].is_object() ? rc["identity"].value("sourceIp", "") : ""}};
+  const json& rc = object_at(event, "requestContext");
+  json payload = {{"request_id", rc.value("requestId", "")},
+                  {"method", method},
+                  {"resource", resource},
+                  {"path", event.value("path", "")},
+                  {"path_parameters", object_at(event, "pathParameters")},
+                  {"query", object_at(event, "queryStringParameters")},
+                  {"source_ip", object_at(rc, "identity").value("sourceIp", "")}};
   json detail = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
   ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() +
           " (trace " + trace_id + ")");
@@ -152,13 +151,15 @@ functions::handler event_processor(function_env& env) {
 }  // namespace
 
 standard_event received_event(const json& delivery, const functions::context& ctx, const char* who) {
-  json detail = delivery.is_object() && delivery.contains("detail") ? delivery["detail"] : delivery;
-  if (detail.is_string()) detail = parse_client_json(detail.get_ref<const std::string&>());
-  if (std::string why = standard_event_problems(detail); !why.empty()) {
+  const json* detail = &delivery;  // read in place: the delivery is shared with the trace
+  if (auto it = delivery.find("detail"); it != delivery.end()) detail = &*it;
+  json parsed;
+  if (detail->is_string()) parsed = parse_client_json(detail->get_ref<const std::string&>()), detail = &parsed;
+  if (std::string why = standard_event_problems(*detail); !why.empty()) {
     ctx.log("rejected the event: " + why);
     throw aws_error::validation(std::string(who) + ": not a valid standard event: " + why);
   }
-  return standard_event_from_json(detail);
+  return standard_event_from_json(*detail);
 }
 
 json proxy_response(int status, std::string json_body) {
@@ -212,9 +213,14 @@ std::string invalid_record(const json& r) {
 // (EventBridge retries it and then dead-letters it); nothing is half-written.
 functions::handler dynamodb_import(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
-    json detail = event.is_object() && event.contains("detail") ? event["detail"] : event;
-    json e = detail.is_string() ? parse_client_json(detail.get_ref<const std::string&>()) : detail;
-    json r = e.is_object() && e.contains("payload") ? e["payload"] : json();
+    const json* d = &event;  // read in place: the delivery is shared with the trace
+    if (auto it = event.find("detail"); it != event.end()) d = &*it;
+    json parsed;
+    if (d->is_string()) parsed = parse_client_json(d->get_ref<const std::string&>()), d = &parsed;
+    const json& e = *d;
+    static const json none;
+    auto p = e.find("payload");
+    const json& r = p != e.end() ? *p : none;
     if (std::string why = invalid_record(r); !why.empty()) {
       ctx.log("invalid restaurant record: " + why);
       throw aws_error::validation("invalid restaurant record: " + why);

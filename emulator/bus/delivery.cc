@@ -162,13 +162,14 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
                                  {"accepted", it != buses_.end()}},
                                 trace_id);
   // AWS answers an EventId for a bus that does not exist and drops the event.
-  if (it != buses_.end()) accept(it->second, std::move(envelope), trace_id, seq);
+  if (it != buses_.end()) accept(it->second, share(std::move(envelope)), trace_id, seq);
   return {{"EventId", id}};
 }
 
-void service::accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause,
+void service::accept(event_bus& bus, shared_json shared, const std::string& trace_id, std::uint64_t cause,
                      const std::vector<std::string>* only_rules) {
   ++bus.events_in;
+  const json& envelope = *shared;
   if (!envelope.contains("replay-name")) {
     for (auto& [n, a] : archives_) {
       if (a.bus != bus.name || (a.compiled && !a.compiled->matches(envelope))) continue;
@@ -179,7 +180,7 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
   }
   auto& kept = events_[bus.name];
   if (kept.size() >= kept_events_per_bus) kept.pop_front();  // one at a time: no stall under the world lock
-  kept.push_back({bus.name, envelope, rt_.clock().now(), trace_id});
+  kept.push_back({bus.name, shared, rt_.clock().now(), trace_id});
   std::vector<std::uint32_t> ids;
   bus.index.match(envelope, ids);
   bool any = false;
@@ -197,7 +198,7 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
         "rule.match", "bus",
         {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}, {"targets", std::move(targets)}}, trace_id, cause);
     for (const auto& [target_id, t] : r.targets)
-      schedule_delivery(bus.name, name, target_id, envelope, 0, rt_.clock().now(), trace_id, seq, duration(0));
+      schedule_delivery(bus.name, name, target_id, shared, 0, rt_.clock().now(), trace_id, seq, duration(0));
   }
   bus.matched_events += any;
   if (rt_.log().enabled(log_level::debug)) {
@@ -218,14 +219,15 @@ void service::accept(event_bus& bus, json envelope, const std::string& trace_id,
 }
 
 void service::schedule_delivery(const std::string& bus, const std::string& rule_name, const std::string& target_id,
-                                const json& envelope, int attempt, instant first, const std::string& trace_id,
+                                shared_json envelope, int attempt, instant first, const std::string& trace_id,
                                 std::uint64_t cause, duration delay) {
-  rt_.sched().after(delay, "deliver " + rule_name + "/" + target_id,
-                    [=, this] { deliver(bus, rule_name, target_id, envelope, attempt, first, trace_id, cause); });
+  rt_.sched().after(delay, "deliver " + rule_name + "/" + target_id, [=, this, envelope = std::move(envelope)] {
+    deliver(bus, rule_name, target_id, envelope, attempt, first, trace_id, cause);
+  });
 }
 
 void service::deliver(const std::string& bus_name, const std::string& rule_name, const std::string& target_id,
-                      const json& envelope, int attempt, instant first, const std::string& trace_id,
+                      const shared_json& envelope, int attempt, instant first, const std::string& trace_id,
                       std::uint64_t cause) {
   auto b = buses_.find(bus_name);
   if (b == buses_.end()) return;  // deleted meanwhile: nothing left to deliver to
@@ -252,7 +254,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
       --f->second;
       throw delivery_error("INJECTED_FAULT", "fault injected by the scenario", true);
     }
-    json payload = transform_input(rl, tg, envelope);
+    shared_json payload = transform_input(rl, tg, envelope);
     std::string svc = tg.arn.size() > 8 ? tg.arn.substr(tg.arn.find(':', 4) + 1) : "";
     svc = svc.substr(0, svc.find(':'));
     if (svc == "events") {
@@ -307,7 +309,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
   schedule_delivery(bus_name, rule_name, target_id, envelope, attempt + 1, first, trace_id, cause, delay);
 }
 
-void service::dead_letter(rule& r, const target& t, const json& envelope, const std::string& code,
+void service::dead_letter(rule& r, const target& t, const shared_json& envelope, const std::string& code,
                           const std::string& message, const std::string& exhausted, int attempts,
                           const std::string& trace_id, std::uint64_t cause) {
   json attrs = {
@@ -339,10 +341,14 @@ void service::dead_letter(rule& r, const target& t, const json& envelope, const 
                 trace_id);
 }
 
-json service::transform_input(const rule& r, const target& t, const json& envelope) const {
+shared_json service::transform_input(const rule& r, const target& t, const shared_json& shared) const {
+  if (!t.input && !t.input_path && !t.input_transformer) return shared;
+  return share(transformed(r, t, *shared));
+}
+
+json service::transformed(const rule& r, const target& t, const json& envelope) const {
   if (t.input) return json::parse(*t.input);
   if (t.input_path) return eval_jsonpath(envelope, *t.input_path).value_or(json(nullptr));
-  if (!t.input_transformer) return envelope;
   const json& tr = *t.input_transformer;
   std::map<std::string, json> values;
   const json paths = tr.contains("InputPathsMap") ? tr["InputPathsMap"] : json::object();

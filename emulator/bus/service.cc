@@ -285,8 +285,9 @@ void service::start_schedule(const std::string& bus, const std::string& name, st
                      {"detail", json::object()}};
     ++r->second.matched;
     auto seq = rt_.trace().record("schedule.fire", "bus", {{"bus", bus}, {"rule", name}, {"id", envelope["id"]}});
+    shared_json shared = share(std::move(envelope));
     for (const auto& [target_id, t] : r->second.targets)
-      schedule_delivery(bus, name, target_id, envelope, 0, rt_.clock().now(), {}, seq, duration(0));
+      schedule_delivery(bus, name, target_id, shared, 0, rt_.clock().now(), {}, seq, duration(0));
   });
 }
 

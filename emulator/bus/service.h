@@ -47,7 +47,7 @@ class delivery_error : public std::runtime_error {
 // Delivers `payload` to the target `arn`; `attributes` are message attributes (dead-letter
 // messages carry RULE_ARN, TARGET_ARN, ERROR_CODE, …). Throws delivery_error (or anything) on
 // failure.
-using deliver_fn = std::function<void(const std::string& arn, const json& payload, const json& attributes,
+using deliver_fn = std::function<void(const std::string& arn, const shared_json& payload, const json& attributes,
                                       const std::string& trace_id)>;
 
 struct retry_policy {
@@ -126,7 +126,7 @@ struct replay {
 // An event accepted onto a bus, as delivered (AWS's envelope and key order).
 struct event_record {
   std::string bus;
-  json envelope;
+  shared_json envelope;  // the one its deliveries carry
   instant at{};
   std::string trace_id;
 };
@@ -206,19 +206,23 @@ class service {
   rule& rule_for(const json& req);
   // Routes an accepted event to the bus's rules (only `only_rules`, by ARN, when given) and
   // archives it, unless it is a replay.
-  void accept(event_bus& bus, json envelope, const std::string& trace_id, std::uint64_t cause,
+  void accept(event_bus& bus, shared_json envelope, const std::string& trace_id, std::uint64_t cause,
               const std::vector<std::string>* only_rules = nullptr);
   void run_replay_batch(const std::string& name, std::size_t batch);
   archive& archive_for(const json& req);
   replay& replay_for(const json& req);
   void schedule_delivery(const std::string& bus, const std::string& rule, const std::string& target_id,
-                         const json& envelope, int attempt, instant first, const std::string& trace_id,
+                         shared_json envelope, int attempt, instant first, const std::string& trace_id,
                          std::uint64_t cause, duration delay);
-  void deliver(const std::string& bus, const std::string& rule, const std::string& target_id, const json& envelope,
-               int attempt, instant first, const std::string& trace_id, std::uint64_t cause);
-  void dead_letter(rule& r, const target& t, const json& envelope, const std::string& code, const std::string& message,
-                   const std::string& exhausted, int attempts, const std::string& trace_id, std::uint64_t cause);
-  json transform_input(const rule& r, const target& t, const json& envelope) const;
+  void deliver(const std::string& bus, const std::string& rule, const std::string& target_id,
+               const shared_json& envelope, int attempt, instant first, const std::string& trace_id,
+               std::uint64_t cause);
+  void dead_letter(rule& r, const target& t, const shared_json& envelope, const std::string& code,
+                   const std::string& message, const std::string& exhausted, int attempts, const std::string& trace_id,
+                   std::uint64_t cause);
+  // What the target gets: the envelope itself unless the target transforms it.
+  shared_json transform_input(const rule& r, const target& t, const shared_json& envelope) const;
+  json transformed(const rule& r, const target& t, const json& envelope) const;
 
   void save_archived(archive& a);                       // the event just appended to a.events
   void unsave_archived(archive& a, std::size_t count);  // the `count` oldest, about to be erased

@@ -5,11 +5,16 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace emu {
 using json = nlohmann::ordered_json;
+// A document several owners read and none changes (an event on its way through the bus, a
+// function's event and result as the trace keeps them): passed on without a copy.
+using shared_json = std::shared_ptr<const json>;
+inline shared_json share(json j) { return std::make_shared<const json>(std::move(j)); }
 
 // JSON from a client nests at most this deep wherever it arrives: request bodies (the edge's own,
 // lower limit), and JSON carried inside strings — PutEvents' Detail, TestEventPattern's Event,

@@ -7,21 +7,69 @@
 
 namespace emu {
 
+json trace_entry::data() const {
+  json d = json::parse(data_text);
+  if (payload) d[payload_key] = *payload;
+  return d;
+}
+
 json to_json(const trace_entry& e) {
   json j = {{"seq", e.seq}, {"at", iso8601_ms(e.at)}, {"kind", e.kind}, {"component", e.component}};
   j["trace_id"] = e.trace_id.empty() ? json(nullptr) : json(e.trace_id);
   j["cause"] = e.cause == 0 ? json(nullptr) : json(e.cause);
-  j["data"] = e.data;
+  j["data"] = e.data();
   return j;
 }
 
-std::uint64_t trace_recorder::record(std::string kind, std::string component, json data, std::string trace_id,
+void append_json(std::string& out, const trace_entry& e) {
+  out += "{\"seq\":" + std::to_string(e.seq) + ",\"at\":\"" + iso8601_ms(e.at) + "\",\"kind\":";
+  out += dump_lossy(e.kind);
+  out += ",\"component\":";
+  out += dump_lossy(e.component);
+  out += ",\"trace_id\":";
+  out += e.trace_id.empty() ? "null" : dump_lossy(e.trace_id);
+  out += ",\"cause\":";
+  out += e.cause == 0 ? "null" : std::to_string(e.cause);
+  out += ",\"data\":";
+  if (!e.payload) {
+    out += e.data_text;
+  } else {
+    out.append(e.data_text, 0, e.data_text.size() - 1);  // without its closing brace
+    if (e.data_text.size() > 2) out += ',';
+    out += dump_lossy(e.payload_key);
+    out += ':';
+    out += dump_lossy(*e.payload);
+    out += '}';
+  }
+  out += '}';
+}
+
+std::uint64_t trace_recorder::record(std::string kind, std::string component, const json& data, std::string trace_id,
                                      std::uint64_t cause) {
+  trace_entry e{0, {}, std::move(kind), std::move(component), std::move(trace_id), cause, dump_lossy(data), {}, {}};
+  return add(std::move(e));
+}
+
+std::uint64_t trace_recorder::record_with(std::string kind, std::string component, const json& data, std::string key,
+                                          shared_json payload, std::string trace_id, std::uint64_t cause) {
+  trace_entry e{0,
+                {},
+                std::move(kind),
+                std::move(component),
+                std::move(trace_id),
+                cause,
+                data.is_object() ? dump_lossy(data) : "{}",
+                std::move(key),
+                std::move(payload)};
+  return add(std::move(e));
+}
+
+std::uint64_t trace_recorder::add(trace_entry e) {
   std::lock_guard lock(mu_);
-  if (trace_id.empty()) trace_id = current_.trace_id;
-  if (cause == 0) cause = current_.cause;
-  trace_entry e{next_seq_++,         clock_.now(), std::move(kind), std::move(component),
-                std::move(trace_id), cause,        std::move(data)};
+  if (e.trace_id.empty()) e.trace_id = current_.trace_id;
+  if (e.cause == 0) e.cause = current_.cause;
+  e.seq = next_seq_++;
+  e.at = clock_.now();
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
   // time (dropping half at once stalled a request for milliseconds under the world lock).
   if (entries_.size() >= capacity_) entries_.pop_front();

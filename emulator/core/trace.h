@@ -23,10 +23,19 @@ struct trace_entry {
   std::string component;    // "functions", "edge", …
   std::string trace_id;     // empty when the work has none
   std::uint64_t cause = 0;  // seq of the entry that caused this one; 0 for outside input
-  json data = json::object();
+  // What happened, as compact JSON text (one buffer, where a document is an allocation per
+  // value to build and as many frees when the ring drops it), and its last member `payload_key`
+  // (an event, a result) by reference: the document the work itself passed on, never copied or
+  // serialised unless the entry is read.
+  std::string data_text = "{}";
+  std::string payload_key;
+  shared_json payload;
+  json data() const;
 };
 
 json to_json(const trace_entry& e);
+// The same as JSON text (to_json(e), dumped), written from the entry's text without a document.
+void append_json(std::string& out, const trace_entry& e);
 
 // What the work being done now belongs to: its trace id and the entry that caused it. An entry
 // recorded without its own trace id or cause takes them from here, so a DynamoDB write made by a
@@ -41,8 +50,11 @@ class trace_recorder {
   explicit trace_recorder(const clock& c, std::size_t capacity = 100'000) : clock_(c), capacity_(capacity) {}
   // Records an entry at the clock's current time and returns its seq.
   // An empty trace_id or a zero cause is taken from the current context.
-  std::uint64_t record(std::string kind, std::string component, json data, std::string trace_id = {},
+  std::uint64_t record(std::string kind, std::string component, const json& data, std::string trace_id = {},
                        std::uint64_t cause = 0);
+  // The same, with one more member `key` (last) holding `payload`, kept by reference.
+  std::uint64_t record_with(std::string kind, std::string component, const json& data, std::string key,
+                            shared_json payload, std::string trace_id = {}, std::uint64_t cause = 0);
   // The context of the work being done now. The world lock orders the work, so there is one
   // current context; code that releases the world lock (user code) saves it and puts it back.
   trace_context current() const;
@@ -62,6 +74,7 @@ class trace_recorder {
   std::uint64_t dropped() const;
 
  private:
+  std::uint64_t add(trace_entry e);
   const clock& clock_;
   std::size_t capacity_;
   mutable std::mutex mu_;

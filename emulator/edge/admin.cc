@@ -73,7 +73,7 @@ void add_admin_endpoints(router& r, runtime& rt, admin_info info) {
       if (n >= limit) return false;
       if ((!trace_id.empty() && e.trace_id != trace_id) || (!kind.empty() && e.kind != kind)) return true;
       if (n++) out.body += ',';
-      out.body += dump_lossy(to_json(e));
+      append_json(out.body, e);
       return true;
     });
     out.body += "]}";

@@ -14,7 +14,7 @@ namespace emu::functions {
 struct registry::async_job {
   std::string name, request_id, trace_id;
   std::uint64_t cause = 0;  // the entry that queued (or last re-queued) it
-  json event;
+  shared_json event;
   instant queued;
   int attempts = 0;   // invocations made (throttles do not count)
   int throttles = 0;  // in a row, for the backoff
@@ -32,13 +32,13 @@ const async_config& registry::async_config_of(const std::string& name) const {
   return it->second.async;
 }
 
-std::string registry::invoke_async(const std::string& name, const json& event, const std::string& trace_id) {
+std::string registry::invoke_async(const std::string& name, shared_json event, const std::string& trace_id) {
   if (!functions_.count(name)) throw aws_error::resource_not_found("Function not found: " + arn_of(name));
   auto job = std::make_shared<async_job>();
   job->name = name;
   job->request_id = rt_.ids().uuid();
   job->trace_id = trace_id.empty() ? rt_.trace().current().trace_id : trace_id;
-  job->event = event;
+  job->event = std::move(event);
   job->queued = rt_.clock().now();
   job->cause = rt_.trace().record("invoke.queued", "functions", {{"function", name}, {"request_id", job->request_id}},
                                   job->trace_id);
@@ -71,11 +71,12 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
   if (it == functions_.end()) return;
   const async_config cfg = it->second.async;
   trace_scope scope(rt_.trace(), {job->trace_id, job->cause});
-  json result, error_doc;
+  shared_json result;
+  json error_doc;
   std::optional<std::string> error;
   bool throttled = false;
   try {
-    result = invoke(job->name, job->event, job->trace_id, job->request_id);
+    result = invoke_shared(job->name, job->event, job->trace_id, job->request_id);
   } catch (const function_error& e) {
     error = e.what();
     error_doc = e.document();
@@ -110,12 +111,12 @@ void registry::run_async(const std::shared_ptr<async_job>& job) {
   }
   ++job->attempts;
   job->throttles = 0;
-  if (async_observer_) async_observer_(job->name, job->trace_id, error ? nullptr : &result, error ? &*error : nullptr);
+  if (async_observer_) async_observer_(job->name, job->trace_id, result, error ? &*error : nullptr);
   if (!error) {
     if (!cfg.on_success.empty() && async_sender_)
       async_sender_(cfg.on_success,
-                    invocation_record(job->request_id, arn_of(job->name), "Success", job->attempts, job->event, result,
-                                      false, now),
+                    invocation_record(job->request_id, arn_of(job->name), "Success", job->attempts, *job->event,
+                                      *result, false, now),
                     json::object(), job->trace_id);
     return;
   }
@@ -154,7 +155,7 @@ void registry::async_failed(const async_job& job, const char* condition, const j
   if (!cfg.on_failure.empty()) {
     async_sender_(
         cfg.on_failure,
-        invocation_record(job.request_id, arn_of(job.name), condition, job.attempts, job.event, response, true, now),
+        invocation_record(job.request_id, arn_of(job.name), condition, job.attempts, *job.event, response, true, now),
         json::object(), job.trace_id);
     return;
   }
@@ -173,7 +174,7 @@ void registry::async_failed(const async_job& job, const char* condition, const j
   json attributes = {{"RequestID", {{"DataType", "String"}, {"StringValue", job.request_id}}},
                      {"ErrorCode", {{"DataType", "Number"}, {"StringValue", "200"}}},
                      {"ErrorMessage", {{"DataType", "String"}, {"StringValue", message}}}};
-  async_sender_(cfg.dead_letter_queue, job.event, attributes, job.trace_id);
+  async_sender_(cfg.dead_letter_queue, *job.event, attributes, job.trace_id);
 }
 
 }  // namespace emu::functions

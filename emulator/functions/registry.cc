@@ -93,8 +93,8 @@ std::string two_decimals(double v) {
 
 }  // namespace
 
-json registry::invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
-                           std::uint64_t cause, double& seconds) {
+shared_json registry::invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
+                                  std::uint64_t cause, double& seconds) {
   const std::string& rid = ctx.request_id;
   invocation_request req;
   req.request_id = rid;
@@ -149,8 +149,9 @@ json registry::invoke_user(const std::string& name, entry& fn, const json& event
       raw_results_.emplace_back(rid, out.body);
       if (raw_results_.size() > 16) raw_results_.erase(raw_results_.begin());
     }
-    rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, ctx.trace_id, cause);
-    return result;
+    shared_json shared = share(std::move(result));
+    rt_.trace().record_with("invoke.result", "functions", {{"function", name}}, "result", shared, ctx.trace_id, cause);
+    return shared;
   }
   json doc = json::parse(out.body, nullptr, false);
   if (doc.is_discarded()) doc = json{{"errorType", out.error_type}, {"errorMessage", out.error_message}};
@@ -202,8 +203,14 @@ void registry::inject_failures(const std::string& name, int count, const std::st
 
 std::string registry::arn_of(const std::string& name) const { return arn_prefix_ + name; }
 
-json registry::invoke(const std::string& name, const json& event, const std::string& trace_id_in,
+json registry::invoke(const std::string& name, const json& event, const std::string& trace_id,
                       const std::string& request_id) {
+  return *invoke_shared(name, share(event), trace_id, request_id);
+}
+
+shared_json registry::invoke_shared(const std::string& name, shared_json event_ptr, const std::string& trace_id_in,
+                                    const std::string& request_id) {
+  const json& event = *event_ptr;
   const std::string trace_id = trace_id_in.empty() ? rt_.trace().current().trace_id : trace_id_in;
   auto it = functions_.find(name);
   if (it == functions_.end()) throw aws_error::resource_not_found("Function not found: " + arn_of(name));
@@ -212,8 +219,8 @@ json registry::invoke(const std::string& name, const json& event, const std::str
               nullptr};
   std::string rid = ctx.request_id;
   ctx.log = [this, &fn, rid](const std::string& line) { append_log(fn, rid, line); };
-  auto cause = rt_.trace().record("invoke", "functions",
-                                  {{"function", name}, {"request_id", ctx.request_id}, {"event", event}}, trace_id);
+  auto cause = rt_.trace().record_with("invoke", "functions", {{"function", name}, {"request_id", ctx.request_id}},
+                                       "event", event_ptr, trace_id);
   trace_scope scope(rt_.trace(), {trace_id, cause});  // what the handler does, it does for this invocation
   // Counted when the invocation ends: an error if it throws, a throttle (not an invocation) if
   // user code had no execution environment free.
@@ -267,9 +274,9 @@ json registry::invoke(const std::string& name, const json& event, const std::str
         counted.throttled = e.type() == "TooManyRequestsException";
         throw;
       }
-    json result = fn.fn(event, ctx);
+    shared_json result = share(fn.fn(event, ctx));
     finish("ok");
-    rt_.trace().record("invoke.result", "functions", {{"function", name}, {"result", result}}, trace_id, cause);
+    rt_.trace().record_with("invoke.result", "functions", {{"function", name}}, "result", result, trace_id, cause);
     return result;
   } catch (const function_error&) {
     throw;  // user code: logged and traced by invoke_user

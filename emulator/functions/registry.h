@@ -72,8 +72,8 @@ struct async_config {
 using async_sender = std::function<void(const std::string& arn, const json& payload, const json& attributes,
                                         const std::string& trace_id)>;
 // Told each attempt's outcome: the result, or the error message (the other is null).
-using async_observer = std::function<void(const std::string& function, const std::string& trace_id, const json* result,
-                                          const std::string* error)>;
+using async_observer = std::function<void(const std::string& function, const std::string& trace_id,
+                                          const shared_json& result, const std::string* error)>;
 
 // What /metrics says of a function: its invocations (errors among them, with durations) and the
 // invocations refused for its reserved concurrency.
@@ -123,6 +123,9 @@ class registry {
   // `request_id` empty: a new one.
   json invoke(const std::string& name, const json& event, const std::string& trace_id = {},
               const std::string& request_id = {});
+  // The same with the event and the result shared (the trace keeps both by reference).
+  shared_json invoke_shared(const std::string& name, shared_json event, const std::string& trace_id = {},
+                            const std::string& request_id = {});
 
   // Lambda's asynchronous invocation (Invoke with InvocationType Event; EventBridge targets):
   // queues the event and returns its request id; the invocation runs as a task due now. A
@@ -131,7 +134,10 @@ class registry {
   // 5 min) until then. Then the on-failure destination gets the invocation record, else the
   // dead-letter queue gets the event, else it is dropped; a success goes to on-success.
   // Throws ResourceNotFoundException for an unknown function (nothing is queued).
-  std::string invoke_async(const std::string& name, const json& event, const std::string& trace_id = {});
+  std::string invoke_async(const std::string& name, shared_json event, const std::string& trace_id = {});
+  std::string invoke_async(const std::string& name, const json& event, const std::string& trace_id = {}) {
+    return invoke_async(name, share(event), trace_id);
+  }
   void set_async_config(const std::string& name, async_config c);
   const async_config& async_config_of(const std::string& name) const;
   void set_async_sender(async_sender s) { async_sender_ = std::move(s); }
@@ -166,8 +172,8 @@ class registry {
   void async_failed(const async_job& job, const char* condition, const json& response);
   void append_log(entry& e, const std::string& request_id, std::string message);
   // `seconds`: set to the code's own duration, as its REPORT line gives it.
-  json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx, std::uint64_t cause,
-                   double& seconds);
+  shared_json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
+                          std::uint64_t cause, double& seconds);
   void outside_lock(const std::function<void()>& f);
   runtime& rt_;
   std::map<std::string, entry> functions_;

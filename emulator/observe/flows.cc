@@ -20,7 +20,7 @@ bool is_error(const std::string& kind) {
 }  // namespace
 
 std::string summary_of(const trace_entry& first) {
-  const json& d = first.data;
+  const json d = first.data();
   if (first.kind == "gateway.request")
     return text(d, "method") + " " + text(d, "path") + (text(d, "stage").empty() ? "" : " (" + text(d, "stage") + ")");
   if (first.kind == "sqs.send") return "message to " + text(d, "queue");

@@ -193,8 +193,8 @@ void add_bus_steps(registry& reg) {
                     std::vector<const json*> seen;
                     std::size_t hits = 0;
                     for (const auto& e : w.bus().events(bus)) {
-                      seen.push_back(&e.envelope);
-                      hits += !pattern || pattern->matches(e.envelope);
+                      seen.push_back(e.envelope.get());
+                      hits += !pattern || pattern->matches(*e.envelope);
                     }
                     if (!w.bus().has_bus(bus)) return std::vector<mismatch>{{"$", "there is no event bus " + bus}};
                     return verdict(c.counts, seen, hits, "matching event(s) on " + bus);
@@ -235,8 +235,9 @@ void add_bus_steps(registry& reg) {
                     std::vector<json> events;
                     for (const auto& e : w.rt->trace().since(w.trace_start)) {
                       if (e.kind != "invoke") continue;
-                      const std::string& f = e.data["function"].get_ref<const std::string&>();
-                      if (f == c.subject || f == qualified) events.push_back(e.data["event"]);
+                      json d = e.data();
+                      const std::string& f = d["function"].get_ref<const std::string&>();
+                      if (f == c.subject || f == qualified) events.push_back(std::move(d["event"]));
                     }
                     std::vector<const json*> seen;
                     std::size_t hits = 0;

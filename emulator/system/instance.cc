@@ -66,33 +66,33 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   // succeeded; the function's errors are Lambda's to retry (registry::invoke_async). Only a
   // function that does not exist fails the delivery (NO_RESOURCE, the rule's dead-letter queue).
   functions_.set_arn_prefix("arn:aws:lambda:" + def.region + ":" + def.account + ":function:");
-  bus_.set_delivery("lambda",
-                    [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
-                      functions_.invoke_async(function_name_of(arn), payload, trace_id);
-                    });
+  bus_.set_delivery(
+      "lambda", [this](const std::string& arn, const shared_json& payload, const json&, const std::string& trace_id) {
+        functions_.invoke_async(function_name_of(arn), payload, trace_id);
+      });
   // The first outcome of an invocation carrying a waiting request's trace id is its reply.
   functions_.set_async_observer(
-      [this](const std::string&, const std::string& trace_id, const json* result, const std::string* error) {
+      [this](const std::string&, const std::string& trace_id, const shared_json& result, const std::string* error) {
         auto it = trace_id.empty() ? awaiting_.end() : awaiting_.find(trace_id);
         if (it == awaiting_.end() || it->second.result || it->second.error) return;
         it->second.seq = rt_.trace().last_seq();  // told right after the outcome's entry, under the world lock
         if (result)
-          it->second.result = *result;
+          it->second.result = result;
         else
           it->second.error = *error;
       });
   functions_.set_async_sender([this](const std::string& arn, const json& payload, const json& attributes,
                                      const std::string& trace_id) { deliver(arn, payload, attributes, trace_id); });
   bus_.set_delivery(
-      "logs", [this](const std::string& arn, const json& payload, const json&, const std::string& trace_id) {
+      "logs", [this](const std::string& arn, const shared_json& payload, const json&, const std::string& trace_id) {
         std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
-        rt_.trace().record("log", "logs", {{"log_group", group}, {"message", payload}}, trace_id);
-        rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", payload}}, trace_id);
+        rt_.trace().record_with("log", "logs", {{"log_group", group}}, "message", payload, trace_id);
+        rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", *payload}}, trace_id);
       });
   // Queue targets and dead-letter queues: the event (or the dead-letter copy with its
   // RULE_ARN, ERROR_CODE, … attributes) becomes one SQS message.
-  bus_.set_delivery("sqs", [this](const std::string& arn, const json& payload, const json& attributes,
-                                  const std::string& trace_id) { send_to_queue(arn, payload, attributes, trace_id); });
+  bus_.set_delivery("sqs", [this](const std::string& arn, const shared_json& payload, const json& attributes,
+                                  const std::string& trace_id) { send_to_queue(arn, *payload, attributes, trace_id); });
   for (const auto& s : stages) create_stage(s);
   if (!data_dir.empty()) {
     state_ = std::make_unique<durable::store>(data_dir + "/state.db");
@@ -245,7 +245,7 @@ json instance::request_reply(const std::string& function, const json& event, con
   const reply& r = awaiting_[trace_id];
   answered_by = r.seq;
   if (r.error) throw std::runtime_error(*r.error);
-  if (r.result) return *r.result;
+  if (r.result) return *r.result;  // a copy: the trace keeps the result too
   throw gateway::no_reply("no function answered the request (trace " + trace_id +
                           "); is a rule routing its event to a function enabled?");
 }

@@ -124,7 +124,7 @@ class instance {
   json request_reply(const std::string& function, const json& event, const std::string& trace_id,
                      std::uint64_t& answered_by);
   struct reply {
-    std::optional<json> result;
+    shared_json result;
     std::optional<std::string> error;
     std::uint64_t seq = 0;  // the trace entry of the outcome
   };

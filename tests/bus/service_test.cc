@@ -18,13 +18,14 @@ struct fixture {
   std::vector<std::pair<std::string, json>> delivered;
   int fail = 0;
   fixture() {
-    bus.set_delivery("lambda", [this](const std::string& arn, const json& payload, const json&, const std::string&) {
-      if (fail > 0) {
-        --fail;
-        throw std::runtime_error("function error");
-      }
-      delivered.emplace_back(arn, payload);
-    });
+    bus.set_delivery("lambda",
+                     [this](const std::string& arn, const emu::shared_json& payload, const json&, const std::string&) {
+                       if (fail > 0) {
+                         --fail;
+                         throw std::runtime_error("function error");
+                       }
+                       delivered.emplace_back(arn, *payload);
+                     });
     bus.put_rule({{"Name", "r"}, {"EventPattern", R"({"source": ["s"]})"}});
   }
   void target(json extra = json::object()) {
@@ -84,7 +85,7 @@ TEST_CASE("bus: retries stop at the maximum event age", "[bus][service]") {
   for (const auto& e : f.rt->trace().since(0))
     if (e.kind == "delivery.dropped") {
       dropped = true;
-      CHECK(e.data["attributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds");
+      CHECK(e.data()["attributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds");
     }
   CHECK(dropped);
   CHECK(f.bus.metrics()["default"]["rules"]["r"]["dropped"] == 1);
@@ -97,7 +98,7 @@ TEST_CASE("bus: a bus target re-routes the event; disabled rules do not match", 
   f.put();
   f.rt->sched().run_until_idle();
   REQUIRE(f.bus.events("second").size() == 1);
-  CHECK(f.bus.events("second")[0].envelope["source"] == "s");
+  CHECK((*f.bus.events("second")[0].envelope)["source"] == "s");
   f.bus.disable_rule({{"Name", "r"}});
   f.put();
   f.rt->sched().run_until_idle();

@@ -84,6 +84,29 @@ TEST_CASE("trace: entries are numbered, timed and bounded", "[core][trace]") {
   CHECK(t.last_seq() == 52);
 }
 
+// Entries keep their data as text and a payload (last) by reference; the text form of an entry
+// is its document's, invalid UTF-8 replaced.
+TEST_CASE("trace: data as text, payloads last, the text form equals the document", "[core][trace]") {
+  emu::manual_clock clock(*emu::parse_iso8601("2024-12-01T00:00:00Z"));
+  emu::trace_recorder t(clock, 10);
+  emu::json event = {{"detail", {{"n", 1.5}, {"list", {1, "two", nullptr}}}}, {"bad", "\xff"}};
+  t.record_with("invoke", "functions", {{"function", "f"}, {"request_id", "r"}}, "event", emu::share(event), "tr");
+  t.record_with("log", "logs", emu::json::object(), "message", emu::share("text"));
+  t.record("gateway.response", "gateway", {{"status", 200}});
+  auto all = t.since(0);
+  REQUIRE(all.size() == 3);
+  emu::json d = all[0].data();
+  CHECK(emu::dump_lossy(d) ==
+        R"({"function":"f","request_id":"r","event":{"detail":{"n":1.5,"list":[1,"two",null]},"bad":")"
+        "\xEF\xBF\xBD\"}}");
+  CHECK(all[1].data() == emu::json{{"message", "text"}});
+  for (const auto& e : all) {
+    std::string text;
+    emu::append_json(text, e);
+    CHECK(text == emu::dump_lossy(emu::to_json(e)));
+  }
+}
+
 // serve's clock: the wall clock until frozen; frozen, it moves only when told; never back,
 // except by a reset.
 TEST_CASE("serve_clock: real, virtual, set, reset") {
