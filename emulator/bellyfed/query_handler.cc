@@ -131,7 +131,7 @@ std::string query_page(function_env& env, json request, const std::vector<std::s
       }
       if (taken++) items += ',';
       append_public_item(items, item);
-      if (taken == q.limit) last = json::parse(item);
+      if (taken == q.limit) last = dynamo::pick_attributes(item, key_names);
     }
     if (parts.last_evaluated_key.empty()) break;
     request["ExclusiveStartKey"] = json::parse(parts.last_evaluated_key);

@@ -242,10 +242,17 @@ bool take_row(service::page& pg, const table_info& t, const index_info* ix, cons
   pg.scanned++;
   pg.bytes += size;
   bool stop = (limit && int(pg.scanned) >= limit) || pg.bytes >= page_bytes;
-  if (pg.raw && !stop && !filter && proj.empty() && (!ix || ix->projection == "ALL")) {
+  if (pg.raw && !filter && proj.empty() && (!ix || ix->projection == "ALL")) {  // the stored text as it is
     pg.count++;
+    if (stop) {  // the page's last key, read from the text: only its key attributes are parsed
+      std::vector<std::string> names{t.hash.name};
+      if (t.range) names.push_back(t.range->name);
+      if (ix) names.push_back(ix->hash.name);
+      if (ix && ix->range) names.push_back(ix->range->name);
+      pg.last_key = key_of(t, pick_attributes(text, names), ix);
+    }
     if (pg.select != "COUNT") pg.texts.emplace_back(text);
-    return true;
+    return !stop;
   }
   json item = json::parse(text);
   json visible = ix && ix->projection != "ALL" ? index_projection(t, *ix, item) : std::move(item);

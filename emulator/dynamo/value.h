@@ -64,6 +64,11 @@ json item_from_plain(const json& v);
 // that is not an attribute-value item.
 void append_plain_item(std::string& out, std::string_view av_item, std::initializer_list<std::string_view> drop = {});
 
+// The top-level attributes of an attribute-value item's text that `names` lists, as a document
+// of just those (a key, read from a stored item without parsing all of it). Throws
+// std::invalid_argument on text that is not an object.
+json pick_attributes(std::string_view av_item, const std::vector<std::string>& names);
+
 // A Query, Scan or GetItem answer's text (query_wire, scan_wire, get_item_wire) split without a
 // document: the text of each item (GetItem: its one Item, if any) and of LastEvaluatedKey
 // (empty when absent).

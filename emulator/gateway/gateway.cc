@@ -33,6 +33,8 @@ std::vector<std::string> split_path(const std::string& p) {
 
 // Text for JSON: invalid UTF-8 bytes become U+FFFD (JSON strings must be UTF-8).
 std::string utf8_text(const std::string& s) {
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return s;  // ASCII, as nearly every header is: nothing to check byte by byte
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {

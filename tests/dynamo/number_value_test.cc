@@ -188,3 +188,12 @@ TEST_CASE("attribute-value text converts to plain text as item_to_plain does") {
   CHECK(parts.last_evaluated_key == R"({"a":{"S":"x"}})");
   CHECK(emu::dynamo::split_page_text(R"({"Items":[],"Count":0})").items.empty());
 }
+
+TEST_CASE("pick_attributes reads named attributes from an item's text") {
+  json item = json::parse(R"({"PK":{"S":"EST#1"},"na\"me":{"S":"q"},"m":{"M":{"PK":{"S":"inner"}}},"SK":{"N":"2"}})");
+  json got = emu::dynamo::pick_attributes(item.dump(), {"SK", "PK", "na\"me", "absent"});
+  CHECK(got == json{{"PK", {{"S", "EST#1"}}}, {"na\"me", {{"S", "q"}}}, {"SK", {{"N", "2"}}}});
+  CHECK(emu::dynamo::pick_attributes("{}", {"PK"}).empty());
+  CHECK_THROWS_AS(emu::dynamo::pick_attributes("[1]", {"PK"}), std::invalid_argument);
+  CHECK_THROWS_AS(emu::dynamo::pick_attributes(R"({"PK":)", {"PK"}), std::invalid_argument);
+}
