@@ -220,17 +220,17 @@ static std::string collection_metrics_mode(const json& req) {
 
 namespace plan {
 
-// `d`: a single item write is `enveloped`, a transaction's item `older`.
-std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r, dialect d) {
+// `d`: a single item write is `enveloped`, a transaction's item `older`. `item_checked`: the
+// transaction's first pass normalised the Put's item already. The item is moved out of `r`.
+std::unique_ptr<service::write_plan> make(write_op op, table_info& t, json& r, dialect d, bool item_checked = false) {
   auto p = std::make_unique<service::write_plan>();
   p->op = op;
   p->t = &t;
   p->ex = std::make_unique<exprs>(r, d);
   if (op == write_op::put) {
-    const json* item = member(r, "Item");
-    if (!item) missing("item");
-    p->item = *item;
-    normalise_item(p->item, d);
+    if (!member(r, "Item")) missing("item");
+    p->item = std::move(r["Item"]);
+    if (!item_checked) normalise_item(p->item, d);
     p->key = item_key(t, p->item);
     check_index_keys(t, p->item);
     check_item_size(p->item);
@@ -477,7 +477,7 @@ json service::transact_write_items(json req) {
       return it->second.response;  // the same request again: done already, nothing is re-applied
     }
   }
-  json items = *ti;
+  json items = std::move(req["TransactItems"]);  // the request is ours (by value); ti is not read again
   auto kind_of = [](json& entry) {
     if (!entry.is_object() || entry.size() != 1)
       throw aws_error::validation("TransactItems can only contain one of Check, Put, Update or Delete");
@@ -523,7 +523,7 @@ json service::transact_write_items(json req) {
     table_info& t = table(name);
     std::unique_ptr<write_plan> p;
     try {
-      p = plan::make(op, t, r, dialect::older);
+      p = plan::make(op, t, r, dialect::older, true);
     } catch (const aws_error& e) {
       // A key of the wrong type cancels the transaction with that item's reason (an empty key
       // value, like any other invalid input, refuses the whole request).
