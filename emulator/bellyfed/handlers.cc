@@ -150,16 +150,28 @@ functions::handler event_processor(function_env& env) {
 
 }  // namespace
 
+namespace {
+
+// A delivery's `detail` (the delivery itself when it has none), read in place — the delivery is
+// shared with the trace — or parsed into `parsed` when it is text.
+const json& detail_of(const json& delivery, json& parsed) {
+  auto it = delivery.find("detail");
+  const json& detail = it != delivery.end() ? *it : delivery;
+  if (!detail.is_string()) return detail;
+  parsed = parse_client_json(detail.get_ref<const std::string&>());
+  return parsed;
+}
+
+}  // namespace
+
 standard_event received_event(const json& delivery, const functions::context& ctx, const char* who) {
-  const json* detail = &delivery;  // read in place: the delivery is shared with the trace
-  if (auto it = delivery.find("detail"); it != delivery.end()) detail = &*it;
   json parsed;
-  if (detail->is_string()) parsed = parse_client_json(detail->get_ref<const std::string&>()), detail = &parsed;
-  if (std::string why = standard_event_problems(*detail); !why.empty()) {
+  const json& detail = detail_of(delivery, parsed);
+  if (std::string why = standard_event_problems(detail); !why.empty()) {
     ctx.log("rejected the event: " + why);
     throw aws_error::validation(std::string(who) + ": not a valid standard event: " + why);
   }
-  return standard_event_from_json(*detail);
+  return standard_event_from_json(detail);
 }
 
 json proxy_response(int status, std::string json_body) {
@@ -213,11 +225,8 @@ std::string invalid_record(const json& r) {
 // (EventBridge retries it and then dead-letters it); nothing is half-written.
 functions::handler dynamodb_import(function_env& env) {
   return [&env](const json& event, const functions::context& ctx) -> json {
-    const json* d = &event;  // read in place: the delivery is shared with the trace
-    if (auto it = event.find("detail"); it != event.end()) d = &*it;
     json parsed;
-    if (d->is_string()) parsed = parse_client_json(d->get_ref<const std::string&>()), d = &parsed;
-    const json& e = *d;
+    const json& e = detail_of(event, parsed);
     static const json none;
     auto p = e.find("payload");
     const json& r = p != e.end() ? *p : none;
