@@ -14,7 +14,8 @@ freeze), and serve must stop cleanly afterwards with nothing on stderr from a sa
   never finished) held open, fresh clients are answered (each connection has its own thread).
 - PutEvents Time outside the years 1–9999 is InvalidArgument for its entry; an SQS Number
   attribute that is not a decimal number is InvalidParameterValue with AWS's message.
-- HTTP framing: pipelined requests (with and without bodies) are answered in order; duplicate
+- HTTP framing: pipelined requests (with and without bodies, HEAD among them) are answered in
+  order, and a HEAD's answer arrives while its connection stays open; duplicate
   Content-Length values that differ, header names with whitespace, Transfer-Encoding with
   Content-Length, codings other than chunked and lengths that are not numbers get 400 and close
   the connection, so bytes after them are never read as a request.
@@ -112,6 +113,28 @@ def framing(port):
     statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)]
     assert statuses == [200, 200, 200, 404], (statuses, got)
     assert b'"error":"name: is required"' in got and b'"QueueUrls":[' in got and b"/_emu/nothing-here" in got, got
+    # An answer without a body (HEAD) is sent while its connection stays open for the next
+    # request: the server holds a response's head back only to send it with the body.
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(10)
+    s.sendall(b"HEAD /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = s.recv(65536)
+        assert d, head
+        head += d
+    assert head.startswith(b"HTTP/1.1 ") and head.count(b"HTTP/1.1 ") == 1, head
+    s.sendall(b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    rest = b""
+    while not rest.endswith(b"}"):
+        d = s.recv(65536)
+        assert d, rest
+        rest += d
+    assert rest.startswith(b"HTTP/1.1 200 ") and rest.count(b"HTTP/1.1 ") == 1, rest
+    s.close()
+    got = exchange(port, b"HEAD /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + reqs)
+    statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)]
+    assert len(statuses) == 5 and statuses[1:] == [200, 200, 200, 404], (statuses, got)
     smuggled = b"GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     for head, why in [(b"Content-Length: 3\r\nContent-Length: 5", b"different values"),
                       (b"Transfer-Encoding : chunked", b"whitespace"),

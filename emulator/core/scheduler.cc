@@ -112,11 +112,29 @@ void realtime_driver::stop() {
 }
 
 void realtime_driver::wake() {
+  if (holder_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+    deferred_ = true;  // told at the section's end
+    return;
+  }
   {
     std::lock_guard lock(wake_mu_);
     woken_ = true;
   }
   cv_.notify_all();
+}
+
+void realtime_driver::leave_section() {
+  holder_.store(std::thread::id(), std::memory_order_relaxed);
+  if (!deferred_) return;
+  deferred_ = false;
+  auto next = sched_.next_due();
+  if (!next) return;
+  std::lock_guard lock(wake_mu_);
+  // A driver that is not asleep reads the scheduler before it sleeps, and sees the task.
+  if (sleeping_ && *next < sleep_until_) {
+    woken_ = true;
+    cv_.notify_all();
+  }
 }
 
 void realtime_driver::changed() {
@@ -175,7 +193,12 @@ void realtime_driver::loop() {
     auto now = sched_.time().now();
     auto wait =
         next && !sched_.time().is_virtual() ? std::min<duration>(*next - now, std::chrono::seconds(1)) : duration(1000);
-    if (wait.count() > 0) cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    if (wait.count() > 0) {
+      sleeping_ = true;
+      sleep_until_ = now + wait;
+      cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+      sleeping_ = false;
+    }
     woken_ = false;
     if (stopping_) return;
   }

@@ -9,6 +9,7 @@
 // propagates to the caller of the run function (the task is consumed).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -99,6 +100,7 @@ class realtime_driver {
   auto exclusive(F&& f) {
     changed_on_exit bump{*this};
     std::lock_guard lock(world_);
+    section held{*this};
     return committed(f);
   }
 
@@ -107,11 +109,17 @@ class realtime_driver {
   // The world may change meanwhile; callers keep no references into it across `f`.
   template <class F>
   void outside(F&& f) {
+    bool mine = holder_.load(std::memory_order_relaxed) == std::this_thread::get_id();
+    if (mine) leave_section();
     world_.unlock();
     struct relock {
-      std::mutex& m;
-      ~relock() { m.lock(); }
-    } again{world_};
+      realtime_driver& d;
+      bool mine;
+      ~relock() {
+        d.world_.lock();
+        if (mine) d.holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+      }
+    } again{*this, mine};
     f();
   }
 
@@ -123,6 +131,7 @@ class realtime_driver {
   template <class F>
   auto exclusive_quiet(F&& f) {
     std::lock_guard lock(world_);
+    section held{*this};
     return committed(f);
   }
 
@@ -147,6 +156,18 @@ class realtime_driver {
     realtime_driver& d;
     ~changed_on_exit() { d.changed(); }
   };
+  // An exclusive section on a request's thread. Tasks it schedules do not wake the driver at
+  // once: the driver would only wait for the lock the section holds, and every request paid two
+  // context switches for it. The section's end wakes the driver if one of them is due before it
+  // would wake anyway (most requests run the work they schedule themselves and leave none).
+  struct section {
+    realtime_driver& d;
+    explicit section(realtime_driver& drv) : d(drv) {
+      d.holder_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    }
+    ~section() { d.leave_section(); }
+  };
+  void leave_section();
 
   template <class F>
   auto committed(F& f) {
@@ -168,6 +189,13 @@ class realtime_driver {
   std::condition_variable cv_;
   bool woken_ = false;
   bool stopping_ = false;
+  // The driver's sleep (under wake_mu_): whether it waits and until when.
+  bool sleeping_ = false;
+  instant sleep_until_{};
+  // The thread in an exclusive section, and whether a task it scheduled still has to be told
+  // to the driver (only that thread touches deferred_, under the world lock).
+  std::atomic<std::thread::id> holder_{};
+  bool deferred_ = false;
   std::thread thread_;
   mutable std::mutex change_mu_;
   std::condition_variable change_cv_;

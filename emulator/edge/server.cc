@@ -12,13 +12,16 @@
 
 #include <strings.h>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -81,6 +84,11 @@ class elastic_pool : public httplib::TaskQueue {
 // first was answered. This stream also bounds the time one request may take to arrive (headers
 // and body), which the per-read timeout alone does not: a client sending a byte every few
 // seconds would hold its connection forever.
+//
+// System calls are a good part of a small request's cost, so reads and writes try the socket
+// first and poll only when it is not ready, the peer's and own addresses are looked up once per
+// connection, and a response's head is held back to go out with the first part of its body
+// (cpp-httplib writes the two separately: two packets, and the client woken twice).
 class connection_stream : public httplib::Stream {
  public:
   using clock = std::chrono::steady_clock;
@@ -96,15 +104,21 @@ class connection_stream : public httplib::Stream {
   void poison() { poisoned_ = true; }
   bool poisoned() const { return poisoned_; }
 
-  bool is_readable() const override { return has_buffered() || wait(POLLIN, read_wait_ms()); }
-  bool is_writable() const override { return wait(POLLOUT, write_timeout_ms_); }
+  // Sends a held response head. Everything that waits on the client, or ends, calls it first.
+  bool flush() const {
+    if (held_.empty()) return true;
+    bool ok = send_all(held_.data(), held_.size());
+    held_.clear();
+    return ok;
+  }
+
+  bool is_readable() const override { return flush() && (has_buffered() || wait(POLLIN, read_wait_ms())); }
+  bool is_writable() const override { return flush() && wait(POLLOUT, write_timeout_ms_); }
 
   ssize_t read(char* ptr, std::size_t size) override {
     if (!has_buffered()) {
-      if (!wait(POLLIN, read_wait_ms())) return -1;
-      ssize_t n;
-      do n = ::recv(sock_, buf_, sizeof buf_, 0);
-      while (n < 0 && errno == EINTR);
+      if (!flush()) return -1;
+      ssize_t n = receive();
       if (n <= 0) return n;
       off_ = 0;
       len_ = std::size_t(n);
@@ -112,22 +126,40 @@ class connection_stream : public httplib::Stream {
     std::size_t n = std::min(size, len_ - off_);
     std::memcpy(ptr, buf_ + off_, n);
     off_ += n;
+    wrote_ = false;
     return ssize_t(n);
   }
 
   ssize_t write(const char* ptr, std::size_t size) override {
-    if (!is_writable()) return -1;
-    ssize_t n;
-    do n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n;
+    // The first write after a request was read is its response's head: held for the body.
+    if (!wrote_ && held_.empty() && size < max_held && std::string_view(ptr, size).starts_with("HTTP/1.")) {
+      wrote_ = true;
+      held_.assign(ptr, size);
+      return ssize_t(size);
+    }
+    wrote_ = true;
+    if (!held_.empty() && size < max_held) {  // one send for head and body
+      held_.append(ptr, size);
+      return flush() ? ssize_t(size) : -1;
+    }
+    return flush() && send_all(ptr, size) ? ssize_t(size) : -1;
   }
 
-  void get_remote_ip_and_port(std::string& ip, int& port) const override { address(::getpeername, ip, port); }
-  void get_local_ip_and_port(std::string& ip, int& port) const override { address(::getsockname, ip, port); }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    if (!remote_) remote_ = address(::getpeername);
+    ip = remote_->first;
+    port = remote_->second;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    if (!local_) local_ = address(::getsockname);
+    ip = local_->first;
+    port = local_->second;
+  }
   socket_t socket() const override { return sock_; }
 
  private:
+  static constexpr std::size_t max_held = 64 * 1024;
+
   int read_wait_ms() const {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock::now()).count();
     return int(std::clamp<long long>(left, 0, read_timeout_ms_));
@@ -141,14 +173,42 @@ class connection_stream : public httplib::Stream {
     return r > 0 && !(p.revents & POLLNVAL);
   }
 
+  // What is there to read, waiting (within the request's time) only if nothing is.
+  ssize_t receive() {
+    for (bool waited = false;; waited = true) {
+      ssize_t n = ::recv(sock_, buf_, sizeof buf_, MSG_DONTWAIT);
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited) return -1;
+      if (!wait(POLLIN, read_wait_ms())) return -1;
+    }
+  }
+
+  // All of it, waiting for room (up to the write timeout each time) only when the socket is full.
+  bool send_all(const char* ptr, std::size_t size) const {
+    while (size > 0) {
+      ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        ptr += n;
+        size -= std::size_t(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!wait(POLLOUT, write_timeout_ms_)) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
   template <class F>
-  void address(F get, std::string& ip, int& port) const {
+  std::pair<std::string, int> address(F get) const {
     sockaddr_storage a{};
     socklen_t n = sizeof a;
-    ip.clear();
-    port = 0;
-    if (get(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return;
+    if (get(sock_, reinterpret_cast<sockaddr*>(&a), &n) != 0) return {"", 0};
     char text[INET6_ADDRSTRLEN] = {};
+    int port = 0;
     if (a.ss_family == AF_INET) {
       auto* v4 = reinterpret_cast<sockaddr_in*>(&a);
       ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
@@ -158,13 +218,16 @@ class connection_stream : public httplib::Stream {
       ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
       port = ntohs(v6->sin6_port);
     }
-    ip = text;
+    return {text, port};
   }
 
   socket_t sock_;
   int read_timeout_ms_, write_timeout_ms_;
   clock::time_point deadline_ = clock::time_point::max();
   bool poisoned_ = false;
+  bool wrote_ = false;  // since the last read
+  mutable std::string held_;
+  mutable std::optional<std::pair<std::string, int>> remote_, local_;
   char buf_[16384];
   std::size_t off_ = 0, len_ = 0;
 };
@@ -211,13 +274,14 @@ class connection_server : public httplib::Server {
                            int(write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000));
     bool ok = false;
     for (std::size_t left = keep_alive_max_count_; left > 0 && !strm.poisoned(); --left) {
-      if (!strm.has_buffered() && !wait_for_request(sock)) break;
+      if (!strm.has_buffered() && !(strm.flush() && wait_for_request(sock))) break;
       strm.start_request(connection_stream::clock::now() + request_read_limit);
       bool closed = false;
       ok =
           process_request(strm, left == 1 || strm.poisoned(), closed, [&](httplib::Request& req) { setup(req, strm); });
       if (!ok || closed) break;
     }
+    strm.flush();
     ::shutdown(sock, SHUT_RDWR);
     ::close(sock);
     return ok;
@@ -322,6 +386,9 @@ struct http_server::impl {
           auto now = std::chrono::steady_clock::now();
           if (frames.empty() && now - *last_write >= event_stream_keep_alive) frames = ": keep-alive\n\n";
           if (frames.empty()) {
+            // Nothing to send yet: the response's head goes out now (the connection holds it
+            // back for a body otherwise), so the client knows the stream is open.
+            if (!sink.is_writable()) return false;
             driver.wait_for_change(seen, std::chrono::milliseconds(1000));
             return true;
           }

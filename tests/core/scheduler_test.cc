@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -124,4 +125,42 @@ TEST_CASE("realtime driver: runs tasks posted from another thread", "[core][sche
   driver.stop();
   CHECK(done);
   CHECK(driver.exclusive([] { return 42; }) == 42);
+}
+
+TEST_CASE("realtime driver: a task scheduled inside an exclusive section runs after it", "[core][scheduler]") {
+  emu::system_clock clock;
+  emu::scheduler s(clock);
+  emu::realtime_driver driver(s, [](const std::string&) {});
+  s.after(1h, "far", [] {});  // the driver sleeps as long as it may
+  driver.start();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> ran;
+  auto note = [&](std::string what) {
+    return [&, what] {
+      std::lock_guard l(mu);
+      ran.push_back(what);
+      cv.notify_all();
+    };
+  };
+  // Sections tell the driver of their tasks when they end (not as each is scheduled), both from
+  // exclusive and exclusive_quiet, and before a section lets go of the lock to wait outside it.
+  driver.exclusive([&] { s.after(0s, "now", note("now")); });
+  driver.exclusive_quiet([&] { s.after(20ms, "soon", note("soon")); });
+  driver.exclusive([&] {
+    s.after(0s, "before outside", note("before outside"));
+    driver.outside([&] {
+      std::unique_lock l(mu);
+      cv.wait_for(l, 10s, [&] { return ran.size() == 3; });  // a bound, not a timing assertion
+    });
+    s.after(0s, "after outside", note("after outside"));
+  });
+  std::unique_lock l(mu);
+  bool done = cv.wait_for(l, 10s, [&] { return ran.size() == 4; });
+  l.unlock();
+  driver.stop();
+  CHECK(done);
+  CHECK(ran.back() == "after outside");
+  std::sort(ran.begin(), ran.end());
+  CHECK(ran == std::vector<std::string>{"after outside", "before outside", "now", "soon"});
 }
