@@ -108,6 +108,7 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/dynamodb_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/sqs_bench.py ./$(BENCH)/bellyfed-emu ./$(BENCH)/tests/bench/sqs_flow_bench
 	/usr/bin/python3 tests/bench/gateway_bench.py ./$(BENCH)/bellyfed-emu
+	/usr/bin/python3 tests/bench/events_bench.py ./$(BENCH)/bellyfed-emu
 	./$(BENCH)/tests/bench/gateway_flow_bench
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
 	/usr/bin/python3 tests/bench/functions_bench.py ./$(BENCH)/bellyfed-emu

@@ -2,6 +2,7 @@
 // exponential backoff and jitter, and dead-letter queues — all as scheduler tasks.
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "emulator/bus/request.h"
 #include "emulator/bus/service.h"
@@ -154,13 +155,16 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   if (trace_id.empty() && e.contains("TraceHeader") && e["TraceHeader"].is_string()) trace_id = e["TraceHeader"];
   std::string bus = request::bus_name_in(bus_name_or_arn);
   auto it = buses_.find(bus);
-  auto seq = rt_.trace().record("event.put", "bus",
-                                {{"bus", bus},
-                                 {"id", id},
-                                 {"source", source},
-                                 {"detail-type", e["DetailType"]},
-                                 {"accepted", it != buses_.end()}},
-                                trace_id);
+  std::string data = "{\"bus\":";
+  append_json_string(data, bus);
+  data += ",\"id\":";
+  append_json_string(data, id);
+  data += ",\"source\":";
+  append_json_string(data, source);
+  data += ",\"detail-type\":";
+  append_json_string(data, e["DetailType"].get_ref<const std::string&>());
+  data += it != buses_.end() ? ",\"accepted\":true}" : ",\"accepted\":false}";
+  auto seq = rt_.trace().record_text("event.put", "bus", std::move(data), trace_id);
   // AWS answers an EventId for a bus that does not exist and drops the event.
   if (it != buses_.end()) accept(it->second, share(std::move(envelope)), trace_id, seq);
   return {{"EventId", id}};
@@ -192,11 +196,26 @@ void service::accept(event_bus& bus, shared_json shared, const std::string& trac
       continue;
     any = true;
     ++r.matched;
-    json targets = json::array();  // where it goes: a diagram draws the routing here, in the event's order
-    for (const auto& [target_id, t] : r.targets) targets.push_back(t.arn);
-    auto seq = rt_.trace().record(
-        "rule.match", "bus",
-        {{"bus", bus.name}, {"rule", name}, {"id", envelope["id"]}, {"targets", std::move(targets)}}, trace_id, cause);
+    // Written as text: an event may match dozens of rules, and a document per match was most
+    // of PutEvents' time. The targets say where it goes: a diagram draws the routing from them.
+    std::string data = "{\"bus\":";
+    append_json_string(data, bus.name);
+    data += ",\"rule\":";
+    append_json_string(data, name);
+    data += ",\"id\":";
+    const json& event_id = envelope["id"];
+    if (event_id.is_string())
+      append_json_string(data, event_id.get_ref<const std::string&>());
+    else
+      data += dump_lossy(event_id);
+    data += ",\"targets\":[";
+    bool first = true;
+    for (const auto& [target_id, t] : r.targets) {
+      if (!std::exchange(first, false)) data += ',';
+      append_json_string(data, t.arn);
+    }
+    data += "]}";
+    auto seq = rt_.trace().record_text("rule.match", "bus", std::move(data), trace_id, cause);
     for (const auto& [target_id, t] : r.targets)
       schedule_delivery(bus.name, name, target_id, shared, 0, rt_.clock().now(), trace_id, seq, duration(0));
   }

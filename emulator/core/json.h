@@ -50,6 +50,20 @@ inline bool json_nests_deeper(std::string_view text, int max_depth) {
 // path, a parameter or a form field) become U+FFFD, so a stored value never makes an answer fail.
 inline std::string dump_lossy(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Appends `s` as a JSON string, as dump_lossy would write it: for text that entries and answers
+// assemble themselves, without a document. Plain printable ASCII is copied as it is.
+inline void append_json_string(std::string& out, std::string_view s) {
+  bool plain = true;
+  for (char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (!plain) {
+    out += dump_lossy(json(std::string(s)));
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
+
 // Parses client text: the document, or a discarded value (`is_discarded()`) when the text is not
 // JSON or nests deeper than `max_depth`. Never throws.
 inline json parse_client_json(std::string_view text, int max_depth = max_client_json_depth) {

@@ -50,6 +50,12 @@ std::uint64_t trace_recorder::record(std::string kind, std::string component, co
   return add(std::move(e));
 }
 
+std::uint64_t trace_recorder::record_text(std::string kind, std::string component, std::string data_text,
+                                          std::string trace_id, std::uint64_t cause) {
+  trace_entry e{0, {}, std::move(kind), std::move(component), std::move(trace_id), cause, std::move(data_text), {}, {}};
+  return add(std::move(e));
+}
+
 std::uint64_t trace_recorder::record_with(std::string kind, std::string component, const json& data, std::string key,
                                           shared_json payload, std::string trace_id, std::uint64_t cause) {
   trace_entry e{0,

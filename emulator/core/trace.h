@@ -52,6 +52,10 @@ class trace_recorder {
   // An empty trace_id or a zero cause is taken from the current context.
   std::uint64_t record(std::string kind, std::string component, const json& data, std::string trace_id = {},
                        std::uint64_t cause = 0);
+  // The same with the data already written: `data_text` must be a JSON object's text (compact,
+  // as dump_lossy writes it). For entries recorded many times per request.
+  std::uint64_t record_text(std::string kind, std::string component, std::string data_text, std::string trace_id = {},
+                            std::uint64_t cause = 0);
   // The same, with one more member `key` (last) holding `payload`, kept by reference.
   std::uint64_t record_with(std::string kind, std::string component, const json& data, std::string key,
                             shared_json payload, std::string trace_id = {}, std::uint64_t cause = 0);

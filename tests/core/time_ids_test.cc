@@ -107,6 +107,28 @@ TEST_CASE("trace: data as text, payloads last, the text form equals the document
   }
 }
 
+// Text written without a document reads as the document would have: plain strings as they are,
+// quotes, backslashes, control characters and bytes that are not UTF-8 as dump_lossy writes them.
+TEST_CASE("append_json_string and record_text write what dump_lossy would") {
+  for (std::string s : {std::string(""), std::string("plain text 123"), std::string("a \"quote\" and \\"),
+                        std::string("tab\tnew\nline\x01"), std::string("caf\xc3\xa9"), std::string("bad \xff byte")}) {
+    std::string out;
+    emu::append_json_string(out, s);
+    CHECK(out == emu::dump_lossy(emu::json(s)));
+  }
+  emu::manual_clock clock(*emu::parse_iso8601("2024-12-01T00:00:00Z"));
+  emu::trace_recorder t(clock, 10);
+  std::string data = "{\"rule\":";
+  emu::append_json_string(data, "r\"1");
+  data += "}";
+  t.record_text("rule.match", "bus", data, "tr", 7);
+  auto all = t.since(0);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].data() == emu::json{{"rule", "r\"1"}});
+  CHECK(all[0].trace_id == "tr");
+  CHECK(all[0].cause == 7);
+}
+
 // serve's clock: the wall clock until frozen; frozen, it moves only when told; never back,
 // except by a reset.
 TEST_CASE("serve_clock: real, virtual, set, reset") {
