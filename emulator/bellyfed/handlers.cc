@@ -44,17 +44,20 @@ std::string function_env::send_message(const std::string& queue, const std::stri
                    trace_id.empty() ? "" : "Root=" + trace_id);
 }
 
-json function_env::put_event(const std::string& bus, const json& entry, const std::string& trace_id) {
+json function_env::put_event(const std::string& bus, const std::string& source, const std::string& detail_type,
+                             json detail, const std::string& trace_id) {
   permissions_.check_bus("events:PutEvents", resource_name(bus, stage_));
-  return bus_.put_one(resource_name(bus, stage_), entry, trace_id);
+  return bus_.put_entry(resource_name(bus, stage_), {{"Source", source}, {"DetailType", detail_type}},
+                        std::move(detail), trace_id);
 }
 
 namespace {
 
 // The standard event for `payload`, checked against the schema before it goes on the bus
 // (seed: "EventBridge rules enforce event validation"); a problem throws, naming the field.
-json publish(function_env& env, const std::string& event_type, const std::string& source, const std::string& trace_id,
-             json payload, const functions::context& ctx) {
+// Returns the event's id.
+std::string publish(function_env& env, const std::string& event_type, const std::string& source,
+                    const std::string& trace_id, json payload, const functions::context& ctx) {
   standard_event e;
   e.event_id = env.rt().ids().uuid();
   e.timestamp = iso8601_ms(env.rt().clock().now());
@@ -67,10 +70,9 @@ json publish(function_env& env, const std::string& event_type, const std::string
     ctx.log("rejected a " + (event_type.empty() ? std::string("standard") : event_type) + " event: " + why);
     throw aws_error::validation("the standard event is not valid: " + why);
   }
-  json result =
-      env.put_event("bellyfed", {{"Source", source}, {"DetailType", event_type}, {"Detail", detail.dump()}}, trace_id);
+  json result = env.put_event("bellyfed", source, event_type, std::move(detail), trace_id);
   if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
-  return detail;
+  return e.event_id;
 }
 
 // An API Gateway request (Lambda proxy, payload 1.0) becomes the route's event type (GET_RESTAURANTS,
@@ -106,11 +108,9 @@ json api_request(function_env& env, const json& event, const functions::context&
                   {"path_parameters", object_at(event, "pathParameters")},
                   {"query", object_at(event, "queryStringParameters")},
                   {"source_ip", object_at(rc, "identity").value("sourceIp", "")}};
-  json detail = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
-  ctx.log(method + " " + resource + " → " + event_type + " event " + detail["event_id"].get<std::string>() +
-          " (trace " + trace_id + ")");
-  return proxy_response(
-      202, json{{"event_id", detail["event_id"]}, {"event_type", event_type}, {"trace_id", trace_id}}.dump());
+  std::string event_id = publish(env, event_type, "api-gateway", trace_id, std::move(payload), ctx);
+  ctx.log(method + " " + resource + " → " + event_type + " event " + event_id + " (trace " + trace_id + ")");
+  return proxy_response(202, json{{"event_id", event_id}, {"event_type", event_type}, {"trace_id", trace_id}}.dump());
 }
 
 // The seed's Event Processor. SQS records: every record becomes a standard RESTAURANT_IMPORT
@@ -136,9 +136,8 @@ functions::handler event_processor(function_env& env) {
           trace_id = trace_root(r["attributes"]["AWSTraceHeader"].get<std::string>());
         if (trace_id.empty() && body.contains("trace_id") && body["trace_id"].is_string()) trace_id = body["trace_id"];
         if (trace_id.empty()) trace_id = env.rt().ids().uuid();
-        json detail = publish(env, "RESTAURANT_IMPORT", "import-processor", trace_id, std::move(body), ctx);
-        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + detail["event_id"].get<std::string>() + " (trace " +
-                trace_id + ")");
+        std::string event_id = publish(env, "RESTAURANT_IMPORT", "import-processor", trace_id, std::move(body), ctx);
+        ctx.log("record " + id + " → RESTAURANT_IMPORT event " + event_id + " (trace " + trace_id + ")");
       } catch (const std::exception& x) {
         ctx.log("record " + id + " failed: " + x.what());
         failures.push_back({{"itemIdentifier", id}});

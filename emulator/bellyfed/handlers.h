@@ -32,8 +32,9 @@ class function_env {
   std::string dynamo_text(const std::string& action, json request);
   // SendMessage to a granted queue (stage-less name); returns the message id.
   std::string send_message(const std::string& queue, const std::string& body, const std::string& trace_id);
-  // PutEvents of one entry onto a granted bus (stage-less name).
-  json put_event(const std::string& bus, const json& entry, const std::string& trace_id);
+  // PutEvents of one entry onto a granted bus (stage-less name), its Detail given as the document.
+  json put_event(const std::string& bus, const std::string& source, const std::string& detail_type, json detail,
+                 const std::string& trace_id);
   std::string table(const std::string& stage_less) const { return resource_name(stage_less, stage_); }
   runtime& rt() { return rt_; }
   const std::string& name() const { return qualified_; }

@@ -114,6 +114,15 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
                          std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
   json detail = parse_client_json(e["Detail"].get_ref<const std::string&>());
   if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
+  return put_entry(bus_name_or_arn, e, std::move(detail), trace_hint);
+}
+
+json service::put_entry(const std::string& bus_name_or_arn, const json& e, json detail, const std::string& trace_hint) {
+  for (const char* k : {"Source", "DetailType"})
+    if (!e.contains(k) || !e[k].is_string())
+      return entry_error("InvalidArgument",
+                         std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
+  if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
   const std::string& source = e["Source"].get_ref<const std::string&>();
   if (source.rfind("aws.", 0) == 0)
     return entry_error("NotAuthorizedForSourceException", "Not authorized for the source.");
@@ -148,10 +157,11 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
                    {"time", iso8601_seconds(time)},
                    {"region", region_},
                    {"resources", resources},
-                   {"detail", detail}};
+                   {"detail", std::move(detail)}};
   // The standard event's trace_id travels in the detail; keep it for correlation.
   std::string trace_id = trace_hint;
-  if (trace_id.empty() && detail.contains("trace_id") && detail["trace_id"].is_string()) trace_id = detail["trace_id"];
+  if (const json& d = envelope["detail"]; trace_id.empty() && d.contains("trace_id") && d["trace_id"].is_string())
+    trace_id = d["trace_id"];
   if (trace_id.empty() && e.contains("TraceHeader") && e["TraceHeader"].is_string()) trace_id = e["TraceHeader"];
   std::string bus = request::bus_name_in(bus_name_or_arn);
   auto it = buses_.find(bus);

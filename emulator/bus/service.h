@@ -176,6 +176,10 @@ class service {
   // ---- For the wiring, scenarios and /_emu ----
   // Puts one event as PutEvents would and returns its result entry ({EventId} or error).
   json put_one(const std::string& bus, const json& entry, const std::string& trace_id = {});
+  // The same for an entry whose Detail is given as its document, not as text (a built-in
+  // handler's event: no dump and parse again). `entry` has Source and DetailType; `detail`
+  // must be an object.
+  json put_entry(const std::string& bus, const json& entry, json detail, const std::string& trace_id = {});
   // Events accepted on `bus` (the newest kept_events_per_bus), oldest first.
   const std::deque<event_record>& events(const std::string& bus) const;
   // Makes the next `count` deliveries to target `target_id` of `rule_name` (on any bus) fail.

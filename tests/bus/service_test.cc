@@ -125,3 +125,25 @@ TEST_CASE("bus: PutEvents validation in AWS's words", "[bus][service]") {
     CHECK_THAT(e.message(), Catch::Contains("Member must satisfy regular expression pattern"));
   }
 }
+
+// A built-in handler puts its Detail as a document: the same event, checked the same way, as
+// PutEvents of the document's text.
+TEST_CASE("bus: put_entry with a Detail document is PutEvents of its text", "[bus][service]") {
+  fixture f;
+  f.target();
+  json detail = {{"k", 1}, {"trace_id", "t-1"}, {"nested", {{"a", {1.5, "x", nullptr}}}}};
+  f.bus.put_one("default", {{"Source", "s"}, {"DetailType", "d"}, {"Detail", detail.dump()}});
+  auto r = f.bus.put_entry("default", {{"Source", "s"}, {"DetailType", "d"}}, detail);
+  REQUIRE(r.contains("EventId"));
+  f.rt->sched().run_until_idle();
+  REQUIRE(f.delivered.size() == 2);
+  for (auto* k : {"version", "detail-type", "source", "account", "time", "region", "resources", "detail"})
+    CHECK(f.delivered[0].second[k].dump() == f.delivered[1].second[k].dump());
+  const auto& kept = f.bus.events("default");
+  REQUIRE(kept.size() == 2);
+  CHECK(kept[1].trace_id == "t-1");  // the detail's trace_id, as for text
+  CHECK(f.bus.put_entry("default", {{"Source", "s"}, {"DetailType", "d"}}, json::array())["ErrorMessage"] ==
+        "Detail is malformed.");
+  CHECK(f.bus.put_entry("default", {{"Source", "aws.s3"}, {"DetailType", "d"}}, json::object())["ErrorCode"] ==
+        "NotAuthorizedForSourceException");
+}
