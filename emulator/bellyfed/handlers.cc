@@ -234,9 +234,17 @@ functions::handler dynamodb_import(function_env& env) {
       throw aws_error::validation("invalid restaurant record: " + why);
     }
     std::string id = r["id"], name = r["name"], city = r["city"], cuisine = r["cuisineType"];
-    json est = r;
-    est.erase("menu");
-    est.erase("reviews");
+    // Read in place: the record belongs to the delivery (shared with the trace), and its lists
+    // can be long; only the restaurant's own attributes are copied.
+    static const json no_list = json::array();
+    auto list_of = [&](const char* k) -> const json& {
+      auto it = r.find(k);
+      return it != r.end() ? *it : no_list;
+    };
+    const json &menu = list_of("menu"), &reviews = list_of("reviews");
+    json est = json::object();
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (it.key() != "menu" && it.key() != "reviews") est[it.key()] = *it;
     est["PK"] = "EST#" + id;
     est["SK"] = "META#" + id;
     est["GSI1PK"] = "LOC#" + city;
@@ -248,20 +256,20 @@ functions::handler dynamodb_import(function_env& env) {
                                 {{"TableName", env.table("FoodEstablishment")},
                                  {"Item", dynamo::item_from_plain(est)},
                                  {"ConditionExpression", "attribute_not_exists(PK)"}}}}});
-    for (const auto& m : r.value("menu", json::array())) {
+    for (const auto& m : menu) {
       json it = m;
       it["PK"] = "EST#" + id;
       it["SK"] = "ITEM#" + m["id"].get<std::string>();
       items.push_back({{"Put", {{"TableName", env.table("MenuItem")}, {"Item", dynamo::item_from_plain(it)}}}});
     }
-    for (const auto& v : r.value("reviews", json::array())) {
+    for (const auto& v : reviews) {
       json it = v;
       it["PK"] = "EST#" + id;
       it["SK"] = "REVIEW#" + v["id"].get<std::string>();
       items.push_back({{"Put", {{"TableName", env.table("Review")}, {"Item", dynamo::item_from_plain(it)}}}});
     }
     try {
-      env.dynamo("TransactWriteItems", {{"TransactItems", items}});
+      env.dynamo("TransactWriteItems", {{"TransactItems", std::move(items)}});
     } catch (const aws_error& x) {
       bool exists = x.type() == "TransactionCanceledException" &&
                     x.details()["CancellationReasons"][0].value("Code", "") == "ConditionalCheckFailed";
@@ -269,12 +277,9 @@ functions::handler dynamodb_import(function_env& env) {
       ctx.log("restaurant " + id + " already imported; nothing written");
       return {{"imported", false}, {"id", id}, {"reason", "already imported"}};
     }
-    ctx.log("imported restaurant " + id + " with " + std::to_string(r.value("menu", json::array()).size()) +
-            " menu items and " + std::to_string(r.value("reviews", json::array()).size()) + " reviews");
-    return {{"imported", true},
-            {"id", id},
-            {"menu_items", r.value("menu", json::array()).size()},
-            {"reviews", r.value("reviews", json::array()).size()}};
+    ctx.log("imported restaurant " + id + " with " + std::to_string(menu.size()) + " menu items and " +
+            std::to_string(reviews.size()) + " reviews");
+    return {{"imported", true}, {"id", id}, {"menu_items", menu.size()}, {"reviews", reviews.size()}};
   };
 }
 

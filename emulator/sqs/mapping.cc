@@ -25,6 +25,7 @@ void mapping::wake() {
 json mapping::event_for(const service& sqs, const queue& q, const std::vector<message*>& batch,
                         const std::string& region) {
   json records = json::array();
+  const std::string source_arn = sqs.arn(q.name);
   for (const message* m : batch) {
     json attrs = {{"ApproximateReceiveCount", std::to_string(m->receive_count)},
                   {"SentTimestamp", std::to_string(m->sent_ms)},
@@ -45,21 +46,21 @@ json mapping::event_for(const service& sqs, const queue& q, const std::vector<me
         v["binaryValue"] = base64_encode(a.binary_value);
       else
         v["stringValue"] = a.string_value;
-      mattrs[k] = v;
+      mattrs[k] = std::move(v);
     }
     json r = {{"messageId", m->id},
               {"receiptHandle", m->receipt},
               {"body", m->body},
-              {"attributes", attrs},
-              {"messageAttributes", mattrs}};
+              {"attributes", std::move(attrs)},
+              {"messageAttributes", std::move(mattrs)}};
     if (!m->md5_attributes.empty()) r["md5OfMessageAttributes"] = m->md5_attributes;
     r["md5OfBody"] = m->md5_body;
     r["eventSource"] = "aws:sqs";
-    r["eventSourceARN"] = sqs.arn(q.name);
+    r["eventSourceARN"] = source_arn;
     r["awsRegion"] = region;
-    records.push_back(r);
+    records.push_back(std::move(r));
   }
-  return {{"Records", records}};
+  return {{"Records", std::move(records)}};
 }
 
 std::optional<std::vector<std::string>> mapping::failed_ids(const json& response, const std::vector<message*>& batch) {
