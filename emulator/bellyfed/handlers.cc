@@ -65,14 +65,15 @@ std::string publish(function_env& env, const std::string& event_type, const std:
   e.source = source;
   e.trace_id = trace_id;
   e.payload = std::move(payload);
-  json detail = to_json(e);
+  std::string event_id = e.event_id;
+  json detail = to_json(std::move(e));
   if (std::string why = standard_event_problems(detail); !why.empty()) {
     ctx.log("rejected a " + (event_type.empty() ? std::string("standard") : event_type) + " event: " + why);
     throw aws_error::validation("the standard event is not valid: " + why);
   }
   json result = env.put_event("bellyfed", source, event_type, std::move(detail), trace_id);
   if (result.contains("ErrorCode")) throw std::runtime_error("PutEvents failed: " + result.value("ErrorMessage", ""));
-  return e.event_id;
+  return event_id;
 }
 
 // An API Gateway request (Lambda proxy, payload 1.0) becomes the route's event type (GET_RESTAURANTS,

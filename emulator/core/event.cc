@@ -10,6 +10,13 @@ json to_json(const standard_event& e) {
           {"version", e.version},   {"trace_id", e.trace_id},   {"status", e.status},         {"payload", e.payload}};
 }
 
+json to_json(standard_event&& e) {
+  return {{"event_id", std::move(e.event_id)},     {"timestamp", std::move(e.timestamp)},
+          {"event_type", std::move(e.event_type)}, {"source", std::move(e.source)},
+          {"version", std::move(e.version)},       {"trace_id", std::move(e.trace_id)},
+          {"status", std::move(e.status)},         {"payload", std::move(e.payload)}};
+}
+
 std::vector<std::string> validate_standard_event(const json& j) {
   std::vector<std::string> problems;
   if (!j.is_object()) return {"event: must be a JSON object"};

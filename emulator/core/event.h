@@ -30,6 +30,7 @@ std::string trace_root(std::string_view header);
 
 // Keys in the seed's order.
 json to_json(const standard_event& e);
+json to_json(standard_event&& e);  // the same, the payload moved rather than copied
 // Every problem with `j` as a standard event, one message each, naming the field
 // (e.g. "event_type: must be a non-empty string"). Empty when `j` is valid.
 std::vector<std::string> validate_standard_event(const json& j);

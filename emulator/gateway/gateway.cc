@@ -268,7 +268,7 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
     query[name] = value;  // the last value wins
     multi_query[name].push_back(value);
   }
-  auto or_null = [](json j) { return j.empty() ? json() : j; };
+  auto or_null = [](json& j) { return j.empty() ? json() : std::move(j); };
   const std::string* agent = req.header("User-Agent");
   std::string ua = agent ? utf8_text(*agent) : "";
   json identity = {{"accessKey", nullptr},
@@ -292,7 +292,7 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
       {"domainPrefix", st.api_id},
       {"extendedRequestId", short_id(request_id, 16)},
       {"httpMethod", req.method},
-      {"identity", identity},
+      {"identity", std::move(identity)},
       {"path", "/" + st.name + rel_path},
       {"protocol", "HTTP/1.1"},
       {"requestId", request_id},
@@ -316,10 +316,10 @@ json service::proxy_event(const http_request& req, const stage_state& st, const 
           {"multiValueHeaders", or_null(multi_headers)},
           {"queryStringParameters", or_null(query)},
           {"multiValueQueryStringParameters", or_null(multi_query)},
-          {"pathParameters", or_null(path_params)},
+          {"pathParameters", path_params.empty() ? json() : path_params},
           {"stageVariables", nullptr},
-          {"requestContext", ctx},
-          {"body", body},
+          {"requestContext", std::move(ctx)},
+          {"body", std::move(body)},
           {"isBase64Encoded", base64}};
 }
 
@@ -478,7 +478,7 @@ http_response service::handle(const http_request& req) {
     received = record_request(trace_id);
     trace_scope scope(rt_.trace(), {trace_id, received});
     try {
-      res = from_proxy_response(run_(function, event, trace_id, answered_by));
+      res = from_proxy_response(*run_(function, share(std::move(event)), trace_id, answered_by));
       st.counts[std::to_string(res.status / 100) + "XX"]++;
     } catch (const no_reply& e) {
       rt_.log().log(log_level::warn, "gateway", "integration timed out",

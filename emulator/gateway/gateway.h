@@ -56,8 +56,9 @@ struct http_response {
 // returns the proxy response. Throws when the function fails; throws `no_reply` when the
 // request/reply chain produced no answer. Sets `answered_by` to the trace entry whose result
 // became the answer (the reply's invocation result), when it knows it.
-using integration = std::function<json(const std::string& function, const json& proxy_event,
-                                       const std::string& trace_id, std::uint64_t& answered_by)>;
+// Both documents are shared, not copied: the trace keeps them too.
+using integration = std::function<shared_json(const std::string& function, shared_json proxy_event,
+                                              const std::string& trace_id, std::uint64_t& answered_by)>;
 
 struct no_reply : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -102,8 +102,8 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   }
   gateway_ = std::make_unique<gateway::service>(
       rt_, def_, stages,
-      [this](const std::string& fn, const json& event, const std::string& trace_id, std::uint64_t& answered_by) {
-        return request_reply(fn, event, trace_id, answered_by);
+      [this](const std::string& fn, shared_json event, const std::string& trace_id, std::uint64_t& answered_by) {
+        return request_reply(fn, std::move(event), trace_id, answered_by);
       });
   apis_ = describe_apis();
 }
@@ -211,16 +211,16 @@ json instance::outbox_metrics() {
   return out;
 }
 
-json instance::request_reply(const std::string& function, const json& event, const std::string& trace_id,
-                             std::uint64_t& answered_by) {
+shared_json instance::request_reply(const std::string& function, shared_json event, const std::string& trace_id,
+                                    std::uint64_t& answered_by) {
   awaiting_[trace_id] = {};
   struct forget {
     std::map<std::string, reply>& m;
     const std::string& id;
     ~forget() { m.erase(id); }
   } cleanup{awaiting_, trace_id};
-  json ack = functions_.invoke(function, event, trace_id);
-  if (!ack.is_object() || ack.value("statusCode", json()) != 202) {  // the function answered itself
+  shared_json ack = functions_.invoke_shared(function, std::move(event), trace_id);
+  if (!ack->is_object() || ack->value("statusCode", json()) != 202) {  // the function answered itself
     answered_by = rt_.trace().last_seq();
     return ack;
   }
@@ -245,7 +245,7 @@ json instance::request_reply(const std::string& function, const json& event, con
   const reply& r = awaiting_[trace_id];
   answered_by = r.seq;
   if (r.error) throw std::runtime_error(*r.error);
-  if (r.result) return *r.result;  // a copy: the trace keeps the result too
+  if (r.result) return r.result;
   throw gateway::no_reply("no function answered the request (trace " + trace_id +
                           "); is a rule routing its event to a function enabled?");
 }

@@ -121,8 +121,8 @@ class instance {
   // The gateway's integration (ARCHITECTURE.md, "Synchronous request/reply"): invokes the
   // route's function; a 202 from it means "published to the bus", so the work due now runs and
   // the first function result delivered with the request's trace id is the reply.
-  json request_reply(const std::string& function, const json& event, const std::string& trace_id,
-                     std::uint64_t& answered_by);
+  shared_json request_reply(const std::string& function, shared_json event, const std::string& trace_id,
+                            std::uint64_t& answered_by);
   struct reply {
     shared_json result;
     std::optional<std::string> error;

@@ -45,12 +45,15 @@ struct fixture {
                 {"multiValueHeaders", {{"Set-Cookie", {"a=1", "b=2"}}}},
                 {"body", "ok"}};
   };
-  emu::gateway::service gw{
-      *rt, sys, {"dev", "prod"}, [this](const std::string& fn, const json& e, const std::string&, std::uint64_t&) {
-        CHECK(fn == "Api-" + e["requestContext"]["stage"].get<std::string>());
-        events.push_back(e);
-        return answer(e);
-      }};
+  emu::gateway::service gw{*rt,
+                           sys,
+                           {"dev", "prod"},
+                           [this](const std::string& fn, emu::shared_json event, const std::string&, std::uint64_t&) {
+                             const json& e = *event;
+                             CHECK(fn == "Api-" + e["requestContext"]["stage"].get<std::string>());
+                             events.push_back(e);
+                             return emu::share(answer(e));
+                           }};
   emu::gateway::http_response get(const std::string& path, const std::string& key = "key-a-0123456789abcdef",
                                   const std::string& method = "GET") {
     emu::gateway::http_request r;
