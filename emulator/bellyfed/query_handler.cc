@@ -164,7 +164,7 @@ json list_restaurants(function_env& env, const json& payload) {
     }
     std::string identity = "restaurants?city=" + (by_city ? q.values["city"] : "") +
                            "&cuisine=" + (has("cuisine") ? q.values["cuisine"] : "");
-    return proxy_response(200, query_page(env, req, {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
+    return proxy_response(200, query_page(env, std::move(req), {"PK", "SK", ix + "PK", ix + "SK"}, q, identity));
   }
   // No filter: every restaurant, sorted by the same key the indexes sort by. A scan of the
   // table per page; the filtered routes above are the ones a frontend pages through.
@@ -222,8 +222,8 @@ json children(function_env& env, const json& payload, const std::string& table, 
   json req = {{"TableName", env.table(table)},
               {"KeyConditionExpression", "PK = :pk"},
               {"ExpressionAttributeValues", {{":pk", {{"S", "EST#" + id}}}}}};
-  return proxy_response(
-      200, query_page(env, req, {"PK", "SK"}, q, std::string(what) + "/" + id, ",\"restaurantId\":" + json(id).dump()));
+  return proxy_response(200, query_page(env, std::move(req), {"PK", "SK"}, q, std::string(what) + "/" + id,
+                                        ",\"restaurantId\":" + json(id).dump()));
 }
 
 }  // namespace
