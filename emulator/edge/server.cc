@@ -175,12 +175,12 @@ class connection_stream : public httplib::Stream {
 
   // What is there to read, waiting (within the request's time) only if nothing is.
   ssize_t receive() {
-    for (bool waited = false;; waited = true) {
+    for (;;) {
       ssize_t n = ::recv(sock_, buf_, sizeof buf_, MSG_DONTWAIT);
       if (n >= 0) return n;
       if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited) return -1;
-      if (!wait(POLLIN, read_wait_ms())) return -1;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      if (!wait(POLLIN, read_wait_ms())) return -1;  // nothing came in time
     }
   }
 
