@@ -1,5 +1,6 @@
 #include "emulator/outbox/sql.h"
 
+#include <dlfcn.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -84,13 +85,61 @@ class sqlite_db final : public sql_db {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
+// libpq, loaded when a PostgreSQL store is opened. Linked, it and what it needs (Kerberos, LDAP,
+// SASL, GnuTLS, …) were 3.4 MB of every process's memory and start-up, though most runs never
+// use PostgreSQL. Each connection holds its own reference (dlopen counts them).
+class libpq {
+ public:
+  libpq() : handle_(::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) {
+    if (!handle_)
+      throw sql_error(std::string("PostgreSQL needs libpq (Debian's package libpq5), which could not be loaded: ") +
+                      ::dlerror());
+    try {
+      load(connectdb, "PQconnectdb"), load(status, "PQstatus"), load(error_message, "PQerrorMessage");
+      load(finish, "PQfinish"), load(exec_params, "PQexecParams"), load(result_status, "PQresultStatus");
+      load(result_error_message, "PQresultErrorMessage"), load(clear, "PQclear"), load(reset, "PQreset");
+      load(ntuples, "PQntuples"), load(nfields, "PQnfields"), load(getisnull, "PQgetisnull");
+      load(getvalue, "PQgetvalue"), load(getlength, "PQgetlength");
+    } catch (...) {
+      ::dlclose(handle_);
+      throw;
+    }
+  }
+  ~libpq() { ::dlclose(handle_); }
+  libpq(const libpq&) = delete;
+  libpq& operator=(const libpq&) = delete;
+
+  decltype(&::PQconnectdb) connectdb;
+  decltype(&::PQstatus) status;
+  decltype(&::PQerrorMessage) error_message;
+  decltype(&::PQfinish) finish;
+  decltype(&::PQexecParams) exec_params;
+  decltype(&::PQresultStatus) result_status;
+  decltype(&::PQresultErrorMessage) result_error_message;
+  decltype(&::PQclear) clear;
+  decltype(&::PQreset) reset;
+  decltype(&::PQntuples) ntuples;
+  decltype(&::PQnfields) nfields;
+  decltype(&::PQgetisnull) getisnull;
+  decltype(&::PQgetvalue) getvalue;
+  decltype(&::PQgetlength) getlength;
+
+ private:
+  template <class F>
+  void load(F& f, const char* name) {
+    f = reinterpret_cast<F>(::dlsym(handle_, name));
+    if (!f) throw sql_error(std::string("libpq has no ") + name);
+  }
+  void* handle_;
+};
+
 class postgres_db final : public sql_db {
  public:
   postgres_db(const std::string& url, const std::string& schema) {
-    conn_ = PQconnectdb(url.c_str());
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string m = PQerrorMessage(conn_);
-      PQfinish(conn_);
+    conn_ = pq_.connectdb(url.c_str());
+    if (pq_.status(conn_) != CONNECTION_OK) {
+      std::string m = pq_.error_message(conn_);
+      pq_.finish(conn_);
       while (!m.empty() && std::isspace((unsigned char)m.back())) m.pop_back();
       throw sql_error("cannot connect to PostgreSQL at " + url + ": " + m);
     }
@@ -104,7 +153,7 @@ class postgres_db final : public sql_db {
       exec("SET search_path TO " + schema);
     }
   }
-  ~postgres_db() override { PQfinish(conn_); }
+  ~postgres_db() override { pq_.finish(conn_); }
 
   std::vector<sql_row> run(const std::string& sql, const std::vector<sql_value>& params) override {
     std::vector<const char*> values;
@@ -115,27 +164,27 @@ class postgres_db final : public sql_db {
                         std::to_string(values.size() + 1) + ")");
       values.push_back(p ? p->c_str() : nullptr);
     }
-    PGresult* r = PQexecParams(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-    ExecStatusType st = PQresultStatus(r);
+    PGresult* r = pq_.exec_params(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    ExecStatusType st = pq_.result_status(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      std::string m = PQresultErrorMessage(r);
-      PQclear(r);
+      std::string m = pq_.result_error_message(r);
+      pq_.clear(r);
       while (!m.empty() && std::isspace((unsigned char)m.back())) m.pop_back();
-      if (PQstatus(conn_) != CONNECTION_OK) PQreset(conn_);  // the next statement reconnects
+      if (pq_.status(conn_) != CONNECTION_OK) pq_.reset(conn_);  // the next statement reconnects
       throw sql_error(m);
     }
     std::vector<sql_row> rows;
-    for (int i = 0, n = PQntuples(r); i < n; ++i) {
+    for (int i = 0, n = pq_.ntuples(r); i < n; ++i) {
       sql_row row;
-      for (int c = 0, m = PQnfields(r); c < m; ++c) {
-        if (PQgetisnull(r, i, c))
+      for (int c = 0, m = pq_.nfields(r); c < m; ++c) {
+        if (pq_.getisnull(r, i, c))
           row.emplace_back();
         else
-          row.emplace_back(std::string(PQgetvalue(r, i, c), PQgetlength(r, i, c)));
+          row.emplace_back(std::string(pq_.getvalue(r, i, c), pq_.getlength(r, i, c)));
       }
       rows.push_back(std::move(row));
     }
-    PQclear(r);
+    pq_.clear(r);
     return rows;
   }
   bool is_postgres() const override { return true; }
@@ -145,6 +194,7 @@ class postgres_db final : public sql_db {
   std::string ts_in(const std::string& p) const override { return p + "::timestamptz"; }
 
  private:
+  libpq pq_;
   PGconn* conn_ = nullptr;
 };
 
