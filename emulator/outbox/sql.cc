@@ -87,10 +87,12 @@ class sqlite_db final : public sql_db {
 
 // libpq, loaded when a PostgreSQL store is opened. Linked, it and what it needs (Kerberos, LDAP,
 // SASL, GnuTLS, …) were 3.4 MB of every process's memory and start-up, though most runs never
-// use PostgreSQL. Each connection holds its own reference (dlopen counts them).
+// use PostgreSQL. Each connection holds its own reference (dlopen counts them). Once loaded it
+// stays: libpq and Kerberos keep process-wide state (allocated once, reached from their globals),
+// which unloading would strand — and leak checkers rightly report.
 class libpq {
  public:
-  libpq() : handle_(::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) {
+  libpq() : handle_(::dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)) {
     if (!handle_)
       throw sql_error(std::string("PostgreSQL needs libpq (Debian's package libpq5), which could not be loaded: ") +
                       ::dlerror());
