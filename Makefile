@@ -18,7 +18,7 @@ BUILD     ?= build
 ASAN      ?= build-asan
 BENCH     ?= build-bench
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := pattern_fuzz dynamo_fuzz router_fuzz loaders_fuzz
+FUZZ_TARGETS := pattern_fuzz dynamo_fuzz router_fuzz loaders_fuzz json_scan_fuzz
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN ?= $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 

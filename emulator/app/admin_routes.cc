@@ -84,7 +84,7 @@ void add_system_routes(edge::router& router, std::function<system::instance&()> 
     bool first = true;
     for (const auto& e : system.bus().events(bus)) {
       if (!std::exchange(first, false)) r.body += ',';
-      r.body += dump_lossy(*e.envelope);
+      r.body += dump_lossy(*e.event->peek());
     }
     r.body += "]}";
     return r;

@@ -218,7 +218,8 @@ void service::run_replay_batch(const std::string& name, std::size_t batch) {
       e[k] = v;
     }
     auto seq = rt_.trace().record("event.replay", "bus", {{"replay", name}, {"bus", r.bus}, {"id", e["id"]}});
-    accept(b->second, share(std::move(e)), {}, seq, r.filter_arns.empty() ? nullptr : &r.filter_arns);
+    accept(b->second, std::make_shared<const routed_event>(share(std::move(e))), {}, seq,
+           r.filter_arns.empty() ? nullptr : &r.filter_arns);
     r.last_replayed = t;
   }
   if (to >= r.end) return finish("COMPLETED");

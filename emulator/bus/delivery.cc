@@ -6,7 +6,9 @@
 
 #include "emulator/bus/request.h"
 #include "emulator/bus/service.h"
+#include "emulator/bus/walk.h"
 #include "emulator/core/error.h"
+#include "emulator/core/json_scan.h"
 #include "emulator/core/jsonpath.h"
 #include "emulator/core/time_format.h"
 
@@ -106,27 +108,68 @@ json service::put_events(const json& req) {
   return {{"FailedEntryCount", failed}, {"Entries", results}};
 }
 
-json service::put_one(const std::string& bus_name_or_arn, const json& e, const std::string& trace_hint) {
-  if (!e.is_object()) return entry_error("InvalidArgument", "Parameter Entries is not valid.");
-  for (const char* k : {"Source", "DetailType", "Detail"})
+routed_event::routed_event(shared_json doc) : doc_(std::move(doc)) {
+  if (const json& id = (*doc_)["id"]; id.is_string()) id_ = id.get<std::string>();
+}
+
+const std::string& routed_event::text() const {
+  if (text_.empty()) text_ = dump_lossy(*doc_);
+  return text_;
+}
+
+const shared_json& routed_event::doc() const {
+  // The text was scanned as parse_client_json accepts it: this parse cannot fail.
+  if (!doc_) doc_ = share(parse_client_json(text_));
+  return doc_;
+}
+
+namespace {
+
+// Each of `keys` a string member of `e`, in AWS's order of complaint; the error entry otherwise.
+std::optional<json> missing_member(const json& e, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
     if (!e.contains(k) || !e[k].is_string())
       return entry_error("InvalidArgument",
                          std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
-  json detail = parse_client_json(e["Detail"].get_ref<const std::string&>());
-  if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
-  return put_entry(bus_name_or_arn, e, std::move(detail), trace_hint);
+  return std::nullopt;
+}
+
+}  // namespace
+
+// An entry's Detail: a document (a built-in handler's, or text that must be parsed to be read
+// as a document would be), or the text itself, scanned.
+struct service::detail_in {
+  json doc;
+  json_object_scan text;  // used when text.valid
+};
+
+json service::put_one(const std::string& bus_name_or_arn, const json& e, const std::string& trace_hint) {
+  if (!e.is_object()) return entry_error("InvalidArgument", "Parameter Entries is not valid.");
+  if (auto missing = missing_member(e, {"Source", "DetailType", "Detail"})) return *missing;
+  const std::string& text = e["Detail"].get_ref<const std::string&>();
+  detail_in detail;
+  detail.text = scan_json_object(text, max_client_json_depth, "trace_id");
+  if (!detail.text.valid) return entry_error("MalformedDetail", "Detail is malformed.");
+  if (!detail.text.plain_keys) {
+    detail.doc = parse_client_json(text);
+    detail.text.valid = false;
+  }
+  return put_checked(bus_name_or_arn, e, std::move(detail), trace_hint);
 }
 
 json service::put_entry(const std::string& bus_name_or_arn, const json& e, json detail, const std::string& trace_hint) {
-  for (const char* k : {"Source", "DetailType"})
-    if (!e.contains(k) || !e[k].is_string())
-      return entry_error("InvalidArgument",
-                         std::string("Parameter ") + k + " is not valid. Reason: " + k + " is a required argument.");
+  if (auto missing = missing_member(e, {"Source", "DetailType"})) return *missing;
   if (!detail.is_object()) return entry_error("MalformedDetail", "Detail is malformed.");
+  return put_checked(bus_name_or_arn, e, {std::move(detail), {}}, trace_hint);
+}
+
+json service::put_checked(const std::string& bus_name_or_arn, const json& e, detail_in detail,
+                          const std::string& trace_hint) {
   const std::string& source = e["Source"].get_ref<const std::string&>();
+  const std::string& detail_type = e["DetailType"].get_ref<const std::string&>();
   if (source.rfind("aws.", 0) == 0)
     return entry_error("NotAuthorizedForSourceException", "Not authorized for the source.");
-  if (e["DetailType"].get_ref<const std::string&>().size() > 128)
+  if (detail_type.size() > 128)
     return entry_error("InvalidArgument",
                        "Parameter DetailType is not valid. Reason: DetailType is longer than 128 characters.");
   instant time = rt_.clock().now();
@@ -144,63 +187,111 @@ json service::put_entry(const std::string& bus_name_or_arn, const json& e, json 
       return entry_error("InvalidArgument", "Parameter Time is not valid.");
     }
   }
-  json resources = json::array();
-  if (e.contains("Resources") && e["Resources"].is_array())
-    for (const auto& r : e["Resources"])
-      if (r.is_string()) resources.push_back(r);
+  const json* resources = e.contains("Resources") && e["Resources"].is_array() ? &e["Resources"] : nullptr;
   std::string id = rt_.ids().uuid();
-  json envelope = {{"version", "0"},
-                   {"id", id},
-                   {"detail-type", e["DetailType"]},
-                   {"source", source},
-                   {"account", account_},
-                   {"time", iso8601_seconds(time)},
-                   {"region", region_},
-                   {"resources", resources},
-                   {"detail", std::move(detail)}};
   // The standard event's trace_id travels in the detail; keep it for correlation.
   std::string trace_id = trace_hint;
-  if (const json& d = envelope["detail"]; trace_id.empty() && d.contains("trace_id") && d["trace_id"].is_string())
-    trace_id = d["trace_id"];
+  if (trace_id.empty() && detail.text.valid) {
+    std::string_view m = detail.text.member;
+    if (m.size() >= 2 && m.front() == '"')
+      trace_id = m.find('\\') == std::string_view::npos ? std::string(m.substr(1, m.size() - 2))
+                                                        : parse_client_json(m).get<std::string>();
+  } else if (trace_id.empty() && detail.doc.contains("trace_id") && detail.doc["trace_id"].is_string()) {
+    trace_id = detail.doc["trace_id"];
+  }
   if (trace_id.empty() && e.contains("TraceHeader") && e["TraceHeader"].is_string()) trace_id = e["TraceHeader"];
   std::string bus = request::bus_name_in(bus_name_or_arn);
   auto it = buses_.find(bus);
-  std::string data = "{\"bus\":";
-  append_json_string(data, bus);
-  data += ",\"id\":";
-  append_json_string(data, id);
-  data += ",\"source\":";
-  append_json_string(data, source);
-  data += ",\"detail-type\":";
-  append_json_string(data, e["DetailType"].get_ref<const std::string&>());
-  data += it != buses_.end() ? ",\"accepted\":true}" : ",\"accepted\":false}";
+  std::string data;
+  object_text(data)
+      .string("bus", bus)
+      .string("id", id)
+      .string("source", source)
+      .string("detail-type", detail_type)
+      .raw("accepted", it != buses_.end() ? "true" : "false")
+      .close();
   auto seq = rt_.trace().record_text("event.put", "bus", std::move(data), trace_id);
   // AWS answers an EventId for a bus that does not exist and drops the event.
-  if (it != buses_.end()) accept(it->second, share(std::move(envelope)), trace_id, seq);
-  return {{"EventId", id}};
+  if (it == buses_.end()) return {{"EventId", id}};
+  shared_event event;
+  if (detail.text.valid) {
+    // The envelope's text, written as the document below would be dumped (but for the
+    // detail, which is the client's text as it came): the rule index reads it in place.
+    std::string_view d = detail.text.object;
+    std::string t;
+    t.reserve(d.size() + 320 + source.size() + detail_type.size());
+    object_text envelope(t);
+    envelope.string("version", "0")
+        .string("id", id)
+        .string("detail-type", detail_type)
+        .string("source", source)
+        .string("account", account_)
+        .string("time", iso8601_seconds(time))
+        .string("region", region_)
+        .key("resources");
+    t += '[';
+    bool first = true;
+    if (resources)
+      for (const auto& r : *resources)
+        if (r.is_string()) {
+          if (!std::exchange(first, false)) t += ',';
+          append_json_string(t, r.get_ref<const std::string&>());
+        }
+    t += ']';
+    envelope.raw("detail", d).close();
+    t.reserve(t.size() + walk::padding);
+    event = std::make_shared<const routed_event>(std::move(t), std::move(id));
+  } else {
+    json kept = json::array();
+    if (resources)
+      for (const auto& r : *resources)
+        if (r.is_string()) kept.push_back(r);
+    json doc = {{"version", "0"},
+                {"id", id},
+                {"detail-type", detail_type},
+                {"source", source},
+                {"account", account_},
+                {"time", iso8601_seconds(time)},
+                {"region", region_},
+                {"resources", std::move(kept)},
+                {"detail", std::move(detail.doc)}};
+    event = std::make_shared<const routed_event>(share(std::move(doc)));
+  }
+  std::string answer_id = event->id();
+  accept(it->second, std::move(event), trace_id, seq);
+  return {{"EventId", answer_id}};
 }
 
-void service::accept(event_bus& bus, shared_json shared, const std::string& trace_id, std::uint64_t cause,
+void service::accept(event_bus& bus, shared_event event, const std::string& trace_id, std::uint64_t cause,
                      const std::vector<std::string>* only_rules) {
   ++bus.events_in;
-  const json& envelope = *shared;
-  if (!envelope.contains("replay-name")) {
-    for (auto& [n, a] : archives_) {
-      if (a.bus != bus.name || (a.compiled && !a.compiled->matches(envelope))) continue;
-      auto t = parse_iso8601(envelope["time"].get<std::string>()).value_or(rt_.clock().now());
-      a.events.emplace_back(t, envelope);
-      save_archived(a);
-    }
+  // A replay's events carry "replay-name"; they are never archived again.
+  for (auto& [n, a] : archives_) {
+    if (a.bus != bus.name) continue;
+    const json& doc = *event->doc();
+    if (doc.contains("replay-name") || (a.compiled && !a.compiled->matches(doc))) continue;
+    auto t = parse_iso8601(doc["time"].get<std::string>()).value_or(rt_.clock().now());
+    a.events.emplace_back(t, doc);
+    save_archived(a);
   }
   auto& kept = events_[bus.name];
   if (kept.size() >= kept_events_per_bus) kept.pop_front();  // one at a time: no stall under the world lock
-  kept.push_back({bus.name, shared, rt_.clock().now(), trace_id});
+  kept.push_back({bus.name, event, rt_.clock().now(), trace_id});
   std::vector<std::uint32_t> ids;
-  bus.index.match(envelope, ids);
+  bool matched_text = false;
+  if (event->has_text()) {
+    try {
+      bus.index.match_text(event->text(), ids);
+      matched_text = true;
+    } catch (const pattern_error&) {
+      ids.clear();  // deeper than the text walker goes (the envelope adds a level): the document's
+    }
+  }
+  if (!matched_text) bus.index.match(*event->doc(), ids);
   bool any = false;
   for (auto id : ids) {
-    const std::string& name = bus.rule_names.at(id);
-    rule& r = bus.rules.at(name);
+    rule& r = *bus.rule_by_id.at(id);
+    const std::string& name = r.name;
     if (r.state == "DISABLED") continue;
     if (only_rules && std::find(only_rules->begin(), only_rules->end(), rule_arn(bus.name, name)) == only_rules->end())
       continue;
@@ -208,31 +299,31 @@ void service::accept(event_bus& bus, shared_json shared, const std::string& trac
     ++r.matched;
     // Written as text: an event may match dozens of rules, and a document per match was most
     // of PutEvents' time. The targets say where it goes: a diagram draws the routing from them.
-    std::string data = "{\"bus\":";
-    append_json_string(data, bus.name);
-    data += ",\"rule\":";
-    append_json_string(data, name);
-    data += ",\"id\":";
-    const json& event_id = envelope["id"];
-    if (event_id.is_string())
-      append_json_string(data, event_id.get_ref<const std::string&>());
-    else
-      data += dump_lossy(event_id);
-    data += ",\"targets\":[";
-    bool first = true;
-    for (const auto& [target_id, t] : r.targets) {
-      if (!std::exchange(first, false)) data += ',';
-      append_json_string(data, t.arn);
+    if (r.match_tail.empty()) {
+      r.match_head.clear();
+      object_text(r.match_head).string("bus", bus.name).string("rule", name).key("id");
+      r.match_tail = ",\"targets\":[";
+      bool first = true;
+      for (const auto& [target_id, t] : r.targets) {
+        if (!std::exchange(first, false)) r.match_tail += ',';
+        append_json_string(r.match_tail, t.arn);
+      }
+      r.match_tail += "]}";
     }
-    data += "]}";
+    std::string data;
+    data.reserve(r.match_head.size() + event->id().size() + 2 + r.match_tail.size());
+    data += r.match_head;
+    append_json_string(data, event->id());
+    data += r.match_tail;
     auto seq = rt_.trace().record_text("rule.match", "bus", std::move(data), trace_id, cause);
     for (const auto& [target_id, t] : r.targets)
-      schedule_delivery(bus.name, name, target_id, shared, 0, rt_.clock().now(), trace_id, seq, duration(0));
+      schedule_delivery(bus.name, name, target_id, event->doc(), 0, rt_.clock().now(), trace_id, seq, duration(0));
   }
   bus.matched_events += any;
   if (rt_.log().enabled(log_level::debug)) {
+    const json& envelope = *event->doc();
     json matched = json::array();
-    for (auto id : ids) matched.push_back(bus.rule_names.at(id));
+    for (auto id : ids) matched.push_back(bus.rule_by_id.at(id)->name);
     rt_.log().log(log_level::debug, "bus", any ? "event routed" : "event matched no rule",
                   {{"bus", bus.name},
                    {"id", envelope["id"]},
@@ -243,7 +334,7 @@ void service::accept(event_bus& bus, shared_json shared, const std::string& trac
                   trace_id);
   }
   if (!any)
-    rt_.trace().record("rule.no_match", "bus", {{"bus", bus.name}, {"id", envelope["id"]}, {"rules", bus.rules.size()}},
+    rt_.trace().record("rule.no_match", "bus", {{"bus", bus.name}, {"id", event->id()}, {"rules", bus.rules.size()}},
                        trace_id, cause);
 }
 
@@ -291,7 +382,7 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
       auto tb = buses_.find(target_bus);
       if (tb == buses_.end())
         throw delivery_error("NO_RESOURCE", "Event bus " + target_bus + " does not exist.", false);
-      accept(tb->second, envelope, trace_id, seq);
+      accept(tb->second, std::make_shared<const routed_event>(envelope), trace_id, seq);
     } else {
       auto d = delivery_.find(svc);
       if (d == delivery_.end())

@@ -244,7 +244,7 @@ json service::put_rule(const json& req) {
   rule& r = bus.rules[name];
   if (r.id == 0) {
     r.id = bus.next_rule_id++;
-    bus.rule_names[r.id] = name;
+    bus.rule_by_id[r.id] = &r;
   }
   if (compiled)
     bus.index.add(r.id, *compiled);
@@ -328,7 +328,7 @@ json service::delete_rule(const json& req) {
   bool force = member(req, "Force") && (*member(req, "Force")).is_boolean() && (*member(req, "Force")).get<bool>();
   if (!it->second.targets.empty() && !force) throw aws_error::validation("Rule can't be deleted since it has targets.");
   bus.index.remove(it->second.id);
-  bus.rule_names.erase(it->second.id);
+  bus.rule_by_id.erase(it->second.id);
   bus.rules.erase(it);
   rt_.trace().record("rule.delete", "bus", {{"bus", bus.name}, {"rule", name}});
   return json::object();
@@ -401,6 +401,7 @@ json service::put_targets(const json& req) {
   if (next.size() > std::size_t(max_targets_per_rule))
     throw aws_error("LimitExceededException", "The requested resource exceeds the maximum number allowed.");
   r.targets = std::move(next);
+  r.match_tail.clear();
   return {{"FailedEntryCount", 0}, {"FailedEntries", json::array()}};
 }
 
@@ -430,6 +431,7 @@ json service::remove_targets(const json& req) {
     invalid_member(ids ? ids->dump() : "null", "ids", "Member must have length between 1 and 100");
   for (const auto& id : *ids)
     if (id.is_string()) r.targets.erase(id.get<std::string>());
+  r.match_tail.clear();
   return {{"FailedEntryCount", 0}, {"FailedEntries", json::array()}};
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/bus/pattern.h"
@@ -80,6 +81,9 @@ struct rule {
   std::string managed_by;
   std::map<std::string, target> targets;  // by id
   std::map<std::string, std::string> tags;
+  // Its rule.match trace entries' text but for the event's id: {"bus":…,"rule":…,"id": and
+  // ,"targets":[…]}. Written when first needed; cleared when the targets change.
+  std::string match_head, match_tail;
   int fail_next = 0;  // scenario fault: the next N deliveries of every target fail
   std::map<std::string, int> fail_target;
   // Metrics.
@@ -93,8 +97,8 @@ struct event_bus {
   std::map<std::string, std::string> tags;
   instant created{};
   std::uint64_t events_in = 0, matched_events = 0;
-  rule_index index;                                 // compiled patterns of `rules`
-  std::map<std::uint32_t, std::string> rule_names;  // index id → rule name
+  rule_index index;                                     // compiled patterns of `rules`
+  std::unordered_map<std::uint32_t, rule*> rule_by_id;  // index id → its rule in `rules` (map nodes stay put)
   std::uint32_t next_rule_id = 1;
 };
 
@@ -123,10 +127,35 @@ struct replay {
   std::optional<instant> last_replayed;
 };
 
-// An event accepted onto a bus, as delivered (AWS's envelope and key order).
+// An event's envelope on its way through a bus (AWS's members and key order), as JSON text, as a
+// document, or both: each is made from the other the first time it is asked for. A client's
+// event (PutEvents) is checked and matched as text and parsed only when a target, an archive or
+// a reader needs the document; a built-in handler's or a schedule's is a document from the start.
+// Not thread-safe: its readers hold the world lock.
+class routed_event {
+ public:
+  explicit routed_event(shared_json doc);
+  // `text`: an object's text that scan_json_object accepts (json_scan.h), with plain keys.
+  routed_event(std::string text, std::string id) : id_(std::move(id)), text_(std::move(text)) {}
+  const std::string& id() const { return id_; }
+  bool has_text() const { return !text_.empty(); }
+  const std::string& text() const;  // as dump_lossy writes the document, when made from one
+  const shared_json& doc() const;
+  // The document without keeping it, for a reader that looks once (a dump of the kept events
+  // would otherwise leave every one of them parsed).
+  shared_json peek() const { return doc_ ? doc_ : share(parse_client_json(text_)); }
+
+ private:
+  std::string id_;
+  mutable std::string text_;
+  mutable shared_json doc_;
+};
+using shared_event = std::shared_ptr<const routed_event>;
+
+// An event accepted onto a bus.
 struct event_record {
   std::string bus;
-  shared_json envelope;  // the one its deliveries carry
+  shared_event event;  // the one its deliveries carry
   instant at{};
   std::string trace_id;
 };
@@ -210,8 +239,12 @@ class service {
   rule& rule_for(const json& req);
   // Routes an accepted event to the bus's rules (only `only_rules`, by ARN, when given) and
   // archives it, unless it is a replay.
-  void accept(event_bus& bus, shared_json envelope, const std::string& trace_id, std::uint64_t cause,
+  void accept(event_bus& bus, shared_event event, const std::string& trace_id, std::uint64_t cause,
               const std::vector<std::string>* only_rules = nullptr);
+  // PutEvents' checks of an entry's Source, DetailType, Time and Resources, its envelope (with
+  // `detail` as a document or as scanned text) and its acceptance onto the bus.
+  struct detail_in;
+  json put_checked(const std::string& bus, const json& entry, detail_in detail, const std::string& trace_id);
   void run_replay_batch(const std::string& name, std::size_t batch);
   archive& archive_for(const json& req);
   replay& replay_for(const json& req);

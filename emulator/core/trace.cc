@@ -22,26 +22,25 @@ json to_json(const trace_entry& e) {
 }
 
 void append_json(std::string& out, const trace_entry& e) {
-  out += "{\"seq\":" + std::to_string(e.seq) + ",\"at\":\"" + iso8601_ms(e.at) + "\",\"kind\":";
-  out += dump_lossy(e.kind);
-  out += ",\"component\":";
-  out += dump_lossy(e.component);
-  out += ",\"trace_id\":";
-  out += e.trace_id.empty() ? "null" : dump_lossy(e.trace_id);
-  out += ",\"cause\":";
-  out += e.cause == 0 ? "null" : std::to_string(e.cause);
-  out += ",\"data\":";
+  object_text entry(out);
+  entry.raw("seq", std::to_string(e.seq)).string("at", iso8601_ms(e.at)).string("kind", e.kind);
+  entry.string("component", e.component);
+  if (e.trace_id.empty())
+    entry.raw("trace_id", "null");
+  else
+    entry.string("trace_id", e.trace_id);
+  entry.raw("cause", e.cause == 0 ? "null" : std::to_string(e.cause)).key("data");
   if (!e.payload) {
     out += e.data_text;
   } else {
     out.append(e.data_text, 0, e.data_text.size() - 1);  // without its closing brace
     if (e.data_text.size() > 2) out += ',';
-    out += dump_lossy(e.payload_key);
+    append_json_string(out, e.payload_key);
     out += ':';
     out += dump_lossy(*e.payload);
     out += '}';
   }
-  out += '}';
+  entry.close();
 }
 
 std::uint64_t trace_recorder::record(std::string kind, std::string component, const json& data, std::string trace_id,

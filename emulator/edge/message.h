@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulator/core/clock.h"
+#include "emulator/core/json.h"
 
 namespace emu::edge {
 
@@ -27,6 +28,11 @@ struct request {
   std::string remote_addr = "127.0.0.1";
   // Set by the server when it retries a long poll: the poll's deadline (see emu::poll_later).
   std::optional<instant> poll_deadline;
+  // An X-Amz-Target request's body as parsed by the server before it took the world lock:
+  // parsing needs nothing of the world, and a PutEvents of ten events, parsed under the lock,
+  // kept every other request waiting. The router takes it (mutable: the request is otherwise
+  // read-only there); a body that did not parse is parsed again there, for its error.
+  mutable std::optional<json> parsed_json;
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -419,6 +419,13 @@ struct http_server::impl {
     req.body = std::move(body);
     req.form_parts = std::move(parts);
     req.remote_addr = hreq.remote_addr;
+    if (!req.body.empty() && req.headers.count("x-amz-target")) {
+      try {
+        req.parsed_json = parse_json_body(req.body);
+      } catch (const std::exception&) {
+        // Parsed again under the lock, where the error is answered.
+      }
+    }
     response res = driver.exclusive([&] { return rt.handle(req); });
     if (res.stream) {
       serve_stream(std::move(res.stream), hres);

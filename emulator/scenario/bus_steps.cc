@@ -193,8 +193,8 @@ void add_bus_steps(registry& reg) {
                     std::vector<const json*> seen;
                     std::size_t hits = 0;
                     for (const auto& e : w.bus().events(bus)) {
-                      seen.push_back(e.envelope.get());
-                      hits += !pattern || pattern->matches(*e.envelope);
+                      seen.push_back(e.event->doc().get());
+                      hits += !pattern || pattern->matches(*e.event->doc());
                     }
                     if (!w.bus().has_bus(bus)) return std::vector<mismatch>{{"$", "there is no event bus " + bus}};
                     return verdict(c.counts, seen, hits, "matching event(s) on " + bus);

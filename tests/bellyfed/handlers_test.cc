@@ -118,9 +118,9 @@ TEST_CASE("the Event Processor turns SQS records into standard events and report
   CHECK(r == json{{"batchItemFailures", {{{"itemIdentifier", "m-2"}}}}});
   const auto& events = f.system.bus().events("bellyfed-dev");
   REQUIRE(events.size() == 1);
-  json detail = (*events[0].envelope)["detail"];
-  CHECK((*events[0].envelope)["detail-type"] == "RESTAURANT_IMPORT");
-  CHECK((*events[0].envelope)["source"] == "import-processor");
+  json detail = (*events[0].event->doc())["detail"];
+  CHECK((*events[0].event->doc())["detail-type"] == "RESTAURANT_IMPORT");
+  CHECK((*events[0].event->doc())["source"] == "import-processor");
   CHECK(detail["trace_id"] == "trace-from-body");
   CHECK(detail["event_type"] == "RESTAURANT_IMPORT");
   CHECK(detail["payload"]["id"] == "r-1");

@@ -98,7 +98,7 @@ TEST_CASE("bus: a bus target re-routes the event; disabled rules do not match", 
   f.put();
   f.rt->sched().run_until_idle();
   REQUIRE(f.bus.events("second").size() == 1);
-  CHECK((*f.bus.events("second")[0].envelope)["source"] == "s");
+  CHECK((*f.bus.events("second")[0].event->doc())["source"] == "s");
   f.bus.disable_rule({{"Name", "r"}});
   f.put();
   f.rt->sched().run_until_idle();
