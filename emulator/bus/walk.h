@@ -25,6 +25,7 @@
 #endif
 
 #include "emulator/bus/pattern.h"
+#include "emulator/core/json_scan.h"
 #include "emulator/core/text.h"
 
 namespace emu::bus::walk {
@@ -360,15 +361,7 @@ class text_walker {
       if (c != '\\') fail(p - 1, "control character in string");
       if (p >= end_) fail(p, "unterminated string");
       char e = *p++;
-      char plain = e == '"'    ? '"'
-                   : e == '\\' ? '\\'
-                   : e == '/'  ? '/'
-                   : e == 'b'  ? '\b'
-                   : e == 'f'  ? '\f'
-                   : e == 'n'  ? '\n'
-                   : e == 'r'  ? '\r'
-                   : e == 't'  ? '\t'
-                               : '\0';
+      char plain = json_short_escape(e);
       if (plain) {
         if (out) *out += plain;
         continue;

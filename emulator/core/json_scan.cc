@@ -87,15 +87,7 @@ bool lex_string(const char*& p, const char* end, std::string* out, bool* escaped
     if (escaped) *escaped = true;
     if (++p == end) return false;
     char e = *p++;
-    char plain = e == '"'    ? '"'
-                 : e == '\\' ? '\\'
-                 : e == '/'  ? '/'
-                 : e == 'b'  ? '\b'
-                 : e == 'f'  ? '\f'
-                 : e == 'n'  ? '\n'
-                 : e == 'r'  ? '\r'
-                 : e == 't'  ? '\t'
-                             : 0;
+    char plain = json_short_escape(e);
     if (plain) {
       if (out) *out += plain;
       continue;

@@ -27,4 +27,26 @@ struct json_object_scan {
 
 json_object_scan scan_json_object(std::string_view text, int max_depth, std::string_view key = {});
 
+// The character a two-character escape "\\e" stands for; NUL when `e` makes none ('u' included).
+inline char json_short_escape(char e) {
+  switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+      return e;
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    default:
+      return '\0';
+  }
+}
+
 }  // namespace emu
