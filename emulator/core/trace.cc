@@ -43,43 +43,108 @@ void append_json(std::string& out, const trace_entry& e) {
   entry.close();
 }
 
-std::uint64_t trace_recorder::record(std::string kind, std::string component, const json& data, std::string trace_id,
-                                     std::uint64_t cause) {
-  trace_entry e{0, {}, std::move(kind), std::move(component), std::move(trace_id), cause, dump_lossy(data), {}, {}};
-  return add(std::move(e));
+std::uint64_t trace_recorder::record(std::string_view kind, std::string_view component, const json& data,
+                                     std::string_view trace_id, std::uint64_t cause) {
+  return add(kind, component, trace_id, cause, dump_lossy(data), {}, nullptr);
 }
 
-std::uint64_t trace_recorder::record_text(std::string kind, std::string component, std::string data_text,
-                                          std::string trace_id, std::uint64_t cause) {
-  trace_entry e{0, {}, std::move(kind), std::move(component), std::move(trace_id), cause, std::move(data_text), {}, {}};
-  return add(std::move(e));
+std::uint64_t trace_recorder::record_text(std::string_view kind, std::string_view component, std::string_view data_text,
+                                          std::string_view trace_id, std::uint64_t cause) {
+  return add(kind, component, trace_id, cause, data_text, {}, nullptr);
 }
 
-std::uint64_t trace_recorder::record_with(std::string kind, std::string component, const json& data, std::string key,
-                                          shared_json payload, std::string trace_id, std::uint64_t cause) {
-  trace_entry e{0,
-                {},
-                std::move(kind),
-                std::move(component),
-                std::move(trace_id),
-                cause,
-                data.is_object() ? dump_lossy(data) : "{}",
-                std::move(key),
-                std::move(payload)};
-  return add(std::move(e));
+std::uint64_t trace_recorder::record_with(std::string_view kind, std::string_view component, const json& data,
+                                          std::string_view key, shared_json payload, std::string_view trace_id,
+                                          std::uint64_t cause) {
+  return add(kind, component, trace_id, cause, data.is_object() ? dump_lossy(data) : "{}", key, std::move(payload));
 }
 
-std::uint64_t trace_recorder::add(trace_entry e) {
+// `n` bytes at the end of the newest chunk, opening a chunk (the spare, when it is large
+// enough) when they do not fit.
+char* trace_recorder::reserve(std::size_t n) {
+  if (chunks_.empty() || chunks_.back().size - chunks_.back().used < n) {
+    chunk c;
+    if (spare_.bytes && spare_.size >= n) {
+      c = std::move(spare_);
+      spare_ = {};
+    } else {
+      c.size = std::max(chunk_bytes, n);
+      c.bytes = std::make_unique<char[]>(c.size);
+    }
+    c.used = 0;
+    chunks_.push_back(std::move(c));
+  }
+  chunk& c = chunks_.back();
+  char* p = c.bytes.get() + c.used;
+  c.used += n;
+  return p;
+}
+
+// Drops the oldest entry, and the chunks no entry lies in any more (the newest always stays).
+void trace_recorder::drop_front() {
+  std::uint64_t seq = entries_.front().seq;
+  entries_.pop_front();
+  while (chunks_.size() > 1 && chunks_.front().last_seq <= seq) {
+    if (!spare_.bytes && chunks_.front().size == chunk_bytes) spare_ = std::move(chunks_.front());
+    chunks_.pop_front();
+  }
+}
+
+std::uint64_t trace_recorder::add(std::string_view kind, std::string_view component, std::string_view trace_id,
+                                  std::uint64_t cause, std::string_view data_text, std::string_view key,
+                                  shared_json payload) {
   std::lock_guard lock(mu_);
-  if (e.trace_id.empty()) e.trace_id = current_.trace_id;
-  if (e.cause == 0) e.cause = current_.cause;
-  e.seq = next_seq_++;
-  e.at = clock_.now();
+  if (trace_id.empty()) trace_id = current_.trace_id;
+  if (cause == 0) cause = current_.cause;
   // A long-running `serve` must not grow without bound: drop the oldest entry when full, one at a
   // time (dropping half at once stalled a request for milliseconds under the world lock).
-  if (entries_.size() >= capacity_) entries_.pop_front();
-  entries_.push_back(std::move(e));
+  if (entries_.size() >= capacity_) drop_front();
+  slot s;
+  s.seq = next_seq_++;
+  s.cause = cause;
+  s.at = clock_.now();
+  s.payload = std::move(payload);
+  s.kind_len = std::uint32_t(kind.size());
+  s.component_len = std::uint32_t(component.size());
+  s.data_len = std::uint32_t(data_text.size());
+  s.key_len = std::uint32_t(key.size());
+  s.trace_len = std::uint32_t(trace_id.size());
+  std::size_t n = kind.size() + component.size() + data_text.size() + key.size();
+  // Entries of one piece of work follow each other: the previous entry's trace id is shared
+  // when it is the same and its chunk has room for this entry too.
+  const slot* prev = entries_.empty() ? nullptr : &entries_.back();
+  bool share_trace = prev && prev->trace_id() == trace_id && !chunks_.empty() && chunks_.back().last_seq == prev->seq &&
+                     chunks_.back().size - chunks_.back().used >= n;
+  char* p = reserve(share_trace ? n : n + trace_id.size());
+  s.text = p;
+  for (std::string_view part : {kind, component, data_text, key}) p = std::copy(part.begin(), part.end(), p);
+  if (share_trace) {
+    s.trace = prev->trace;
+  } else {
+    s.trace = p;
+    std::copy(trace_id.begin(), trace_id.end(), p);
+  }
+  chunks_.back().last_seq = s.seq;
+  entries_.push_back(std::move(s));
   return entries_.back().seq;
+}
+
+void trace_recorder::fill(trace_entry& e, const slot& s) {
+  const char* p = s.text;
+  auto next = [&p](std::uint32_t n) {
+    std::string_view v(p, n);
+    p += n;
+    return v;
+  };
+  e.seq = s.seq;
+  e.at = s.at;
+  e.kind = next(s.kind_len);
+  e.component = next(s.component_len);
+  e.data_text = next(s.data_len);
+  e.payload_key = next(s.key_len);
+  e.trace_id = s.trace_id();
+  e.cause = s.cause;
+  e.payload = s.payload;
 }
 
 trace_context trace_recorder::current() const {
@@ -101,17 +166,24 @@ std::vector<trace_entry> trace_recorder::since(std::uint64_t after) const {
   return out;
 }
 
+// fn sees each entry through one trace_entry, refilled per entry (its strings keep their
+// buffers, so a visit of the whole ring allocates little).
 void trace_recorder::visit(std::uint64_t after, bool newest_first,
                            const std::function<bool(const trace_entry&)>& fn) const {
   std::lock_guard lock(mu_);
   auto first = std::upper_bound(entries_.begin(), entries_.end(), after,
-                                [](std::uint64_t s, const trace_entry& e) { return s < e.seq; });
+                                [](std::uint64_t s, const slot& e) { return s < e.seq; });
+  trace_entry e;
   if (newest_first) {
-    for (auto it = entries_.end(); it != first;)
-      if (!fn(*--it)) return;
+    for (auto it = entries_.end(); it != first;) {
+      fill(e, *--it);
+      if (!fn(e)) return;
+    }
   } else {
-    for (auto it = first; it != entries_.end(); ++it)
-      if (!fn(*it)) return;
+    for (auto it = first; it != entries_.end(); ++it) {
+      fill(e, *it);
+      if (!fn(e)) return;
+    }
   }
 }
 
@@ -120,19 +192,19 @@ std::vector<trace_entry> trace_recorder::related(const std::string& trace_id) co
   std::vector<trace_entry> out;
   if (entries_.empty() || trace_id.empty()) return out;
   const std::uint64_t first = entries_.front().seq;  // seqs are contiguous in the ring
-  auto at = [&](std::uint64_t seq) -> const trace_entry* {
+  auto at = [&](std::uint64_t seq) -> const slot* {
     return seq >= first && seq - first < entries_.size() ? &entries_[seq - first] : nullptr;
   };
   std::set<std::uint64_t> in;
   for (const auto& e : entries_) {
-    if (e.trace_id != trace_id) continue;
+    if (e.trace_id() != trace_id) continue;
     in.insert(e.seq);
-    for (const trace_entry* c = at(e.cause); c && in.insert(c->seq).second;) c = at(c->cause);
+    for (const slot* c = at(e.cause); c && in.insert(c->seq).second;) c = at(c->cause);
   }
   if (in.empty()) return out;
   for (auto it = entries_.begin() + std::ptrdiff_t(*in.begin() - first); it != entries_.end(); ++it)
-    if (it->trace_id.empty() && in.count(it->cause)) in.insert(it->seq);
-  for (std::uint64_t seq : in) out.push_back(*at(seq));
+    if (it->trace_len == 0 && in.count(it->cause)) in.insert(it->seq);
+  for (std::uint64_t seq : in) fill(out.emplace_back(), *at(seq));
   return out;
 }
 

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/core/clock.h"
@@ -47,18 +49,19 @@ struct trace_context {
 
 class trace_recorder {
  public:
-  explicit trace_recorder(const clock& c, std::size_t capacity = 100'000) : clock_(c), capacity_(capacity) {}
+  explicit trace_recorder(const clock& c, std::size_t capacity = 100'000)
+      : clock_(c), capacity_(capacity ? capacity : 1) {}
   // Records an entry at the clock's current time and returns its seq.
   // An empty trace_id or a zero cause is taken from the current context.
-  std::uint64_t record(std::string kind, std::string component, const json& data, std::string trace_id = {},
-                       std::uint64_t cause = 0);
+  std::uint64_t record(std::string_view kind, std::string_view component, const json& data,
+                       std::string_view trace_id = {}, std::uint64_t cause = 0);
   // The same with the data already written: `data_text` must be a JSON object's text (compact,
   // as dump_lossy writes it). For entries recorded many times per request.
-  std::uint64_t record_text(std::string kind, std::string component, std::string data_text, std::string trace_id = {},
-                            std::uint64_t cause = 0);
+  std::uint64_t record_text(std::string_view kind, std::string_view component, std::string_view data_text,
+                            std::string_view trace_id = {}, std::uint64_t cause = 0);
   // The same, with one more member `key` (last) holding `payload`, kept by reference.
-  std::uint64_t record_with(std::string kind, std::string component, const json& data, std::string key,
-                            shared_json payload, std::string trace_id = {}, std::uint64_t cause = 0);
+  std::uint64_t record_with(std::string_view kind, std::string_view component, const json& data, std::string_view key,
+                            shared_json payload, std::string_view trace_id = {}, std::uint64_t cause = 0);
   // The context of the work being done now. The world lock orders the work, so there is one
   // current context; code that releases the world lock (user code) saves it and puts it back.
   trace_context current() const;
@@ -78,11 +81,39 @@ class trace_recorder {
   std::uint64_t dropped() const;
 
  private:
-  std::uint64_t add(trace_entry e);
+  // One entry in the ring. Its texts are kept in the recorder's arena, back to back (kind,
+  // component, data, payload key), and its trace id there too, or shared with an earlier entry
+  // of the same chunk: recording an entry copies into a chunk, and dropping one frees nothing
+  // but its payload (a ring of separately allocated strings spent a fifth of PutEvents freeing
+  // them cold as they fell out).
+  struct slot {
+    std::uint64_t seq = 0, cause = 0;
+    instant at{};
+    shared_json payload;
+    const char* text = nullptr;
+    const char* trace = nullptr;
+    std::uint32_t kind_len = 0, component_len = 0, data_len = 0, key_len = 0, trace_len = 0;
+    std::string_view kind() const { return {text, kind_len}; }
+    std::string_view trace_id() const { return {trace, trace_len}; }
+  };
+  // A block of the arena; freed (or kept as the spare) once its last entry has left the ring.
+  struct chunk {
+    std::unique_ptr<char[]> bytes;
+    std::size_t size = 0, used = 0;
+    std::uint64_t last_seq = 0;
+  };
+  static constexpr std::size_t chunk_bytes = 64 * 1024;
+  std::uint64_t add(std::string_view kind, std::string_view component, std::string_view trace_id, std::uint64_t cause,
+                    std::string_view data_text, std::string_view key, shared_json payload);
+  char* reserve(std::size_t n);
+  void drop_front();
+  static void fill(trace_entry& e, const slot& s);
   const clock& clock_;
   std::size_t capacity_;
   mutable std::mutex mu_;
-  std::deque<trace_entry> entries_;
+  std::deque<slot> entries_;
+  std::deque<chunk> chunks_;
+  chunk spare_;
   std::uint64_t next_seq_ = 1;
   trace_context current_;
 };

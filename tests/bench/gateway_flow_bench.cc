@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
   req.query = {{"city", "Seattle"}};
   req.headers = {{"X-Api-Key", "bellyfed-dev-local-key-0001"}, {"Host", "localhost"}, {"User-Agent", "bench"}};
   const int request_calls = argc > 3 ? std::atoi(argv[3]) : calls;  // `perf` of the whole request alone
-  double whole = micros_per_call(request_calls, [&](int) {
+  // Virtual time moves 1 ms every 4 requests, inside the account's 10,000 requests/s throttle.
+  double whole = micros_per_call(request_calls, [&](int i) {
+    if (i % 4 == 3) rt->sched().advance(std::chrono::milliseconds(1));
     auto res = system.gateway().handle(req);
     if (res.status != 200) std::fprintf(stderr, "status %d %s\n", res.status, res.body.c_str()), std::exit(1);
   });

@@ -84,6 +84,52 @@ TEST_CASE("trace: entries are numbered, timed and bounded", "[core][trace]") {
   CHECK(t.last_seq() == 52);
 }
 
+// The ring keeps its texts in chunks it reuses: entries of every size (one larger than a chunk),
+// trace ids shared between neighbours or not, read back exactly after thousands have fallen out.
+TEST_CASE("trace: the newest entries read back exactly as the ring turns over", "[core][trace]") {
+  emu::manual_clock clock(*emu::parse_iso8601("2024-12-01T00:00:00Z"));
+  emu::trace_recorder t(clock, 50);
+  auto text_of = [](int i) {
+    std::size_t n = i % 97 == 0 ? 70'000 : std::size_t(i % 13) * 40;
+    return "{\"i\":" + std::to_string(i) + ",\"pad\":\"" + std::string(n, char('a' + i % 26)) + "\"}";
+  };
+  auto trace_of = [](int i) { return i % 7 == 0 ? std::string() : "trace-" + std::to_string(i / 3); };
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 5 == 0)
+      t.record_with("kind-" + std::to_string(i % 4), "c", emu::json::parse(text_of(i)), "payload",
+                    emu::share(emu::json(i)), trace_of(i), std::uint64_t(i));
+    else
+      t.record_text("kind-" + std::to_string(i % 4), "component", text_of(i), trace_of(i), std::uint64_t(i));
+  }
+  auto all = t.since(0);
+  REQUIRE(all.size() == 50);
+  CHECK(t.dropped() == 4950);
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    int i = 4950 + int(k);
+    const emu::trace_entry& e = all[k];
+    CHECK(e.seq == std::uint64_t(i + 1));
+    CHECK(e.kind == "kind-" + std::to_string(i % 4));
+    CHECK(e.trace_id == trace_of(i));
+    CHECK(e.cause == std::uint64_t(i));
+    emu::json want = emu::json::parse(text_of(i));
+    if (i % 5 == 0) want["payload"] = i;
+    CHECK(e.data() == want);
+  }
+  // Entries 4980–4982 carry the id; each was caused by the one before, back to the ring's start.
+  auto related = t.related("trace-1660");
+  REQUIRE(related.size() == 33);
+  CHECK(related.front().seq == 4951);
+  CHECK(related.back().trace_id == "trace-1660");
+  std::size_t newest_first = 0;
+  std::uint64_t last = 0;
+  t.visit(0, true, [&](const emu::trace_entry& e) {
+    CHECK((last == 0 || e.seq == last - 1));
+    last = e.seq;
+    return ++newest_first < 10;
+  });
+  CHECK(newest_first == 10);
+}
+
 // Entries keep their data as text and a payload (last) by reference; the text form of an entry
 // is its document's, invalid UTF-8 replaced.
 TEST_CASE("trace: data as text, payloads last, the text form equals the document", "[core][trace]") {
