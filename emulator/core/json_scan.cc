@@ -176,6 +176,28 @@ bool lex_number(const char*& p, const char* end, json* out) {
   return true;
 }
 
+void skip_space(const char*& p, const char* end) {
+  while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+}
+
+// nlohmann's parser skips a byte order mark at the very start, and only there; false when the
+// text begins with part of one.
+bool skip_bom(const char*& p, const char* end) {
+  if (p == end || static_cast<unsigned char>(*p) != 0xEF) return true;
+  if (end - p < 3 || static_cast<unsigned char>(p[1]) != 0xBB || static_cast<unsigned char>(p[2]) != 0xBF)
+    return false;
+  p += 3;
+  return true;
+}
+
+// Whether the text may end at p, past its value: white space, then its end or a NUL (nlohmann's
+// parser takes a NUL where a token would begin for the end of its input). Past a NUL, the depth
+// of all of `text` is still bounded, as parse_client_json bounds it.
+bool ends_here(const char* p, const char* end, std::string_view text, int max_depth) {
+  skip_space(p, end);
+  return p == end || (*p == '\0' && !json_nests_deeper(text, max_depth));
+}
+
 class scanner {
  public:
   scanner(std::string_view text, int max_depth, std::string_view key)
@@ -183,25 +205,15 @@ class scanner {
 
   json_object_scan run() {
     json_object_scan out;
-    // nlohmann's parser skips a byte order mark at the very start, and only there.
-    if (end_ - p_ >= 1 && static_cast<unsigned char>(*p_) == 0xEF) {
-      if (end_ - p_ < 3 || static_cast<unsigned char>(p_[1]) != 0xBB || static_cast<unsigned char>(p_[2]) != 0xBF)
-        return out;
-      p_ += 3;
-    }
-    skip_space();
+    if (!skip_bom(p_, end_)) return out;
+    skip_space(p_, end_);
     if (p_ == end_ || *p_ != '{') return out;
     const char* begin = p_;
     if (!value()) return out;
-    const char* finish = p_;
-    skip_space();
-    // nlohmann's parser takes a NUL where a token would begin for the end of the input.
-    if (p_ != end_ && *p_ != '\0') return out;
-    // parse_client_json bounds the depth of all of its text, what follows the NUL included.
-    if (p_ != end_ && json_nests_deeper(std::string_view(text_begin_, end_ - text_begin_), max_depth_)) return out;
+    if (!ends_here(p_, end_, std::string_view(text_begin_, end_ - text_begin_), max_depth_)) return out;
     out.valid = true;
     out.plain_keys = plain_;
-    out.object = {begin, static_cast<std::size_t>(finish - begin)};
+    out.object = {begin, static_cast<std::size_t>(p_ - begin)};
     out.member = member_;
     return out;
   }
@@ -211,10 +223,6 @@ class scanner {
     bool object;
     std::size_t keys_start;  // where this object's keys begin in keys_
   };
-
-  void skip_space() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
 
   // Reads the value at p_ and everything it holds.
   bool value() {
@@ -229,7 +237,7 @@ class scanner {
           if (static_cast<int>(stack_.size()) >= max_depth_) return false;
           stack_.push_back({object, keys_.size()});
           ++p_;
-          skip_space();
+          skip_space(p_, end_);
           if (p_ != end_ && *p_ == (object ? '}' : ']')) {
             ++p_;
             pop();
@@ -241,19 +249,19 @@ class scanner {
           continue;  // its first value
         }
         case '"':
-          if (!string(nullptr)) return false;
+          if (!lex_string(p_, end_, nullptr, nullptr)) return false;
           break;
         case 't':
-          if (!literal("true")) return false;
+          if (!lex_literal(p_, end_, "true")) return false;
           break;
         case 'f':
-          if (!literal("false")) return false;
+          if (!lex_literal(p_, end_, "false")) return false;
           break;
         case 'n':
-          if (!literal("null")) return false;
+          if (!lex_literal(p_, end_, "null")) return false;
           break;
         default:
-          if (!number()) return false;
+          if (!lex_number(p_, end_, nullptr)) return false;
       }
       // A value ended: close what it ends, up to the next value to read.
       for (;;) {
@@ -262,12 +270,12 @@ class scanner {
           member_start = nullptr;
         }
         if (stack_.empty()) return true;
-        skip_space();
+        skip_space(p_, end_);
         if (p_ == end_) return false;
         bool object = stack_.back().object;
         if (*p_ == ',') {
           ++p_;
-          skip_space();
+          skip_space(p_, end_);
           if (object && !key(member_start)) return false;
           break;
         }
@@ -289,12 +297,12 @@ class scanner {
     if (p_ == end_ || *p_ != '"') return false;
     bool escaped = false;
     const char* k = p_ + 1;
-    if (!string(&escaped)) return false;
+    if (!lex_string(p_, end_, nullptr, &escaped)) return false;
     std::string_view name(k, static_cast<std::size_t>(p_ - 1 - k));
-    skip_space();
+    skip_space(p_, end_);
     if (p_ == end_ || *p_ != ':') return false;
     ++p_;
-    skip_space();
+    skip_space(p_, end_);
     if (plain_) {
       std::size_t start = stack_.back().keys_start;
       if (escaped || keys_.size() - start >= json_object_scan::max_plain_keys) {
@@ -308,12 +316,6 @@ class scanner {
     if (stack_.size() == 1 && !key_.empty() && !escaped && name == key_) member_start = p_;
     return true;
   }
-
-  bool string(bool* escaped) { return lex_string(p_, end_, nullptr, escaped); }
-
-  bool literal(std::string_view word) { return lex_literal(p_, end_, word); }
-
-  bool number() { return lex_number(p_, end_, nullptr); }
 
   const char* text_begin_;
   const char* p_;
@@ -336,24 +338,14 @@ class builder {
 
   json run() {
     json out;
-    if (end_ - p_ >= 1 && static_cast<unsigned char>(*p_) == 0xEF) {
-      if (end_ - p_ < 3 || static_cast<unsigned char>(p_[1]) != 0xBB || static_cast<unsigned char>(p_[2]) != 0xBF)
-        return json(json::value_t::discarded);
-      p_ += 3;
-    }
-    if (!value(out, 0)) return json(json::value_t::discarded);
-    skip_space();
-    if (p_ != end_ && (*p_ != '\0' || json_nests_deeper(text_, max_depth_))) return json(json::value_t::discarded);
+    if (!skip_bom(p_, end_) || !value(out, 0) || !ends_here(p_, end_, text_, max_depth_))
+      return json(json::value_t::discarded);
     return out;
   }
 
  private:
-  void skip_space() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-
   bool value(json& out, int depth) {
-    skip_space();
+    skip_space(p_, end_);
     if (p_ == end_) return false;
     switch (*p_) {
       case '{': {
@@ -361,22 +353,22 @@ class builder {
         ++p_;
         out = json::object();
         auto& members = out.get_ref<json::object_t&>();
-        skip_space();
+        skip_space(p_, end_);
         if (p_ != end_ && *p_ == '}') {
           ++p_;
           return true;
         }
         for (;;) {
-          skip_space();
+          skip_space(p_, end_);
           if (p_ == end_ || *p_ != '"') return false;
           std::string key;
           if (!lex_string(p_, end_, &key, nullptr)) return false;
-          skip_space();
+          skip_space(p_, end_);
           if (p_ == end_ || *p_ != ':') return false;
           ++p_;
           json& slot = members.emplace(std::move(key), json()).first->second;
           if (!value(slot, depth + 1)) return false;
-          skip_space();
+          skip_space(p_, end_);
           if (p_ == end_) return false;
           if (*p_ == '}') {
             ++p_;
@@ -390,14 +382,14 @@ class builder {
         ++p_;
         out = json::array();
         auto& items = out.get_ref<json::array_t&>();
-        skip_space();
+        skip_space(p_, end_);
         if (p_ != end_ && *p_ == ']') {
           ++p_;
           return true;
         }
         for (;;) {
           if (!value(items.emplace_back(), depth + 1)) return false;
-          skip_space();
+          skip_space(p_, end_);
           if (p_ == end_) return false;
           if (*p_ == ']') {
             ++p_;
