@@ -135,7 +135,8 @@ struct replay {
 class routed_event {
  public:
   explicit routed_event(shared_json doc);
-  // `text`: an object's text that scan_json_object accepts (json_scan.h), with plain keys.
+  // `text`: an object's text that scan_json_object accepts (json_scan.h); with plain keys when
+  // it is to be matched as text (the bus's kept copies of built-ins' events are only read).
   routed_event(std::string text, std::string id) : id_(std::move(id)), text_(std::move(text)) {}
   const std::string& id() const { return id_; }
   bool has_text() const { return !text_.empty(); }

@@ -184,8 +184,7 @@ void skip_space(const char*& p, const char* end) {
 // text begins with part of one.
 bool skip_bom(const char*& p, const char* end) {
   if (p == end || static_cast<unsigned char>(*p) != 0xEF) return true;
-  if (end - p < 3 || static_cast<unsigned char>(p[1]) != 0xBB || static_cast<unsigned char>(p[2]) != 0xBF)
-    return false;
+  if (end - p < 3 || static_cast<unsigned char>(p[1]) != 0xBB || static_cast<unsigned char>(p[2]) != 0xBF) return false;
   p += 3;
   return true;
 }
