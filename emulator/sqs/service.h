@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,7 @@ struct queue {
   std::int64_t purged_ms = -1;
   std::map<std::string, std::string> tags;
   std::vector<std::function<void()>> on_visible;  // event source mappings listening
+  std::set<std::int64_t> visible_wakes;           // times a wake-up is scheduled for (one per time)
 
   long attr_long(const char* attribute, long fallback) const;
 };
