@@ -93,7 +93,6 @@ class trace_recorder {
     const char* text = nullptr;
     const char* trace = nullptr;
     std::uint32_t kind_len = 0, component_len = 0, data_len = 0, key_len = 0, trace_len = 0;
-    std::string_view kind() const { return {text, kind_len}; }
     std::string_view trace_id() const { return {trace, trace_len}; }
   };
   // A block of the arena; freed (or kept as the spare) once its last entry has left the ring.
