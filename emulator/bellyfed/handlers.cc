@@ -243,32 +243,30 @@ functions::handler dynamodb_import(function_env& env) {
       return it != r.end() ? *it : no_list;
     };
     const json &menu = list_of("menu"), &reviews = list_of("reviews");
+    // Items are written as attribute values straight away (no plain copy to convert).
+    auto s = [](std::string v) { return json{{"S", std::move(v)}}; };
     json est = json::object();
     for (auto it = r.begin(); it != r.end(); ++it)
-      if (it.key() != "menu" && it.key() != "reviews") est[it.key()] = *it;
-    est["PK"] = "EST#" + id;
-    est["SK"] = "META#" + id;
-    est["GSI1PK"] = "LOC#" + city;
-    est["GSI1SK"] = "EST#" + name + "#" + id;
-    est["GSI2PK"] = "CUISINE#" + cuisine;
-    est["GSI2SK"] = "EST#" + name + "#" + id;
-    if (e.contains("trace_id")) est["trace_id"] = e["trace_id"];
+      if (it.key() != "menu" && it.key() != "reviews") est[it.key()] = dynamo::from_plain(*it);
+    est["PK"] = s("EST#" + id);
+    est["SK"] = s("META#" + id);
+    est["GSI1PK"] = s("LOC#" + city);
+    est["GSI1SK"] = s("EST#" + name + "#" + id);
+    est["GSI2PK"] = s("CUISINE#" + cuisine);
+    est["GSI2SK"] = s("EST#" + name + "#" + id);
+    if (e.contains("trace_id")) est["trace_id"] = dynamo::from_plain(e["trace_id"]);
     json items = json::array({{{"Put",
                                 {{"TableName", env.table("FoodEstablishment")},
-                                 {"Item", dynamo::item_from_plain(est)},
+                                 {"Item", std::move(est)},
                                  {"ConditionExpression", "attribute_not_exists(PK)"}}}}});
-    for (const auto& m : menu) {
-      json it = m;
-      it["PK"] = "EST#" + id;
-      it["SK"] = "ITEM#" + m["id"].get<std::string>();
-      items.push_back({{"Put", {{"TableName", env.table("MenuItem")}, {"Item", dynamo::item_from_plain(it)}}}});
-    }
-    for (const auto& v : reviews) {
-      json it = v;
-      it["PK"] = "EST#" + id;
-      it["SK"] = "REVIEW#" + v["id"].get<std::string>();
-      items.push_back({{"Put", {{"TableName", env.table("Review")}, {"Item", dynamo::item_from_plain(it)}}}});
-    }
+    auto child = [&](const json& x, const char* table, const char* prefix) {
+      json it = dynamo::item_from_plain(x);
+      it["PK"] = s("EST#" + id);
+      it["SK"] = s(prefix + x["id"].get<std::string>());
+      items.push_back({{"Put", {{"TableName", env.table(table)}, {"Item", std::move(it)}}}});
+    };
+    for (const auto& m : menu) child(m, "MenuItem", "ITEM#");
+    for (const auto& v : reviews) child(v, "Review", "REVIEW#");
     try {
       env.dynamo("TransactWriteItems", {{"TransactItems", std::move(items)}});
     } catch (const aws_error& x) {

@@ -367,9 +367,14 @@ void service::deliver(const std::string& bus_name, const std::string& rule_name,
   bool retryable = true;
   // Recorded before the hand-off, so that what the target does follows it in the trace and
   // names it as its cause; a failed attempt adds a delivery.failed.
-  std::uint64_t seq = rt_.trace().record(
-      "delivery", "bus", {{"rule", rule_name}, {"target", target_id}, {"arn", tg.arn}, {"attempt", attempt + 1}},
-      trace_id, cause);
+  std::string data;
+  object_text(data)
+      .string("rule", rule_name)
+      .string("target", target_id)
+      .string("arn", tg.arn)
+      .number("attempt", attempt + 1)
+      .close();
+  std::uint64_t seq = rt_.trace().record_text("delivery", "bus", data, trace_id, cause);
   trace_scope scope(rt_.trace(), {trace_id, seq});
   if (rt_.log().enabled(log_level::debug))
     rt_.log().log(log_level::debug, "bus", "delivering",

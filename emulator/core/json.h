@@ -88,6 +88,8 @@ class object_text {
     out_ += json_text;
     return *this;
   }
+  object_text& number(std::string_view k, long long v) { return raw(k, std::to_string(v)); }
+  object_text& boolean(std::string_view k, bool v) { return raw(k, v ? "true" : "false"); }
   void close() { out_ += '}'; }
 
  private:

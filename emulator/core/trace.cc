@@ -53,10 +53,10 @@ std::uint64_t trace_recorder::record_text(std::string_view kind, std::string_vie
   return add(kind, component, trace_id, cause, data_text, {}, nullptr);
 }
 
-std::uint64_t trace_recorder::record_with(std::string_view kind, std::string_view component, const json& data,
+std::uint64_t trace_recorder::record_with(std::string_view kind, std::string_view component, std::string_view data_text,
                                           std::string_view key, shared_json payload, std::string_view trace_id,
                                           std::uint64_t cause) {
-  return add(kind, component, trace_id, cause, data.is_object() ? dump_lossy(data) : "{}", key, std::move(payload));
+  return add(kind, component, trace_id, cause, data_text, key, std::move(payload));
 }
 
 // `n` bytes at the end of the newest chunk, opening a chunk (the spare, when it is large

@@ -60,8 +60,9 @@ class trace_recorder {
   std::uint64_t record_text(std::string_view kind, std::string_view component, std::string_view data_text,
                             std::string_view trace_id = {}, std::uint64_t cause = 0);
   // The same, with one more member `key` (last) holding `payload`, kept by reference.
-  std::uint64_t record_with(std::string_view kind, std::string_view component, const json& data, std::string_view key,
-                            shared_json payload, std::string_view trace_id = {}, std::uint64_t cause = 0);
+  std::uint64_t record_with(std::string_view kind, std::string_view component, std::string_view data_text,
+                            std::string_view key, shared_json payload, std::string_view trace_id = {},
+                            std::uint64_t cause = 0);
   // The context of the work being done now. The world lock orders the work, so there is one
   // current context; code that releases the world lock (user code) saves it and puts it back.
   trace_context current() const;

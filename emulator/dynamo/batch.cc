@@ -206,8 +206,8 @@ json service::batch_write_item(json req) {
     tx.commit();
   }
   for (auto& w : writes)
-    rt_.trace().record(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb",
-                       {{"table", w.t->name}, {"key", item_to_plain(w.key_json)}});
+    rt_.trace().record_text(w.item ? "dynamodb.put" : "dynamodb.delete", "dynamodb",
+                            item_trace_data(w.t->name, w.key_json));
   json out = {{"UnprocessedItems", json::object()}};
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
   json metrics = json::object();  // per table with item collections, one entry per write

@@ -225,6 +225,15 @@ json key_of(const table_info& t, const json& item, const index_info* ix) {
   return k;
 }
 
+std::string item_trace_data(std::string_view table, const json& key, const char* flag, bool value) {
+  std::string data;
+  object_text o(data);
+  o.string("table", table).raw("key", item_to_plain_text(key));
+  if (flag) o.boolean(flag, value);
+  o.close();
+  return data;
+}
+
 void check_item_size(const json& item, bool updated) {
   if (item_size(item) > max_item_bytes)
     throw aws_error::validation(updated ? "Item size to update has exceeded the maximum allowed size"

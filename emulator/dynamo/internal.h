@@ -57,6 +57,9 @@ encoded_key item_key(const table_info& t, const json& item);
 encoded_key exact_key(const table_info& t, json& key, dialect d);
 // Only the key attributes of an item (of the table, plus an index's when given).
 json key_of(const table_info& t, const json& item, const index_info* ix = nullptr);
+// The trace data of an item operation, {"table": …, "key": {the key, plain}}, and `flag` (a
+// boolean member) when given.
+std::string item_trace_data(std::string_view table, const json& key, const char* flag = nullptr, bool value = false);
 // "Item size has exceeded the maximum allowed size" (400 KB); an update's finished item is
 // "Item size to update has exceeded …".
 void check_item_size(const json& item, bool updated = false);

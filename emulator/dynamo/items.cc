@@ -291,7 +291,7 @@ bool evaluate_plan(service::write_plan& p, const std::optional<json>& stored) {
   if (p.cond && !evaluate(*p.cond, stored ? *stored : empty)) return false;
   switch (p.op) {
     case write_op::put:
-      p.new_item = p.item;
+      p.new_item = std::move(p.item);  // evaluated once: the plan's item is not read again
       break;
     case write_op::del:
       p.new_item.reset();
@@ -337,7 +337,7 @@ void service::run_single(write_plan& p, const std::string& table, const char* tr
   if (old_item || new_item) write(t, p.key.pk, p.key.sk, old_item, new_item);
   tx.commit();
   if (!old_item && !new_item) return;
-  rt_.trace().record(trace_kind, "dynamodb", {{"table", table}, {"key", item_to_plain(p.key_json)}});
+  rt_.trace().record_text(trace_kind, "dynamodb", item_trace_data(table, p.key_json));
 }
 
 json service::put_item(json req) {
@@ -427,8 +427,7 @@ std::optional<std::string> service::get_text(json& req, std::vector<doc_path>& p
   auto text = store_.get(t->id, k.pk, k.sk, &bytes);
   consume(name, "GetItem", read_units(bytes, req.value("ConsistentRead", false)));
   if (size) *size = bytes;
-  rt_.trace().record("dynamodb.get", "dynamodb",
-                     {{"table", name}, {"key", item_to_plain(req["Key"])}, {"found", text.has_value()}});
+  rt_.trace().record_text("dynamodb.get", "dynamodb", item_trace_data(name, req["Key"], "found", text.has_value()));
   return text;
 }
 
@@ -593,10 +592,10 @@ json service::transact_write_items(json req) {
   }
   for (auto& p : plans) {
     if (p->op == write_op::check) continue;
-    rt_.trace().record(p->op == write_op::del   ? "dynamodb.delete"
-                       : p->op == write_op::put ? "dynamodb.put"
-                                                : "dynamodb.update",
-                       "dynamodb", {{"table", p->t->name}, {"key", item_to_plain(p->key_json)}, {"transaction", true}});
+    rt_.trace().record_text(p->op == write_op::del   ? "dynamodb.delete"
+                            : p->op == write_op::put ? "dynamodb.put"
+                                                     : "dynamodb.update",
+                            "dynamodb", item_trace_data(p->t->name, p->key_json, "transaction", true));
   }
   json out = json::object();
   if (json c = consumed_per_table(req, by_table); !c.is_null()) out["ConsumedCapacity"] = c;
@@ -672,7 +671,7 @@ std::size_t service::sweep_ttl() {
       tx.commit();
     }
     for (auto& [pk, sk, item] : expired) {
-      rt_.trace().record("dynamodb.ttl_delete", "dynamodb", {{"table", name}, {"key", item_to_plain(key_of(t, item))}});
+      rt_.trace().record_text("dynamodb.ttl_delete", "dynamodb", item_trace_data(name, key_of(t, item)));
     }
     deleted += expired.size();
   }

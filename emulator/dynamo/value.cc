@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "emulator/core/error.h"
@@ -275,6 +276,23 @@ json to_plain(const json& av) {
 json item_to_plain(const json& item) {
   json out = json::object();
   for (const auto& [k, v] : item.items()) out[k] = to_plain(v);
+  return out;
+}
+
+std::string item_to_plain_text(const json& item) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : item.items()) {
+    if (!std::exchange(first, false)) out += ',';
+    append_json_string(out, k);
+    out += ':';
+    const json* s = v.is_object() && v.size() == 1 && v.begin().key() == "S" ? &v.begin().value() : nullptr;
+    if (s && s->is_string())
+      append_json_string(out, s->get_ref<const std::string&>());
+    else
+      out += dump_lossy(to_plain(v));
+  }
+  out += '}';
   return out;
 }
 

@@ -55,6 +55,9 @@ std::string key_bytes(const json& av);
 // arrays (lists) and objects (maps).
 json to_plain(const json& av);
 json item_to_plain(const json& item);
+// dump_lossy(item_to_plain(item)), with string attributes written without a document: the
+// trace names every written item's key this way.
+std::string item_to_plain_text(const json& item);
 json from_plain(const json& v);
 json item_from_plain(const json& v);
 

@@ -102,7 +102,7 @@ void mapping::poll() {
       trace_root(batch.front()->trace_header), batch.front()->sent_seq);
   trace_scope scope(rt_.trace(), {trace_root(batch.front()->trace_header), received});
   try {
-    json result = invoke_(event);
+    json result = invoke_(std::move(event));
     if (cfg_.report_batch_item_failures) {
       auto f = failed_ids(result, batch);
       if (!f)
@@ -135,7 +135,7 @@ void mapping::poll() {
                    {"deleted", deleted},
                    {"failed", whole_batch_failed ? ids.size() : failed.size()}});
   // More may be waiting: keep polling while messages are visible.
-  if (queue* qq = sqs_.find(cfg_.queue); qq && sqs_.count(*qq).visible > 0) wake();
+  if (queue* qq = sqs_.find(cfg_.queue); qq && sqs_.any_visible(*qq)) wake();
 }
 
 }  // namespace emu::sqs

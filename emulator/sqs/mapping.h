@@ -26,7 +26,7 @@ struct mapping_config {
 };
 
 // Invokes the function with the event and returns its result; throws if the function fails.
-using invoke_fn = std::function<json(const json& event)>;
+using invoke_fn = std::function<json(json event)>;  // the event is the function's: no copy
 
 class mapping {
  public:

@@ -265,8 +265,9 @@ std::string service::send(const std::string& queue_name, const std::string& body
   m.order = next_order_++;
   q.messages.push_back(std::move(m));
   save(q, q.messages.back());
-  q.messages.back().sent_seq =
-      rt_.trace().record("sqs.send", "sqs", {{"queue", q.name}, {"message_id", id}}, trace_root(trace_header));
+  std::string data;
+  object_text(data).string("queue", q.name).string("message_id", id).close();
+  q.messages.back().sent_seq = rt_.trace().record_text("sqs.send", "sqs", data, trace_root(trace_header));
   if (delay > 0)
     schedule_visible(q, now_ms() + delay * 1000);
   else
@@ -444,7 +445,9 @@ json service::receive_message(const json& req, const call& c) {
 bool service::remove(queue& q, const std::string& receipt) {
   for (auto it = q.messages.begin(); it != q.messages.end(); ++it)
     if (!it->receipt.empty() && it->receipt == receipt) {
-      rt_.trace().record("sqs.delete", "sqs", {{"queue", q.name}, {"message_id", it->id}});
+      std::string data;
+      object_text(data).string("queue", q.name).string("message_id", it->id).close();
+      rt_.trace().record_text("sqs.delete", "sqs", data);
       unsave(q, *it);
       q.messages.erase(it);
       return true;
@@ -544,6 +547,12 @@ service::counts service::count(queue& q) {
       c.delayed++;
   }
   return c;
+}
+
+bool service::any_visible(queue& q) {
+  expire(q);
+  std::int64_t now = now_ms();
+  return std::any_of(q.messages.begin(), q.messages.end(), [now](const message& m) { return m.visible_at_ms <= now; });
 }
 
 json service::get_queue_attributes(const json& req, const call&) {

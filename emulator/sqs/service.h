@@ -122,6 +122,9 @@ class service {
     std::size_t visible = 0, in_flight = 0, delayed = 0;
   };
   counts count(queue& q);
+  // Whether count(q).visible > 0, stopping at the first visible message: a mapping asks after
+  // every batch, and a deep queue made counting all of them quadratic.
+  bool any_visible(queue& q);
   json metrics();
   // For the dashboard (GET /_emu/queues): every queue with its counts, the age of its oldest
   // message and its dead-letter queue; and the first `limit` messages of one, in send order, as

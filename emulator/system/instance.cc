@@ -86,7 +86,9 @@ instance::instance(runtime& rt, const system_def& def, const std::vector<std::st
   bus_.set_delivery(
       "logs", [this](const std::string& arn, const shared_json& payload, const json&, const std::string& trace_id) {
         std::string group = arn.substr(arn.find(":log-group:") == std::string::npos ? 0 : arn.find(":log-group:") + 11);
-        rt_.trace().record_with("log", "logs", {{"log_group", group}}, "message", payload, trace_id);
+        std::string data;
+        object_text(data).string("log_group", group).close();
+        rt_.trace().record_with("log", "logs", data, "message", payload, trace_id);
         rt_.log().log(log_level::info, "logs", "event", {{"log_group", group}, {"event", *payload}}, trace_id);
       });
   // Queue targets and dead-letter queues: the event (or the dead-letter copy with its
@@ -468,7 +470,7 @@ void instance::create_stage(const std::string& stage) {
   }
   for (const auto& m : def_.mappings) {
     std::string fn = resource_name(m.function, stage);
-    auto invoke = [this, fn](const json& event) { return functions_.invoke(fn, event); };
+    auto invoke = [this, fn](json event) { return *functions_.invoke_shared(fn, share(std::move(event)), "", ""); };
     if (!m.table.empty()) {
       add_stream_mapping(m, stage);
       continue;
