@@ -358,7 +358,7 @@ function_def read_function(const YAML::Node& n, const std::string& file, const s
 void read_gateway(const map_reader& top, system_def& def) {
   const std::string& file = top.file();
   map_reader r(top.get("gateway"), file, "gateway",
-               {"routes", "api_keys", "usage_plans", "cors", "waf", "max_body_bytes"});
+               {"routes", "api_keys", "usage_plans", "account_throttle", "cors", "waf", "max_body_bytes"});
   gateway_def& g = def.gateway;
   g.defined = true;
   r.each("routes", [&](const YAML::Node& n, const std::string& p) {
@@ -405,6 +405,11 @@ void read_gateway(const map_reader& top, system_def& def) {
     }
     g.usage_plans.push_back(std::move(u));
   });
+  if (r.has("account_throttle")) {
+    map_reader tr(r.get("account_throttle"), file, "gateway.account_throttle", {"rate", "burst"});
+    g.account_rate = tr.number("rate", g.account_rate, 1, 1e9);
+    g.account_burst = int(tr.integer("burst", g.account_burst, 1, 1'000'000'000));
+  }
   if (r.has("cors")) {
     map_reader cr(r.get("cors"), file, "gateway.cors", {"origins", "headers"});
     g.cors_origins = cr.str_list("origins");

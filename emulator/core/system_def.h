@@ -173,6 +173,10 @@ struct gateway_def {
   std::vector<usage_plan_def> usage_plans;
   std::vector<std::string> cors_origins;
   std::vector<std::string> cors_headers;
+  // The account's regional throttle, before any plan's: AWS's default quota, which AWS raises
+  // on request (and a load test through the gateway needs raised).
+  double account_rate = 10'000;  // requests per second
+  int account_burst = 5'000;
   std::optional<int> waf_limit;  // requests per client IP per window
   duration waf_window = std::chrono::minutes(5);
   int max_body_bytes = 10 * 1024 * 1024;

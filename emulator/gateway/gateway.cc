@@ -455,8 +455,9 @@ http_response service::handle(const http_request& req) {
       if (quota->used >= *plan->quota_limit)
         return refuse(429, "Limit Exceeded", "QUOTA_EXCEEDED", "LimitExceededException");
     }
-    // The account's regional throttle (10,000 requests/s, burst 5,000), then the plan's.
-    if (!take(account_bucket_, 10'000, 5'000, now) ||
+    // The account's regional throttle (10,000 requests/s, burst 5,000, unless the system raises
+    // it), then the plan's.
+    if (!take(account_bucket_, g_.account_rate, g_.account_burst, now) ||
         (plan && !take(key_buckets_[key->value], plan->rate, plan->burst, now)))
       return refuse(429, "Too Many Requests", "THROTTLED", "TooManyRequestsException");
     if (quota) quota->used++;

@@ -28,7 +28,8 @@ def unthrottled_system(work, source=os.path.join(SRC, "emulator/bellyfed/system.
         system = f.read()
     system = re.sub(r"rate: 100, burst: 200, quota: \{limit: 100000, period: DAY\}", "rate: 1000000, burst: 1000000",
                     system)
-    system = system.replace("waf: {limit: 2000, window: 5m}", "waf: {limit: 2000000000, window: 1m}")
+    system = system.replace("waf: {limit: 2000, window: 5m}",
+                            "waf: {limit: 2000000000, window: 1m}\n  account_throttle: {rate: 1000000, burst: 1000000}")
     assert "rate: 1000000" in system and "2000000000" in system, \
         "the built-in system's limits changed; update tests/bench/common.py"
     path = os.path.join(work, "system.yaml")

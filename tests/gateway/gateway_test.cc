@@ -35,7 +35,8 @@ gateway:
 )";
 
 struct fixture {
-  emu::system_def sys = emu::load_system_def(system_yaml, "gw.yaml");
+  explicit fixture(const std::string& yaml = system_yaml) : sys(emu::load_system_def(yaml, "gw.yaml")) {}
+  emu::system_def sys;
   std::unique_ptr<emu::runtime> rt =
       emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-04T10:00:00Z"), 1, emu::log_level::off, nullptr);
   std::vector<json> events;
@@ -132,6 +133,31 @@ TEST_CASE("gateway: keys — missing, unknown, disabled, another stage's; routes
   CHECK(f.get("/prod/open", "").status == 200);
   CHECK(f.events.back()["requestContext"]["identity"]["apiKey"].is_null());
   CHECK(f.events.size() == 1);
+}
+
+TEST_CASE("gateway: the account's throttle, AWS's default or raised by the system", "[gateway]") {
+  auto served_at_once = [](fixture& f) {
+    int n = 0;
+    while (n < 100'000 && f.get("/dev/open", "").status == 200) ++n;
+    return n;
+  };
+  fixture standard;
+  CHECK(served_at_once(standard) == 5'000);  // the burst; no time passes
+  standard.rt->sched().advance(std::chrono::milliseconds(100));
+  CHECK(served_at_once(standard) == 1'000);  // 10,000 requests/s
+
+  std::string raised = system_yaml;
+  raised.replace(raised.find("  max_body_bytes"), 0, "  account_throttle: {rate: 50000, burst: 20000}\n");
+  fixture f(raised);
+  CHECK(served_at_once(f) == 20'000);
+  f.rt->sched().advance(std::chrono::milliseconds(100));
+  CHECK(served_at_once(f) == 5'000);
+
+  for (const char* bad : {"{rate: 0}", "{burst: 0}", "{rate: 10, size: 3}", "[1, 2]"}) {
+    std::string yaml = system_yaml;
+    yaml.replace(yaml.find("  max_body_bytes"), 0, std::string("  account_throttle: ") + bad + "\n");
+    CHECK_THROWS_WITH(emu::load_system_def(yaml, "gw.yaml"), Catch::Contains("gateway.account_throttle"));
+  }
 }
 
 TEST_CASE("gateway: token buckets refill with the runtime clock; quotas reset per period", "[gateway]") {
