@@ -177,7 +177,8 @@ TEST_CASE("attribute-value text converts to plain text as item_to_plain does") {
   text.clear();
   emu::dynamo::append_plain_item(text, " { \"a\" : { \"S\" : \"x\" } } ");
   CHECK(text == R"({"a":"x"})");
-  for (const char* bad : {"", "{", R"({"a":{"Q":"x"}})", R"({"a":{"S":"x")", "[1]", R"({"a":{"L":[{"S":"x"})"}) {
+  for (const char* bad : {"", "{", R"({"a":{"Q":"x"}})", R"({"a":{"S":"x")", "[1]", R"({"a":{"L":[{"S":"x"})",
+                          R"({"a":{"S":"x\)", R"({"a":{"S":"x\"}})", R"({"a\)"}) {
     text.clear();
     CHECK_THROWS_AS(emu::dynamo::append_plain_item(text, bad), std::invalid_argument);
   }
