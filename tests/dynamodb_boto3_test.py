@@ -372,6 +372,33 @@ def item_collection_metrics(db):
                  ReturnItemCollectionMetrics="ALL", contains="[SIZE, NONE]")
 
 
+def table_sizes(db):
+    """DescribeTable's ItemCount and TableSizeBytes (by DynamoDB's size rules: a string is its
+    name's and its UTF-8 bytes) and each index's ItemCount, live; IndexSizeBytes is 0."""
+    gsi = lambda name, proj: {"IndexName": name, "Projection": proj,  # noqa: E731
+                              "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}
+    db.create_table(TableName="Sizes", BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "g")],
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    GlobalSecondaryIndexes=[gsi("All", {"ProjectionType": "ALL"}),
+                                            gsi("Keys", {"ProjectionType": "KEYS_ONLY"}),
+                                            gsi("Inc", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]})])
+    s = lambda v: {"S": v}  # noqa: E731
+    db.put_item(TableName="Sizes", Item={"pk": s("p1"), "sk": s("s1"), "g": s("x"), "a": s("hello"), "b": s("world!")})
+    db.put_item(TableName="Sizes", Item={"pk": s("p2"), "sk": s("s2"), "g": s("y"), "a": s("hi")})
+    db.put_item(TableName="Sizes", Item={"pk": s("p3"), "sk": s("s3"), "b": s("zz")})
+
+    def sizes():
+        t = db.describe_table(TableName="Sizes")["Table"]
+        return ((t["ItemCount"], t["TableSizeBytes"]),
+                {ix["IndexName"]: (ix["ItemCount"], ix["IndexSizeBytes"]) for ix in t["GlobalSecondaryIndexes"]})
+    got = sizes()
+    assert got == ((3, 23 + 13 + 11), {"All": (2, 0), "Keys": (2, 0), "Inc": (2, 0)}), got
+    db.delete_item(TableName="Sizes", Key={"pk": s("p1"), "sk": s("s1")})
+    got = sizes()
+    assert got == ((2, 13 + 11), {"All": (1, 0), "Keys": (1, 0), "Inc": (1, 0)}), got
+
+
 def capacity_by_index(db):
     """ReturnConsumedCapacity INDEXES: the table's share and each index's, adding up to the total
     (the cases of ScyllaDB Alternator's test_returnconsumedcapacity.py, written against DynamoDB)."""
@@ -434,6 +461,7 @@ def main():
     try:
         tables_and_items(client(base), base)
         capacity_by_index(client(base))
+        table_sizes(client(base))
         item_collection_metrics(client(base))
         cli_ran = aws_cli(base) is not False
     finally:

@@ -211,8 +211,15 @@ void store::erase(int table_id, std::string_view pk, std::string_view sk, const 
   for (const auto& r : old_rows) erase_index_row(table_id, r, pk, sk);
 }
 
-std::int64_t store::count(int table_id) {
-  sqlite3_stmt* s = prepare("SELECT count(*) FROM " + tbl(table_id));
+store::totals store::table_totals(int table_id) {
+  sqlite3_stmt* s = prepare("SELECT count(*), total(size) FROM " + tbl(table_id));
+  stmt_use u{s};
+  if (sqlite3_step(s) != SQLITE_ROW) return {};
+  return {sqlite3_column_int64(s, 0), std::int64_t(sqlite3_column_double(s, 1))};
+}
+
+std::int64_t store::index_count(int table_id, int index_id) {
+  sqlite3_stmt* s = prepare("SELECT count(*) FROM " + idx(table_id, index_id));
   stmt_use u{s};
   return sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 }

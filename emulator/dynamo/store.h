@@ -71,7 +71,12 @@ class store {
   void put(int table_id, std::string_view pk, std::string_view sk, const std::string& item, std::size_t size,
            const std::vector<index_row>& old_rows, const std::vector<index_row>& new_rows);
   void erase(int table_id, std::string_view pk, std::string_view sk, const std::vector<index_row>& old_rows);
-  std::int64_t count(int table_id);
+  // A table's item count and the bytes of its items (DynamoDB's accounting).
+  struct totals {
+    std::int64_t items = 0, bytes = 0;
+  };
+  totals table_totals(int table_id);
+  std::int64_t index_count(int table_id, int index_id);
   // The bytes of one partition's items (an item collection's size, less its index entries).
   std::int64_t partition_bytes(int table_id, std::string_view pk);
 

@@ -244,15 +244,15 @@ const table_info& service::table_for_arn(const std::string& arn) {
 void service::save_meta(const table_info& t) { store_.set_meta(t.id, t.to_meta().dump()); }
 
 json service::describe(const table_info& t) {
-  std::int64_t count = store_.count(t.id);
+  store::totals totals = store_.table_totals(t.id);
   json d = {{"AttributeDefinitions", t.attribute_definitions},
             {"TableName", t.name},
             {"KeySchema", key_schema_json(t.hash, t.range)},
             {"TableStatus", "ACTIVE"},
             {"CreationDateTime", t.created},
             {"ProvisionedThroughput", throughput_json(t.throughput)},
-            {"TableSizeBytes", 0},
-            {"ItemCount", count},
+            {"TableSizeBytes", totals.bytes},
+            {"ItemCount", totals.items},
             {"TableArn", table_arn(t.name)},
             {"TableId", t.table_id}};
   if (t.billing_mode == "PAY_PER_REQUEST")
@@ -261,9 +261,14 @@ json service::describe(const table_info& t) {
   for (const auto& ix : t.indexes) {
     json proj = {{"ProjectionType", ix.projection}};
     if (!ix.non_key.empty()) proj["NonKeyAttributes"] = ix.non_key;
-    json e = {{"IndexName", ix.name}, {"KeySchema", key_schema_json(ix.hash, ix.range)},
-              {"Projection", proj},   {"IndexSizeBytes", 0},
-              {"ItemCount", 0},       {"IndexArn", table_arn(t.name) + "/index/" + ix.name}};
+    // IndexSizeBytes stays 0: it would take a read of every item the index holds (a join over
+    // the index, 85 ms for 100,000 items under the world lock) on every DescribeTable.
+    json e = {{"IndexName", ix.name},
+              {"KeySchema", key_schema_json(ix.hash, ix.range)},
+              {"Projection", proj},
+              {"IndexSizeBytes", 0},
+              {"ItemCount", store_.index_count(t.id, ix.id)},
+              {"IndexArn", table_arn(t.name) + "/index/" + ix.name}};
     if (ix.global) {
       e["IndexStatus"] = "ACTIVE";
       e["ProvisionedThroughput"] = throughput_json(ix.throughput);
