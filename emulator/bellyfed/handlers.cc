@@ -244,7 +244,7 @@ functions::handler dynamodb_import(function_env& env) {
     };
     const json &menu = list_of("menu"), &reviews = list_of("reviews");
     // Items are written as attribute values straight away (no plain copy to convert).
-    auto s = [](std::string v) { return json{{"S", std::move(v)}}; };
+    auto s = [](const std::string& v) { return dynamo::from_plain(v); };
     json est = json::object();
     for (auto it = r.begin(); it != r.end(); ++it)
       if (it.key() != "menu" && it.key() != "reviews") est[it.key()] = dynamo::from_plain(*it);

@@ -40,9 +40,7 @@ std::string registry::invoke_async(const std::string& name, shared_json event, c
   job->trace_id = trace_id.empty() ? rt_.trace().current().trace_id : trace_id;
   job->event = std::move(event);
   job->queued = rt_.clock().now();
-  std::string data;
-  object_text(data).string("function", name).string("request_id", job->request_id).close();
-  job->cause = rt_.trace().record_text("invoke.queued", "functions", data, job->trace_id);
+  job->cause = rt_.trace().record_text("invoke.queued", "functions", trace_data(name, job->request_id), job->trace_id);
   rt_.sched().at(job->queued, "lambda async " + name, [this, job] { run_async(job); });
   return job->request_id;
 }

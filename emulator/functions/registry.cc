@@ -91,14 +91,16 @@ std::string two_decimals(double v) {
   return buf;
 }
 
-// An invocation's trace data naming just its function: {"function": name}.
-std::string function_text(const std::string& name) {
+}  // namespace
+
+std::string registry::trace_data(const std::string& name, const std::string& request_id) {
   std::string data;
-  object_text(data).string("function", name).close();
+  object_text o(data);
+  o.string("function", name);
+  if (!request_id.empty()) o.string("request_id", request_id);
+  o.close();
   return data;
 }
-
-}  // namespace
 
 shared_json registry::invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
                                   std::uint64_t cause, double& seconds) {
@@ -157,7 +159,7 @@ shared_json registry::invoke_user(const std::string& name, entry& fn, const json
       if (raw_results_.size() > 16) raw_results_.erase(raw_results_.begin());
     }
     shared_json shared = share(std::move(result));
-    rt_.trace().record_with("invoke.result", "functions", function_text(name), "result", shared, ctx.trace_id, cause);
+    rt_.trace().record_with("invoke.result", "functions", trace_data(name), "result", shared, ctx.trace_id, cause);
     return shared;
   }
   json doc = json::parse(out.body, nullptr, false);
@@ -226,9 +228,8 @@ shared_json registry::invoke_shared(const std::string& name, shared_json event_p
               nullptr};
   std::string rid = ctx.request_id;
   ctx.log = [this, &fn, rid](const std::string& line) { append_log(fn, rid, line); };
-  std::string data;
-  object_text(data).string("function", name).string("request_id", ctx.request_id).close();
-  auto cause = rt_.trace().record_with("invoke", "functions", data, "event", event_ptr, trace_id);
+  auto cause =
+      rt_.trace().record_with("invoke", "functions", trace_data(name, ctx.request_id), "event", event_ptr, trace_id);
   trace_scope scope(rt_.trace(), {trace_id, cause});  // what the handler does, it does for this invocation
   // Counted when the invocation ends: an error if it throws, a throttle (not an invocation) if
   // user code had no execution environment free.
@@ -284,7 +285,7 @@ shared_json registry::invoke_shared(const std::string& name, shared_json event_p
       }
     shared_json result = share(fn.fn(event, ctx));
     finish("ok");
-    rt_.trace().record_with("invoke.result", "functions", function_text(name), "result", result, trace_id, cause);
+    rt_.trace().record_with("invoke.result", "functions", trace_data(name), "result", result, trace_id, cause);
     return result;
   } catch (const function_error&) {
     throw;  // user code: logged and traced by invoke_user

@@ -171,6 +171,8 @@ class registry {
   void run_async(const std::shared_ptr<async_job>& job);
   void async_failed(const async_job& job, const char* condition, const json& response);
   void append_log(entry& e, const std::string& request_id, std::string message);
+  // An invocation's trace data: {"function": name} and, when given, "request_id".
+  static std::string trace_data(const std::string& name, const std::string& request_id = {});
   // `seconds`: set to the code's own duration, as its REPORT line gives it.
   shared_json invoke_user(const std::string& name, entry& fn, const json& event, const context& ctx,
                           std::uint64_t cause, double& seconds);
