@@ -100,6 +100,39 @@ void check_expansion(const YAML::Node& n, const std::string& file, int depth, st
   }
 }
 
+// yaml-cpp 0.7 writes the escapes \N (U+0085) and \_ (U+00A0) as the single bytes 0x85 and 0xA0
+// rather than as UTF-8, so a valid file yields scalars that are not UTF-8 (and that JSON
+// writers refuse). The file was checked to be UTF-8 and every other escape is encoded, so a
+// byte that starts no well-formed sequence is one of those two: it is written as its code point.
+std::string encode_stray_bytes(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = utf8_sequence_at(s, i);
+    if (n == 0) {
+      append_utf8(out, static_cast<unsigned char>(s[i]));
+      ++i;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
+void encode_escapes(YAML::Node n) {
+  if (n.IsScalar()) {
+    if (!valid_utf8(n.Scalar())) n = encode_stray_bytes(n.Scalar());
+  } else if (n.IsSequence()) {
+    for (auto c : n) encode_escapes(c);
+  } else if (n.IsMap()) {
+    for (auto kv : n) {
+      encode_escapes(kv.first);
+      encode_escapes(kv.second);
+    }
+  }
+}
+
 }  // namespace
 
 YAML::Node parse_yaml(const std::string& text, const std::string& file) {
@@ -126,6 +159,7 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file) {
     std::size_t nodes = 0;
     check_expansion(root, file, 0, nodes);
   }
+  if (text.find("\\N") != std::string::npos || text.find("\\_") != std::string::npos) encode_escapes(root);
   return root;
 }
 

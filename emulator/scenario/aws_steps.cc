@@ -144,7 +144,7 @@ void add_aws_steps(registry& reg) {
            return std::vector<mismatch>{{"$", "GetItem on " + table + " failed: " + e.type() + ": " + e.message()}};
          }
          if (!r.contains("Item"))
-           return std::vector<mismatch>{{"$", "no item with key " + key.dump() + " in " + table}};
+           return std::vector<mismatch>{{"$", "no item with key " + dump_lossy(key) + " in " + table}};
          if (!c.is) return std::vector<mismatch>{};
          std::vector<mismatch> out;
          json item = dynamo::item_to_plain(r["Item"]);

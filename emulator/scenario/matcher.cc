@@ -267,19 +267,20 @@ void match(const expected& e, const json* a, const std::string& path, const matc
       return;
     }
     case kind::gt:
-      if (!a->is_number() || !(a->get<double>() > e.value.get<double>())) want("a number > " + e.value.dump());
+      if (!a->is_number() || !(a->get<double>() > e.value.get<double>())) want("a number > " + dump_lossy(e.value));
       return;
     case kind::lt:
-      if (!a->is_number() || !(a->get<double>() < e.value.get<double>())) want("a number < " + e.value.dump());
+      if (!a->is_number() || !(a->get<double>() < e.value.get<double>())) want("a number < " + dump_lossy(e.value));
       return;
     case kind::between:
       if (!a->is_number() || a->get<double>() < e.value[0].get<double>() || a->get<double>() > e.value[1].get<double>())
-        want("a number between " + e.value[0].dump() + " and " + e.value[1].dump());
+        want("a number between " + dump_lossy(e.value[0]) + " and " + dump_lossy(e.value[1]));
       return;
     case kind::pattern: {
       std::string err;
       if (!env.pattern) return fail("!pattern: no EventBridge pattern matcher in this build");
-      if (!env.pattern(e.value, *a, err)) want(err.empty() ? "a value matching the pattern " + e.value.dump() : err);
+      if (!env.pattern(e.value, *a, err))
+        want(err.empty() ? "a value matching the pattern " + dump_lossy(e.value) : err);
       return;
     }
   }

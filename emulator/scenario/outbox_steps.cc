@@ -76,8 +76,8 @@ std::vector<mismatch> check_rows(world& w, const void* compiled, const match_env
   if (c.count) match(*c.count, &n, "$.count", env, out);
   if (c.rows) match(*c.rows, &picked, c.table.empty() ? "$.events" : "$.rows", env, out);
   if (!out.empty()) {
-    std::string seen = picked.dump();
-    std::string query = (c.table.empty() ? std::string("outbox_events") : c.table) + " where " + where.dump() +
+    std::string seen = dump_lossy(picked);
+    std::string query = (c.table.empty() ? std::string("outbox_events") : c.table) + " where " + dump_lossy(where) +
                         (c.status.empty() ? "" : " and status = " + c.status);
     out.push_back({"$", "rows of " + query + " (of " + std::to_string(all.size()) +
                             "): " + (seen.size() > 600 ? seen.substr(0, 600) + "…" : seen)});

@@ -188,9 +188,9 @@ void run_steps(const scenario& s, const system_def& sys, const registry& reg, ex
           add_mismatches(so, match(*st.expectation, result, env));
           // An unexpected error explains every missing key better than the keys do.
           if (!so.details.empty() && result.is_object() && result.contains("error") && result.size() == 1)
-            so.details.push_back("(the step returned an error: " + result["error"].dump() + ")");
+            so.details.push_back("(the step returned an error: " + dump_lossy(result["error"]) + ")");
         } else if (result.is_object() && result.contains("error") && result.size() == 1) {
-          so.details.push_back("the step returned an error and has no expect: " + result["error"].dump());
+          so.details.push_back("the step returned an error and has no expect: " + dump_lossy(result["error"]));
         }
         if (so.details.empty()) {
           for (const auto& [name, path] : st.captures) {

@@ -121,8 +121,8 @@ std::vector<mismatch> check_trace(world& w, const void* compiled, const match_en
     if (!found) {
       std::string seen;
       for (std::size_t j = pos; j < entries.size() && j < pos + 20; ++j)
-        seen += "\n      #" + entries[j]["seq"].dump() + " " + entries[j]["kind"].get<std::string>() + " " +
-                entries[j]["data"].dump().substr(0, 160);
+        seen += "\n      #" + dump_lossy(entries[j]["seq"]) + " " + entries[j]["kind"].get<std::string>() + " " +
+                dump_lossy(entries[j]["data"]).substr(0, 160);
       if (seen.empty()) seen = " none";
       out.push_back({"$[" + std::to_string(i) + "]",
                      "no trace entry (after the ones matched so far) matches expected entry " + std::to_string(i) +
@@ -140,7 +140,7 @@ registry::registry() {
             [](const YAML::Node& p, const std::string& file, const std::string& path) { need_duration(p, file, path); },
             [](world& w, const json& p) {
               auto d = parse_duration(p.is_string() ? p.get<std::string>() : "");
-              if (!d) throw std::runtime_error("advance: not a duration: " + p.dump());
+              if (!d) throw std::runtime_error("advance: not a duration: " + dump_lossy(p));
               std::size_t ran = w.rt->sched().advance(*d);
               return clock_result(w, ran);
             }});

@@ -123,3 +123,21 @@ TEST_CASE("yaml_text: tags and quoting survive a round trip", "[scenario][matche
   CHECK(back["d"]["x"][0].Scalar() == "1");
   CHECK(emu::yaml_to_json(back["e"], "t", "e").is_null());
 }
+
+// YAML's escapes \N and \_ are U+0085 and U+00A0; yaml-cpp 0.7 gives them as single bytes that
+// are not UTF-8, which the JSON writers downstream refuse. parse_yaml encodes them.
+TEST_CASE("parse_yaml: the escapes \\N and \\_ become UTF-8", "[scenario][matcher]") {
+  YAML::Node n = emu::parse_yaml("\"k\\N\": \"a\\Nb\\_c\"\nd: [\"\\_\", 'x\\N', \"é\\N\"]\n", "t");
+  CHECK(n["k\xC2\x85"].Scalar() ==
+        "a\xC2\x85"
+        "b\xC2\xA0"
+        "c");
+  CHECK(n["k\xC2\x85"].Tag() == "!");
+  CHECK(n["d"][0].Scalar() == "\xC2\xA0");
+  CHECK(n["d"][1].Scalar() == "x\\N");  // single-quoted: no escapes
+  CHECK(n["d"][2].Scalar() == "\xC3\xA9\xC2\x85");
+  CHECK(emu::yaml_to_json(n, "t", "").dump() ==
+        "{\"k\xC2\x85\":\"a\xC2\x85"
+        "b\xC2\xA0"
+        "c\",\"d\":[\"\xC2\xA0\",\"x\\\\N\",\"\xC3\xA9\xC2\x85\"]}");
+}
