@@ -97,7 +97,7 @@ test: format-check build
 
 bench: bench-deps
 	@cmake -S . -B $(BENCH) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench pattern_bench dynamo_bench sqs_flow_bench gateway_flow_bench outbox_bench
+	@cmake --build $(BENCH) -j $(JOBS) --target bellyfed-emu runtime_bench pattern_bench dynamo_bench sqs_flow_bench gateway_flow_bench outbox_bench events_flow_bench
 	./$(BENCH)/tests/bench/runtime_bench
 	@test -s $(BENCH)/citylots.jsonl || { echo "==> generating 200,000 citylots-shaped events"; \
 	  /usr/bin/python3 tests/bench/gen_citylots.py 200000 42 > $(BENCH)/citylots.jsonl; }
@@ -109,6 +109,7 @@ bench: bench-deps
 	/usr/bin/python3 tests/bench/sqs_bench.py ./$(BENCH)/bellyfed-emu ./$(BENCH)/tests/bench/sqs_flow_bench
 	/usr/bin/python3 tests/bench/gateway_bench.py ./$(BENCH)/bellyfed-emu
 	/usr/bin/python3 tests/bench/events_bench.py ./$(BENCH)/bellyfed-emu
+	./$(BENCH)/tests/bench/events_flow_bench $(BENCH)/citylots.jsonl tests/data/eventbridge/event-ruler-citylots2-benchmark-rules.json
 	./$(BENCH)/tests/bench/gateway_flow_bench
 	/usr/bin/python3 tests/bench/outbox_bench.py ./$(BENCH)/tests/bench/outbox_bench
 	/usr/bin/python3 tests/bench/functions_bench.py ./$(BENCH)/bellyfed-emu

@@ -19,6 +19,8 @@ namespace {
 // drawn between half and all of that (the jitter comes from the seeded id source).
 constexpr duration first_retry = std::chrono::seconds(1);
 constexpr duration max_retry = std::chrono::minutes(5);
+// Compared per rule match: as a string, its length settles most comparisons without a scan.
+const std::string disabled = "DISABLED";
 
 std::size_t entry_size(const json& e) {
   std::size_t n = e.contains("Time") ? 14 : 0;
@@ -83,7 +85,22 @@ void validate_transformer(const target& t) {
   }
 }
 
-json service::put_events(const json& req) {
+std::shared_ptr<const void> service::prepare_put_events(const json& req) {
+  auto out = std::make_shared<prepared_details>();
+  if (!req.is_object() || !req.contains("Entries") || !req["Entries"].is_array() || req["Entries"].size() > 10)
+    return out;
+  for (const auto& e : req["Entries"]) {
+    prepared_details::scanned s;
+    if (e.is_object() && e.contains("Detail") && e["Detail"].is_string()) {
+      const std::string& text = e["Detail"].get_ref<const std::string&>();
+      s = {text.data(), text.size(), scan_json_object(text, max_client_json_depth, "trace_id")};
+    }
+    out->entries.push_back(s);
+  }
+  return out;
+}
+
+json service::put_events(const json& req, const prepared_details* prepared) {
   if (!req.is_object() || !req.contains("Entries") || !req["Entries"].is_array())
     throw aws_error::validation(
         "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
@@ -98,10 +115,11 @@ json service::put_events(const json& req) {
     throw aws_error::validation("Total size of the entries in the request is over the limit.");
   json results = json::array();
   int failed = 0;
-  for (const auto& e : entries) {
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const json& e = entries[i];
     std::string bus = "default";
     if (e.is_object() && e.contains("EventBusName") && e["EventBusName"].is_string()) bus = e["EventBusName"];
-    json r = put_one(bus, e);
+    json r = put_one(bus, e, {}, prepared && i < prepared->entries.size() ? &prepared->entries[i] : nullptr);
     failed += r.contains("ErrorCode");
     results.push_back(std::move(r));
   }
@@ -143,12 +161,15 @@ struct service::detail_in {
   json_object_scan text;  // used when text.valid
 };
 
-json service::put_one(const std::string& bus_name_or_arn, const json& e, const std::string& trace_hint) {
+json service::put_one(const std::string& bus_name_or_arn, const json& e, const std::string& trace_hint,
+                      const prepared_details::scanned* prepared) {
   if (!e.is_object()) return entry_error("InvalidArgument", "Parameter Entries is not valid.");
   if (auto missing = missing_member(e, {"Source", "DetailType", "Detail"})) return *missing;
   const std::string& text = e["Detail"].get_ref<const std::string&>();
   detail_in detail;
-  detail.text = scan_json_object(text, max_client_json_depth, "trace_id");
+  detail.text = prepared && prepared->data == text.data() && prepared->size == text.size()
+                    ? prepared->scan
+                    : scan_json_object(text, max_client_json_depth, "trace_id");
   if (!detail.text.valid) return entry_error("MalformedDetail", "Detail is malformed.");
   if (!detail.text.plain_keys) {
     detail.doc = parse_client_json(text);
@@ -274,6 +295,7 @@ void service::accept(event_bus& bus, shared_event event, const std::string& trac
     a.events.emplace_back(t, doc);
     save_archived(a);
   }
+  const instant now = rt_.clock().now();
   auto& kept = events_[bus.name];
   if (kept.size() >= kept_events_per_bus) kept.pop_front();  // one at a time: no stall under the world lock
   // The kept copy is the event's text: a built-in's event arrives as a document, about four
@@ -281,7 +303,7 @@ void service::accept(event_bus& bus, shared_event event, const std::string& trac
   // import. The deliveries carry the document; it goes when they are done.
   shared_event keep =
       event->has_text() ? event : std::make_shared<const routed_event>(dump_lossy(*event->doc()), event->id());
-  kept.push_back({bus.name, std::move(keep), rt_.clock().now(), trace_id});
+  kept.push_back({bus.name, std::move(keep), now, trace_id});
   std::vector<std::uint32_t> ids;
   bool matched_text = false;
   if (event->has_text()) {
@@ -294,10 +316,12 @@ void service::accept(event_bus& bus, shared_event event, const std::string& trac
   }
   if (!matched_text) bus.index.match(*event->doc(), ids);
   bool any = false;
+  std::string quoted_id, data;  // the event's id as JSON, and one buffer for every match's entry
+  if (!ids.empty()) append_json_string(quoted_id, event->id());
   for (auto id : ids) {
     rule& r = *bus.rule_by_id.at(id);
     const std::string& name = r.name;
-    if (r.state == "DISABLED") continue;
+    if (r.state == disabled) continue;
     if (only_rules && std::find(only_rules->begin(), only_rules->end(), rule_arn(bus.name, name)) == only_rules->end())
       continue;
     any = true;
@@ -315,14 +339,10 @@ void service::accept(event_bus& bus, shared_event event, const std::string& trac
       }
       r.match_tail += "]}";
     }
-    std::string data;
-    data.reserve(r.match_head.size() + event->id().size() + 2 + r.match_tail.size());
-    data += r.match_head;
-    append_json_string(data, event->id());
-    data += r.match_tail;
-    auto seq = rt_.trace().record_text("rule.match", "bus", std::move(data), trace_id, cause);
+    data.assign(r.match_head).append(quoted_id).append(r.match_tail);
+    auto seq = rt_.trace().record_text_at(now, "rule.match", "bus", data, trace_id, cause);
     for (const auto& [target_id, t] : r.targets)
-      schedule_delivery(bus.name, name, target_id, event->doc(), 0, rt_.clock().now(), trace_id, seq, duration(0));
+      schedule_delivery(bus.name, name, target_id, event->doc(), 0, now, trace_id, seq, duration(0));
   }
   bus.matched_events += any;
   if (rt_.log().enabled(log_level::debug)) {

@@ -22,6 +22,7 @@
 #include "emulator/bus/pattern.h"
 #include "emulator/bus/rule_index.h"
 #include "emulator/core/json.h"
+#include "emulator/core/json_scan.h"
 #include "emulator/core/runtime.h"
 
 namespace emu::durable {
@@ -174,7 +175,19 @@ class service {
   void set_delivery(const std::string& arn_service, deliver_fn fn) { delivery_[arn_service] = std::move(fn); }
 
   // ---- EventBridge API (request JSON → response JSON; throws aws_error) ----
-  json put_events(const json& req);
+  json put_events(const json& req) { return put_events(req, nullptr); }
+  // PutEvents' entries' Details scanned before the world lock (api_prepare): by entry, the text
+  // each scan read, so that one is used only for the very text it was made of.
+  struct prepared_details {
+    struct scanned {
+      const char* data = nullptr;
+      std::size_t size = 0;
+      json_object_scan scan;
+    };
+    std::vector<scanned> entries;
+  };
+  static std::shared_ptr<const void> prepare_put_events(const json& req);
+  json put_events(const json& req, const prepared_details* prepared);
   json put_rule(const json& req);
   json describe_rule(const json& req);
   json list_rules(const json& req);
@@ -205,7 +218,8 @@ class service {
 
   // ---- For the wiring, scenarios and /_emu ----
   // Puts one event as PutEvents would and returns its result entry ({EventId} or error).
-  json put_one(const std::string& bus, const json& entry, const std::string& trace_id = {});
+  json put_one(const std::string& bus, const json& entry, const std::string& trace_id = {},
+               const prepared_details::scanned* prepared = nullptr);
   // The same for an entry whose Detail is given as its document, not as text (a built-in
   // handler's event: no dump and parse again). `entry` has Source and DetailType; `detail`
   // must be an object.

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,9 +28,16 @@ struct api_call {
   std::string host;                      // the Host header (SQS builds queue URLs from it); "" off the wire
   std::optional<instant> poll_deadline;  // set when the server retries a long poll (emu::poll_later)
   std::string access_key;                // the signature's access key id (Authorization: … Credential=KEY/…)
+  // What the operation's `prepare` made of this input before the world lock was taken; null
+  // when it has none (or off the wire). It may point into the input, which the operation checks.
+  std::shared_ptr<const void> prepared;
 };
 
 using api_operation = std::function<json(json input, const api_call& call)>;
+// Work an operation does on its input alone (checks, scans), which the edge does before it takes
+// the world lock, so that the lock is held for less: a function of `input` only, which must not
+// touch the world. Its result reaches the operation as api_call::prepared.
+using api_prepare = std::function<std::shared_ptr<const void>(const json& input)>;
 // An operation that answers JSON text itself (DynamoDB reads copy stored items verbatim).
 using api_text_operation = std::function<std::string(json input, const api_call& call)>;
 using form_params = std::vector<std::pair<std::string, std::string>>;
@@ -54,6 +62,7 @@ struct api {
   std::map<std::string, api_operation> operations;         // by operation name
   // Wire shortcuts for some of `operations` (same answers, as text); checked first by the edge.
   std::map<std::string, api_text_operation> text_operations;
+  std::map<std::string, api_prepare> prepare;  // for some of `operations`, by name
   std::optional<query_dialect> query;
   // Called before every operation the edge dispatches (JSON, text or query): throws
   // AccessDeniedException when the caller may not make the call (user code signs with its

@@ -53,12 +53,11 @@ inline std::string dump_lossy(const json& j) { return j.dump(-1, ' ', false, jso
 // Appends `s` as a JSON string, as dump_lossy would write it: for text that entries and answers
 // assemble themselves, without a document. Plain printable ASCII is copied as it is.
 inline void append_json_string(std::string& out, std::string_view s) {
-  bool plain = true;
-  for (char c : s) plain = plain && c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  if (!plain) {
-    out += dump_lossy(json(std::string(s)));
-    return;
-  }
+  for (char c : s)
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {  // bytes past 0x7f: one test or the other
+      out += dump_lossy(json(std::string(s)));
+      return;
+    }
   out += '"';
   out += s;
   out += '"';

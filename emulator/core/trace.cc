@@ -45,18 +45,24 @@ void append_json(std::string& out, const trace_entry& e) {
 
 std::uint64_t trace_recorder::record(std::string_view kind, std::string_view component, const json& data,
                                      std::string_view trace_id, std::uint64_t cause) {
-  return add(kind, component, trace_id, cause, dump_lossy(data), {}, nullptr);
+  return add(clock_.now(), kind, component, trace_id, cause, dump_lossy(data), {}, nullptr);
 }
 
 std::uint64_t trace_recorder::record_text(std::string_view kind, std::string_view component, std::string_view data_text,
                                           std::string_view trace_id, std::uint64_t cause) {
-  return add(kind, component, trace_id, cause, data_text, {}, nullptr);
+  return add(clock_.now(), kind, component, trace_id, cause, data_text, {}, nullptr);
+}
+
+std::uint64_t trace_recorder::record_text_at(instant at, std::string_view kind, std::string_view component,
+                                             std::string_view data_text, std::string_view trace_id,
+                                             std::uint64_t cause) {
+  return add(at, kind, component, trace_id, cause, data_text, {}, nullptr);
 }
 
 std::uint64_t trace_recorder::record_with(std::string_view kind, std::string_view component, std::string_view data_text,
                                           std::string_view key, shared_json payload, std::string_view trace_id,
                                           std::uint64_t cause) {
-  return add(kind, component, trace_id, cause, data_text, key, std::move(payload));
+  return add(clock_.now(), kind, component, trace_id, cause, data_text, key, std::move(payload));
 }
 
 // `n` bytes at the end of the newest chunk, opening a chunk (the spare, when it is large
@@ -90,9 +96,9 @@ void trace_recorder::drop_front() {
   }
 }
 
-std::uint64_t trace_recorder::add(std::string_view kind, std::string_view component, std::string_view trace_id,
-                                  std::uint64_t cause, std::string_view data_text, std::string_view key,
-                                  shared_json payload) {
+std::uint64_t trace_recorder::add(instant at, std::string_view kind, std::string_view component,
+                                  std::string_view trace_id, std::uint64_t cause, std::string_view data_text,
+                                  std::string_view key, shared_json payload) {
   std::lock_guard lock(mu_);
   if (trace_id.empty()) trace_id = current_.trace_id;
   if (cause == 0) cause = current_.cause;
@@ -102,7 +108,7 @@ std::uint64_t trace_recorder::add(std::string_view kind, std::string_view compon
   slot s;
   s.seq = next_seq_++;
   s.cause = cause;
-  s.at = clock_.now();
+  s.at = at;
   s.payload = std::move(payload);
   s.kind_len = std::uint32_t(kind.size());
   s.component_len = std::uint32_t(component.size());

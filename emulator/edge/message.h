@@ -33,6 +33,8 @@ struct request {
   // kept every other request waiting. The router takes it (mutable: the request is otherwise
   // read-only there); a body that did not parse is parsed again there, for its error.
   mutable std::optional<json> parsed_json;
+  // What the operation's api_prepare made of parsed_json, also before the lock (router::prepare).
+  mutable std::shared_ptr<const void> prepared;
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

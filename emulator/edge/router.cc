@@ -179,8 +179,24 @@ response router::dispatch(const request& req, bool admin) const {
   return r;
 }
 
+void router::prepare(const request& req) const {
+  if (!req.parsed_json) return;
+  std::string target = req.header("x-amz-target");
+  auto dot = target.rfind('.');
+  if (dot == std::string::npos) return;
+  auto svc = apis_.find(target.substr(0, dot));
+  if (svc == apis_.end()) return;
+  auto p = svc->second.prepare.find(target.substr(dot + 1));
+  if (p == svc->second.prepare.end()) return;
+  try {
+    req.prepared = p->second(*req.parsed_json);
+  } catch (const std::exception&) {
+    // The operation does the work itself, under the lock, and answers any error there.
+  }
+}
+
 api_call router::call_of(const request& req) {
-  api_call call{req.header("host"), req.poll_deadline, {}};
+  api_call call{req.header("host"), req.poll_deadline, {}, nullptr};
   // SigV4: "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/dynamodb/aws4_request, …".
   std::string auth = req.header("authorization");
   if (auto pos = auth.find("Credential="); pos != std::string::npos) {
@@ -234,6 +250,7 @@ response router::handle_json(const request& req, const std::string& target) cons
     } else {
       input = parse_json_body(req.body);
     }
+    call.prepared = std::move(req.prepared);
     if (service.authorize) service.authorize(op, input, call);
     if (text != service.text_operations.end()) {
       r.body = text->second(std::move(input), call);

@@ -55,6 +55,9 @@ class router {
   void set_access(access_policy p) { access_ = std::move(p); }
 
   response handle(const request& req) const;
+  // Runs the operation's api_prepare, if it has one, on req.parsed_json: without the world lock
+  // (the API table does not change once serving; the function touches only its input).
+  void prepare(const request& req) const;
   // Called with every request and its final answer (not a long poll's interim ones), under the
   // caller's lock: serve --record writes them down.
   void set_observer(std::function<void(const request&, const response&)> f) { observer_ = std::move(f); }

@@ -425,6 +425,7 @@ struct http_server::impl {
       } catch (const std::exception&) {
         // Parsed again under the lock, where the error is answered.
       }
+      rt.prepare(req);
     }
     response res = driver.exclusive([&] { return rt.handle(req); });
     if (res.stream) {
