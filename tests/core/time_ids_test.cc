@@ -20,6 +20,13 @@ TEST_CASE("time: ISO 8601 round trip and offsets", "[core][time]") {
   for (const char* bad : {"", "2024-12-01", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-12-01T24:00:00Z",
                           "2024-12-01T00:00:00", "2024-12-01T00:00:00Zjunk", "2024-12-01T00:00:00.Z"})
     CHECK_FALSE(emu::parse_iso8601(bad));
+  // Every field zero-padded; years past RFC 3339's four digits still written whole.
+  CHECK(emu::iso8601_ms(emu::instant{}) == "1970-01-01T00:00:00.000Z");
+  CHECK(emu::iso8601_ms(*emu::parse_iso8601("0001-02-03T04:05:06.007Z")) == "0001-02-03T04:05:06.007Z");
+  CHECK(emu::iso8601_seconds(*emu::parse_iso8601("9999-12-31T23:59:59.999Z")) == "9999-12-31T23:59:59Z");
+  CHECK(emu::iso8601_ms(emu::instant(253402300800000ms + 1ms)) == "10000-01-01T00:00:00.001Z");
+  CHECK(emu::iso8601_seconds(emu::instant(-62135596800000ms - 24h)) == "0000-12-31T00:00:00Z");
+  CHECK(emu::iso8601_ms(emu::instant(-62167219200000ms - 1ms)) == "-001-12-31T23:59:59.999Z");
 }
 
 TEST_CASE("time: durations", "[core][time]") {
