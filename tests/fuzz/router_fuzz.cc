@@ -82,6 +82,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (req.body.find("advance") != std::string::npos || req.body.find("settle") != std::string::npos ||
        req.body.find("within") != std::string::npos || req.body.find("set") != std::string::npos))
     return 0;
+  // As serve does before the world lock: the body parsed and the operation's prepare step run
+  // (for every other input, so that the router's own parse is fuzzed too).
+  if (!req.body.empty() && req.headers.count("x-amz-target") && in.size() % 2 == 0) {
+    try {
+      req.parsed_json = emu::edge::parse_json_body(req.body);
+    } catch (const std::exception&) {
+    }
+    w->router.prepare(req);
+  }
   auto res = w->router.handle(req);
   (void)res;
   // Work the request scheduled (deliveries, mappings) runs too, in virtual time.
