@@ -22,6 +22,11 @@ constexpr duration max_retry = std::chrono::minutes(5);
 // Compared per rule match: as a string, its length settles most comparisons without a scan.
 const std::string disabled = "DISABLED";
 
+// An entry's Detail, checked as text: the object PutEvents accepts, and its trace_id member.
+json_object_scan scan_detail(std::string_view text) {
+  return scan_json_object(text, max_client_json_depth, "trace_id");
+}
+
 std::size_t entry_size(const json& e) {
   std::size_t n = e.contains("Time") ? 14 : 0;
   for (const char* k : {"Source", "DetailType", "Detail"})
@@ -93,7 +98,7 @@ std::shared_ptr<const void> service::prepare_put_events(const json& req) {
     prepared_details::scanned s;
     if (e.is_object() && e.contains("Detail") && e["Detail"].is_string()) {
       const std::string& text = e["Detail"].get_ref<const std::string&>();
-      s = {text.data(), text.size(), scan_json_object(text, max_client_json_depth, "trace_id")};
+      s = {text.data(), text.size(), scan_detail(text)};
     }
     out->entries.push_back(s);
   }
@@ -167,9 +172,8 @@ json service::put_one(const std::string& bus_name_or_arn, const json& e, const s
   if (auto missing = missing_member(e, {"Source", "DetailType", "Detail"})) return *missing;
   const std::string& text = e["Detail"].get_ref<const std::string&>();
   detail_in detail;
-  detail.text = prepared && prepared->data == text.data() && prepared->size == text.size()
-                    ? prepared->scan
-                    : scan_json_object(text, max_client_json_depth, "trace_id");
+  detail.text =
+      prepared && prepared->data == text.data() && prepared->size == text.size() ? prepared->scan : scan_detail(text);
   if (!detail.text.valid) return entry_error("MalformedDetail", "Detail is malformed.");
   if (!detail.text.plain_keys) {
     detail.doc = parse_client_json(text);

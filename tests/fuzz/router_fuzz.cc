@@ -87,8 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!req.body.empty() && req.headers.count("x-amz-target") && in.size() % 2 == 0) {
     try {
       req.parsed_json = emu::edge::parse_json_body(req.body);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     w->router.prepare(req);
   }
   auto res = w->router.handle(req);
