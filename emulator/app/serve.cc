@@ -272,7 +272,13 @@ int serve_command(const std::vector<std::string>& argv) {
     std::cerr << "bellyfed-emu serve: " << e.what() << "\n";
     return 3;
   }
-  driver.set_commit([&] { system->get().commit(); });
+  // A request's released memory goes with its answer, after the lock (router::handle); what a
+  // task run (deliveries, schedules, mappings) leaves is freed at the end of its section.
+  rt->keep_released(true);
+  driver.set_commit([&] {
+    system->get().commit();
+    rt->take_released();
+  });
   edge::router router(*rt, stages);
   edge::access_policy access;
   std::string host = edge::host_name(opts.host);

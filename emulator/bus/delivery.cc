@@ -301,7 +301,10 @@ void service::accept(event_bus& bus, shared_event event, const std::string& trac
   }
   const instant now = rt_.clock().now();
   auto& kept = events_[bus.name];
-  if (kept.size() >= kept_events_per_bus) kept.pop_front();  // one at a time: no stall under the world lock
+  if (kept.size() >= kept_events_per_bus) {  // one at a time: no stall under the world lock
+    rt_.release_later(std::move(kept.front().event));
+    kept.pop_front();
+  }
   // The kept copy is the event's text: a built-in's event arrives as a document, about four
   // times the size of its text, and 10,000 of them were a fifth of serve's memory after a large
   // import. The deliveries carry the document; it goes when they are done.

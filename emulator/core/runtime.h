@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <ostream>
+#include <utility>
+#include <vector>
 
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
@@ -37,6 +39,21 @@ class runtime {
   trace_recorder& trace() { return trace_; }
   scheduler& sched() { return sched_; }
 
+  // Memory to free away from the world lock. What falls out of a ring (a bus's kept events) was
+  // written long ago and is cold, and under serve freeing it under the lock kept the other
+  // requests waiting. Kept, when serve asks for it, until the edge takes it after a request (it
+  // goes once the lock is released), at most max_released at once; otherwise freed at once.
+  // Called, like take_released, under the world lock.
+  void release_later(std::shared_ptr<const void> p) {
+    if (keep_released_ && released_.size() < max_released) released_.push_back(std::move(p));
+  }
+  std::vector<std::shared_ptr<const void>> take_released() { return std::exchange(released_, {}); }
+  void keep_released(bool on) {
+    keep_released_ = on;
+    if (!on) released_.clear();
+  }
+  static constexpr std::size_t max_released = 4096;
+
  private:
   runtime(std::unique_ptr<emu::clock> c, std::uint64_t seed, log_level level, std::ostream* out,
           std::size_t trace_capacity = 100'000)
@@ -47,6 +64,8 @@ class runtime {
   logger log_;
   trace_recorder trace_;
   scheduler sched_;
+  bool keep_released_ = false;
+  std::vector<std::shared_ptr<const void>> released_;
 };
 
 }  // namespace emu

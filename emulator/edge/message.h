@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -53,6 +54,9 @@ struct response {
   // under the world lock when the stream opens and again whenever the world has changed, and
   // sends what it returns ("" for nothing new) until the client goes or the server stops.
   std::function<std::string()> stream;
+  // Memory the work left to free (runtime::release_later): it goes with the response, after the
+  // world lock is released.
+  std::vector<std::shared_ptr<const void>> released;
 };
 
 }  // namespace emu::edge

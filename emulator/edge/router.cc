@@ -89,9 +89,9 @@ void router::add_admin(const std::string& method, const std::string& path, path_
 }
 
 response router::handle(const request& req) const {
-  if (!observer_) return route(req);
   response r = route(req);
-  if (!r.wait_until) observer_(req, r);
+  if (observer_ && !r.wait_until) observer_(req, r);
+  r.released = rt_.take_released();
   return r;
 }
 

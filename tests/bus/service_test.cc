@@ -179,3 +179,38 @@ TEST_CASE("bus: PutEvents with its Details scanned beforehand answers the same",
   f.rt->sched().run_until_idle();
   CHECK(f.delivered.size() == 2);
 }
+
+// serve frees what falls out of a bus's kept events after the request, away from the world
+// lock: the runtime holds it until the edge takes it. Without a taker it is freed at once.
+TEST_CASE("bus: a kept event that falls out is freed when the released memory is taken", "[bus][service]") {
+  fixture f;
+  auto put = [&] { f.bus.put_one("default", {{"Source", "s"}, {"DetailType", "d"}, {"Detail", "{}"}}); };
+  for (std::size_t i = 0; i < emu::bus::service::kept_events_per_bus; ++i) put();
+  std::weak_ptr<const emu::bus::routed_event> oldest = f.bus.events("default").front().event;
+  f.rt->keep_released(true);
+  put();
+  CHECK(f.bus.events("default").size() == emu::bus::service::kept_events_per_bus);
+  CHECK_FALSE(oldest.expired());
+  CHECK(f.rt->take_released().size() == 1);
+  CHECK(oldest.expired());
+  f.rt->keep_released(false);
+  oldest = f.bus.events("default").front().event;
+  put();
+  CHECK(oldest.expired());
+  CHECK(f.rt->take_released().empty());
+}
+
+TEST_CASE("runtime: released memory is held at most max_released at a time", "[core][runtime]") {
+  auto rt = emu::runtime::make_virtual(*emu::parse_iso8601("2024-12-01T00:00:00Z"), 1, emu::log_level::off, nullptr);
+  rt->keep_released(true);
+  std::vector<std::weak_ptr<const void>> seen;
+  for (std::size_t i = 0; i <= emu::runtime::max_released; ++i) {
+    auto p = std::make_shared<const int>(int(i));
+    seen.push_back(p);
+    rt->release_later(std::move(p));
+  }
+  CHECK_FALSE(seen[emu::runtime::max_released - 1].expired());
+  CHECK(seen[emu::runtime::max_released].expired());  // past the bound: freed at once
+  rt->keep_released(false);                           // and switching off frees what was held
+  CHECK(seen[0].expired());
+}
