@@ -179,14 +179,21 @@ response router::dispatch(const request& req, bool admin) const {
   return r;
 }
 
+namespace {
+// "DynamoDB_20120810.GetItem" → the API's target prefix and the operation; no prefix without a dot.
+std::pair<std::string, std::string> split_target(const std::string& target) {
+  auto dot = target.rfind('.');
+  if (dot == std::string::npos) return {"", target};
+  return {target.substr(0, dot), target.substr(dot + 1)};
+}
+}  // namespace
+
 void router::prepare(const request& req) const {
   if (!req.parsed_json) return;
-  std::string target = req.header("x-amz-target");
-  auto dot = target.rfind('.');
-  if (dot == std::string::npos) return;
-  auto svc = apis_.find(target.substr(0, dot));
+  auto [prefix, op] = split_target(req.header("x-amz-target"));
+  auto svc = apis_.find(prefix);
   if (svc == apis_.end()) return;
-  auto p = svc->second.prepare.find(target.substr(dot + 1));
+  auto p = svc->second.prepare.find(op);
   if (p == svc->second.prepare.end()) return;
   try {
     req.prepared = p->second(*req.parsed_json);
@@ -207,9 +214,7 @@ api_call router::call_of(const request& req) {
 }
 
 response router::handle_json(const request& req, const std::string& target) const {
-  auto dot = target.rfind('.');
-  std::string prefix = target.substr(0, dot == std::string::npos ? 0 : dot);
-  std::string op = dot == std::string::npos ? target : target.substr(dot + 1);
+  auto [prefix, op] = split_target(target);
   auto svc = apis_.find(prefix);
   json_protocol proto = json_protocol::v1_0;
   if (svc == apis_.end()) {

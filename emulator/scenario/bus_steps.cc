@@ -65,7 +65,7 @@ match_spec read_match(const YAML::Node& n, const std::string& file, const std::s
   match_spec m;
   m.compiled = compile_pattern(n, file, path);
   m.source = m.compiled->source();
-  m.templated = dump_lossy(m.source).find("${") != std::string::npos;  // lossy: YAML may hold invalid UTF-8
+  m.templated = dump_lossy(m.source).find("${") != std::string::npos;  // lossy: a search must never throw
   return m;
 }
 
